@@ -1,0 +1,207 @@
+//! Durations as people write them: `"90s"`, `"15m"`, `"2h"`, `"3d"`, `"1w"`,
+//! or a sum such as `"1d12h"`.
+//!
+//! A workflow file stores the canonical spelling (largest units first), so
+//! export → import → export gives the same bytes.
+
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A non-negative span of time with second precision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Duration {
+    secs: i64,
+}
+
+const UNITS: [(char, i64); 5] = [
+    ('w', 7 * 86_400),
+    ('d', 86_400),
+    ('h', 3_600),
+    ('m', 60),
+    ('s', 1),
+];
+
+/// Why a duration string was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected a duration such as \"2d\", \"3h\" or \"1d12h\" (units w, d, h, m, s), found {found:?}")]
+pub struct DurationParseError {
+    pub found: String,
+}
+
+impl Duration {
+    pub const ZERO: Duration = Duration { secs: 0 };
+
+    pub fn from_secs(secs: i64) -> Self {
+        Duration { secs: secs.max(0) }
+    }
+    pub fn from_mins(m: i64) -> Self {
+        Self::from_secs(m * 60)
+    }
+    pub fn from_hours(h: i64) -> Self {
+        Self::from_secs(h * 3600)
+    }
+    pub fn from_days(d: i64) -> Self {
+        Self::from_secs(d * 86_400)
+    }
+    pub fn secs(self) -> i64 {
+        self.secs
+    }
+    pub fn is_zero(self) -> bool {
+        self.secs == 0
+    }
+    pub fn to_chrono(self) -> chrono::Duration {
+        chrono::Duration::seconds(self.secs)
+    }
+
+    pub fn parse(text: &str) -> Result<Self, DurationParseError> {
+        let err = || DurationParseError {
+            found: text.to_string(),
+        };
+        let t = text.trim();
+        if t.is_empty() {
+            return Err(err());
+        }
+        if t == "0" {
+            return Ok(Duration::ZERO);
+        }
+        let mut total: i64 = 0;
+        let mut digits = String::new();
+        let mut saw_unit = false;
+        for c in t.chars() {
+            if c.is_ascii_digit() {
+                digits.push(c);
+            } else if c.is_whitespace() {
+                continue;
+            } else {
+                let unit = UNITS
+                    .iter()
+                    .find(|(u, _)| *u == c.to_ascii_lowercase())
+                    .ok_or_else(err)?;
+                if digits.is_empty() {
+                    return Err(err());
+                }
+                let n: i64 = digits.parse().map_err(|_| err())?;
+                total = n
+                    .checked_mul(unit.1)
+                    .and_then(|v| total.checked_add(v))
+                    .ok_or_else(err)?;
+                digits.clear();
+                saw_unit = true;
+            }
+        }
+        if !digits.is_empty() || !saw_unit {
+            return Err(err());
+        }
+        Ok(Duration { secs: total })
+    }
+}
+
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.secs == 0 {
+            return f.write_str("0s");
+        }
+        let mut rest = self.secs;
+        for (u, n) in UNITS {
+            if rest >= n {
+                write!(f, "{}{}", rest / n, u)?;
+                rest %= n;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::str::FromStr for Duration {
+    type Err = DurationParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Duration::parse(s)
+    }
+}
+
+impl Serialize for Duration {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Duration;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration such as \"2d\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Duration, E> {
+                Duration::parse(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V).map_err(|e: D::Error| {
+            let m = e.to_string();
+            if m.starts_with("expected a duration") {
+                e
+            } else {
+                serde::de::Error::custom("expected a duration such as \"2d\"")
+            }
+        })
+    }
+}
+
+impl JsonSchema for Duration {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Duration".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^\\s*(0|([0-9]+\\s*[wdhmsWDHMS]\\s*)+)$",
+            "description": "A duration such as \"2d\", \"3h\", \"15m\" or \"1d12h\".",
+            "examples": ["2d", "3h", "1d12h"]
+        })
+    }
+}
+
+impl ts_rs::TS for Duration {
+    type WithoutGenerics = Self;
+    type OptionInnerType = Self;
+    fn name(_: &ts_rs::Config) -> String {
+        "string".into()
+    }
+    fn inline(_: &ts_rs::Config) -> String {
+        "string".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_prints_canonically() {
+        for (text, secs, canon) in [
+            ("2d", 172_800, "2d"),
+            ("1d12h", 129_600, "1d12h"),
+            ("36h", 129_600, "1d12h"),
+            ("90s", 90, "1m30s"),
+            ("1w", 604_800, "1w"),
+            ("0", 0, "0s"),
+            (" 3 h ", 10_800, "3h"),
+        ] {
+            let d = Duration::parse(text).unwrap();
+            assert_eq!(d.secs(), secs, "{text}");
+            assert_eq!(d.to_string(), canon);
+            assert_eq!(Duration::parse(&d.to_string()).unwrap(), d);
+        }
+    }
+
+    #[test]
+    fn refuses_garbage() {
+        for bad in ["", "d", "2", "2x", "-1d", "1.5h", "h2"] {
+            let e = Duration::parse(bad).unwrap_err();
+            assert!(e.to_string().contains("expected a duration such as \"2d\""));
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! The workflow file: reading with precise errors, writing canonically.
+//!
+//! Reading never half-succeeds: a file either parses completely into a
+//! [`WorkflowDef`] or yields one [`FileError`] naming the JSON path and the
+//! reason (`nodes[3].config.duration: expected a duration such as "2d"`).
+//! Writing is canonical (fixed key order, two-space indent, trailing newline),
+//! so export → import → export gives the same bytes.
+
+use serde_json::{Map, Value};
+
+use crate::workflow::{FORMAT_NAME, FORMAT_VERSION, WorkflowDef};
+
+/// Files larger than this are refused before parsing.
+pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
+/// Workflows with more nodes than this are refused.
+pub const MAX_NODES: usize = 5_000;
+
+/// Why a workflow file was refused. `path` is a JSON path such as
+/// `nodes[3].config`; empty for the file as a whole.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{message}", if path.is_empty() { String::new() } else { format!("{path}: ") })]
+pub struct FileError {
+    pub code: &'static str,
+    pub path: String,
+    pub message: String,
+}
+
+impl FileError {
+    fn new(code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
+        FileError {
+            code,
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Parses a workflow file.
+pub fn parse(text: &str) -> Result<WorkflowDef, FileError> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(FileError::new(
+            "file_too_large",
+            "",
+            format!(
+                "the file is {} bytes; workflow files may be at most {} bytes",
+                text.len(),
+                MAX_FILE_BYTES
+            ),
+        ));
+    }
+    let mut value: Value = serde_json::from_str(text).map_err(|e| {
+        FileError::new(
+            "invalid_json",
+            "",
+            format!(
+                "not valid JSON at line {} column {}: {}",
+                e.line(),
+                e.column(),
+                strip_position(&e.to_string())
+            ),
+        )
+    })?;
+    parse_value_in_place(&mut value)?;
+    from_checked_value(value)
+}
+
+/// Parses an already-decoded JSON value (the app sends workflows this way).
+pub fn parse_value(mut value: Value) -> Result<WorkflowDef, FileError> {
+    parse_value_in_place(&mut value)?;
+    from_checked_value(value)
+}
+
+fn parse_value_in_place(value: &mut Value) -> Result<(), FileError> {
+    let obj = value.as_object_mut().ok_or_else(|| {
+        FileError::new(
+            "not_a_workflow",
+            "",
+            "expected a JSON object with \"format\": \"cairn.workflow\"",
+        )
+    })?;
+    match obj.get("format") {
+        Some(Value::String(f)) if f == FORMAT_NAME => {}
+        Some(other) => {
+            return Err(FileError::new(
+                "not_a_workflow",
+                "format",
+                format!("expected \"{FORMAT_NAME}\", found {other}; this is not a Cairn workflow file"),
+            ));
+        }
+        None => {
+            return Err(FileError::new(
+                "not_a_workflow",
+                "format",
+                format!("missing; a Cairn workflow file starts with \"format\": \"{FORMAT_NAME}\""),
+            ));
+        }
+    }
+    match obj.get("version") {
+        Some(Value::Number(n)) => match n.as_u64() {
+            Some(v) if v > u64::from(FORMAT_VERSION) => {
+                return Err(FileError::new(
+                    "newer_format",
+                    "version",
+                    format!(
+                        "this file uses workflow format version {v}, written by a newer Cairn; this Cairn reads versions up to {FORMAT_VERSION}. Update Cairn to import it."
+                    ),
+                ));
+            }
+            Some(v) if v >= 1 => {}
+            _ => {
+                return Err(FileError::new(
+                    "invalid_version",
+                    "version",
+                    format!("expected a format version number such as {FORMAT_VERSION}, found {n}"),
+                ));
+            }
+        },
+        Some(other) => {
+            return Err(FileError::new(
+                "invalid_version",
+                "version",
+                format!("expected a format version number such as {FORMAT_VERSION}, found {other}"),
+            ));
+        }
+        None => {
+            return Err(FileError::new(
+                "invalid_version",
+                "version",
+                format!("missing; expected \"version\": {FORMAT_VERSION}"),
+            ));
+        }
+    }
+    if let Some(Value::Array(nodes)) = obj.get_mut("nodes") {
+        if nodes.len() > MAX_NODES {
+            return Err(FileError::new(
+                "too_many_nodes",
+                "nodes",
+                format!(
+                    "the workflow has {} nodes; at most {MAX_NODES} are allowed",
+                    nodes.len()
+                ),
+            ));
+        }
+        // Put "kind" before "config" so the config deserializes straight into
+        // its type and errors keep their path.
+        for node in nodes.iter_mut() {
+            if let Value::Object(m) = node
+                && let Some(kind) = m.get("kind").cloned()
+            {
+                let mut ordered = Map::new();
+                ordered.insert("kind".into(), kind);
+                for (k, v) in std::mem::take(m) {
+                    if k != "kind" {
+                        ordered.insert(k, v);
+                    }
+                }
+                *m = ordered;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn from_checked_value(value: Value) -> Result<WorkflowDef, FileError> {
+    serde_path_to_error::deserialize::<_, WorkflowDef>(value).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." { String::new() } else { path };
+        FileError::new("invalid_field", path, e.into_inner().to_string())
+    })
+}
+
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+/// The canonical text of a workflow file.
+pub fn to_canonical_json(def: &WorkflowDef) -> String {
+    let mut def = def.clone();
+    def.format = FORMAT_NAME.into();
+    def.version = FORMAT_VERSION;
+    let mut s = serde_json::to_string_pretty(&def).expect("workflow serializes");
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> FileError {
+        parse(text).unwrap_err()
+    }
+
+    #[test]
+    fn names_the_path_of_a_bad_duration() {
+        let text = r#"{"format":"cairn.workflow","version":1,"name":"W","nodes":[
+            {"id":"t","position":{"x":0,"y":0},"kind":"trigger.manual","config":{}},
+            {"id":"w","position":{"x":0,"y":0},"config":{"duration":"soon"},"kind":"wait.duration"}]}"#;
+        let e = err(text);
+        assert_eq!(e.path, "nodes[1].config.duration");
+        assert!(e.message.contains("expected a duration such as \"2d\""), "{e}");
+    }
+
+    #[test]
+    fn refuses_newer_versions_and_strangers() {
+        let e = err(r#"{"format":"cairn.workflow","version":2,"name":"W","nodes":[]}"#);
+        assert_eq!(e.code, "newer_format");
+        assert!(e.to_string().contains("newer Cairn"));
+        let e = err(r#"{"name":"W"}"#);
+        assert_eq!((e.code, e.path.as_str()), ("not_a_workflow", "format"));
+        let e = err("{\"format\": ");
+        assert_eq!(e.code, "invalid_json");
+        assert!(e.message.contains("line 1"));
+    }
+
+    #[test]
+    fn unknown_kind_is_named() {
+        let e = err(r#"{"format":"cairn.workflow","version":1,"name":"W","nodes":[{"id":"a","kind":"action.teleport","config":{}}]}"#);
+        assert_eq!(e.path, "nodes[0].kind");
+        assert!(e.message.contains("unknown node kind \"action.teleport\""));
+    }
+}

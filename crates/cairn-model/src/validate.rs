@@ -1,0 +1,861 @@
+//! Workflow validation: errors block activation, warnings are shown.
+//!
+//! Every issue names the node it belongs to (when it belongs to one), so the
+//! canvas can mark the node and the problems list can jump to it. The
+//! [`Catalog`] says what exists in the database (tags, fields, accounts,
+//! pipelines, courses, workflows); what the workflow itself declares under
+//! `requires` counts as existing too.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::account::AccountKind;
+use crate::condition::{Condition, Filter};
+use crate::contact::{BUILTIN_FIELDS, FieldType};
+use crate::template;
+use crate::time::parse_tz;
+use crate::workflow::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One problem found in a workflow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Issue {
+    pub severity: Severity,
+    /// Stable identifier, such as `no_trigger` or `unknown_template`.
+    pub code: String,
+    /// The node the issue belongs to, if any.
+    pub node: Option<String>,
+    pub message: String,
+}
+
+/// What exists outside the workflow. Names compare case-insensitively.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    pub tags: BTreeSet<String>,
+    pub fields: BTreeMap<String, FieldType>,
+    pub accounts: BTreeMap<String, AccountKind>,
+    pub pipelines: BTreeMap<String, Vec<String>>,
+    pub courses: BTreeSet<String>,
+    pub workflows: BTreeSet<String>,
+}
+
+impl Catalog {
+    fn key(s: &str) -> String {
+        s.trim().to_lowercase()
+    }
+    pub fn add_tag(&mut self, t: &str) {
+        self.tags.insert(Self::key(t));
+    }
+    pub fn add_field(&mut self, name: &str, t: FieldType) {
+        self.fields.insert(Self::key(name), t);
+    }
+    pub fn add_account(&mut self, name: &str, k: AccountKind) {
+        self.accounts.insert(Self::key(name), k);
+    }
+    pub fn add_pipeline(&mut self, name: &str, stages: Vec<String>) {
+        self.pipelines.insert(
+            Self::key(name),
+            stages.iter().map(|s| Self::key(s)).collect(),
+        );
+    }
+    pub fn add_course(&mut self, c: &str) {
+        self.courses.insert(Self::key(c));
+    }
+    pub fn add_workflow(&mut self, w: &str) {
+        self.workflows.insert(Self::key(w));
+    }
+    pub fn field(&self, name: &str) -> Option<FieldType> {
+        self.fields.get(&Self::key(name)).copied()
+    }
+}
+
+/// The result of validating a workflow.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Report {
+    pub issues: Vec<Issue>,
+}
+
+impl Report {
+    pub fn has_errors(&self) -> bool {
+        self.issues.iter().any(|i| i.severity == Severity::Error)
+    }
+    pub fn errors(&self) -> impl Iterator<Item = &Issue> {
+        self.issues.iter().filter(|i| i.severity == Severity::Error)
+    }
+    pub fn warnings(&self) -> impl Iterator<Item = &Issue> {
+        self.issues.iter().filter(|i| i.severity == Severity::Warning)
+    }
+    pub fn for_node<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Issue> {
+        self.issues.iter().filter(move |i| i.node.as_deref() == Some(id))
+    }
+}
+
+struct Checker<'a> {
+    def: &'a WorkflowDef,
+    cat: Catalog,
+    issues: Vec<Issue>,
+}
+
+impl Checker<'_> {
+    fn push(&mut self, sev: Severity, code: &str, node: Option<&str>, msg: String) {
+        self.issues.push(Issue {
+            severity: sev,
+            code: code.into(),
+            node: node.map(Into::into),
+            message: msg,
+        });
+    }
+    fn err(&mut self, code: &str, node: Option<&str>, msg: String) {
+        self.push(Severity::Error, code, node, msg)
+    }
+    fn warn(&mut self, code: &str, node: Option<&str>, msg: String) {
+        self.push(Severity::Warning, code, node, msg)
+    }
+    fn require(&mut self, node: &str, what: &str, value: &str) -> bool {
+        if value.trim().is_empty() {
+            self.err("missing_setting", Some(node), format!("{what} is not set"));
+            false
+        } else {
+            true
+        }
+    }
+}
+
+/// Validates a workflow against what exists.
+pub fn validate(def: &WorkflowDef, catalog: &Catalog) -> Report {
+    let mut cat = catalog.clone();
+    for f in &def.requires.fields {
+        cat.add_field(&f.name, f.field_type);
+    }
+    for p in &def.requires.pipelines {
+        cat.add_pipeline(&p.name, p.stages.clone());
+    }
+    for c in &def.requires.courses {
+        cat.add_course(c);
+    }
+    cat.add_workflow(&def.name);
+    // Tags this workflow adds count as known.
+    for n in &def.nodes {
+        if let NodeSpec::AddTag(t) = &n.spec {
+            cat.add_tag(&t.tag);
+        }
+    }
+    let mut c = Checker {
+        def,
+        cat,
+        issues: vec![],
+    };
+    check_workflow(&mut c);
+    check_graph(&mut c);
+    for n in &def.nodes {
+        check_node(&mut c, n);
+    }
+    c.issues.sort_by(|a, b| {
+        (a.severity, &a.node, &a.code, &a.message).cmp(&(b.severity, &b.node, &b.code, &b.message))
+    });
+    c.issues.dedup();
+    Report { issues: c.issues }
+}
+
+fn check_workflow(c: &mut Checker) {
+    let def = c.def;
+    if def.name.trim().is_empty() {
+        c.err("missing_setting", None, "the workflow has no name".into());
+    }
+    if parse_tz(&def.settings.timezone).is_none() {
+        c.err(
+            "invalid_timezone",
+            None,
+            format!(
+                "settings.timezone {:?} is not an IANA time zone such as \"Europe/Berlin\"",
+                def.settings.timezone
+            ),
+        );
+    }
+    if let Some(w) = &def.settings.send_window
+        && w.from == w.to
+    {
+        c.err(
+            "missing_setting",
+            None,
+            format!("the send window opens and closes at the same time ({})", w.from),
+        );
+    }
+    if def.settings.manual_minutes_per_run < 0.0 || def.settings.hourly_rate < 0.0 {
+        c.err(
+            "bad_value",
+            None,
+            "manual minutes per run and hourly rate cannot be negative".into(),
+        );
+    }
+    if !def.nodes.iter().any(|n| n.spec.is_trigger()) {
+        c.err(
+            "no_trigger",
+            None,
+            "the workflow has no trigger; add one so runs can start".into(),
+        );
+    }
+    for g in &def.goals {
+        if g.name.trim().is_empty() || g.event_type.trim().is_empty() {
+            c.err(
+                "missing_setting",
+                None,
+                "a goal needs a name and an event type".into(),
+            );
+        }
+    }
+    let mut seen = HashSet::new();
+    for t in &def.email_templates {
+        if !seen.insert(t.name.to_lowercase()) {
+            c.err(
+                "duplicate_template",
+                None,
+                format!("two email templates are named {:?}", t.name),
+            );
+        }
+        for (what, src) in [("subject", &t.subject), ("body", &t.body)] {
+            check_template(c, None, &format!("email template {:?} {what}", t.name), src);
+        }
+        if t.subject.trim().is_empty() {
+            c.err(
+                "missing_setting",
+                None,
+                format!("email template {:?} has no subject", t.name),
+            );
+        }
+    }
+}
+
+fn check_graph(c: &mut Checker) {
+    let def = c.def;
+    let mut ids = HashSet::new();
+    for n in &def.nodes {
+        if n.id.trim().is_empty() {
+            c.err("missing_setting", None, "a node has an empty id".into());
+        } else if !ids.insert(n.id.as_str()) {
+            c.err(
+                "duplicate_node_id",
+                Some(&n.id),
+                format!("two nodes have the id {:?}", n.id),
+            );
+        }
+    }
+    let by_id: HashMap<&str, &Node> = def.nodes.iter().map(|n| (n.id.as_str(), n)).collect();
+    let mut used: HashSet<(&str, &str)> = HashSet::new();
+    for e in &def.edges {
+        let Some(from) = by_id.get(e.from.as_str()) else {
+            c.err(
+                "dangling_edge",
+                None,
+                format!("an edge starts at {:?}, which is not a node", e.from),
+            );
+            continue;
+        };
+        let Some(to) = by_id.get(e.to.as_str()) else {
+            c.err(
+                "dangling_edge",
+                Some(&e.from),
+                format!("exit {:?} leads to {:?}, which is not a node", e.exit, e.to),
+            );
+            continue;
+        };
+        if !from.spec.exits().contains(&e.exit) {
+            c.err(
+                "dangling_edge",
+                Some(&e.from),
+                format!(
+                    "this node has no exit {:?} (its exits: {})",
+                    e.exit,
+                    list(&from.spec.exits())
+                ),
+            );
+        }
+        if to.spec.is_trigger() {
+            c.err(
+                "dangling_edge",
+                Some(&e.to),
+                "a trigger cannot be the target of an edge".into(),
+            );
+        }
+        if !used.insert((e.from.as_str(), e.exit.as_str())) {
+            c.err(
+                "duplicate_exit",
+                Some(&e.from),
+                format!("exit {:?} is connected more than once", e.exit),
+            );
+        }
+    }
+    // Unconnected exits.
+    for n in &def.nodes {
+        for exit in n.spec.exits() {
+            if used.contains(&(n.id.as_str(), exit.as_str())) {
+                continue;
+            }
+            if n.spec.is_trigger() {
+                c.err(
+                    "unconnected_exit",
+                    Some(&n.id),
+                    "the trigger is not connected to anything".into(),
+                );
+            } else if exit != exits::NEXT {
+                c.warn(
+                    "unconnected_exit",
+                    Some(&n.id),
+                    format!("exit {exit:?} is not connected; runs that take it end here"),
+                );
+            }
+        }
+    }
+    // Reachability from triggers.
+    let mut adj: HashMap<&str, Vec<&str>> = HashMap::new();
+    for e in &def.edges {
+        if by_id.contains_key(e.to.as_str()) {
+            adj.entry(e.from.as_str()).or_default().push(e.to.as_str());
+        }
+    }
+    let mut reached: HashSet<&str> = HashSet::new();
+    let mut stack: Vec<&str> = def.triggers().map(|n| n.id.as_str()).collect();
+    while let Some(id) = stack.pop() {
+        if reached.insert(id) {
+            stack.extend(adj.get(id).into_iter().flatten().copied());
+        }
+    }
+    for n in &def.nodes {
+        if !reached.contains(n.id.as_str()) && !n.spec.is_trigger() {
+            c.warn(
+                "unreachable_node",
+                Some(&n.id),
+                "no trigger leads to this node".into(),
+            );
+        }
+    }
+    // Cycles without a wait: strongly connected components (Tarjan).
+    for comp in sccs(&def.nodes, &adj) {
+        let cyclic = comp.len() > 1
+            || adj
+                .get(comp[0])
+                .is_some_and(|t| t.contains(&comp[0]));
+        if !cyclic {
+            continue;
+        }
+        let has_wait = comp
+            .iter()
+            .any(|id| by_id[id].spec.family() == NodeFamily::Wait);
+        if !has_wait {
+            let mut names: Vec<&str> = comp.clone();
+            names.sort();
+            for id in &names {
+                c.err(
+                    "cycle_without_wait",
+                    Some(id),
+                    format!(
+                        "this node is in a loop with no wait ({}); a run would spin forever",
+                        names.join(" → ")
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn sccs<'a>(nodes: &'a [Node], adj: &HashMap<&'a str, Vec<&'a str>>) -> Vec<Vec<&'a str>> {
+    struct T<'a, 'b> {
+        adj: &'b HashMap<&'a str, Vec<&'a str>>,
+        index: HashMap<&'a str, usize>,
+        low: HashMap<&'a str, usize>,
+        on: HashSet<&'a str>,
+        stack: Vec<&'a str>,
+        next: usize,
+        out: Vec<Vec<&'a str>>,
+    }
+    fn visit<'a>(t: &mut T<'a, '_>, v: &'a str) {
+        t.index.insert(v, t.next);
+        t.low.insert(v, t.next);
+        t.next += 1;
+        t.stack.push(v);
+        t.on.insert(v);
+        let succ: Vec<&'a str> = t.adj.get(v).cloned().unwrap_or_default();
+        for w in succ {
+            if !t.index.contains_key(w) {
+                visit(t, w);
+                let lw = t.low[w];
+                let lv = t.low.get_mut(v).expect("visited");
+                *lv = (*lv).min(lw);
+            } else if t.on.contains(w) {
+                let iw = t.index[w];
+                let lv = t.low.get_mut(v).expect("visited");
+                *lv = (*lv).min(iw);
+            }
+        }
+        if t.low[v] == t.index[v] {
+            let mut comp = vec![];
+            while let Some(w) = t.stack.pop() {
+                t.on.remove(w);
+                comp.push(w);
+                if w == v {
+                    break;
+                }
+            }
+            t.out.push(comp);
+        }
+    }
+    let mut t = T {
+        adj,
+        index: HashMap::new(),
+        low: HashMap::new(),
+        on: HashSet::new(),
+        stack: vec![],
+        next: 0,
+        out: vec![],
+    };
+    for n in nodes {
+        if !t.index.contains_key(n.id.as_str()) {
+            visit(&mut t, n.id.as_str());
+        }
+    }
+    t.out
+}
+
+fn list(v: &[String]) -> String {
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+fn check_template(c: &mut Checker, node: Option<&str>, what: &str, src: &str) {
+    let fields = match template::merge_fields(src) {
+        Ok(f) => f,
+        Err(e) => {
+            c.err(
+                "invalid_template",
+                node,
+                format!("{what} is not a valid template: {e}"),
+            );
+            return;
+        }
+    };
+    for f in fields {
+        let mut parts = f.splitn(2, '.');
+        let root = parts.next().unwrap_or_default();
+        let rest = parts.next();
+        match root {
+            "trigger" | "unsubscribe_url" => {}
+            "workflow" if matches!(rest, None | Some("name")) => {}
+            "contact" => {
+                let Some(field) = rest.map(|r| r.split('.').next().unwrap_or(r)) else {
+                    continue;
+                };
+                if !BUILTIN_FIELDS.contains(&field) && c.cat.field(field).is_none() {
+                    c.err(
+                        "unknown_merge_field",
+                        node,
+                        format!(
+                            "{what} uses {{{{ {f} }}}}, but contacts have no field {field:?}"
+                        ),
+                    );
+                }
+            }
+            _ => c.err(
+                "unknown_merge_field",
+                node,
+                format!(
+                    "{what} uses {{{{ {f} }}}}; merge fields start with contact., trigger. or workflow."
+                ),
+            ),
+        }
+    }
+}
+
+fn check_filters(c: &mut Checker, node: &str, filters: &[Filter]) {
+    for f in filters {
+        if f.path.trim().is_empty() {
+            c.err("missing_setting", Some(node), "a filter has no payload key".into());
+        }
+        if f.op.needs_value() && f.value.is_none() {
+            c.err(
+                "missing_setting",
+                Some(node),
+                format!("the filter on {:?} has no value to compare with", f.path),
+            );
+        }
+    }
+}
+
+fn check_tag(c: &mut Checker, node: &str, tag: &str, strict: bool) {
+    if !c.require(node, "the tag", tag) {
+        return;
+    }
+    if strict && !c.cat.tags.contains(&Catalog::key(tag)) {
+        c.warn(
+            "unknown_tag",
+            Some(node),
+            format!("no contact has ever had the tag {tag:?} and no workflow adds it"),
+        );
+    }
+}
+
+fn check_field(c: &mut Checker, node: &str, field: &str, want: Option<FieldType>) {
+    if !c.require(node, "the field", field) {
+        return;
+    }
+    if BUILTIN_FIELDS.contains(&field) {
+        if want == Some(FieldType::Date) {
+            c.err(
+                "bad_value",
+                Some(node),
+                format!("{field:?} is not a date field"),
+            );
+        }
+        return;
+    }
+    match c.cat.field(field) {
+        None => c.err(
+            "unknown_field",
+            Some(node),
+            format!("contacts have no field {field:?}; create it or declare it under requires.fields"),
+        ),
+        Some(t) if want.is_some_and(|w| w != t) => c.err(
+            "bad_value",
+            Some(node),
+            format!("field {field:?} is a {t} field; a {} field is needed here", want.map(|w| w.as_str()).unwrap_or_default()),
+        ),
+        _ => {}
+    }
+}
+
+fn check_account(c: &mut Checker, node: &str, name: &str, kinds: &[AccountKind]) {
+    if !c.require(node, "the account", name) {
+        return;
+    }
+    match c.cat.accounts.get(&Catalog::key(name)) {
+        None => c.err(
+            "unknown_account",
+            Some(node),
+            format!(
+                "there is no connected account named {name:?}; add a {} account with that name",
+                kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(" or ")
+            ),
+        ),
+        Some(k) if !kinds.contains(k) => c.err(
+            "unknown_account",
+            Some(node),
+            format!("account {name:?} is a {k} account; a {} account is needed here", kinds[0]),
+        ),
+        _ => {}
+    }
+}
+
+fn check_pipeline(c: &mut Checker, node: &str, pipeline: &str, stage: Option<&str>) {
+    if !c.require(node, "the pipeline", pipeline) {
+        return;
+    }
+    let Some(stages) = c.cat.pipelines.get(&Catalog::key(pipeline)).cloned() else {
+        c.err(
+            "unknown_pipeline",
+            Some(node),
+            format!("there is no pipeline named {pipeline:?}"),
+        );
+        return;
+    };
+    if let Some(s) = stage
+        && c.require(node, "the stage", s)
+        && !stages.contains(&Catalog::key(s))
+    {
+        c.err(
+            "unknown_stage",
+            Some(node),
+            format!("pipeline {pipeline:?} has no stage {s:?}"),
+        );
+    }
+}
+
+fn check_course(c: &mut Checker, node: &str, course: &str) {
+    if c.require(node, "the course", course) && !c.cat.courses.contains(&Catalog::key(course)) {
+        c.err(
+            "unknown_course",
+            Some(node),
+            format!("there is no course named {course:?}"),
+        );
+    }
+}
+
+fn check_condition(c: &mut Checker, node: &str, cond: &Condition) {
+    let mut found: Vec<&Condition> = vec![];
+    cond.walk(&mut |x| found.push(x));
+    for x in found {
+        match x {
+            Condition::Field { field, op, value } => {
+                check_field(c, node, field, None);
+                if op.needs_value() && value.is_none() {
+                    c.err(
+                        "missing_setting",
+                        Some(node),
+                        format!("the condition on field {field:?} has no value to compare with"),
+                    );
+                }
+            }
+            Condition::HasTag(t) | Condition::LacksTag(t) => check_tag(c, node, t, true),
+            Condition::Payload { path, op, value } => {
+                c.require(node, "the payload key", path);
+                if op.needs_value() && value.is_none() {
+                    c.err(
+                        "missing_setting",
+                        Some(node),
+                        format!("the condition on {path:?} has no value to compare with"),
+                    );
+                }
+            }
+            Condition::Engagement { email, within, .. } => {
+                if within.is_zero() {
+                    c.err("missing_setting", Some(node), "the engagement window is zero".into());
+                }
+                if let Some(e) = email
+                    && c.def.template(e).is_none()
+                {
+                    c.warn(
+                        "unknown_template",
+                        Some(node),
+                        format!("this workflow has no email template named {e:?}"),
+                    );
+                }
+            }
+            Condition::HadEvent {
+                event_type,
+                filters,
+                ..
+            } => {
+                c.require(node, "the event type", event_type);
+                check_filters(c, node, filters);
+            }
+            Condition::RandomSplit { percent } => {
+                if *percent > 100 {
+                    c.err(
+                        "bad_value",
+                        Some(node),
+                        format!("a split of {percent} % is more than 100 %"),
+                    );
+                }
+            }
+            Condition::TimeWindow { from, to, .. } => {
+                if from == to {
+                    c.err(
+                        "bad_value",
+                        Some(node),
+                        "the time window opens and closes at the same time".into(),
+                    );
+                }
+            }
+            Condition::All(_) | Condition::Any(_) | Condition::Not(_) => {}
+        }
+    }
+}
+
+fn check_node(c: &mut Checker, n: &Node) {
+    let id = n.id.as_str();
+    match &n.spec {
+        NodeSpec::TriggerContactCreated(t)
+        | NodeSpec::TriggerPurchaseCompleted(t)
+        | NodeSpec::TriggerRefundIssued(t) => check_filters(c, id, &t.filters),
+        NodeSpec::TriggerFormSubmitted(t) => check_filters(c, id, &t.filters),
+        NodeSpec::TriggerTagAdded(t) | NodeSpec::TriggerTagRemoved(t) => {
+            check_tag(c, id, &t.tag, false);
+            check_filters(c, id, &t.filters);
+        }
+        NodeSpec::TriggerLinkClicked(t) => check_filters(c, id, &t.filters),
+        NodeSpec::TriggerEmailOpened(t) => check_filters(c, id, &t.filters),
+        NodeSpec::TriggerCourseProgress(t) => {
+            check_course(c, id, &t.course);
+            if t.at_least_percent == 0 || t.at_least_percent > 100 {
+                c.err(
+                    "bad_value",
+                    Some(id),
+                    format!("progress must be between 1 and 100 %, not {}", t.at_least_percent),
+                );
+            }
+        }
+        NodeSpec::TriggerCourseCompleted(t) => check_course(c, id, &t.course),
+        NodeSpec::TriggerDealStageChanged(t) => {
+            check_pipeline(c, id, &t.pipeline, t.stage.as_deref())
+        }
+        NodeSpec::TriggerDate(t) => {
+            match (&t.field, &t.date) {
+                (Some(f), None) => check_field(c, id, f, Some(FieldType::Date)),
+                (None, Some(_)) => {
+                    if t.yearly || t.offset_days != 0 {
+                        c.warn(
+                            "bad_value",
+                            Some(id),
+                            "a fixed date ignores the day offset and yearly settings".into(),
+                        );
+                    }
+                }
+                (None, None) => c.err(
+                    "missing_setting",
+                    Some(id),
+                    "choose a contact date field or a fixed date".into(),
+                ),
+                (Some(_), Some(_)) => c.err(
+                    "bad_value",
+                    Some(id),
+                    "set either a contact date field or a fixed date, not both".into(),
+                ),
+            }
+            if let Some(a) = &t.audience {
+                check_condition(c, id, a);
+            }
+        }
+        NodeSpec::TriggerSchedule(t) => {
+            if t.every == Every::Week && t.weekdays.is_empty() {
+                c.err(
+                    "missing_setting",
+                    Some(id),
+                    "a weekly schedule needs at least one weekday".into(),
+                );
+            }
+            if let Some(a) = &t.audience {
+                check_condition(c, id, a);
+            }
+        }
+        NodeSpec::TriggerManual(_) => {}
+        NodeSpec::TriggerEvent(t) => {
+            c.require(id, "the event type", &t.event_type);
+            check_filters(c, id, &t.filters);
+        }
+        NodeSpec::Condition(k) => check_condition(c, id, &k.condition),
+        NodeSpec::Branch(b) => {
+            if b.paths.is_empty() {
+                c.err("missing_setting", Some(id), "the branch has no paths".into());
+            }
+            let mut names = HashSet::new();
+            for p in &b.paths {
+                if p.name.trim().is_empty() {
+                    c.err("missing_setting", Some(id), "a branch path has no name".into());
+                } else if p.name == exits::OTHERWISE || !names.insert(p.name.as_str()) {
+                    c.err(
+                        "bad_value",
+                        Some(id),
+                        format!("branch path name {:?} is used twice", p.name),
+                    );
+                }
+                check_condition(c, id, &p.condition);
+            }
+        }
+        NodeSpec::WaitDuration(w) => {
+            if w.duration.is_zero() {
+                c.err("missing_setting", Some(id), "the wait has no duration".into());
+            }
+        }
+        NodeSpec::WaitUntilTime(_) => {}
+        NodeSpec::WaitUntilDate(w) => check_field(c, id, &w.field, Some(FieldType::Date)),
+        NodeSpec::WaitForEvent(w) => {
+            c.require(id, "the event type", &w.event_type);
+            if w.timeout.is_zero() {
+                c.err("missing_setting", Some(id), "the wait has no timeout".into());
+            }
+            check_filters(c, id, &w.filters);
+            for k in &w.correlate {
+                c.require(id, "the correlation key", k);
+            }
+        }
+        NodeSpec::End(_) => {}
+        NodeSpec::SendEmail(s) => {
+            if c.require(id, "the email template", &s.template) && c.def.template(&s.template).is_none() {
+                c.err(
+                    "unknown_template",
+                    Some(id),
+                    format!("this workflow has no email template named {:?}", s.template),
+                );
+            }
+            check_account(c, id, &s.account, &[AccountKind::Smtp]);
+        }
+        NodeSpec::AddTag(t) => check_tag(c, id, &t.tag, false),
+        NodeSpec::RemoveTag(t) => check_tag(c, id, &t.tag, true),
+        NodeSpec::SetField(s) => {
+            check_field(c, id, &s.field, None);
+            if BUILTIN_FIELDS.contains(&s.field.as_str()) && s.field != "name" {
+                c.err(
+                    "bad_value",
+                    Some(id),
+                    format!("{:?} cannot be set by a workflow", s.field),
+                );
+            }
+            check_template(c, Some(id), "the value", &s.value);
+        }
+        NodeSpec::CreateDeal(d) | NodeSpec::MoveDeal(d) => {
+            check_pipeline(c, id, &d.pipeline, Some(&d.stage));
+            if let Some(t) = &d.title {
+                check_template(c, Some(id), "the deal title", t);
+            }
+            if let Some(v) = &d.value {
+                check_template(c, Some(id), "the deal value", v);
+            }
+        }
+        NodeSpec::EnrollCourse(k) | NodeSpec::UnenrollCourse(k) => check_course(c, id, &k.course),
+        NodeSpec::StartWorkflow(w) | NodeSpec::RemoveFromWorkflow(w) => {
+            if c.require(id, "the workflow", &w.workflow)
+                && !c.cat.workflows.contains(&Catalog::key(&w.workflow))
+            {
+                c.err(
+                    "unknown_workflow",
+                    Some(id),
+                    format!("there is no workflow named {:?}", w.workflow),
+                );
+            }
+        }
+        NodeSpec::Webhook(w) => {
+            if c.require(id, "the URL", &w.url) {
+                check_template(c, Some(id), "the URL", &w.url);
+                let head = w.url.trim_start();
+                if !(head.starts_with("https://") || head.starts_with("http://") || head.starts_with("{{")) {
+                    c.err(
+                        "bad_value",
+                        Some(id),
+                        format!("the URL {:?} must start with https:// or http://", w.url),
+                    );
+                }
+            }
+            for (k, v) in &w.headers {
+                check_template(c, Some(id), &format!("header {k:?}"), v);
+            }
+            if let Some(b) = &w.body {
+                check_template(c, Some(id), "the body", b);
+            }
+            if let Some(a) = &w.account {
+                check_account(c, id, a, &[AccountKind::Webhook]);
+            }
+        }
+        NodeSpec::Notify(nf) => {
+            c.require(id, "the message", &nf.message);
+            check_template(c, Some(id), "the message", &nf.message);
+            match &nf.channel {
+                NotifyChannel::Slack { account } => {
+                    check_account(c, id, account, &[AccountKind::Slack])
+                }
+                NotifyChannel::EmailOwner { account } => {
+                    check_account(c, id, account, &[AccountKind::Smtp])
+                }
+                NotifyChannel::Desktop => {}
+            }
+        }
+        NodeSpec::Unsubscribe(_) => {}
+    }
+    if let Some(p) = n.spec.error_policy()
+        && p.max_attempts == 0
+    {
+        c.err(
+            "bad_value",
+            Some(id),
+            "max_attempts must be at least 1".into(),
+        );
+    }
+}

@@ -1,0 +1,971 @@
+//! Workflows: a named graph of nodes (triggers, flow control, actions) joined
+//! by edges from a node's named exit to another node.
+//!
+//! [`WorkflowDef`] is at once the in-memory model, what the store keeps per
+//! version, and (with `format` and `version`) the shareable file. Everything
+//! is referenced by name (tags, fields, templates, pipelines, courses,
+//! accounts), never by database id, and no secret ever appears in it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use ts_rs::TS;
+
+use crate::Duration;
+use crate::condition::{Condition, Filter, is_default_tz};
+use crate::contact::FieldDef;
+use crate::time::{TimeOfDay, TimezoneRef, Weekday};
+
+/// The `format` value of every workflow file.
+pub const FORMAT_NAME: &str = "cairn.workflow";
+/// The newest file format version this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A workflow, as stored per version and as written to a file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "Cairn workflow file", description = "A Cairn workflow: triggers, conditions, waits and actions joined by edges. Secrets never appear here; accounts are referenced by name.")]
+pub struct WorkflowDef {
+    /// Always `"cairn.workflow"`.
+    pub format: String,
+    /// The file format version; this build writes 1.
+    pub version: u32,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    #[serde(default)]
+    pub settings: Settings,
+    /// Leave the workflow when one of these events happens.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub goals: Vec<Goal>,
+    pub nodes: Vec<Node>,
+    #[serde(default)]
+    pub edges: Vec<Edge>,
+    /// The email templates the workflow's send-email nodes use.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub email_templates: Vec<EmailTemplate>,
+    /// Fields, pipelines and courses the workflow needs; created on import
+    /// when missing.
+    #[serde(default, skip_serializing_if = "Requires::is_empty")]
+    pub requires: Requires,
+}
+
+impl WorkflowDef {
+    /// An empty workflow with default settings.
+    pub fn new(name: impl Into<String>) -> Self {
+        WorkflowDef {
+            format: FORMAT_NAME.into(),
+            version: FORMAT_VERSION,
+            name: name.into(),
+            description: String::new(),
+            settings: Settings::default(),
+            goals: vec![],
+            nodes: vec![],
+            edges: vec![],
+            email_templates: vec![],
+            requires: Requires::default(),
+        }
+    }
+
+    pub fn node(&self, id: &str) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.id == id)
+    }
+
+    /// The node an exit leads to, if connected.
+    pub fn next(&self, from: &str, exit: &str) -> Option<&Node> {
+        self.edges
+            .iter()
+            .find(|e| e.from == from && e.exit == exit)
+            .and_then(|e| self.node(&e.to))
+    }
+
+    pub fn triggers(&self) -> impl Iterator<Item = &Node> {
+        self.nodes.iter().filter(|n| n.spec.is_trigger())
+    }
+
+    pub fn template(&self, name: &str) -> Option<&EmailTemplate> {
+        self.email_templates.iter().find(|t| t.name == name)
+    }
+}
+
+/// Per-workflow settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// The workflow's IANA time zone; waits and windows read wall-clock
+    /// times in it unless they say "contact".
+    #[serde(default = "utc")]
+    pub timezone: String,
+    #[serde(default)]
+    pub reentry: Reentry,
+    /// External actions due outside this window wait for its next opening.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send_window: Option<SendWindow>,
+    /// Minutes of manual work one run replaces (for "cost saved").
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub manual_minutes_per_run: f64,
+    /// Cost of an hour of that manual work (for "cost saved").
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub hourly_rate: f64,
+}
+
+fn utc() -> String {
+    "UTC".into()
+}
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            timezone: utc(),
+            reentry: Reentry::default(),
+            send_window: None,
+            manual_minutes_per_run: 0.0,
+            hourly_rate: 0.0,
+        }
+    }
+}
+
+/// Whether a contact may start the workflow again.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema, TS,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Reentry {
+    /// Once ever.
+    Once,
+    /// Again, but only after the previous run ended.
+    #[default]
+    OneAtATime,
+    /// Every time a trigger fires, even while another run is going.
+    Always,
+}
+
+/// Days and hours in which email and webhooks may leave.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct SendWindow {
+    /// Allowed days; empty means every day.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub days: Vec<Weekday>,
+    #[ts(type = "string")]
+    pub from: TimeOfDay,
+    #[ts(type = "string")]
+    pub to: TimeOfDay,
+    #[serde(default, skip_serializing_if = "is_default_tz")]
+    #[ts(type = "string")]
+    pub timezone: TimezoneRef,
+}
+
+/// Leave the workflow when an event happens; a conversion when `conversion`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Goal {
+    pub name: String,
+    pub event_type: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<Filter>,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub conversion: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+fn is_true(b: &bool) -> bool {
+    *b
+}
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// An email the workflow sends. Subject and body are MiniJinja templates
+/// with merge fields such as `{{ contact.first_name }}`; the body is Markdown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct EmailTemplate {
+    pub name: String,
+    pub subject: String,
+    /// Markdown; rendered to HTML, with a plain-text part beside it.
+    pub body: String,
+    /// Preview text shown by mail clients after the subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preheader: Option<String>,
+}
+
+/// What a workflow needs to exist in the database.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Requires {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldDef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pipelines: Vec<PipelineDecl>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub courses: Vec<String>,
+}
+
+impl Requires {
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty() && self.pipelines.is_empty() && self.courses.is_empty()
+    }
+}
+
+/// A deal pipeline and its ordered stages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineDecl {
+    pub name: String,
+    pub stages: Vec<String>,
+}
+
+/// A connection from one node's exit to another node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Edge {
+    pub from: String,
+    /// The exit of `from`: `next`, `yes`/`no`, a branch path, `otherwise`,
+    /// `arrived`/`timed_out`, `error`.
+    #[serde(default = "next_exit")]
+    pub exit: String,
+    pub to: String,
+}
+
+fn next_exit() -> String {
+    exits::NEXT.into()
+}
+
+/// Exit names.
+pub mod exits {
+    pub const NEXT: &str = "next";
+    pub const YES: &str = "yes";
+    pub const NO: &str = "no";
+    pub const OTHERWISE: &str = "otherwise";
+    pub const ARRIVED: &str = "arrived";
+    pub const TIMED_OUT: &str = "timed_out";
+    pub const ERROR: &str = "error";
+}
+
+/// Where a node sits on the canvas.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Position {
+    pub x: f64,
+    pub y: f64,
+}
+
+/// One node on the canvas: `{"id", "label"?, "position", "kind", "config"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct Node {
+    /// Unique within the workflow; steps and edges refer to it.
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    pub position: Position,
+    #[serde(flatten)]
+    pub spec: NodeSpec,
+}
+
+/// How to behave when a wait fires late (the laptop was closed or asleep).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct LatePolicy {
+    /// Run anyway when absent; otherwise, when the wait fires more than this
+    /// late, the run leaves the workflow (recorded as "skipped: late").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(type = "string | null")]
+    pub skip_if_late_by: Option<Duration>,
+}
+
+impl LatePolicy {
+    pub fn is_default(&self) -> bool {
+        self.skip_if_late_by.is_none()
+    }
+}
+
+/// What an action does when it fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorPolicy {
+    /// Attempts in all, the first included.
+    #[serde(default = "default_attempts")]
+    pub max_attempts: u32,
+    /// The first retry waits this long; each next one doubles it (plus jitter).
+    #[serde(default = "default_backoff")]
+    #[ts(type = "string")]
+    pub backoff: Duration,
+    /// After the last attempt: fail the run, or follow the `error` exit.
+    #[serde(default)]
+    pub then: OnFailure,
+}
+
+fn default_attempts() -> u32 {
+    5
+}
+fn default_backoff() -> Duration {
+    Duration::from_mins(1)
+}
+
+impl Default for ErrorPolicy {
+    fn default() -> Self {
+        ErrorPolicy {
+            max_attempts: default_attempts(),
+            backoff: default_backoff(),
+            then: OnFailure::Fail,
+        }
+    }
+}
+
+impl ErrorPolicy {
+    pub fn is_default(&self) -> bool {
+        *self == ErrorPolicy::default()
+    }
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema, TS,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum OnFailure {
+    #[default]
+    Fail,
+    ErrorExit,
+}
+
+// ---------------------------------------------------------------------------
+// Node configurations
+// ---------------------------------------------------------------------------
+
+/// Triggers whose only setting is a list of payload filters.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct EventTrigger {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<Filter>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct FormTrigger {
+    /// Only this form (its id or name at the form tool); any form when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<Filter>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct TagTrigger {
+    pub tag: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<Filter>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct EmailEngagementTrigger {
+    /// Only this email template; any email when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<Filter>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct LinkTrigger {
+    /// Only links whose URL contains this text; any link when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_contains: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<Filter>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct CourseProgressTrigger {
+    pub course: String,
+    /// Fires when progress reaches at least this percentage.
+    pub at_least_percent: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct CourseTrigger {
+    pub course: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct DealStageTrigger {
+    pub pipeline: String,
+    /// Only moves into this stage; any stage when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+}
+
+/// N days before/after a contact's date field at a time of day (yearly if
+/// asked), or a fixed date. Exactly one of `field` and `date` is set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct DateTrigger {
+    /// A contact date field, such as `"birthday"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Days after the field's date (negative: before).
+    #[serde(default, skip_serializing_if = "is_zero_i32")]
+    pub offset_days: i32,
+    /// Every year on the anniversary of the field's date.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub yearly: bool,
+    /// A fixed date `YYYY-MM-DD` instead of a field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(type = "string | null")]
+    pub date: Option<chrono::NaiveDate>,
+    #[ts(type = "string")]
+    pub time: TimeOfDay,
+    #[serde(default, skip_serializing_if = "is_default_tz")]
+    #[ts(type = "string")]
+    pub timezone: TimezoneRef,
+    /// Only contacts matching this condition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<Condition>,
+}
+
+fn is_zero_i32(v: &i32) -> bool {
+    *v == 0
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Every {
+    Day,
+    Week,
+}
+
+/// Every day or week at a time, over the contacts a condition selects.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleTrigger {
+    pub every: Every,
+    /// For `week`: which days (at least one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub weekdays: Vec<Weekday>,
+    #[ts(type = "string")]
+    pub time: TimeOfDay,
+    #[serde(default, skip_serializing_if = "is_default_tz")]
+    #[ts(type = "string")]
+    pub timezone: TimezoneRef,
+    /// Only contacts matching this condition; every subscribed contact when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<Condition>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct ManualTrigger {}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct CustomEventTrigger {
+    pub event_type: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<Filter>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionNode {
+    pub condition: Condition,
+}
+
+/// Ordered paths; the first whose condition holds wins, else `otherwise`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct BranchNode {
+    pub paths: Vec<BranchPath>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct BranchPath {
+    /// The exit name, shown on the canvas.
+    pub name: String,
+    pub condition: Condition,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct WaitDuration {
+    #[ts(type = "string")]
+    pub duration: Duration,
+    #[serde(default, skip_serializing_if = "LatePolicy::is_default")]
+    pub late: LatePolicy,
+}
+
+/// Wait until the next given weekday and time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct WaitUntilTime {
+    /// Any day when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub weekdays: Vec<Weekday>,
+    #[ts(type = "string")]
+    pub time: TimeOfDay,
+    #[serde(default, skip_serializing_if = "is_default_tz")]
+    #[ts(type = "string")]
+    pub timezone: TimezoneRef,
+    #[serde(default, skip_serializing_if = "LatePolicy::is_default")]
+    pub late: LatePolicy,
+}
+
+/// Wait until N days before/after a contact date field, at a time of day.
+/// When the field is empty or the moment has passed, the run goes on at once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct WaitUntilDate {
+    pub field: String,
+    #[serde(default, skip_serializing_if = "is_zero_i32")]
+    pub offset_days: i32,
+    #[ts(type = "string")]
+    pub time: TimeOfDay,
+    #[serde(default, skip_serializing_if = "is_default_tz")]
+    #[ts(type = "string")]
+    pub timezone: TimezoneRef,
+    #[serde(default, skip_serializing_if = "LatePolicy::is_default")]
+    pub late: LatePolicy,
+}
+
+/// Wait for an event; exits `arrived` or `timed_out`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct WaitForEvent {
+    pub event_type: String,
+    /// Payload keys whose values must equal the trigger event's, such as
+    /// `["order_id"]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub correlate: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<Filter>,
+    #[ts(type = "string")]
+    pub timeout: Duration,
+    #[serde(default, skip_serializing_if = "LatePolicy::is_default")]
+    pub late: LatePolicy,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct EndNode {}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct SendEmail {
+    /// An email template of this workflow.
+    pub template: String,
+    /// An SMTP account.
+    pub account: String,
+    #[serde(default, skip_serializing_if = "ErrorPolicy::is_default")]
+    pub on_error: ErrorPolicy,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct TagAction {
+    pub tag: String,
+    #[serde(default, skip_serializing_if = "ErrorPolicy::is_default")]
+    pub on_error: ErrorPolicy,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct SetField {
+    pub field: String,
+    /// A template such as `"{{ trigger.amount }}"`, or a literal; checked
+    /// against the field's type.
+    pub value: String,
+    #[serde(default, skip_serializing_if = "ErrorPolicy::is_default")]
+    pub on_error: ErrorPolicy,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct DealAction {
+    pub pipeline: String,
+    pub stage: String,
+    /// For a new deal: its title (a template); defaults to the contact's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// For a new deal: its value (a template, such as `"{{ trigger.amount }}"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(default, skip_serializing_if = "ErrorPolicy::is_default")]
+    pub on_error: ErrorPolicy,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct CourseAction {
+    pub course: String,
+    #[serde(default, skip_serializing_if = "ErrorPolicy::is_default")]
+    pub on_error: ErrorPolicy,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct WorkflowAction {
+    pub workflow: String,
+    #[serde(default, skip_serializing_if = "ErrorPolicy::is_default")]
+    pub on_error: ErrorPolicy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum HttpMethod {
+    Get,
+    #[default]
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl HttpMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Delete => "DELETE",
+        }
+    }
+}
+
+/// Post a webhook. The signing secret, if any, lives in the keyring under the
+/// named webhook account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Webhook {
+    #[serde(default)]
+    pub method: HttpMethod,
+    /// A template, such as `"https://example.com/hooks/{{ contact.email }}"`.
+    pub url: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    /// A JSON body template; merge fields are JSON-escaped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// A webhook account whose signing secret signs the body (HMAC-SHA256).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(type = "string | null")]
+    pub timeout: Option<Duration>,
+    #[serde(default, skip_serializing_if = "ErrorPolicy::is_default")]
+    pub on_error: ErrorPolicy,
+}
+
+/// Where a team notification goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum NotifyChannel {
+    /// A Slack incoming webhook, stored in the keyring under this account.
+    Slack { account: String },
+    /// A desktop notification shown by the app (`cairn run` logs it).
+    Desktop,
+    /// An email to the owner address of this SMTP account.
+    EmailOwner { account: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Notify {
+    pub channel: NotifyChannel,
+    /// A template, such as `"New sale: {{ contact.email }} bought {{ trigger.product }}"`.
+    pub message: String,
+    #[serde(default, skip_serializing_if = "ErrorPolicy::is_default")]
+    pub on_error: ErrorPolicy,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Unsubscribe {}
+
+/// Which family a node kind belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeFamily {
+    Trigger,
+    Flow,
+    Wait,
+    Action,
+}
+
+macro_rules! node_kinds {
+    ($( $variant:ident($ty:ty) = $name:literal, $family:ident, $title:literal; )*) => {
+        /// A node's kind and its settings: `"kind": "...", "config": {...}`.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+        #[serde(tag = "kind", content = "config")]
+        pub enum NodeSpec {
+            $( #[serde(rename = $name)] #[doc = $title] $variant($ty), )*
+        }
+
+        impl NodeSpec {
+            /// Every kind name, in palette order.
+            pub const KINDS: &'static [&'static str] = &[$($name),*];
+
+            pub fn kind(&self) -> &'static str {
+                match self { $( NodeSpec::$variant(_) => $name, )* }
+            }
+
+            pub fn family(&self) -> NodeFamily {
+                match self { $( NodeSpec::$variant(_) => NodeFamily::$family, )* }
+            }
+
+            /// A human title for the kind, as in the palette.
+            pub fn title_of(kind: &str) -> Option<&'static str> {
+                match kind { $( $name => Some($title), )* _ => None }
+            }
+
+            fn deserialize_config<'de, D: Deserializer<'de>>(kind: &str, d: D) -> Result<Self, D::Error> {
+                match kind {
+                    $( $name => <$ty>::deserialize(d).map(NodeSpec::$variant), )*
+                    other => Err(de::Error::custom(unknown_kind(other))),
+                }
+            }
+        }
+    };
+}
+
+node_kinds! {
+    TriggerContactCreated(EventTrigger) = "trigger.contact_created", Trigger, "Contact created (signup)";
+    TriggerFormSubmitted(FormTrigger) = "trigger.form_submitted", Trigger, "Form submitted";
+    TriggerPurchaseCompleted(EventTrigger) = "trigger.purchase_completed", Trigger, "Purchase completed";
+    TriggerRefundIssued(EventTrigger) = "trigger.refund_issued", Trigger, "Refund issued";
+    TriggerTagAdded(TagTrigger) = "trigger.tag_added", Trigger, "Tag added";
+    TriggerTagRemoved(TagTrigger) = "trigger.tag_removed", Trigger, "Tag removed";
+    TriggerLinkClicked(LinkTrigger) = "trigger.link_clicked", Trigger, "Link clicked";
+    TriggerEmailOpened(EmailEngagementTrigger) = "trigger.email_opened", Trigger, "Email opened";
+    TriggerCourseProgress(CourseProgressTrigger) = "trigger.course_progress", Trigger, "Course progress";
+    TriggerCourseCompleted(CourseTrigger) = "trigger.course_completed", Trigger, "Course completed";
+    TriggerDealStageChanged(DealStageTrigger) = "trigger.deal_stage_changed", Trigger, "Deal stage changed";
+    TriggerDate(DateTrigger) = "trigger.date", Trigger, "Date-based";
+    TriggerSchedule(ScheduleTrigger) = "trigger.schedule", Trigger, "Schedule";
+    TriggerManual(ManualTrigger) = "trigger.manual", Trigger, "Manual / test contact";
+    TriggerEvent(CustomEventTrigger) = "trigger.event", Trigger, "Custom event";
+    Condition(ConditionNode) = "condition", Flow, "Condition (yes / no)";
+    Branch(BranchNode) = "branch", Flow, "Branch";
+    WaitDuration(WaitDuration) = "wait.duration", Wait, "Wait for a duration";
+    WaitUntilTime(WaitUntilTime) = "wait.until_time", Wait, "Wait until a weekday and time";
+    WaitUntilDate(WaitUntilDate) = "wait.until_date", Wait, "Wait until a contact date";
+    WaitForEvent(WaitForEvent) = "wait.for_event", Wait, "Wait for an event";
+    End(EndNode) = "end", Flow, "End";
+    SendEmail(SendEmail) = "action.send_email", Action, "Send email";
+    AddTag(TagAction) = "action.add_tag", Action, "Add tag";
+    RemoveTag(TagAction) = "action.remove_tag", Action, "Remove tag";
+    SetField(SetField) = "action.set_field", Action, "Set field";
+    CreateDeal(DealAction) = "action.create_deal", Action, "Create deal";
+    MoveDeal(DealAction) = "action.move_deal", Action, "Move deal to stage";
+    EnrollCourse(CourseAction) = "action.enroll_course", Action, "Enroll in course";
+    UnenrollCourse(CourseAction) = "action.unenroll_course", Action, "Unenroll from course";
+    StartWorkflow(WorkflowAction) = "action.start_workflow", Action, "Start another workflow";
+    RemoveFromWorkflow(WorkflowAction) = "action.remove_from_workflow", Action, "Remove from a workflow";
+    Webhook(Webhook) = "action.webhook", Action, "Post webhook";
+    Notify(Notify) = "action.notify", Action, "Notify the team";
+    Unsubscribe(Unsubscribe) = "action.unsubscribe", Action, "Unsubscribe";
+}
+
+fn unknown_kind(kind: &str) -> String {
+    format!(
+        "unknown node kind {kind:?}; expected one of: {}",
+        NodeSpec::KINDS.join(", ")
+    )
+}
+
+impl NodeSpec {
+    pub fn is_trigger(&self) -> bool {
+        self.family() == NodeFamily::Trigger
+    }
+
+    /// External actions leave the machine (through the outbox); everything
+    /// else happens inside one SQLite transaction.
+    pub fn is_external(&self) -> bool {
+        matches!(
+            self,
+            NodeSpec::SendEmail(_) | NodeSpec::Webhook(_) | NodeSpec::Notify(_)
+        )
+    }
+
+    /// The action's error policy, if it is an action.
+    pub fn error_policy(&self) -> Option<&ErrorPolicy> {
+        Some(match self {
+            NodeSpec::SendEmail(c) => &c.on_error,
+            NodeSpec::AddTag(c) | NodeSpec::RemoveTag(c) => &c.on_error,
+            NodeSpec::SetField(c) => &c.on_error,
+            NodeSpec::CreateDeal(c) | NodeSpec::MoveDeal(c) => &c.on_error,
+            NodeSpec::EnrollCourse(c) | NodeSpec::UnenrollCourse(c) => &c.on_error,
+            NodeSpec::StartWorkflow(c) | NodeSpec::RemoveFromWorkflow(c) => &c.on_error,
+            NodeSpec::Webhook(c) => &c.on_error,
+            NodeSpec::Notify(c) => &c.on_error,
+            _ => return None,
+        })
+    }
+
+    /// The late policy, if it is a wait.
+    pub fn late_policy(&self) -> Option<&LatePolicy> {
+        match self {
+            NodeSpec::WaitDuration(w) => Some(&w.late),
+            NodeSpec::WaitUntilTime(w) => Some(&w.late),
+            NodeSpec::WaitUntilDate(w) => Some(&w.late),
+            NodeSpec::WaitForEvent(w) => Some(&w.late),
+            _ => None,
+        }
+    }
+
+    /// The exits this node offers, in display order.
+    pub fn exits(&self) -> Vec<String> {
+        match self {
+            NodeSpec::End(_) => vec![],
+            NodeSpec::Condition(_) => vec![exits::YES.into(), exits::NO.into()],
+            NodeSpec::Branch(b) => b
+                .paths
+                .iter()
+                .map(|p| p.name.clone())
+                .chain([exits::OTHERWISE.to_string()])
+                .collect(),
+            NodeSpec::WaitForEvent(_) => vec![exits::ARRIVED.into(), exits::TIMED_OUT.into()],
+            other => {
+                let mut v = vec![exits::NEXT.to_string()];
+                if other
+                    .error_policy()
+                    .is_some_and(|p| p.then == OnFailure::ErrorExit)
+                {
+                    v.push(exits::ERROR.into());
+                }
+                v
+            }
+        }
+    }
+}
+
+// `Node` deserializes by hand so that import errors carry the exact JSON path
+// (`nodes[3].config.delay`): serde's derived code for a flattened, adjacently
+// tagged enum buffers the input and loses the path. Here the kind is read
+// first and the config is deserialized straight into its type.
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(NodeVisitor)
+    }
+}
+
+struct NodeVisitor;
+
+struct ConfigSeed<'a>(&'a str);
+
+/// Reads a kind name and refuses unknown ones, so the error's path ends in `.kind`.
+struct KindSeed;
+
+impl<'de> DeserializeSeed<'de> for KindSeed {
+    type Value = String;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
+        let k = String::deserialize(d)?;
+        if NodeSpec::KINDS.contains(&k.as_str()) {
+            Ok(k)
+        } else {
+            Err(de::Error::custom(unknown_kind(&k)))
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for ConfigSeed<'_> {
+    type Value = NodeSpec;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<NodeSpec, D::Error> {
+        NodeSpec::deserialize_config(self.0, d)
+    }
+}
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a node object with id, position, kind and config")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        let mut id: Option<String> = None;
+        let mut label: Option<Option<String>> = None;
+        let mut position: Option<Position> = None;
+        let mut kind: Option<String> = None;
+        let mut spec: Option<NodeSpec> = None;
+        let mut early_config: Option<serde_json::Value> = None;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "id" => id = Some(map.next_value()?),
+                "label" => label = Some(map.next_value()?),
+                "position" => position = Some(map.next_value()?),
+                "kind" => kind = Some(map.next_value_seed(KindSeed)?),
+                "config" => match &kind {
+                    Some(k) => spec = Some(map.next_value_seed(ConfigSeed(k))?),
+                    None => early_config = Some(map.next_value()?),
+                },
+                other => {
+                    return Err(de::Error::unknown_field(
+                        other,
+                        &["id", "label", "position", "kind", "config"],
+                    ));
+                }
+            }
+        }
+        let id = id.ok_or_else(|| de::Error::missing_field("id"))?;
+        let kind = kind.ok_or_else(|| de::Error::missing_field("kind"))?;
+        let spec = match (spec, early_config) {
+            (Some(s), _) => s,
+            (None, Some(cfg)) => {
+                NodeSpec::deserialize_config(&kind, cfg).map_err(de::Error::custom)?
+            }
+            (None, None) => NodeSpec::deserialize_config(
+                &kind,
+                serde_json::Value::Object(Default::default()),
+            )
+            .map_err(|e| de::Error::custom(format!("config: {e}")))?,
+        };
+        Ok(Node {
+            id,
+            label: label.flatten(),
+            position: position.unwrap_or_default(),
+            spec,
+        })
+    }
+}
+
+/// Schema shape of a node (the derived `Node` schema is written here because
+/// `Node` deserializes by hand).
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+struct NodeSchema {
+    /// Unique within the workflow.
+    id: String,
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    position: Position,
+    #[serde(flatten)]
+    spec: NodeSpec,
+}
+
+impl JsonSchema for Node {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Node".into()
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        NodeSchema::json_schema(g)
+    }
+}

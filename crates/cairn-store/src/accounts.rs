@@ -1,0 +1,147 @@
+//! Connected accounts: their non-secret settings, status and sync cursor.
+//! The secret part lives in the OS keyring (see `cairn-effects`' vault).
+
+use cairn_model::Timestamp;
+use cairn_model::account::AccountKind;
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::{Result, Store, StoreError, ms, ts, ts_opt};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountStatus {
+    Ok,
+    NeedsAttention,
+    Error,
+}
+
+impl AccountStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::Ok => "ok",
+            AccountStatus::NeedsAttention => "needs_attention",
+            AccountStatus::Error => "error",
+        }
+    }
+    fn parse(s: &str) -> Self {
+        match s {
+            "needs_attention" => AccountStatus::NeedsAttention,
+            "error" => AccountStatus::Error,
+            _ => AccountStatus::Ok,
+        }
+    }
+}
+
+/// A connected account as stored (never with its secret).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Account {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    pub kind: AccountKind,
+    #[ts(type = "Record<string, unknown>")]
+    pub settings: serde_json::Value,
+    pub status: AccountStatus,
+    pub status_message: Option<String>,
+    #[ts(type = "number | null")]
+    pub poll_interval_secs: Option<i64>,
+    pub cursor: Option<String>,
+    pub last_poll_at: Option<Timestamp>,
+    pub next_poll_at: Option<Timestamp>,
+    pub consecutive_failures: u32,
+    pub created_at: Timestamp,
+}
+
+const SELECT: &str = "SELECT id, name, kind, settings, status, status_message, poll_interval_secs, cursor, last_poll_at, next_poll_at, consecutive_failures, created_at FROM accounts";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
+    let kind: String = r.get(2)?;
+    let settings: String = r.get(3)?;
+    Ok(Account {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        kind: AccountKind::parse(&kind).unwrap_or(AccountKind::JsonFeed),
+        settings: serde_json::from_str(&settings).unwrap_or_default(),
+        status: AccountStatus::parse(&r.get::<_, String>(4)?),
+        status_message: r.get(5)?,
+        poll_interval_secs: r.get(6)?,
+        cursor: r.get(7)?,
+        last_poll_at: ts_opt(r.get(8)?),
+        next_poll_at: ts_opt(r.get(9)?),
+        consecutive_failures: r.get(10)?,
+        created_at: ts(r.get(11)?),
+    })
+}
+
+impl Store {
+    /// Stores a new account's settings. A clashing name is a conflict.
+    pub fn add_account(
+        &mut self,
+        name: &str,
+        kind: AccountKind,
+        settings: &serde_json::Value,
+        poll_interval_secs: Option<i64>,
+        now: Timestamp,
+    ) -> Result<Account> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(cairn_model::ModelError::Invalid("an account needs a name".into()).into());
+        }
+        self.write(|tx| {
+            if tx
+                .query_row("SELECT 1 FROM accounts WHERE name = ?1", [name], |_| Ok(()))
+                .optional()?
+                .is_some()
+            {
+                return Err(StoreError::Conflict(format!("an account named {name:?} already exists")));
+            }
+            tx.execute(
+                "INSERT INTO accounts (name, kind, settings, poll_interval_secs, next_poll_at, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5)",
+                params![name, kind.as_str(), settings.to_string(), poll_interval_secs, ms(now)],
+            )?;
+            Ok(())
+        })?;
+        self.account(name)
+    }
+
+    pub fn accounts(&self) -> Result<Vec<Account>> {
+        let mut st = self.conn().prepare_cached(&format!("{SELECT} ORDER BY name COLLATE NOCASE"))?;
+        let rows = st.query_map([], row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn account(&self, name: &str) -> Result<Account> {
+        self.conn()
+            .prepare_cached(&format!("{SELECT} WHERE name = ?1"))?
+            .query_row([name.trim()], row)
+            .optional()?
+            .ok_or_else(|| StoreError::not_found("account", name.trim()))
+    }
+
+    pub fn remove_account(&mut self, name: &str) -> Result<Account> {
+        let a = self.account(name)?;
+        self.conn().execute("DELETE FROM accounts WHERE id = ?1", [a.id])?;
+        Ok(a)
+    }
+
+    /// Records an account's health as seen by a test, a send or a poll.
+    pub fn set_account_status(
+        &mut self,
+        name: &str,
+        status: AccountStatus,
+        message: Option<&str>,
+        now: Timestamp,
+    ) -> Result<()> {
+        let n = self.conn().execute(
+            "UPDATE accounts SET status = ?2, status_message = ?3, updated_at = ?4 WHERE name = ?1",
+            params![name.trim(), status.as_str(), message, ms(now)],
+        )?;
+        if n == 0 {
+            return Err(StoreError::not_found("account", name.trim()));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,1 @@
+//! CSV import of contacts (see `Store::import_contacts_csv`).

@@ -1,0 +1,220 @@
+//! Cairn's store: everything Cairn knows lives in one SQLite file.
+//!
+//! A [`Store`] owns one connection. It is deliberately not shared behind a
+//! mutex: SQLite in WAL mode lets many connections read while one writes, so
+//! each user of the database (the executor, each sender, the app's command
+//! handlers, the CLI) opens its own `Store` on the same path, and writers
+//! queue on SQLite's own lock (`busy_timeout`) instead of on ours.
+//!
+//! Every write that changes state goes through [`Store::write`], a
+//! `BEGIN IMMEDIATE` transaction: the state change and the events it records
+//! commit together or not at all. Functions that write inside a caller's
+//! transaction are named `*_using(tx)` and take `now` from the caller, who
+//! got it from a `Clock`.
+
+pub mod accounts;
+pub mod catalog;
+pub mod contacts;
+pub mod csv_import;
+pub mod deals;
+pub mod error;
+pub mod events;
+pub mod outbox;
+pub mod runs;
+pub mod settings;
+pub mod workflows;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration as StdDuration;
+
+use cairn_model::Timestamp;
+use chrono::TimeZone;
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+pub use error::StoreError;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Migrations, in order. `PRAGMA user_version` holds how many were applied.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// An open Cairn database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+/// The default database location: the platform data directory
+/// (`~/.local/share/cairn/cairn.db` on Linux).
+pub fn default_path() -> Result<PathBuf> {
+    let dirs = directories::ProjectDirs::from("", "", "cairn").ok_or_else(|| {
+        StoreError::Io("cannot find a home directory for the default database; pass --db PATH".into())
+    })?;
+    Ok(dirs.data_dir().join("cairn.db"))
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its
+    /// schema up to date. A database written by a newer Cairn is refused.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Io(format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
+        )
+        .map_err(|e| StoreError::Io(format!("cannot open {}: {e}", path.display())))?;
+        let mut store = Store { conn, path };
+        store.configure()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn configure(&self) -> Result<()> {
+        self.conn.busy_timeout(StdDuration::from_secs(10))?;
+        // WAL: readers never block the writer. NORMAL sync is durable across
+        // a process crash (kill -9); only an OS crash can lose the last
+        // transactions, never corrupt the file.
+        let mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") && !self.path.as_os_str().is_empty() {
+            tracing::warn!(mode, "database is not in WAL mode");
+        }
+        self.conn.execute_batch(
+            "PRAGMA foreign_keys = ON;
+             PRAGMA synchronous = NORMAL;
+             PRAGMA journal_size_limit = 67108864;
+             PRAGMA temp_store = MEMORY;",
+        )?;
+        Ok(())
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let found: u32 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::NewerDatabase {
+                path: self.path.display().to_string(),
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        if found == SCHEMA_VERSION {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Exclusive)?;
+        // Re-read inside the lock: another process may have migrated meanwhile.
+        let found: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+            tx.execute_batch(sql).map_err(|e| StoreError::Migration {
+                version: i as u32 + 1,
+                reason: e.to_string(),
+            })?;
+            tracing::info!(version = i + 1, "applied database migration");
+        }
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Opens a second connection to the same database.
+    pub fn reopen(&self) -> Result<Store> {
+        Store::open(&self.path)
+    }
+
+    /// The connection, for reads.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Runs `f` in a `BEGIN IMMEDIATE` transaction, committing when it
+    /// returns `Ok`. Everything `f` writes commits together or not at all.
+    pub fn write<T, E>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
+        let out = f(&tx)?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(out)
+    }
+}
+
+/// Milliseconds since the epoch, as stored.
+pub fn ms(t: Timestamp) -> i64 {
+    t.timestamp_millis()
+}
+
+/// The instant a stored millisecond count stands for.
+pub fn ts(ms: i64) -> Timestamp {
+    chrono::Utc
+        .timestamp_millis_opt(ms)
+        .single()
+        .unwrap_or_else(|| chrono::Utc.timestamp_millis_opt(0).single().expect("epoch"))
+}
+
+/// Same as [`ts`] for a nullable column.
+pub fn ts_opt(ms: Option<i64>) -> Option<Timestamp> {
+    ms.map(ts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opens_in_wal_with_foreign_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path().join("a/b/cairn.db")).unwrap();
+        let mode: String = s.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = s.conn().query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        assert_eq!(fk, 1);
+        let v: u32 = s.conn().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn refuses_a_newer_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("cairn.db");
+        {
+            let s = Store::open(&p).unwrap();
+            s.conn()
+                .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+                .unwrap();
+        }
+        let e = Store::open(&p).unwrap_err();
+        assert_eq!(e.code(), "newer_database");
+        assert!(e.to_string().contains("newer version of Cairn"), "{e}");
+    }
+}

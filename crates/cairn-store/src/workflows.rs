@@ -1,0 +1,459 @@
+//! Workflows and their versions.
+//!
+//! A workflow's definition is stored per version as canonical file JSON.
+//! Saving a changed workflow whose current version already has runs makes a
+//! new version (runs stay on the version they started on); otherwise the
+//! current version is updated in place.
+
+use cairn_model::Timestamp;
+use cairn_model::file;
+use cairn_model::validate::{self, Report};
+use cairn_model::workflow::WorkflowDef;
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::catalog::catalog_using;
+use crate::contacts::define_field_using;
+use crate::deals::{ensure_course_using, ensure_pipeline_using};
+use crate::{Result, Store, StoreError, ms, ts};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkflowStatus {
+    Draft,
+    Active,
+    Paused,
+}
+
+impl WorkflowStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkflowStatus::Draft => "draft",
+            WorkflowStatus::Active => "active",
+            WorkflowStatus::Paused => "paused",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "draft" => Some(WorkflowStatus::Draft),
+            "active" => Some(WorkflowStatus::Active),
+            "paused" => Some(WorkflowStatus::Paused),
+            _ => None,
+        }
+    }
+}
+
+/// A workflow as listed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct WorkflowSummary {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    pub status: WorkflowStatus,
+    pub version: u32,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// One stored version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct VersionInfo {
+    pub version: u32,
+    pub created_at: Timestamp,
+    pub current: bool,
+    #[ts(type = "number")]
+    pub runs: i64,
+    pub nodes: u32,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ImportOutcome {
+    #[ts(type = "number")]
+    pub id: i64,
+    /// The name it was stored under (a copy gets "Name (2)").
+    pub name: String,
+    /// Set when the name clashed and the import became a copy.
+    pub renamed_from: Option<String>,
+    /// Set when `replace` overwrote an existing workflow.
+    pub replaced: bool,
+    pub version: u32,
+    pub status: WorkflowStatus,
+    /// Validation against this database (the workflow arrives paused either way).
+    pub report: Report,
+}
+
+/// What a save did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct SaveOutcome {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub version: u32,
+    /// True when a new version was made because the old one has runs.
+    pub new_version: bool,
+    /// True when nothing changed.
+    pub unchanged: bool,
+    pub report: Report,
+}
+
+const SUMMARY: &str = "SELECT id, name, status, current_version, created_at, updated_at FROM workflows";
+
+fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<WorkflowSummary> {
+    Ok(WorkflowSummary {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        status: WorkflowStatus::parse(&r.get::<_, String>(2)?).unwrap_or(WorkflowStatus::Draft),
+        version: r.get(3)?,
+        created_at: ts(r.get(4)?),
+        updated_at: ts(r.get(5)?),
+    })
+}
+
+pub fn summary_using(c: &rusqlite::Connection, name: &str) -> Result<Option<WorkflowSummary>> {
+    Ok(c
+        .prepare_cached(&format!("{SUMMARY} WHERE name = ?1"))?
+        .query_row([name.trim()], summary_row)
+        .optional()?)
+}
+
+pub fn summary_by_id_using(c: &rusqlite::Connection, id: i64) -> Result<Option<WorkflowSummary>> {
+    Ok(c
+        .prepare_cached(&format!("{SUMMARY} WHERE id = ?1"))?
+        .query_row([id], summary_row)
+        .optional()?)
+}
+
+/// The definition of one version of a workflow.
+pub fn definition_using(c: &rusqlite::Connection, workflow_id: i64, version: u32) -> Result<WorkflowDef> {
+    let text: String = c
+        .prepare_cached("SELECT definition FROM workflow_versions WHERE workflow_id = ?1 AND version = ?2")?
+        .query_row(params![workflow_id, version], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| StoreError::not_found("workflow version", format!("{workflow_id}/{version}")))?;
+    Ok(file::parse(&text)?)
+}
+
+fn free_name(tx: &Transaction<'_>, wanted: &str) -> Result<String> {
+    if summary_using(tx, wanted)?.is_none() {
+        return Ok(wanted.to_string());
+    }
+    let base = strip_copy_suffix(wanted);
+    for n in 2.. {
+        let candidate = format!("{base} ({n})");
+        if summary_using(tx, &candidate)?.is_none() {
+            return Ok(candidate);
+        }
+    }
+    unreachable!()
+}
+
+/// "Welcome (2)" → "Welcome", so a copy of a copy is "Welcome (3)".
+fn strip_copy_suffix(name: &str) -> &str {
+    if let Some(open) = name.rfind(" (")
+        && name.ends_with(')')
+        && name[open + 2..name.len() - 1].parse::<u32>().is_ok()
+    {
+        return &name[..open];
+    }
+    name
+}
+
+/// Creates what the workflow declares under `requires`.
+pub fn ensure_requirements_using(tx: &Transaction<'_>, def: &WorkflowDef, now: Timestamp) -> Result<()> {
+    for f in &def.requires.fields {
+        define_field_using(tx, f, now)?;
+    }
+    for p in &def.requires.pipelines {
+        ensure_pipeline_using(tx, &p.name, &p.stages, now)?;
+    }
+    for c in &def.requires.courses {
+        ensure_course_using(tx, c, now)?;
+    }
+    Ok(())
+}
+
+fn runs_on_version(tx: &rusqlite::Connection, id: i64, version: u32) -> Result<i64> {
+    Ok(tx.query_row(
+        "SELECT COUNT(*) FROM runs WHERE workflow_id = ?1 AND version = ?2",
+        params![id, version],
+        |r| r.get(0),
+    )?)
+}
+
+/// Stores a definition under an existing workflow: in place, or as a new
+/// version when the current one has runs.
+fn store_definition_using(
+    tx: &Transaction<'_>,
+    w: &WorkflowSummary,
+    def: &WorkflowDef,
+    now: Timestamp,
+) -> Result<(u32, bool, bool)> {
+    let text = file::to_canonical_json(def);
+    let current: String = tx.query_row(
+        "SELECT definition FROM workflow_versions WHERE workflow_id = ?1 AND version = ?2",
+        params![w.id, w.version],
+        |r| r.get(0),
+    )?;
+    if current == text {
+        return Ok((w.version, false, true));
+    }
+    let (version, new_version) = if runs_on_version(tx, w.id, w.version)? > 0 {
+        let v = w.version + 1;
+        tx.execute(
+            "INSERT INTO workflow_versions (workflow_id, version, definition, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![w.id, v, text, ms(now)],
+        )?;
+        (v, true)
+    } else {
+        tx.execute(
+            "UPDATE workflow_versions SET definition = ?3, created_at = ?4 WHERE workflow_id = ?1 AND version = ?2",
+            params![w.id, w.version, text, ms(now)],
+        )?;
+        (w.version, false)
+    };
+    tx.execute(
+        "UPDATE workflows SET name = ?2, current_version = ?3, updated_at = ?4 WHERE id = ?1",
+        params![w.id, def.name.trim(), version, ms(now)],
+    )?;
+    Ok((version, new_version, false))
+}
+
+fn insert_workflow_using(
+    tx: &Transaction<'_>,
+    def: &WorkflowDef,
+    status: WorkflowStatus,
+    now: Timestamp,
+) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO workflows (name, status, current_version, created_at, updated_at) VALUES (?1, ?2, 1, ?3, ?3)",
+        params![def.name.trim(), status.as_str(), ms(now)],
+    )?;
+    let id = tx.last_insert_rowid();
+    tx.execute(
+        "INSERT INTO workflow_versions (workflow_id, version, definition, created_at) VALUES (?1, 1, ?2, ?3)",
+        params![id, file::to_canonical_json(def), ms(now)],
+    )?;
+    Ok(id)
+}
+
+/// Imports a parsed workflow: all or nothing, arriving paused.
+pub fn import_def_using(
+    tx: &Transaction<'_>,
+    mut def: WorkflowDef,
+    replace: bool,
+    now: Timestamp,
+) -> Result<ImportOutcome> {
+    let wanted = def.name.trim().to_string();
+    if wanted.is_empty() {
+        return Err(cairn_model::file::FileError {
+            code: "invalid_field",
+            path: "name".into(),
+            message: "the workflow has no name".into(),
+        }
+        .into());
+    }
+    ensure_requirements_using(tx, &def, now)?;
+    let existing = summary_using(tx, &wanted)?;
+    let (id, version, renamed_from, replaced) = match existing {
+        Some(w) if replace => {
+            def.name = w.name.clone();
+            let (v, _, _) = store_definition_using(tx, &w, &def, now)?;
+            tx.execute(
+                "UPDATE workflows SET status = 'paused', updated_at = ?2 WHERE id = ?1",
+                params![w.id, ms(now)],
+            )?;
+            (w.id, v, None, true)
+        }
+        Some(_) => {
+            let name = free_name(tx, &wanted)?;
+            def.name = name;
+            (insert_workflow_using(tx, &def, WorkflowStatus::Paused, now)?, 1, Some(wanted), false)
+        }
+        None => (insert_workflow_using(tx, &def, WorkflowStatus::Paused, now)?, 1, None, false),
+    };
+    let report = validate::validate(&def, &catalog_using(tx)?);
+    Ok(ImportOutcome {
+        id,
+        name: def.name,
+        renamed_from,
+        replaced,
+        version,
+        status: WorkflowStatus::Paused,
+        report,
+    })
+}
+
+impl Store {
+    /// Imports a workflow file. Nothing is written unless all of it is good.
+    pub fn import_workflow(&mut self, text: &str, replace: bool, now: Timestamp) -> Result<ImportOutcome> {
+        let def = file::parse(text)?;
+        self.write(|tx| import_def_using(tx, def, replace, now))
+    }
+
+    /// Creates a new draft workflow; a clashing name is a conflict.
+    pub fn create_workflow(&mut self, def: &WorkflowDef, now: Timestamp) -> Result<SaveOutcome> {
+        self.write(|tx| {
+            if summary_using(tx, &def.name)?.is_some() {
+                return Err(StoreError::Conflict(format!(
+                    "a workflow named {:?} already exists",
+                    def.name.trim()
+                )));
+            }
+            if def.name.trim().is_empty() {
+                return Err(cairn_model::ModelError::Invalid("a workflow needs a name".into()).into());
+            }
+            ensure_requirements_using(tx, def, now)?;
+            let id = insert_workflow_using(tx, def, WorkflowStatus::Draft, now)?;
+            Ok(SaveOutcome {
+                id,
+                version: 1,
+                new_version: false,
+                unchanged: false,
+                report: validate::validate(def, &catalog_using(tx)?),
+            })
+        })
+    }
+
+    /// Saves a changed definition of workflow `id`. An active workflow stays
+    /// active only while its new version validates.
+    pub fn save_workflow(&mut self, id: i64, def: &WorkflowDef, now: Timestamp) -> Result<SaveOutcome> {
+        self.write(|tx| {
+            let w = summary_by_id_using(tx, id)?
+                .ok_or_else(|| StoreError::not_found("workflow", id.to_string()))?;
+            if def.name.trim().is_empty() {
+                return Err(cairn_model::ModelError::Invalid("a workflow needs a name".into()).into());
+            }
+            if let Some(other) = summary_using(tx, &def.name)?
+                && other.id != id
+            {
+                return Err(StoreError::Conflict(format!(
+                    "another workflow is named {:?}",
+                    def.name.trim()
+                )));
+            }
+            ensure_requirements_using(tx, def, now)?;
+            let report = validate::validate(def, &catalog_using(tx)?);
+            if w.status == WorkflowStatus::Active && report.has_errors() {
+                return Err(StoreError::Validation(report));
+            }
+            let (version, new_version, unchanged) = store_definition_using(tx, &w, def, now)?;
+            Ok(SaveOutcome {
+                id,
+                version,
+                new_version,
+                unchanged,
+                report,
+            })
+        })
+    }
+
+    pub fn workflows(&self) -> Result<Vec<WorkflowSummary>> {
+        let mut st = self
+            .conn()
+            .prepare_cached(&format!("{SUMMARY} ORDER BY name COLLATE NOCASE"))?;
+        let rows = st.query_map([], summary_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn workflow(&self, name: &str) -> Result<WorkflowSummary> {
+        summary_using(self.conn(), name)?.ok_or_else(|| StoreError::not_found("workflow", name.trim()))
+    }
+
+    pub fn workflow_by_id(&self, id: i64) -> Result<WorkflowSummary> {
+        summary_by_id_using(self.conn(), id)?
+            .ok_or_else(|| StoreError::not_found("workflow", id.to_string()))
+    }
+
+    /// The current definition of a workflow.
+    pub fn workflow_def(&self, name: &str) -> Result<(WorkflowSummary, WorkflowDef)> {
+        let w = self.workflow(name)?;
+        let def = definition_using(self.conn(), w.id, w.version)?;
+        Ok((w, def))
+    }
+
+    /// The canonical file text of a workflow's current version.
+    pub fn export_workflow(&self, name: &str) -> Result<String> {
+        let (_, def) = self.workflow_def(name)?;
+        Ok(file::to_canonical_json(&def))
+    }
+
+    pub fn workflow_versions(&self, name: &str) -> Result<Vec<VersionInfo>> {
+        let w = self.workflow(name)?;
+        let mut st = self.conn().prepare_cached(
+            "SELECT v.version, v.created_at, v.definition,
+                    (SELECT COUNT(*) FROM runs r WHERE r.workflow_id = v.workflow_id AND r.version = v.version)
+             FROM workflow_versions v WHERE v.workflow_id = ?1 ORDER BY v.version",
+        )?;
+        let rows = st.query_map([w.id], |r| {
+            let def: String = r.get(2)?;
+            let nodes = file::parse(&def).map(|d| d.nodes.len() as u32).unwrap_or(0);
+            let version: u32 = r.get(0)?;
+            Ok(VersionInfo {
+                version,
+                created_at: ts(r.get(1)?),
+                current: version == w.version,
+                runs: r.get(3)?,
+                nodes,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Validates a workflow's current version against this database.
+    pub fn validate_workflow(&self, def: &WorkflowDef) -> Result<Report> {
+        Ok(validate::validate(def, &catalog_using(self.conn())?))
+    }
+
+    /// Activates (refused while validation finds errors) or pauses.
+    pub fn set_workflow_status(&mut self, name: &str, status: WorkflowStatus, now: Timestamp) -> Result<WorkflowSummary> {
+        self.write(|tx| {
+            let w = summary_using(tx, name)?.ok_or_else(|| StoreError::not_found("workflow", name.trim()))?;
+            if status == WorkflowStatus::Active {
+                let def = definition_using(tx, w.id, w.version)?;
+                let report = validate::validate(&def, &catalog_using(tx)?);
+                if report.has_errors() {
+                    return Err(StoreError::Validation(report));
+                }
+            }
+            tx.execute(
+                "UPDATE workflows SET status = ?2, updated_at = ?3 WHERE id = ?1",
+                params![w.id, status.as_str(), ms(now)],
+            )?;
+            Ok(())
+        })?;
+        self.workflow(name)
+    }
+
+    /// Deletes a workflow with its versions, runs and steps.
+    pub fn delete_workflow(&mut self, name: &str) -> Result<()> {
+        self.write(|tx| {
+            let w = summary_using(tx, name)?.ok_or_else(|| StoreError::not_found("workflow", name.trim()))?;
+            tx.execute("DELETE FROM workflows WHERE id = ?1", [w.id])?;
+            Ok(())
+        })
+    }
+
+    /// Copies a workflow under a free name ("Name (2)"), as a draft.
+    pub fn duplicate_workflow(&mut self, name: &str, now: Timestamp) -> Result<WorkflowSummary> {
+        let id = self.write(|tx| {
+            let w = summary_using(tx, name)?.ok_or_else(|| StoreError::not_found("workflow", name.trim()))?;
+            let mut def = definition_using(tx, w.id, w.version)?;
+            def.name = free_name(tx, &w.name)?;
+            insert_workflow_using(tx, &def, WorkflowStatus::Draft, now)
+        })?;
+        self.workflow_by_id(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_suffix() {
+        assert_eq!(strip_copy_suffix("Welcome (2)"), "Welcome");
+        assert_eq!(strip_copy_suffix("Welcome (beta)"), "Welcome (beta)");
+        assert_eq!(strip_copy_suffix("Welcome"), "Welcome");
+    }
+}
