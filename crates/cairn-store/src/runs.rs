@@ -1,1 +1,532 @@
-//! Runs and steps (engine).
+//! Runs, steps, timers and event waits: the executor's durable state.
+//!
+//! The engine writes these inside its own transactions (`*_using(tx)`); the
+//! CLI and the app read them through the `Store` methods at the bottom.
+
+use cairn_model::Timestamp;
+use cairn_model::effect::RunMode;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::{Result, Store, StoreError, ms, ts, ts_opt};
+
+/// Where a run is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Executing right now (only ever seen inside a transaction).
+    Running,
+    /// Waiting for a timer, an event or an outbox entry.
+    Waiting,
+    /// Reached the end of a path.
+    Completed,
+    /// Left early: a goal, removal by another workflow, a late wait.
+    Exited,
+    /// An action failed and its policy said to fail the run.
+    Failed,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Waiting => "waiting",
+            RunStatus::Completed => "completed",
+            RunStatus::Exited => "exited",
+            RunStatus::Failed => "failed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "running" => RunStatus::Running,
+            "waiting" => RunStatus::Waiting,
+            "completed" => RunStatus::Completed,
+            "exited" => RunStatus::Exited,
+            "failed" => RunStatus::Failed,
+            _ => return None,
+        })
+    }
+    pub fn is_open(self) -> bool {
+        matches!(self, RunStatus::Running | RunStatus::Waiting)
+    }
+}
+
+/// What happened at one step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    Ok,
+    Failed,
+    Skipped,
+    /// A wait that has not fired yet.
+    Waiting,
+    /// An external action queued in the outbox.
+    Pending,
+}
+
+impl StepStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepStatus::Ok => "ok",
+            StepStatus::Failed => "failed",
+            StepStatus::Skipped => "skipped",
+            StepStatus::Waiting => "waiting",
+            StepStatus::Pending => "pending",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "ok" => StepStatus::Ok,
+            "failed" => StepStatus::Failed,
+            "skipped" => StepStatus::Skipped,
+            "waiting" => StepStatus::Waiting,
+            "pending" => StepStatus::Pending,
+            _ => return None,
+        })
+    }
+}
+
+/// A run as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Run {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[ts(type = "number")]
+    pub workflow_id: i64,
+    pub workflow: String,
+    pub version: u32,
+    #[ts(type = "number")]
+    pub contact_id: i64,
+    pub contact_email: String,
+    pub trigger_node: String,
+    #[ts(type = "number | null")]
+    pub trigger_event_id: Option<i64>,
+    #[ts(type = "unknown")]
+    pub trigger_payload: serde_json::Value,
+    pub status: RunStatus,
+    pub current_node: Option<String>,
+    pub exit_reason: Option<String>,
+    pub goal: Option<String>,
+    pub converted: bool,
+    pub mode: RunMode,
+    pub started_at: Timestamp,
+    pub ended_at: Option<Timestamp>,
+}
+
+/// A step as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Step {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[ts(type = "number")]
+    pub run_id: i64,
+    pub node_id: String,
+    pub kind: String,
+    pub status: StepStatus,
+    pub exit: Option<String>,
+    #[ts(type = "unknown")]
+    pub detail: serde_json::Value,
+    pub started_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
+    pub attempts: u32,
+}
+
+const RUN_SELECT: &str = "SELECT r.id, r.workflow_id, w.name, r.version, r.contact_id, c.email, r.trigger_node,
+    r.trigger_event_id, r.trigger_payload, r.status, r.current_node, r.exit_reason, r.goal, r.converted, r.mode,
+    r.started_at, r.ended_at
+    FROM runs r JOIN workflows w ON w.id = r.workflow_id JOIN contacts c ON c.id = r.contact_id";
+
+fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Run> {
+    let payload: String = r.get(8)?;
+    Ok(Run {
+        id: r.get(0)?,
+        workflow_id: r.get(1)?,
+        workflow: r.get(2)?,
+        version: r.get(3)?,
+        contact_id: r.get(4)?,
+        contact_email: r.get(5)?,
+        trigger_node: r.get(6)?,
+        trigger_event_id: r.get(7)?,
+        trigger_payload: serde_json::from_str(&payload).unwrap_or_default(),
+        status: RunStatus::parse(&r.get::<_, String>(9)?).unwrap_or(RunStatus::Failed),
+        current_node: r.get(10)?,
+        exit_reason: r.get(11)?,
+        goal: r.get(12)?,
+        converted: r.get(13)?,
+        mode: RunMode::parse(&r.get::<_, String>(14)?).unwrap_or_default(),
+        started_at: ts(r.get(15)?),
+        ended_at: ts_opt(r.get(16)?),
+    })
+}
+
+const STEP_SELECT: &str = "SELECT id, run_id, node_id, kind, status, exit, detail, started_at, finished_at, attempts FROM steps";
+
+fn step_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Step> {
+    let detail: Option<String> = r.get(6)?;
+    Ok(Step {
+        id: r.get(0)?,
+        run_id: r.get(1)?,
+        node_id: r.get(2)?,
+        kind: r.get(3)?,
+        status: StepStatus::parse(&r.get::<_, String>(4)?).unwrap_or(StepStatus::Failed),
+        exit: r.get(5)?,
+        detail: detail
+            .and_then(|d| serde_json::from_str(&d).ok())
+            .unwrap_or(serde_json::Value::Null),
+        started_at: ts(r.get(7)?),
+        finished_at: ts_opt(r.get(8)?),
+        attempts: r.get(9)?,
+    })
+}
+
+pub fn run_using(c: &Connection, id: i64) -> Result<Run> {
+    c.prepare_cached(&format!("{RUN_SELECT} WHERE r.id = ?1"))?
+        .query_row([id], run_row)
+        .optional()?
+        .ok_or_else(|| StoreError::not_found("run", id.to_string()))
+}
+
+/// Inserts a run in state `running`, positioned at its trigger node.
+#[allow(clippy::too_many_arguments)]
+pub fn insert_run_using(
+    c: &Connection,
+    workflow_id: i64,
+    version: u32,
+    contact_id: i64,
+    trigger_node: &str,
+    trigger_event_id: Option<i64>,
+    trigger_payload: &serde_json::Value,
+    mode: RunMode,
+    now: Timestamp,
+) -> Result<i64> {
+    c.prepare_cached(
+        "INSERT INTO runs (workflow_id, version, contact_id, trigger_node, trigger_event_id, trigger_payload,
+                           status, current_node, mode, started_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?4, ?7, ?8, ?8)",
+    )?
+    .execute(params![
+        workflow_id,
+        version,
+        contact_id,
+        trigger_node,
+        trigger_event_id,
+        trigger_payload.to_string(),
+        mode.as_str(),
+        ms(now)
+    ])?;
+    Ok(c.last_insert_rowid())
+}
+
+/// Moves a run to a node and status.
+pub fn set_run_position_using(
+    c: &Connection,
+    run_id: i64,
+    status: RunStatus,
+    node: Option<&str>,
+    now: Timestamp,
+) -> Result<()> {
+    c.prepare_cached("UPDATE runs SET status = ?2, current_node = ?3, updated_at = ?4 WHERE id = ?1")?
+        .execute(params![run_id, status.as_str(), node, ms(now)])?;
+    Ok(())
+}
+
+/// Ends a run; removes its timers and event waits.
+pub fn end_run_using(
+    c: &Connection,
+    run_id: i64,
+    status: RunStatus,
+    reason: Option<&str>,
+    goal: Option<&str>,
+    converted: bool,
+    now: Timestamp,
+) -> Result<()> {
+    c.prepare_cached(
+        "UPDATE runs SET status = ?2, exit_reason = ?3, goal = ?4, converted = ?5, ended_at = ?6, updated_at = ?6
+         WHERE id = ?1",
+    )?
+    .execute(params![run_id, status.as_str(), reason, goal, converted, ms(now)])?;
+    c.prepare_cached("DELETE FROM timers WHERE run_id = ?1")?.execute([run_id])?;
+    c.prepare_cached("DELETE FROM event_waits WHERE run_id = ?1")?.execute([run_id])?;
+    Ok(())
+}
+
+/// Records a step; returns its id.
+#[allow(clippy::too_many_arguments)]
+pub fn insert_step_using(
+    c: &Connection,
+    run_id: i64,
+    workflow_id: i64,
+    node_id: &str,
+    kind: &str,
+    status: StepStatus,
+    exit: Option<&str>,
+    detail: Option<&serde_json::Value>,
+    now: Timestamp,
+) -> Result<i64> {
+    let finished = matches!(status, StepStatus::Ok | StepStatus::Failed | StepStatus::Skipped);
+    c.prepare_cached(
+        "INSERT INTO steps (run_id, workflow_id, node_id, kind, status, exit, detail, started_at, finished_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        run_id,
+        workflow_id,
+        node_id,
+        kind,
+        status.as_str(),
+        exit,
+        detail.map(|d| d.to_string()),
+        ms(now),
+        finished.then(|| ms(now))
+    ])?;
+    Ok(c.last_insert_rowid())
+}
+
+/// Finishes (or updates) a step.
+pub fn update_step_using(
+    c: &Connection,
+    step_id: i64,
+    status: StepStatus,
+    exit: Option<&str>,
+    detail: Option<&serde_json::Value>,
+    attempts: Option<u32>,
+    now: Timestamp,
+) -> Result<()> {
+    let finished = matches!(status, StepStatus::Ok | StepStatus::Failed | StepStatus::Skipped);
+    c.prepare_cached(
+        "UPDATE steps SET status = ?2, exit = ?3, detail = COALESCE(?4, detail),
+                attempts = COALESCE(?5, attempts), finished_at = CASE WHEN ?6 THEN ?7 ELSE finished_at END
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        step_id,
+        status.as_str(),
+        exit,
+        detail.map(|d| d.to_string()),
+        attempts,
+        finished,
+        ms(now)
+    ])?;
+    Ok(())
+}
+
+pub fn step_using(c: &Connection, id: i64) -> Result<Step> {
+    c.prepare_cached(&format!("{STEP_SELECT} WHERE id = ?1"))?
+        .query_row([id], step_row)
+        .optional()?
+        .ok_or_else(|| StoreError::not_found("step", id.to_string()))
+}
+
+/// The latest step of a run at a node (the one a timer or outbox entry finishes).
+pub fn open_step_using(c: &Connection, run_id: i64, node_id: &str) -> Result<Option<Step>> {
+    Ok(c
+        .prepare_cached(&format!(
+            "{STEP_SELECT} WHERE run_id = ?1 AND node_id = ?2 ORDER BY id DESC LIMIT 1"
+        ))?
+        .query_row(params![run_id, node_id], step_row)
+        .optional()?)
+}
+
+/// Purpose of a timer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimerPurpose {
+    /// A wait node's due time.
+    Wait,
+    /// A wait-for-event node's timeout.
+    Timeout,
+    /// An external action held for the send window's next opening.
+    Window,
+}
+
+impl TimerPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimerPurpose::Wait => "wait",
+            TimerPurpose::Timeout => "timeout",
+            TimerPurpose::Window => "window",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "wait" => TimerPurpose::Wait,
+            "timeout" => TimerPurpose::Timeout,
+            "window" => TimerPurpose::Window,
+            _ => return None,
+        })
+    }
+}
+
+/// A due timer, as the engine reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timer {
+    pub id: i64,
+    pub run_id: i64,
+    pub node_id: String,
+    pub purpose: TimerPurpose,
+    pub due_at: Timestamp,
+}
+
+pub fn insert_timer_using(
+    c: &Connection,
+    run_id: i64,
+    node_id: &str,
+    purpose: TimerPurpose,
+    due_at: Timestamp,
+    now: Timestamp,
+) -> Result<i64> {
+    c.prepare_cached(
+        "INSERT INTO timers (run_id, node_id, purpose, due_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![run_id, node_id, purpose.as_str(), ms(due_at), ms(now)])?;
+    Ok(c.last_insert_rowid())
+}
+
+pub fn delete_timer_using(c: &Connection, id: i64) -> Result<()> {
+    c.prepare_cached("DELETE FROM timers WHERE id = ?1")?.execute([id])?;
+    Ok(())
+}
+
+/// Timers due at or before `now`, oldest first, skipping runs that are held
+/// (live runs of a paused workflow).
+pub fn due_timers_using(c: &Connection, now: Timestamp, limit: usize) -> Result<Vec<Timer>> {
+    let mut st = c.prepare_cached(
+        "SELECT t.id, t.run_id, t.node_id, t.purpose, t.due_at FROM timers t
+         JOIN runs r ON r.id = t.run_id JOIN workflows w ON w.id = r.workflow_id
+         WHERE t.due_at <= ?1 AND (w.status != 'paused' OR r.mode != 'live')
+         ORDER BY t.due_at, t.id LIMIT ?2",
+    )?;
+    let rows = st.query_map(params![ms(now), limit as i64], |r| {
+        Ok(Timer {
+            id: r.get(0)?,
+            run_id: r.get(1)?,
+            node_id: r.get(2)?,
+            purpose: TimerPurpose::parse(&r.get::<_, String>(3)?).unwrap_or(TimerPurpose::Wait),
+            due_at: ts(r.get(4)?),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The earliest timer that is not held, if any.
+pub fn next_timer_due_using(c: &Connection) -> Result<Option<Timestamp>> {
+    let v: Option<i64> = c
+        .prepare_cached(
+            "SELECT MIN(t.due_at) FROM timers t JOIN runs r ON r.id = t.run_id JOIN workflows w ON w.id = r.workflow_id
+             WHERE w.status != 'paused' OR r.mode != 'live'",
+        )?
+        .query_row([], |r| r.get(0))?;
+    Ok(ts_opt(v))
+}
+
+/// A run waiting for an event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventWait {
+    pub run_id: i64,
+    pub node_id: String,
+    pub correlation: serde_json::Value,
+}
+
+pub fn insert_event_wait_using(
+    c: &Connection,
+    run_id: i64,
+    contact_id: i64,
+    event_type: &str,
+    node_id: &str,
+    correlation: &serde_json::Value,
+    now: Timestamp,
+) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO event_waits (run_id, contact_id, event_type, node_id, correlation, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (run_id) DO UPDATE SET event_type = excluded.event_type, node_id = excluded.node_id,
+            correlation = excluded.correlation, created_at = excluded.created_at",
+    )?
+    .execute(params![run_id, contact_id, event_type, node_id, correlation.to_string(), ms(now)])?;
+    Ok(())
+}
+
+pub fn event_waits_using(c: &Connection, contact_id: i64, event_type: &str) -> Result<Vec<EventWait>> {
+    let mut st = c.prepare_cached(
+        "SELECT run_id, node_id, correlation FROM event_waits WHERE contact_id = ?1 AND event_type = ?2 ORDER BY run_id",
+    )?;
+    let rows = st.query_map(params![contact_id, event_type], |r| {
+        let corr: String = r.get(2)?;
+        Ok(EventWait {
+            run_id: r.get(0)?,
+            node_id: r.get(1)?,
+            correlation: serde_json::from_str(&corr).unwrap_or_default(),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn delete_event_wait_using(c: &Connection, run_id: i64) -> Result<()> {
+    c.prepare_cached("DELETE FROM event_waits WHERE run_id = ?1")?.execute([run_id])?;
+    c.prepare_cached("DELETE FROM timers WHERE run_id = ?1 AND purpose = 'timeout'")?
+        .execute([run_id])?;
+    Ok(())
+}
+
+/// Open runs (running or waiting) of a contact, optionally in one workflow.
+pub fn open_runs_of_contact_using(c: &Connection, contact_id: i64, workflow_id: Option<i64>) -> Result<Vec<Run>> {
+    let mut st = c.prepare_cached(&format!(
+        "{RUN_SELECT} WHERE r.contact_id = ?1 AND r.status IN ('running', 'waiting') AND (?2 IS NULL OR r.workflow_id = ?2) ORDER BY r.id"
+    ))?;
+    let rows = st.query_map(params![contact_id, workflow_id], run_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Whether the contact has ever had a live run of the workflow, or has one open.
+pub fn has_run_using(c: &Connection, workflow_id: i64, contact_id: i64, open_only: bool) -> Result<bool> {
+    let sql = if open_only {
+        "SELECT EXISTS (SELECT 1 FROM runs WHERE workflow_id = ?1 AND contact_id = ?2 AND mode = 'live' AND status IN ('running', 'waiting'))"
+    } else {
+        "SELECT EXISTS (SELECT 1 FROM runs WHERE workflow_id = ?1 AND contact_id = ?2 AND mode = 'live')"
+    };
+    Ok(c.prepare_cached(sql)?.query_row(params![workflow_id, contact_id], |r| r.get(0))?)
+}
+
+/// Filter for listing runs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+pub struct RunQuery {
+    pub workflow: Option<String>,
+    #[ts(type = "number | null")]
+    pub contact_id: Option<i64>,
+    pub status: Option<RunStatus>,
+    #[ts(type = "number | null")]
+    pub limit: Option<i64>,
+}
+
+impl Store {
+    pub fn run(&self, id: i64) -> Result<Run> {
+        run_using(self.conn(), id)
+    }
+
+    /// Runs, newest first.
+    pub fn runs(&self, q: &RunQuery) -> Result<Vec<Run>> {
+        let wf_id = match &q.workflow {
+            Some(name) => Some(self.workflow(name)?.id),
+            None => None,
+        };
+        let mut st = self.conn().prepare(&format!(
+            "{RUN_SELECT} WHERE (?1 IS NULL OR r.workflow_id = ?1) AND (?2 IS NULL OR r.contact_id = ?2)
+             AND (?3 IS NULL OR r.status = ?3) ORDER BY r.id DESC LIMIT ?4"
+        ))?;
+        let rows = st.query_map(
+            params![wf_id, q.contact_id, q.status.map(|s| s.as_str()), q.limit.unwrap_or(-1)],
+            run_row,
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A run's steps in order.
+    pub fn steps(&self, run_id: i64) -> Result<Vec<Step>> {
+        let mut st = self
+            .conn()
+            .prepare_cached(&format!("{STEP_SELECT} WHERE run_id = ?1 ORDER BY id"))?;
+        let rows = st.query_map([run_id], step_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
