@@ -2,9 +2,17 @@
 //!
 //! Every change made here records its own event in the same transaction
 //! (`contact.created`, `tag.added`, `tag.removed`, `field.changed`,
-//! `status.changed`) so that triggers can react to it.
+//! `status.changed`) so that triggers can react to it. A new contact's
+//! initial name, status, time zone and field values belong to its
+//! `contact.created`; only later changes record `field.changed` or
+//! `status.changed`. Initial tags do record `tag.added`, because "tag added"
+//! is how a signup form usually starts a workflow.
+//!
+//! Input is checked completely ([`check_input`]) before anything is written,
+//! so a bad value never leaves half a contact behind, and the CSV import can
+//! check every row before it writes any.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use cairn_model::contact::{
     BUILTIN_FIELDS, Contact, ContactStatus, FieldDef, FieldType, normalize_email,
@@ -12,7 +20,7 @@ use cairn_model::contact::{
 use cairn_model::event::{sources, types};
 use cairn_model::time::parse_tz;
 use cairn_model::{ModelError, Timestamp};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use ts_rs::TS;
@@ -21,7 +29,7 @@ use crate::events::append_using;
 use crate::{Result, Store, StoreError, ms, ts};
 
 /// What a caller knows about a contact to add or update. `None` leaves a
-/// value as it is.
+/// value as it is; an empty `name`, `timezone` or field value clears it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 pub struct ContactInput {
     pub email: String,
@@ -30,6 +38,7 @@ pub struct ContactInput {
     pub timezone: Option<String>,
     /// Raw text values by field name, parsed with the field's declared type.
     pub fields: BTreeMap<String, String>,
+    /// Tags to add (existing tags are kept).
     pub tags: Vec<String>,
     pub is_test: bool,
 }
@@ -58,26 +67,254 @@ pub enum ContactSort {
     Status,
 }
 
-fn check_timezone(tz: &str) -> Result<()> {
-    if parse_tz(tz).is_none() {
-        return Err(ModelError::InvalidTimezone(tz.into()).into());
+/// A declared custom field, as the store knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldInfo {
+    pub id: i64,
+    /// As declared (lookups ignore case).
+    pub name: String,
+    pub field_type: FieldType,
+}
+
+/// Every declared field, keyed by lower-cased name.
+pub fn fields_by_key_using(c: &Connection) -> Result<HashMap<String, FieldInfo>> {
+    let mut st = c.prepare_cached("SELECT id, name, type FROM fields")?;
+    let rows = st.query_map([], |r| {
+        Ok(FieldInfo {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            field_type: FieldType::parse(&r.get::<_, String>(2)?).unwrap_or(FieldType::Text),
+        })
+    })?;
+    let mut out = HashMap::new();
+    for f in rows {
+        let f = f?;
+        out.insert(f.name.to_lowercase(), f);
     }
-    Ok(())
+    Ok(out)
+}
+
+/// A contact input that passed every check: ready to write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedContact {
+    /// As written, trimmed.
+    pub email: String,
+    /// Lower-cased: what uniqueness compares.
+    pub key: String,
+    /// `None` leaves the name; `Some(None)` clears it.
+    pub name: Option<Option<String>>,
+    pub status: Option<ContactStatus>,
+    /// `None` leaves the time zone; `Some(None)` clears it.
+    pub timezone: Option<Option<String>>,
+    /// Values already of the field's type; `Null` clears.
+    pub fields: Vec<(FieldInfo, Value)>,
+    pub tags: Vec<String>,
+    pub is_test: bool,
+}
+
+fn blank_to_none(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+/// Checks every part of `input` against the declared `fields` and returns
+/// all problems found, not just the first.
+pub fn check_input(
+    input: &ContactInput,
+    fields: &HashMap<String, FieldInfo>,
+) -> std::result::Result<CheckedContact, Vec<ModelError>> {
+    let mut problems = vec![];
+    let (email, key) = match normalize_email(&input.email) {
+        Ok(ok) => ok,
+        Err(e) => {
+            problems.push(e);
+            Default::default()
+        }
+    };
+    let timezone = input.timezone.as_deref().map(blank_to_none);
+    if let Some(Some(tz)) = &timezone
+        && parse_tz(tz).is_none()
+    {
+        problems.push(ModelError::InvalidTimezone(tz.clone()));
+    }
+    let mut checked_fields = Vec::with_capacity(input.fields.len());
+    for (k, raw) in &input.fields {
+        let lk = k.trim().to_lowercase();
+        if BUILTIN_FIELDS.contains(&lk.as_str()) {
+            problems.push(ModelError::InvalidFieldValue {
+                field: k.clone(),
+                reason: "this is a built-in field, not a custom one".into(),
+            });
+            continue;
+        }
+        let Some(info) = fields.get(&lk) else {
+            problems.push(ModelError::InvalidFieldValue {
+                field: k.clone(),
+                reason: "there is no such field; declare it first".into(),
+            });
+            continue;
+        };
+        if raw.trim().is_empty() {
+            checked_fields.push((info.clone(), Value::Null));
+            continue;
+        }
+        match info.field_type.parse_value(raw) {
+            Ok(v) => checked_fields.push((info.clone(), v)),
+            Err(reason) => problems.push(ModelError::InvalidFieldValue {
+                field: info.name.clone(),
+                reason,
+            }),
+        }
+    }
+    let mut tags: Vec<String> = vec![];
+    for t in &input.tags {
+        match blank_to_none(t) {
+            Some(t) if !tags.iter().any(|x| x.eq_ignore_ascii_case(&t)) => tags.push(t),
+            Some(_) => {}
+            None => problems.push(ModelError::Invalid("a tag cannot be empty".into())),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(CheckedContact {
+        email,
+        key,
+        name: input.name.as_deref().map(blank_to_none),
+        status: input.status,
+        timezone,
+        fields: checked_fields,
+        tags,
+        is_test: input.is_test,
+    })
+}
+
+/// One error for a list of problems: the first one's code, every message.
+fn one_error(mut problems: Vec<ModelError>) -> StoreError {
+    if problems.len() == 1 {
+        return problems.remove(0).into();
+    }
+    let first = problems.remove(0);
+    let rest: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    StoreError::Invalid(match first {
+        ModelError::InvalidEmail { email, reason } => ModelError::InvalidEmail {
+            email,
+            reason: format!("{reason}; also: {}", rest.join("; ")),
+        },
+        other => ModelError::Invalid(format!("{other}; also: {}", rest.join("; "))),
+    })
 }
 
 /// Finds a contact id by email (case-insensitive).
-pub fn id_by_email_using(tx: &rusqlite::Connection, email: &str) -> Result<Option<i64>> {
+pub fn id_by_email_using(c: &Connection, email: &str) -> Result<Option<i64>> {
     let key = email.trim().to_lowercase();
-    Ok(tx
-        .prepare_cached("SELECT id FROM contacts WHERE email_key = ?1")?
-        .query_row([key], |r| r.get(0))
-        .optional()?)
+    Ok(
+        c.prepare_cached("SELECT id FROM contacts WHERE email_key = ?1")?
+            .query_row([key], |r| r.get(0))
+            .optional()?,
+    )
+}
+
+/// What writing a contact did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Written {
+    #[ts(type = "number")]
+    pub id: i64,
+    /// A new contact was made.
+    pub created: bool,
+    /// Anything changed (always true when created).
+    pub changed: bool,
+}
+
+fn insert_using(tx: &Connection, c: &CheckedContact, source: &str, now: Timestamp) -> Result<i64> {
+    let name = c.name.clone().flatten();
+    let status = c.status.unwrap_or_default();
+    tx.prepare_cached(
+        "INSERT INTO contacts (email, email_key, name, status, timezone, is_test, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+    )?
+    .execute(params![
+        c.email,
+        c.key,
+        name,
+        status.as_str(),
+        c.timezone.clone().flatten(),
+        c.is_test,
+        ms(now)
+    ])?;
+    let id = tx.last_insert_rowid();
+    for (f, v) in &c.fields {
+        if !v.is_null() {
+            tx.prepare_cached(
+                "INSERT INTO contact_fields (contact_id, field_id, value) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![id, f.id, v.to_string()])?;
+        }
+    }
+    append_using(
+        tx,
+        types::CONTACT_CREATED,
+        Some(id),
+        &json!({"email": c.email, "name": name, "status": status.as_str(), "source": source}),
+        now,
+        sources::CAIRN,
+        None,
+        now,
+    )?;
+    Ok(id)
+}
+
+/// Writes a checked contact: creates it, or updates the one with its email.
+pub fn write_checked_using(
+    tx: &Connection,
+    c: &CheckedContact,
+    source: &str,
+    now: Timestamp,
+) -> Result<Written> {
+    let Some(id) = id_by_email_using(tx, &c.key)? else {
+        let id = insert_using(tx, c, source, now)?;
+        for t in &c.tags {
+            add_tag_using(tx, id, t, now)?;
+        }
+        return Ok(Written {
+            id,
+            created: true,
+            changed: true,
+        });
+    };
+    let mut changed = false;
+    if let Some(name) = &c.name {
+        changed |= set_name_using(tx, id, name.as_deref(), now)?;
+    }
+    if let Some(tz) = &c.timezone {
+        changed |= set_timezone_using(tx, id, tz.as_deref(), now)?;
+    }
+    if let Some(st) = c.status {
+        changed |= set_status_using(tx, id, st, now)?;
+    }
+    for (f, v) in &c.fields {
+        changed |= set_field_value_using(tx, id, f, v, now)?;
+    }
+    for t in &c.tags {
+        changed |= add_tag_using(tx, id, t, now)?;
+    }
+    if c.is_test {
+        changed |= tx
+            .prepare_cached("UPDATE contacts SET is_test = 1 WHERE id = ?1 AND is_test = 0")?
+            .execute([id])?
+            > 0;
+    }
+    Ok(Written {
+        id,
+        created: false,
+        changed,
+    })
 }
 
 /// Returns the contact with this email, creating it (and recording
 /// `contact.created`) when missing. The bool says whether it was created.
 pub fn ensure_using(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     email: &str,
     source: &str,
     now: Timestamp,
@@ -86,82 +323,60 @@ pub fn ensure_using(
     if let Some(id) = id_by_email_using(tx, &key)? {
         return Ok((id, false));
     }
-    tx.prepare_cached(
-        "INSERT INTO contacts (email, email_key, status, created_at, updated_at)
-         VALUES (?1, ?2, 'subscribed', ?3, ?3)",
-    )?
-    .execute(params![email, key, ms(now)])?;
-    let id = tx.last_insert_rowid();
-    append_using(
-        tx,
-        types::CONTACT_CREATED,
-        Some(id),
-        &json!({"email": email, "source": source}),
-        now,
-        sources::CAIRN,
-        None,
-        now,
-    )?;
-    Ok((id, true))
+    let c = CheckedContact {
+        email,
+        key,
+        name: None,
+        status: None,
+        timezone: None,
+        fields: vec![],
+        tags: vec![],
+        is_test: false,
+    };
+    Ok((insert_using(tx, &c, source, now)?, true))
 }
 
 /// Adds or updates a contact from `input`. Returns `(id, created)`.
 pub fn upsert_using(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     input: &ContactInput,
     source: &str,
     now: Timestamp,
 ) -> Result<(i64, bool)> {
-    let (id, created) = ensure_using(tx, &input.email, source, now)?;
-    if let Some(name) = &input.name {
-        let name = name.trim();
-        tx.prepare_cached("UPDATE contacts SET name = ?2, updated_at = ?3 WHERE id = ?1 AND name IS NOT ?2")?
-            .execute(params![id, (!name.is_empty()).then_some(name), ms(now)])?;
+    let fields = fields_by_key_using(tx)?;
+    let checked = check_input(input, &fields).map_err(one_error)?;
+    let w = write_checked_using(tx, &checked, source, now)?;
+    Ok((w.id, w.created))
+}
+
+/// Checks a field name a user wants to declare.
+pub fn check_field_name(name: &str) -> std::result::Result<&str, ModelError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(ModelError::Invalid("a field needs a name".into()));
     }
-    if let Some(tz) = &input.timezone {
-        let tz = tz.trim();
-        if !tz.is_empty() {
-            check_timezone(tz)?;
-        }
-        tx.prepare_cached("UPDATE contacts SET timezone = ?2, updated_at = ?3 WHERE id = ?1")?
-            .execute(params![id, (!tz.is_empty()).then_some(tz), ms(now)])?;
+    if BUILTIN_FIELDS.contains(&name.to_lowercase().as_str()) {
+        return Err(ModelError::Invalid(format!(
+            "{name:?} is a built-in field; custom fields need another name"
+        )));
     }
-    if input.is_test {
-        tx.execute("UPDATE contacts SET is_test = 1 WHERE id = ?1", [id])?;
+    if let Some(c) = name
+        .chars()
+        .find(|c| matches!(c, ':' | ';' | ',') || c.is_control())
+    {
+        return Err(ModelError::Invalid(format!(
+            "a field name cannot contain {c:?} (in {name:?})"
+        )));
     }
-    if let Some(st) = input.status {
-        set_status_using(tx, id, st, now)?;
-    }
-    for (k, raw) in &input.fields {
-        let ft = field_type_using(tx, k)?.ok_or_else(|| ModelError::InvalidFieldValue {
-            field: k.clone(),
-            reason: "there is no such field; create it first".into(),
-        })?;
-        let v = ft
-            .parse_value(raw)
-            .map_err(|reason| ModelError::InvalidFieldValue {
-                field: k.clone(),
-                reason,
-            })?;
-        set_field_using(tx, id, k, v, now)?;
-    }
-    for t in &input.tags {
-        add_tag_using(tx, id, t, now)?;
-    }
-    Ok((id, created))
+    Ok(name)
 }
 
 /// Declares a custom field, or checks an existing one has the same type.
-pub fn define_field_using(tx: &Transaction<'_>, def: &FieldDef, now: Timestamp) -> Result<()> {
-    let name = def.name.trim();
-    if name.is_empty() {
-        return Err(ModelError::Invalid("a field needs a name".into()).into());
-    }
-    if BUILTIN_FIELDS.contains(&name.to_lowercase().as_str()) {
-        return Err(ModelError::Invalid(format!("{name:?} is a built-in field")).into());
-    }
+/// Returns whether it was created.
+pub fn define_field_using(tx: &Connection, def: &FieldDef, now: Timestamp) -> Result<bool> {
+    let name = check_field_name(&def.name)?;
     match field_type_using(tx, name)? {
-        Some(t) if t == def.field_type => Ok(()),
+        Some(t) if t == def.field_type => Ok(false),
         Some(t) => Err(StoreError::Conflict(format!(
             "field {name:?} already exists as a {t} field, not {}",
             def.field_type
@@ -171,12 +386,12 @@ pub fn define_field_using(tx: &Transaction<'_>, def: &FieldDef, now: Timestamp) 
                 "INSERT INTO fields (name, type, created_at) VALUES (?1, ?2, ?3)",
                 params![name, def.field_type.as_str(), ms(now)],
             )?;
-            Ok(())
+            Ok(true)
         }
     }
 }
 
-pub fn field_type_using(c: &rusqlite::Connection, name: &str) -> Result<Option<FieldType>> {
+pub fn field_type_using(c: &Connection, name: &str) -> Result<Option<FieldType>> {
     let t: Option<String> = c
         .prepare_cached("SELECT type FROM fields WHERE name = ?1")?
         .query_row([name.trim()], |r| r.get(0))
@@ -184,104 +399,165 @@ pub fn field_type_using(c: &rusqlite::Connection, name: &str) -> Result<Option<F
     Ok(t.and_then(|t| FieldType::parse(&t)))
 }
 
-/// Sets a custom field (`name` may also be the built-in `name`). A null
-/// value clears it. Records `field.changed` when the value changed.
-pub fn set_field_using(
-    tx: &Transaction<'_>,
+fn field_changed_using(
+    tx: &Connection,
     contact_id: i64,
     field: &str,
-    value: Value,
+    old: Value,
+    new: Value,
     now: Timestamp,
-) -> Result<bool> {
-    if field.eq_ignore_ascii_case("name") {
-        let new = value.as_str().map(str::trim).filter(|s| !s.is_empty());
-        let old: Option<String> =
-            tx.query_row("SELECT name FROM contacts WHERE id = ?1", [contact_id], |r| r.get(0))?;
-        if old.as_deref() == new {
-            return Ok(false);
-        }
-        tx.execute(
-            "UPDATE contacts SET name = ?2, updated_at = ?3 WHERE id = ?1",
-            params![contact_id, new, ms(now)],
-        )?;
-        append_using(
-            tx,
-            types::FIELD_CHANGED,
-            Some(contact_id),
-            &json!({"field": "name", "old": old, "new": new}),
-            now,
-            sources::CAIRN,
-            None,
-            now,
-        )?;
-        return Ok(true);
-    }
-    let (field_id, ft): (i64, String) = tx
-        .prepare_cached("SELECT id, type FROM fields WHERE name = ?1")?
-        .query_row([field.trim()], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?
-        .ok_or_else(|| StoreError::not_found("field", field))?;
-    let ft = FieldType::parse(&ft).unwrap_or(FieldType::Text);
-    let value = ft
-        .check_json(&value)
-        .map_err(|reason| ModelError::InvalidFieldValue {
-            field: field.into(),
-            reason,
-        })?;
-    let old: Option<String> = tx
-        .prepare_cached("SELECT value FROM contact_fields WHERE contact_id = ?1 AND field_id = ?2")?
-        .query_row(params![contact_id, field_id], |r| r.get(0))
-        .optional()?;
-    let old: Value = old
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or(Value::Null);
-    if old == value {
-        return Ok(false);
-    }
-    if value.is_null() {
-        tx.execute(
-            "DELETE FROM contact_fields WHERE contact_id = ?1 AND field_id = ?2",
-            params![contact_id, field_id],
-        )?;
-    } else {
-        tx.prepare_cached(
-            "INSERT INTO contact_fields (contact_id, field_id, value) VALUES (?1, ?2, ?3)
-             ON CONFLICT (contact_id, field_id) DO UPDATE SET value = excluded.value",
-        )?
-        .execute(params![contact_id, field_id, value.to_string()])?;
-    }
-    tx.prepare_cached("UPDATE contacts SET updated_at = ?2 WHERE id = ?1")?
-        .execute(params![contact_id, ms(now)])?;
-    let field_name: String =
-        tx.query_row("SELECT name FROM fields WHERE id = ?1", [field_id], |r| r.get(0))?;
+) -> Result<()> {
     append_using(
         tx,
         types::FIELD_CHANGED,
         Some(contact_id),
-        &json!({"field": field_name, "old": old, "new": value}),
+        &json!({"field": field, "old": old, "new": new}),
         now,
         sources::CAIRN,
         None,
         now,
     )?;
+    Ok(())
+}
+
+/// Sets or clears the name; records `field.changed` when it changed.
+pub fn set_name_using(
+    tx: &Connection,
+    contact_id: i64,
+    name: Option<&str>,
+    now: Timestamp,
+) -> Result<bool> {
+    let new = name.map(str::trim).filter(|s| !s.is_empty());
+    let old: Option<String> = tx
+        .prepare_cached("SELECT name FROM contacts WHERE id = ?1")?
+        .query_row([contact_id], |r| r.get(0))?;
+    if old.as_deref() == new {
+        return Ok(false);
+    }
+    tx.prepare_cached("UPDATE contacts SET name = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![contact_id, new, ms(now)])?;
+    field_changed_using(tx, contact_id, "name", json!(old), json!(new), now)?;
     Ok(true)
 }
 
-fn tag_id_using(tx: &Transaction<'_>, tag: &str, now: Timestamp) -> Result<i64> {
+/// Sets or clears the time zone (an IANA name); records `field.changed`.
+pub fn set_timezone_using(
+    tx: &Connection,
+    contact_id: i64,
+    tz: Option<&str>,
+    now: Timestamp,
+) -> Result<bool> {
+    let new = tz.map(str::trim).filter(|s| !s.is_empty());
+    if let Some(t) = new
+        && parse_tz(t).is_none()
+    {
+        return Err(ModelError::InvalidTimezone(t.into()).into());
+    }
+    let old: Option<String> = tx
+        .prepare_cached("SELECT timezone FROM contacts WHERE id = ?1")?
+        .query_row([contact_id], |r| r.get(0))?;
+    if old.as_deref() == new {
+        return Ok(false);
+    }
+    tx.prepare_cached("UPDATE contacts SET timezone = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![contact_id, new, ms(now)])?;
+    field_changed_using(tx, contact_id, "timezone", json!(old), json!(new), now)?;
+    Ok(true)
+}
+
+/// Sets a custom field to a value already of its type (`Null` clears).
+/// Records `field.changed` when the value changed.
+pub fn set_field_value_using(
+    tx: &Connection,
+    contact_id: i64,
+    field: &FieldInfo,
+    value: &Value,
+    now: Timestamp,
+) -> Result<bool> {
+    let old: Option<String> = tx
+        .prepare_cached("SELECT value FROM contact_fields WHERE contact_id = ?1 AND field_id = ?2")?
+        .query_row(params![contact_id, field.id], |r| r.get(0))
+        .optional()?;
+    let old: Value = old
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or(Value::Null);
+    if &old == value {
+        return Ok(false);
+    }
+    if value.is_null() {
+        tx.prepare_cached("DELETE FROM contact_fields WHERE contact_id = ?1 AND field_id = ?2")?
+            .execute(params![contact_id, field.id])?;
+    } else {
+        tx.prepare_cached(
+            "INSERT INTO contact_fields (contact_id, field_id, value) VALUES (?1, ?2, ?3)
+             ON CONFLICT (contact_id, field_id) DO UPDATE SET value = excluded.value",
+        )?
+        .execute(params![contact_id, field.id, value.to_string()])?;
+    }
+    tx.prepare_cached("UPDATE contacts SET updated_at = ?2 WHERE id = ?1")?
+        .execute(params![contact_id, ms(now)])?;
+    field_changed_using(tx, contact_id, &field.name, old, value.clone(), now)?;
+    Ok(true)
+}
+
+/// Sets a field by name: a custom field, or the built-in `name` or
+/// `timezone`. The value is checked against the field's type; `Null`
+/// clears. Records `field.changed` when the value changed.
+pub fn set_field_using(
+    tx: &Connection,
+    contact_id: i64,
+    field: &str,
+    value: Value,
+    now: Timestamp,
+) -> Result<bool> {
+    let as_text = |v: &Value| -> Result<Option<String>> {
+        match v {
+            Value::Null => Ok(None),
+            Value::String(s) => Ok(Some(s.clone())),
+            other => Err(ModelError::InvalidFieldValue {
+                field: field.into(),
+                reason: format!("{other} is not text"),
+            }
+            .into()),
+        }
+    };
+    if field.trim().eq_ignore_ascii_case("name") {
+        return set_name_using(tx, contact_id, as_text(&value)?.as_deref(), now);
+    }
+    if field.trim().eq_ignore_ascii_case("timezone") {
+        return set_timezone_using(tx, contact_id, as_text(&value)?.as_deref(), now);
+    }
+    let info = fields_by_key_using(tx)?
+        .remove(&field.trim().to_lowercase())
+        .ok_or_else(|| StoreError::not_found("field", field.trim()))?;
+    let value =
+        info.field_type
+            .check_json(&value)
+            .map_err(|reason| ModelError::InvalidFieldValue {
+                field: info.name.clone(),
+                reason,
+            })?;
+    set_field_value_using(tx, contact_id, &info, &value, now)
+}
+
+fn tag_id_using(tx: &Connection, tag: &str, now: Timestamp) -> Result<(i64, String)> {
     let tag = tag.trim();
     if tag.is_empty() {
         return Err(ModelError::Invalid("a tag cannot be empty".into()).into());
     }
-    tx.prepare_cached("INSERT INTO tags (name, created_at) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING")?
-        .execute(params![tag, ms(now)])?;
+    tx.prepare_cached(
+        "INSERT INTO tags (name, created_at) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
+    )?
+    .execute(params![tag, ms(now)])?;
     Ok(tx
-        .prepare_cached("SELECT id FROM tags WHERE name = ?1")?
-        .query_row([tag], |r| r.get(0))?)
+        .prepare_cached("SELECT id, name FROM tags WHERE name = ?1")?
+        .query_row([tag], |r| Ok((r.get(0)?, r.get(1)?)))?)
 }
 
 /// Tags a contact; records `tag.added` when the tag is new to the contact.
-pub fn add_tag_using(tx: &Transaction<'_>, contact_id: i64, tag: &str, now: Timestamp) -> Result<bool> {
-    let tag_id = tag_id_using(tx, tag, now)?;
+/// Tag names ignore case: "VIP" and "vip" are one tag, spelled as first made.
+pub fn add_tag_using(tx: &Connection, contact_id: i64, tag: &str, now: Timestamp) -> Result<bool> {
+    let (tag_id, name) = tag_id_using(tx, tag, now)?;
     let n = tx
         .prepare_cached(
             "INSERT INTO contact_tags (contact_id, tag_id, added_at) VALUES (?1, ?2, ?3)
@@ -289,7 +565,8 @@ pub fn add_tag_using(tx: &Transaction<'_>, contact_id: i64, tag: &str, now: Time
         )?
         .execute(params![contact_id, tag_id, ms(now)])?;
     if n == 1 {
-        let name: String = tx.query_row("SELECT name FROM tags WHERE id = ?1", [tag_id], |r| r.get(0))?;
+        tx.prepare_cached("UPDATE contacts SET updated_at = ?2 WHERE id = ?1")?
+            .execute(params![contact_id, ms(now)])?;
         append_using(
             tx,
             types::TAG_ADDED,
@@ -305,7 +582,12 @@ pub fn add_tag_using(tx: &Transaction<'_>, contact_id: i64, tag: &str, now: Time
 }
 
 /// Untags a contact; records `tag.removed` when it had the tag.
-pub fn remove_tag_using(tx: &Transaction<'_>, contact_id: i64, tag: &str, now: Timestamp) -> Result<bool> {
+pub fn remove_tag_using(
+    tx: &Connection,
+    contact_id: i64,
+    tag: &str,
+    now: Timestamp,
+) -> Result<bool> {
     let found: Option<(i64, String)> = tx
         .prepare_cached("SELECT id, name FROM tags WHERE name = ?1")?
         .query_row([tag.trim()], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -313,11 +595,12 @@ pub fn remove_tag_using(tx: &Transaction<'_>, contact_id: i64, tag: &str, now: T
     let Some((tag_id, name)) = found else {
         return Ok(false);
     };
-    let n = tx.execute(
-        "DELETE FROM contact_tags WHERE contact_id = ?1 AND tag_id = ?2",
-        params![contact_id, tag_id],
-    )?;
+    let n = tx
+        .prepare_cached("DELETE FROM contact_tags WHERE contact_id = ?1 AND tag_id = ?2")?
+        .execute(params![contact_id, tag_id])?;
     if n == 1 {
+        tx.prepare_cached("UPDATE contacts SET updated_at = ?2 WHERE id = ?1")?
+            .execute(params![contact_id, ms(now)])?;
         append_using(
             tx,
             types::TAG_REMOVED,
@@ -334,19 +617,19 @@ pub fn remove_tag_using(tx: &Transaction<'_>, contact_id: i64, tag: &str, now: T
 
 /// Sets the status; records `status.changed` when it changed.
 pub fn set_status_using(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     contact_id: i64,
     status: ContactStatus,
     now: Timestamp,
 ) -> Result<bool> {
-    let old: String = tx.query_row("SELECT status FROM contacts WHERE id = ?1", [contact_id], |r| r.get(0))?;
+    let old: String = tx
+        .prepare_cached("SELECT status FROM contacts WHERE id = ?1")?
+        .query_row([contact_id], |r| r.get(0))?;
     if old == status.as_str() {
         return Ok(false);
     }
-    tx.execute(
-        "UPDATE contacts SET status = ?2, updated_at = ?3 WHERE id = ?1",
-        params![contact_id, status.as_str(), ms(now)],
-    )?;
+    tx.prepare_cached("UPDATE contacts SET status = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![contact_id, status.as_str(), ms(now)])?;
     append_using(
         tx,
         types::STATUS_CHANGED,
@@ -360,7 +643,6 @@ pub fn set_status_using(
     Ok(true)
 }
 
-/// Loads a contact by id.
 pub fn get_using(c: &rusqlite::Connection, id: i64) -> Result<Option<Contact>> {
     let base = c
         .prepare_cached(
@@ -387,7 +669,9 @@ pub fn get_using(c: &rusqlite::Connection, id: i64) -> Result<Option<Contact>> {
     let mut st = c.prepare_cached(
         "SELECT f.name, cf.value FROM contact_fields cf JOIN fields f ON f.id = cf.field_id WHERE cf.contact_id = ?1",
     )?;
-    for r in st.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+    for r in st.query_map([id], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })? {
         let (k, v) = r?;
         contact
             .fields
@@ -403,24 +687,29 @@ pub fn get_using(c: &rusqlite::Connection, id: i64) -> Result<Option<Contact>> {
 }
 
 impl Store {
-    /// Adds a new contact; an existing email is a conflict.
+    /// Adds a new contact; an existing email (in any case) is a conflict.
     pub fn add_contact(&mut self, input: &ContactInput, now: Timestamp) -> Result<Contact> {
         let id = self.write(|tx| {
-            normalize_email(&input.email)?;
-            if id_by_email_using(tx, &input.email)?.is_some() {
+            let checked = check_input(input, &fields_by_key_using(tx)?).map_err(one_error)?;
+            if let Some(existing) = id_by_email_using(tx, &checked.key)? {
+                let stored: String = tx.query_row(
+                    "SELECT email FROM contacts WHERE id = ?1",
+                    [existing],
+                    |r| r.get(0),
+                )?;
                 return Err(StoreError::Conflict(format!(
-                    "a contact with email {:?} already exists",
-                    input.email.trim()
+                    "a contact with email {stored:?} already exists"
                 )));
             }
-            Ok(upsert_using(tx, input, sources::CAIRN, now)?.0)
+            Ok(write_checked_using(tx, &checked, sources::CAIRN, now)?.id)
         })?;
         Ok(get_using(self.conn(), id)?.expect("just written"))
     }
 
     /// Adds or updates a contact.
     pub fn upsert_contact(&mut self, input: &ContactInput, now: Timestamp) -> Result<Contact> {
-        let id = self.write(|tx| Ok::<_, StoreError>(upsert_using(tx, input, sources::CAIRN, now)?.0))?;
+        let id =
+            self.write(|tx| Ok::<_, StoreError>(upsert_using(tx, input, sources::CAIRN, now)?.0))?;
         Ok(get_using(self.conn(), id)?.expect("just written"))
     }
 
@@ -441,23 +730,42 @@ impl Store {
             .ok_or_else(|| StoreError::not_found("contact", email.trim()))
     }
 
+    /// Tags a contact by email; false when it already had the tag.
     pub fn tag_contact(&mut self, email: &str, tag: &str, now: Timestamp) -> Result<bool> {
         let c = self.require_contact(email)?;
         self.write(|tx| add_tag_using(tx, c.id, tag, now))
     }
 
+    /// Untags a contact by email; false when it did not have the tag.
     pub fn untag_contact(&mut self, email: &str, tag: &str, now: Timestamp) -> Result<bool> {
         let c = self.require_contact(email)?;
+        if tag.trim().is_empty() {
+            return Err(ModelError::Invalid("a tag cannot be empty".into()).into());
+        }
         self.write(|tx| remove_tag_using(tx, c.id, tag, now))
     }
 
-    pub fn define_field(&mut self, def: &FieldDef, now: Timestamp) -> Result<()> {
+    /// Sets a contact's status by email; false when it already had it.
+    pub fn set_contact_status(
+        &mut self,
+        email: &str,
+        status: ContactStatus,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let c = self.require_contact(email)?;
+        self.write(|tx| set_status_using(tx, c.id, status, now))
+    }
+
+    /// Declares a custom field; false when it already exists with this type.
+    pub fn define_field(&mut self, def: &FieldDef, now: Timestamp) -> Result<bool> {
         self.write(|tx| define_field_using(tx, def, now))
     }
 
     /// Declared custom fields, by name.
     pub fn fields(&self) -> Result<Vec<FieldDef>> {
-        let mut st = self.conn().prepare_cached("SELECT name, type FROM fields ORDER BY name")?;
+        let mut st = self
+            .conn()
+            .prepare_cached("SELECT name, type FROM fields ORDER BY name COLLATE NOCASE")?;
         let rows = st.query_map([], |r| {
             Ok(FieldDef {
                 name: r.get(0)?,
@@ -469,7 +777,9 @@ impl Store {
 
     /// Every tag name, sorted.
     pub fn tags(&self) -> Result<Vec<String>> {
-        let mut st = self.conn().prepare_cached("SELECT name FROM tags ORDER BY name")?;
+        let mut st = self
+            .conn()
+            .prepare_cached("SELECT name FROM tags ORDER BY name COLLATE NOCASE")?;
         let rows = st.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -514,7 +824,13 @@ fn query_sql(q: &ContactQuery, select: &str) -> (String, Vec<rusqlite::types::Va
         ));
     }
     if let Some(s) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let pat = format!("%{}%", s.to_lowercase().replace('%', "\\%").replace('_', "\\_"));
+        let pat = format!(
+            "%{}%",
+            s.to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
         args.push(V::Text(pat));
         wh.push(format!(
             "(c.email_key LIKE ?{n} ESCAPE '\\' OR lower(c.name) LIKE ?{n} ESCAPE '\\')",
@@ -532,7 +848,8 @@ fn query_sql(q: &ContactQuery, select: &str) -> (String, Vec<rusqlite::types::Va
     if select != "COUNT(*)" {
         let col = match q.sort.unwrap_or(ContactSort::Created) {
             ContactSort::Email => "c.email_key",
-            ContactSort::Name => "lower(coalesce(c.name, ''))",
+            // Served by the contacts_name index (migration 0002); NULL names first.
+            ContactSort::Name => "c.name COLLATE NOCASE",
             ContactSort::Created => "c.created_at",
             ContactSort::Status => "c.status",
         };

@@ -16,6 +16,10 @@ pub enum StoreError {
         found: u32,
         supported: u32,
     },
+    #[error("{path} is not a Cairn database: {reason}")]
+    NotCairn { path: String, reason: String },
+    #[error("CSV line {line}: {message}")]
+    Csv { line: u64, message: String },
     #[error("database migration to version {version} failed: {reason}")]
     Migration { version: u32, reason: String },
     #[error("no {what} named {name:?}")]
@@ -52,6 +56,8 @@ impl StoreError {
             StoreError::Sqlite(_) => "database",
             StoreError::Io(_) => "io",
             StoreError::NewerDatabase { .. } => "newer_database",
+            StoreError::NotCairn { .. } => "not_cairn_database",
+            StoreError::Csv { .. } => "invalid_csv",
             StoreError::Migration { .. } => "migration_failed",
             StoreError::NotFound { .. } => "not_found",
             StoreError::Conflict(_) => "conflict",

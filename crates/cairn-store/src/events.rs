@@ -2,15 +2,17 @@
 
 use cairn_model::event::{Appended, Event, NewEvent};
 use cairn_model::{Timestamp, contact::normalize_email};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, params};
 
 use crate::{Result, Store, contacts, ms, ts};
 
 /// Appends an event for a known contact (or none) inside the caller's
 /// transaction. Re-appending the same `(source, external_id)` stores nothing
 /// and returns the id already stored.
+// Eight plain columns read better at call sites than a one-use struct.
+#[allow(clippy::too_many_arguments)]
 pub fn append_using(
-    tx: &Transaction<'_>,
+    tx: &rusqlite::Connection,
     event_type: &str,
     contact_id: Option<i64>,
     payload: &serde_json::Value,
@@ -50,7 +52,7 @@ pub fn append_using(
 
 /// Appends an event about a contact given by email, creating the contact
 /// (and its `contact.created` event) when it does not exist yet.
-pub fn emit_using(tx: &Transaction<'_>, ev: &NewEvent, now: Timestamp) -> Result<Appended> {
+pub fn emit_using(tx: &rusqlite::Connection, ev: &NewEvent, now: Timestamp) -> Result<Appended> {
     if let Some(ext) = &ev.external_id
         && let Some(existing_id) = tx
             .query_row(

@@ -36,7 +36,19 @@ pub use error::StoreError;
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Migrations, in order. `PRAGMA user_version` holds how many were applied.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+/// A migration is never edited once released: a change to the schema is a
+/// new file at the end of this list.
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_contact_sort.sql"),
+];
+
+/// `PRAGMA application_id` of every Cairn database ("Crn1" in ASCII), so a
+/// Cairn file can be told from any other SQLite file.
+pub const APPLICATION_ID: i32 = 0x4372_6e31;
+
+/// The environment variable that overrides the default database path.
+pub const DB_ENV: &str = "CAIRN_DB";
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -57,9 +69,20 @@ impl std::fmt::Debug for Store {
 /// (`~/.local/share/cairn/cairn.db` on Linux).
 pub fn default_path() -> Result<PathBuf> {
     let dirs = directories::ProjectDirs::from("", "", "cairn").ok_or_else(|| {
-        StoreError::Io("cannot find a home directory for the default database; pass --db PATH".into())
+        StoreError::Io(
+            "cannot find a home directory for the default database; pass --db PATH".into(),
+        )
     })?;
     Ok(dirs.data_dir().join("cairn.db"))
+}
+
+/// The database to use when none is given: `CAIRN_DB` when set, else
+/// [`default_path`].
+pub fn configured_path() -> Result<PathBuf> {
+    match std::env::var_os(DB_ENV) {
+        Some(p) if !p.is_empty() => Ok(PathBuf::from(p)),
+        _ => default_path(),
+    }
 }
 
 impl Store {
@@ -70,9 +93,8 @@ impl Store {
         if let Some(dir) = path.parent()
             && !dir.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                StoreError::Io(format!("cannot create {}: {e}", dir.display()))
-            })?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", dir.display())))?;
         }
         let conn = Connection::open_with_flags(
             &path,
@@ -90,6 +112,19 @@ impl Store {
 
     fn configure(&self) -> Result<()> {
         self.conn.busy_timeout(StdDuration::from_secs(10))?;
+        // The first read of the header tells a non-database file apart.
+        if let Err(e) = self
+            .conn
+            .query_row("PRAGMA schema_version", [], |r| r.get::<_, i64>(0))
+        {
+            return Err(match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::NotADatabase) => StoreError::NotCairn {
+                    path: self.path.display().to_string(),
+                    reason: "it is not an SQLite database".into(),
+                },
+                _ => e.into(),
+            });
+        }
         // WAL: readers never block the writer. NORMAL sync is durable across
         // a process crash (kill -9); only an OS crash can lose the last
         // transactions, never corrupt the file.
@@ -127,6 +162,31 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Exclusive)?;
         // Re-read inside the lock: another process may have migrated meanwhile.
         let found: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if found >= SCHEMA_VERSION {
+            return Ok(());
+        }
+        let app_id: i32 = tx.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+        if found == 0 {
+            // A fresh file has no tables; one with tables but no version is
+            // some other program's database, which we must not write into.
+            let tables: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'",
+                [],
+                |r| r.get(0),
+            )?;
+            if tables > 0 {
+                return Err(StoreError::NotCairn {
+                    path: self.path.display().to_string(),
+                    reason: format!("it already holds {tables} tables of another program"),
+                });
+            }
+        } else if app_id != 0 && app_id != APPLICATION_ID {
+            return Err(StoreError::NotCairn {
+                path: self.path.display().to_string(),
+                reason: format!("its application id is {app_id:#x}"),
+            });
+        }
+        tracing::info!(from = found, to = SCHEMA_VERSION, path = %self.path.display(), "upgrading database schema");
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
             tx.execute_batch(sql).map_err(|e| StoreError::Migration {
                 version: i as u32 + 1,
@@ -135,8 +195,17 @@ impl Store {
             tracing::info!(version = i + 1, "applied database migration");
         }
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        tx.pragma_update(None, "application_id", APPLICATION_ID)?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// The schema version of the open file (always [`SCHEMA_VERSION`] once
+    /// opened).
+    pub fn schema_version(&self) -> Result<u32> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 
     pub fn path(&self) -> &Path {
@@ -195,11 +264,20 @@ mod tests {
     fn opens_in_wal_with_foreign_keys() {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(dir.path().join("a/b/cairn.db")).unwrap();
-        let mode: String = s.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        let mode: String = s
+            .conn()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(mode, "wal");
-        let fk: i64 = s.conn().query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        let fk: i64 = s
+            .conn()
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(fk, 1);
-        let v: u32 = s.conn().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        let v: u32 = s
+            .conn()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(v, SCHEMA_VERSION);
     }
 

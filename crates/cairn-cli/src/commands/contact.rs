@@ -1,0 +1,347 @@
+//! `cairn contact`: add, import, show, list, tag and untag contacts.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use cairn_model::contact::Contact;
+use cairn_model::event::Event;
+use cairn_store::contacts::{ContactInput, ContactQuery};
+use cairn_store::csv_import::{CsvImportOptions, CsvImportReport};
+use clap::Subcommand;
+use serde::Serialize;
+
+use crate::output::{Render, cell, when};
+use crate::{CliError, Ctx};
+
+/// How many of a contact's latest events `contact show` lists.
+const SHOWN_EVENTS: usize = 50;
+
+#[derive(Debug, Subcommand)]
+pub enum ContactCommand {
+    /// Add a new contact (an existing email is an error).
+    Add {
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// A custom field value; the field must be declared (`cairn field add`).
+        #[arg(long = "field", value_name = "KEY=VALUE")]
+        fields: Vec<String>,
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
+        /// An IANA time zone such as Europe/Berlin.
+        #[arg(long)]
+        timezone: Option<String>,
+    },
+    /// Import contacts from a CSV file (see docs/cli.md for the columns).
+    Import {
+        file: PathBuf,
+        /// Import the valid rows even when some rows are invalid.
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+    /// Show one contact with its fields, tags and latest events.
+    Show { email: String },
+    /// List contacts, optionally by tag or matching a text.
+    List {
+        #[arg(long)]
+        tag: Option<String>,
+        /// Matches email or name, case-insensitively.
+        #[arg(long)]
+        search: Option<String>,
+    },
+    /// Add a tag to a contact.
+    Tag { email: String, tag: String },
+    /// Remove a tag from a contact.
+    Untag { email: String, tag: String },
+}
+
+pub fn run(ctx: &mut Ctx, cmd: ContactCommand) -> Result<(), CliError> {
+    match cmd {
+        ContactCommand::Add {
+            email,
+            name,
+            fields,
+            tags,
+            timezone,
+        } => {
+            let input = ContactInput {
+                email,
+                name,
+                timezone,
+                fields: parse_field_args(&fields)?,
+                tags,
+                ..ContactInput::default()
+            };
+            let now = ctx.now();
+            let contact = ctx.store()?.add_contact(&input, now)?;
+            ctx.print(&ContactAdded { contact })
+        }
+        ContactCommand::Import { file, skip_invalid } => import(ctx, file, skip_invalid),
+        ContactCommand::Show { email } => {
+            let store = ctx.store()?;
+            let contact = store.require_contact(&email)?;
+            let events = store.events_of_contact(contact.id, SHOWN_EVENTS)?;
+            // Runs and steps: the engine adds a `runs` list to ContactView here,
+            // read from the store next to the events.
+            ctx.print(&ContactView { contact, events })
+        }
+        ContactCommand::List { tag, search } => {
+            let q = ContactQuery {
+                tag,
+                search,
+                sort: Some(cairn_store::contacts::ContactSort::Email),
+                ..ContactQuery::default()
+            };
+            let contacts = ctx.store()?.contacts(&q)?;
+            ctx.print(&ContactList {
+                count: contacts.len(),
+                contacts,
+            })
+        }
+        ContactCommand::Tag { email, tag } => {
+            let now = ctx.now();
+            let changed = ctx.store()?.tag_contact(&email, &tag, now)?;
+            ctx.print(&TagChange {
+                email: email.trim().to_string(),
+                tag: tag.trim().to_string(),
+                action: "tag",
+                changed,
+            })
+        }
+        ContactCommand::Untag { email, tag } => {
+            let now = ctx.now();
+            let changed = ctx.store()?.untag_contact(&email, &tag, now)?;
+            ctx.print(&TagChange {
+                email: email.trim().to_string(),
+                tag: tag.trim().to_string(),
+                action: "untag",
+                changed,
+            })
+        }
+    }
+}
+
+/// `--field KEY=VALUE` arguments, by key.
+fn parse_field_args(args: &[String]) -> Result<BTreeMap<String, String>, CliError> {
+    let mut out = BTreeMap::new();
+    for a in args {
+        let (k, v) = a
+            .split_once('=')
+            .ok_or_else(|| CliError::Usage(format!("--field expects KEY=VALUE, got {a:?}")))?;
+        let k = k.trim();
+        if k.is_empty() {
+            return Err(CliError::Usage(format!(
+                "--field {a:?} has no field name before '='"
+            )));
+        }
+        if out.insert(k.to_string(), v.to_string()).is_some() {
+            return Err(CliError::Usage(format!("--field {k} is given twice")));
+        }
+    }
+    Ok(out)
+}
+
+fn import(ctx: &mut Ctx, file: PathBuf, skip_invalid: bool) -> Result<(), CliError> {
+    let reader = std::fs::File::open(&file).map_err(|e| CliError::io("read", &file, e))?;
+    let now = ctx.now();
+    let opts = CsvImportOptions { skip_invalid };
+    let report = ctx.store()?.import_contacts_csv(reader, &opts, now)?;
+    ctx.print(&ImportView {
+        file: file.display().to_string(),
+        report: &report,
+    })?;
+    if !report.imported {
+        let n = report.invalid.len();
+        return Err(CliError::Rejected {
+            code: "invalid_rows",
+            message: format!(
+                "{n} invalid row{} in {}; nothing was imported (fix them, or pass --skip-invalid to import the valid rows)",
+                if n == 1 { "" } else { "s" },
+                file.display()
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// `contact add` result: the contact as stored.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct ContactAdded {
+    pub contact: Contact,
+}
+
+impl Render for ContactAdded {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        writeln!(
+            out,
+            "added contact {} (#{})",
+            self.contact.email, self.contact.id
+        )
+    }
+}
+
+/// `contact show` result.
+#[derive(Debug, Serialize)]
+pub struct ContactView {
+    pub contact: Contact,
+    /// The latest events, newest first.
+    pub events: Vec<Event>,
+}
+
+impl Render for ContactView {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let c = &self.contact;
+        writeln!(out, "{}", c.email)?;
+        writeln!(out, "  name:     {}", c.name.as_deref().unwrap_or("-"))?;
+        writeln!(out, "  status:   {}", c.status)?;
+        writeln!(out, "  timezone: {}", c.timezone.as_deref().unwrap_or("-"))?;
+        writeln!(
+            out,
+            "  tags:     {}",
+            if c.tags.is_empty() {
+                "-".to_string()
+            } else {
+                c.tags.join(", ")
+            }
+        )?;
+        writeln!(out, "  created:  {}", when(c.created_at))?;
+        if !c.fields.is_empty() {
+            writeln!(out, "fields:")?;
+            for (k, v) in &c.fields {
+                writeln!(out, "  {k}: {}", cell(v))?;
+            }
+        }
+        writeln!(out, "events (latest first):")?;
+        if self.events.is_empty() {
+            writeln!(out, "  none")?;
+        }
+        for e in &self.events {
+            writeln!(
+                out,
+                "  {}  {:<20} {}  {}",
+                when(e.occurred_at),
+                e.event_type,
+                e.source,
+                e.payload
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// `contact list` result.
+#[derive(Debug, Serialize)]
+pub struct ContactList {
+    pub count: usize,
+    pub contacts: Vec<Contact>,
+}
+
+impl Render for ContactList {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        if self.contacts.is_empty() {
+            return writeln!(out, "no contacts");
+        }
+        let we = self
+            .contacts
+            .iter()
+            .map(|c| c.email.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(5);
+        let wn = self
+            .contacts
+            .iter()
+            .map(|c| c.name.as_deref().unwrap_or("").chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(4);
+        writeln!(
+            out,
+            "{:<we$}  {:<wn$}  {:<12}  TAGS",
+            "EMAIL", "NAME", "STATUS"
+        )?;
+        for c in &self.contacts {
+            writeln!(
+                out,
+                "{:<we$}  {:<wn$}  {:<12}  {}",
+                c.email,
+                c.name.as_deref().unwrap_or(""),
+                c.status.as_str(),
+                c.tags.join(", ")
+            )?;
+        }
+        writeln!(
+            out,
+            "{} contact{}",
+            self.count,
+            if self.count == 1 { "" } else { "s" }
+        )
+    }
+}
+
+/// `contact tag` / `contact untag` result.
+#[derive(Debug, Serialize)]
+pub struct TagChange {
+    pub email: String,
+    pub tag: String,
+    #[serde(skip)]
+    pub action: &'static str,
+    /// False when the contact already had (or already lacked) the tag.
+    pub changed: bool,
+}
+
+impl Render for TagChange {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        match (self.action, self.changed) {
+            ("tag", true) => writeln!(out, "tagged {} with {}", self.email, self.tag),
+            ("tag", false) => writeln!(out, "{} already has tag {}", self.email, self.tag),
+            (_, true) => writeln!(out, "removed tag {} from {}", self.tag, self.email),
+            (_, false) => writeln!(out, "{} does not have tag {}", self.email, self.tag),
+        }
+    }
+}
+
+/// `contact import` result.
+#[derive(Debug, Serialize)]
+pub struct ImportView<'a> {
+    pub file: String,
+    #[serde(flatten)]
+    pub report: &'a CsvImportReport,
+}
+
+impl Render for ImportView<'_> {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let r = self.report;
+        for bad in &r.invalid {
+            writeln!(out, "{}:{}: {}", self.file, bad.line, bad.reason)?;
+        }
+        for f in &r.fields_created {
+            writeln!(out, "created field {} ({})", f.name, f.field_type)?;
+        }
+        if r.imported {
+            writeln!(
+                out,
+                "imported {} row{}: {} created, {} updated, {} unchanged{}",
+                r.rows - r.skipped,
+                if r.rows - r.skipped == 1 { "" } else { "s" },
+                r.created,
+                r.updated,
+                r.unchanged,
+                if r.skipped > 0 {
+                    format!("; {} invalid skipped", r.skipped)
+                } else {
+                    String::new()
+                }
+            )
+        } else {
+            writeln!(
+                out,
+                "nothing imported: {} of {} rows are invalid",
+                r.invalid.len(),
+                r.rows
+            )
+        }
+    }
+}

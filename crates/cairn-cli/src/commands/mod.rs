@@ -1,0 +1,8 @@
+//! One module per top-level subcommand. Each exposes a clap type and
+//! `run(ctx, args)`; `main.rs` holds the enum that lists them.
+
+pub mod contact;
+pub mod event;
+pub mod field;
+pub mod init;
+pub mod workflow;
