@@ -1,10 +1,35 @@
 //! Cairn's executor: events become runs, runs advance step by step, and
 //! every state change is one SQLite transaction.
 //!
+//! - [`Engine`] is the synchronous core: given `now`, it does what is due.
+//! - [`Executor`] runs an engine (and an outbox dispatcher) in the
+//!   background on tokio, sleeping until the next due instant or a wake-up.
+//! - [`simulate`] runs a workflow file on a virtual clock in a throwaway
+//!   database and returns its timeline.
+//!
 //! The engine never reads the wall clock: it is handed a `Clock`. It never
 //! sends anything itself either: external effects go to the outbox, and a
-//! [`sender::Sender`] delivers them.
+//! [`Sender`] delivers them.
 
+pub mod change;
+mod defs;
+pub mod engine;
+pub mod error;
+mod eval;
+pub mod executor;
+mod ingest;
+mod outcome;
+mod run;
+mod schedule;
 pub mod sender;
+pub mod simulate;
+mod timers;
+pub mod window;
 
+pub use change::Change;
+pub use engine::{Engine, EngineConfig, TickReport};
+pub use error::EngineError;
+pub use executor::{Executor, ExecutorConfig};
+pub use outcome::backoff;
 pub use sender::{OutboxEntry, SendOutcome, Sender};
+pub use timers::human_span;

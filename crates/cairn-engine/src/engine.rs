@@ -1,0 +1,342 @@
+//! The synchronous core of the executor: one database connection, one clock
+//! reading per call, every state change in one `BEGIN IMMEDIATE` transaction.
+//!
+//! [`Engine::tick`] does everything that is due at `now`: it processes new
+//! events (goals, waits, triggers), fires due timers and scans time-based
+//! triggers, each in batches that commit together. The async
+//! [`crate::Executor`] calls it when something may have changed; tests and
+//! `cairn simulate` call it directly with a virtual clock.
+
+use cairn_model::Timestamp;
+use cairn_model::effect::RunMode;
+use cairn_model::event::types;
+use cairn_store::Store;
+use cairn_store::outbox;
+use cairn_store::runs::{self, StepStatus};
+use serde_json::Value;
+
+use crate::change::Change;
+use crate::defs::Definitions;
+use crate::error::{EngineError, Result};
+use crate::run::{self, Cx};
+use crate::schedule::ScheduleState;
+use crate::sender::{OutboxEntry, SendOutcome};
+use crate::{ingest, outcome, schedule, timers};
+
+/// Tunables.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Events handled per transaction.
+    pub event_batch: usize,
+    /// Timers fired per transaction.
+    pub timer_batch: usize,
+    /// Steps one run may take without waiting before it is failed as a loop.
+    pub max_steps_per_advance: usize,
+    /// Batches per tick before yielding (bounds a tick when workflows feed
+    /// each other events).
+    pub max_batches_per_tick: usize,
+    /// Record every effect of live runs without sending (`cairn run --dry-run`).
+    pub force_dry_run: bool,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            event_batch: 500,
+            timer_batch: 500,
+            max_steps_per_advance: 1_000,
+            max_batches_per_tick: 200,
+            force_dry_run: false,
+        }
+    }
+}
+
+/// What one tick did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct TickReport {
+    pub events: usize,
+    pub timers: usize,
+    pub scheduled_runs: usize,
+    /// More work was left for the next tick.
+    pub more: bool,
+}
+
+/// The executor's synchronous core.
+pub struct Engine {
+    store: Store,
+    defs: Definitions,
+    changes: Vec<Change>,
+    schedule: ScheduleState,
+    pub config: EngineConfig,
+}
+
+impl Engine {
+    pub fn new(store: Store) -> Self {
+        Engine::with_config(store, EngineConfig::default())
+    }
+
+    pub fn with_config(store: Store, config: EngineConfig) -> Self {
+        Engine {
+            store,
+            defs: Definitions::default(),
+            changes: vec![],
+            schedule: ScheduleState::default(),
+            config,
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    /// Changes committed since the last call.
+    pub fn drain_changes(&mut self) -> Vec<Change> {
+        std::mem::take(&mut self.changes)
+    }
+
+    /// Runs `f` in one write transaction with a fresh view of the workflows.
+    /// Changes are kept only if the transaction commits.
+    fn with_tx<T>(
+        &mut self,
+        now: Timestamp,
+        f: impl FnOnce(&mut Cx<'_>, &mut ScheduleState) -> Result<T>,
+    ) -> Result<T> {
+        let Engine {
+            store,
+            defs,
+            changes,
+            schedule,
+            config,
+        } = self;
+        let mut local = vec![];
+        let r = store.write(|tx| {
+            defs.refresh(tx)?;
+            let mut cx = Cx {
+                tx,
+                now,
+                defs,
+                changes: &mut local,
+                max_steps: config.max_steps_per_advance,
+                force_dry_run: config.force_dry_run,
+            };
+            f(&mut cx, schedule)
+        });
+        match r {
+            Ok(v) => {
+                changes.extend(local);
+                Ok(v)
+            }
+            Err(e) => {
+                defs.clear();
+                Err(e)
+            }
+        }
+    }
+
+    /// Handles everything due at `now`.
+    pub fn tick(&mut self, now: Timestamp) -> Result<TickReport> {
+        let mut report = TickReport::default();
+        for _ in 0..self.config.max_batches_per_tick {
+            let n = self.process_events(now)?;
+            report.events += n;
+            if n == 0 {
+                let t = self.fire_timers(now)?;
+                report.timers += t;
+                if t == 0 {
+                    report.scheduled_runs += self.scan_schedules(now)?;
+                    // Scheduled runs and timers may have emitted events.
+                    if !self.has_unprocessed_events()? {
+                        return Ok(report);
+                    }
+                }
+            }
+        }
+        report.more = true;
+        Ok(report)
+    }
+
+    fn has_unprocessed_events(&self) -> Result<bool> {
+        Ok(self.store.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM events WHERE processed_at IS NULL)",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// One batch of new events. Returns how many were handled.
+    pub fn process_events(&mut self, now: Timestamp) -> Result<usize> {
+        let batch = self.config.event_batch;
+        self.with_tx(now, |cx, sched| {
+            let events = ingest::unprocessed(cx, batch)?;
+            for ev in &events {
+                if matches!(
+                    ev.event_type.as_str(),
+                    types::FIELD_CHANGED | types::CONTACT_CREATED
+                ) {
+                    sched.dirty = true;
+                }
+                ingest::handle(cx, ev)?;
+            }
+            Ok(events.len())
+        })
+    }
+
+    /// One batch of due timers. Returns how many fired.
+    pub fn fire_timers(&mut self, now: Timestamp) -> Result<usize> {
+        let batch = self.config.timer_batch;
+        self.with_tx(now, |cx, _| {
+            let due = runs::due_timers_using(cx.tx, cx.now, batch)?;
+            for t in &due {
+                timers::fire(cx, t)?;
+            }
+            Ok(due.len())
+        })
+    }
+
+    /// Scans date-based and schedule triggers when something may be due.
+    pub fn scan_schedules(&mut self, now: Timestamp) -> Result<usize> {
+        {
+            let c = self.store.conn();
+            self.defs.refresh(c)?;
+        }
+        if self.defs.scheduled.is_empty() || !self.schedule.needs_scan(now, self.defs.generation) {
+            return Ok(0);
+        }
+        self.with_tx(now, |cx, sched| {
+            let scheduled = cx.defs.scheduled.clone();
+            schedule::scan(cx, sched, &scheduled)
+        })
+    }
+
+    /// The earliest instant something falls due: a timer, an outbox retry,
+    /// a time-based trigger.
+    pub fn next_due(&mut self) -> Result<Option<Timestamp>> {
+        let c = self.store.conn();
+        let mut due = runs::next_timer_due_using(c)?;
+        for t in [outbox::next_due_using(c)?, self.schedule.next_due]
+            .into_iter()
+            .flatten()
+        {
+            if due.is_none_or(|d| t < d) {
+                due = Some(t);
+            }
+        }
+        Ok(due)
+    }
+
+    /// Starts a run by hand: a test run from the editor, or "add to
+    /// workflow" from the contacts screen. `trigger` picks the trigger node
+    /// (the first one when absent). Test runs (`DryRun`, `Test`) may start in
+    /// any workflow; live runs only in an active one and by its re-entry rule.
+    pub fn start_run(
+        &mut self,
+        workflow: &str,
+        contact_email: &str,
+        trigger: Option<&str>,
+        payload: &Value,
+        mode: RunMode,
+        now: Timestamp,
+    ) -> Result<Option<i64>> {
+        let w = self.store.workflow(workflow)?;
+        let contact = self.store.require_contact(contact_email)?;
+        if mode == RunMode::Live && w.status != cairn_store::workflows::WorkflowStatus::Active {
+            return Err(EngineError::NotActive(w.name));
+        }
+        self.with_tx(now, |cx, _| {
+            let def = cx.defs.def(cx.tx, w.id, w.version)?;
+            let node = match trigger {
+                Some(t) => def
+                    .node(t)
+                    .filter(|n| n.spec.is_trigger())
+                    .map(|n| n.id.clone())
+                    .ok_or_else(|| {
+                        EngineError::Invalid(format!("workflow {:?} has no trigger {t:?}", w.name))
+                    })?,
+                None => def.triggers().next().map(|n| n.id.clone()).ok_or_else(|| {
+                    EngineError::Invalid(format!("workflow {:?} has no trigger", w.name))
+                })?,
+            };
+            run::start(cx, w.id, w.version, &node, contact.id, None, payload, mode)
+        })
+    }
+
+    /// Time travel for test runs: fires the run's pending timer now, as if
+    /// its wait had elapsed. Returns false when the run was not waiting on a
+    /// timer.
+    pub fn skip_wait(&mut self, run_id: i64, now: Timestamp) -> Result<bool> {
+        self.with_tx(now, |cx, _| {
+            let mut st = cx.tx.prepare_cached(
+                "SELECT id, run_id, node_id, purpose, due_at FROM timers WHERE run_id = ?1 ORDER BY due_at LIMIT 1",
+            )?;
+            let t = st
+                .query_map([run_id], |r| {
+                    Ok(runs::Timer {
+                        id: r.get(0)?,
+                        run_id: r.get(1)?,
+                        node_id: r.get(2)?,
+                        purpose: runs::TimerPurpose::parse(&r.get::<_, String>(3)?).unwrap_or(runs::TimerPurpose::Wait),
+                        due_at: cairn_store::ts(r.get(4)?),
+                    })
+                })?
+                .next()
+                .transpose()?;
+            drop(st);
+            let Some(mut t) = t else {
+                return Ok(false);
+            };
+            // Skipping is not lateness: fire as if exactly on time.
+            t.due_at = cx.now;
+            timers::fire(cx, &t)?;
+            Ok(true)
+        })
+    }
+
+    /// Marks entries a crash left "sending" as pending and possibly
+    /// duplicated. Call once at start.
+    pub fn recover_interrupted(&mut self, now: Timestamp) -> Result<usize> {
+        self.with_tx(now, |cx, _| {
+            let rows = outbox::recover_interrupted_using(cx.tx, cx.now)?;
+            for r in &rows {
+                if let Some(step) = r.step_id {
+                    let d = run::merged_detail(cx.tx, step, serde_json::json!({
+                        "possibly_duplicated": true,
+                        "note": "Cairn stopped while this was being sent; it will be sent again with the same Message-ID / Idempotency-Key, so the recipient may see it twice"
+                    }))?;
+                    runs::update_step_using(cx.tx, step, StepStatus::Pending, None, Some(&d), None, cx.now)?;
+                }
+            }
+            Ok(rows.len())
+        })
+    }
+
+    /// Takes up to `limit` due outbox entries and records the intent to send
+    /// them (committed before they are handed to a sender).
+    pub fn take_due(&mut self, now: Timestamp, limit: usize) -> Result<Vec<OutboxEntry>> {
+        self.with_tx(now, |cx, _| {
+            let rows = outbox::due_using(cx.tx, cx.now, limit)?;
+            let mut out = vec![];
+            for r in rows {
+                if outbox::mark_sending_using(cx.tx, r.id, cx.now)? {
+                    let mut e = outcome::entry_of(&r);
+                    e.attempt += 1;
+                    out.push(e);
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// Records what a sender did with an entry and moves its run on.
+    pub fn record_outcome(
+        &mut self,
+        entry_id: i64,
+        outcome: &SendOutcome,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.with_tx(now, |cx, _| outcome::record(cx, entry_id, outcome))
+    }
+}

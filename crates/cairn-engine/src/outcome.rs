@@ -1,0 +1,206 @@
+//! Recording what a sender did with an outbox entry, and moving the run on.
+
+use cairn_model::Timestamp;
+use cairn_model::condition::split_bucket;
+use cairn_model::contact::ContactStatus;
+use cairn_model::effect::Effect;
+use cairn_model::workflow::{OnFailure, exits};
+use cairn_store::contacts;
+use cairn_store::outbox::{self, OutboxRow};
+use cairn_store::runs::{self, RunStatus, StepStatus};
+use serde_json::json;
+
+use crate::error::Result;
+use crate::run::{self, Cx};
+use crate::sender::{OutboxEntry, SendOutcome};
+
+/// Retries never wait longer than this.
+const MAX_BACKOFF_SECS: i64 = 6 * 3600;
+
+/// Exponential backoff with jitter: `base · 2^(attempt-1)` capped at six
+/// hours, plus up to 20 % derived from the key and attempt, so that retries
+/// of many entries spread out yet a replay computes the same instant.
+pub fn backoff(base_secs: i64, attempt: u32, key: &str) -> chrono::Duration {
+    let exp = attempt.saturating_sub(1).min(20);
+    let raw = base_secs
+        .max(1)
+        .saturating_mul(1i64 << exp)
+        .min(MAX_BACKOFF_SECS);
+    let jitter = raw * i64::from(split_bucket(key, &attempt.to_string())) / 500;
+    chrono::Duration::seconds(raw + jitter)
+}
+
+pub(crate) fn entry_of(row: &OutboxRow) -> OutboxEntry {
+    OutboxEntry {
+        id: row.id,
+        run_id: row.run_id,
+        step_id: row.step_id,
+        effect: row.effect.clone(),
+        idempotency_key: row.idempotency_key.clone(),
+        mode: row.mode,
+        attempt: row.attempts,
+        max_attempts: row.max_attempts,
+        possibly_duplicated: row.possibly_duplicated,
+    }
+}
+
+/// Records an outcome for entry `id` and advances its run when it is done.
+pub(crate) fn record(cx: &mut Cx<'_>, id: i64, outcome: &SendOutcome) -> Result<()> {
+    let row = outbox::get_using(cx.tx, id)?;
+    if row.status != outbox::OutboxStatus::Sending {
+        // The run left meanwhile (goal, removal): nothing to move on.
+        return Ok(());
+    }
+    let final_failure = |error: &str| -> (String, bool) { (error.to_string(), true) };
+    let (error, failed) = match outcome {
+        SendOutcome::Sent { detail } => {
+            outbox::mark_sent_using(cx.tx, id, cx.now)?;
+            let mut d = json!({"sent": true, "attempts": row.attempts, "effect": run::effect_summary(&row.effect)});
+            if let Some(x) = detail {
+                d["response"] = json!(x);
+            }
+            if row.possibly_duplicated {
+                d["possibly_duplicated"] = json!(true);
+                d["note"] = json!(
+                    "possibly duplicated: Cairn stopped between sending and recording an earlier attempt; it was sent again with the same Message-ID / Idempotency-Key"
+                );
+            }
+            return finish(cx, &row, StepStatus::Ok, exits::NEXT, d);
+        }
+        SendOutcome::Deferred { until, reason } => {
+            outbox::reschedule_using(cx.tx, id, *until, Some(reason), false, cx.now)?;
+            note_step(
+                cx,
+                &row,
+                json!({"queued_until": until.to_rfc3339(), "queued_because": reason}),
+            )?;
+            return Ok(());
+        }
+        SendOutcome::Retry { error, retry_after } => {
+            if row.attempts >= row.max_attempts {
+                final_failure(&format!(
+                    "{error} (gave up after {} attempts)",
+                    row.attempts
+                ))
+            } else {
+                let mut wait = backoff(row.backoff_secs, row.attempts, &row.idempotency_key);
+                if let Some(ra) = retry_after
+                    && *ra > wait
+                {
+                    wait = *ra;
+                }
+                let at: Timestamp = cx.now + wait;
+                outbox::reschedule_using(cx.tx, id, at, Some(error), true, cx.now)?;
+                runs::update_step_using(
+                    cx.tx,
+                    row.step_id.unwrap_or_default(),
+                    StepStatus::Pending,
+                    None,
+                    Some(&run::merged_detail(cx.tx, row.step_id.unwrap_or_default(), json!({
+                        "last_error": error, "attempts": row.attempts, "next_attempt_at": at.to_rfc3339()
+                    })).unwrap_or_default()),
+                    Some(row.attempts),
+                    cx.now,
+                )?;
+                return Ok(());
+            }
+        }
+        SendOutcome::Failed { error } => final_failure(error),
+        SendOutcome::Bounced { error } => {
+            if let Effect::Email(m) = &row.effect
+                && let Some(cid) = m.contact_id
+            {
+                contacts::set_status_using(cx.tx, cid, ContactStatus::Bounced, cx.now)?;
+            }
+            final_failure(&format!("{error} (the contact is now marked bounced)"))
+        }
+    };
+    debug_assert!(failed);
+    outbox::mark_failed_using(cx.tx, id, &error, cx.now)?;
+    let Some(run_id) = row.run_id else {
+        return Ok(());
+    };
+    let Some(cur) = run::load(cx, run_id)? else {
+        return Ok(());
+    };
+    let Some(node) = cur
+        .def
+        .node(cur.node.as_deref().unwrap_or_default())
+        .cloned()
+    else {
+        return Ok(());
+    };
+    let policy = node.spec.error_policy().copied().unwrap_or_default();
+    let d = json!({"error": error, "attempts": row.attempts, "effect": run::effect_summary(&row.effect)});
+    match policy.then {
+        OnFailure::ErrorExit => finish(cx, &row, StepStatus::Failed, exits::ERROR, d),
+        OnFailure::Fail => {
+            if let Some(step) = row.step_id {
+                let d = run::merged_detail(cx.tx, step, d)?;
+                run::finish_step(cx, &cur, step, &node.id, StepStatus::Failed, None, Some(d))?;
+            }
+            run::end(
+                cx,
+                &cur,
+                RunStatus::Failed,
+                Some(&format!("{}: {error}", node.id)),
+            )
+        }
+    }
+}
+
+fn note_step(cx: &mut Cx<'_>, row: &OutboxRow, extra: serde_json::Value) -> Result<()> {
+    if let Some(step) = row.step_id {
+        let d = run::merged_detail(cx.tx, step, extra)?;
+        runs::update_step_using(
+            cx.tx,
+            step,
+            StepStatus::Pending,
+            None,
+            Some(&d),
+            None,
+            cx.now,
+        )?;
+    }
+    Ok(())
+}
+
+/// Finishes the entry's step and follows `exit` from its node.
+fn finish(
+    cx: &mut Cx<'_>,
+    row: &OutboxRow,
+    status: StepStatus,
+    exit: &str,
+    detail: serde_json::Value,
+) -> Result<()> {
+    let Some(run_id) = row.run_id else {
+        return Ok(());
+    };
+    let Some(mut cur) = run::load(cx, run_id)? else {
+        return Ok(());
+    };
+    let Some(node_id) = cur.node.clone() else {
+        return Ok(());
+    };
+    if let Some(step) = row.step_id {
+        let d = run::merged_detail(cx.tx, step, detail)?;
+        run::finish_step(cx, &cur, step, &node_id, status, Some(exit), Some(d))?;
+    }
+    run::resume(cx, &mut cur, &node_id, exit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_bounded_jitter() {
+        for attempt in 1..6u32 {
+            let b = backoff(60, attempt, "k").num_seconds();
+            let raw = 60 * (1 << (attempt - 1));
+            assert!(b >= raw && b <= raw + raw / 5, "{attempt}: {b}");
+            assert_eq!(backoff(60, attempt, "k"), backoff(60, attempt, "k"));
+        }
+        assert!(backoff(60, 30, "k").num_seconds() <= MAX_BACKOFF_SECS * 6 / 5);
+    }
+}
