@@ -47,27 +47,26 @@ impl Op {
     /// numbers even when one side is written as text ("100" >= 99).
     pub fn apply(self, actual: Option<&Value>, expected: Option<&Value>) -> bool {
         let actual = actual.filter(|v| !v.is_null());
+        // A `null` to compare with is no value: that is how it reads back
+        // from a file (see `no_value`).
+        let expected = expected.filter(|v| !v.is_null());
         match self {
             Op::IsSet => actual.is_some_and(|v| !matches!(v, Value::String(s) if s.is_empty())),
             Op::IsNotSet => !Op::IsSet.apply(actual, None),
             Op::Eq => match (actual, expected) {
                 (Some(a), Some(e)) => loosely_equal(a, e),
-                (None, Some(Value::Null)) | (None, None) => true,
+                (None, None) => true,
                 _ => false,
             },
             Op::Ne => !Op::Eq.apply(actual, expected),
             Op::Contains => match (actual, expected) {
                 (Some(Value::Array(items)), Some(e)) => items.iter().any(|i| loosely_equal(i, e)),
-                (Some(a), Some(e)) => text(a)
-                    .to_lowercase()
-                    .contains(&text(e).to_lowercase()),
+                (Some(a), Some(e)) => text(a).to_lowercase().contains(&text(e).to_lowercase()),
                 _ => false,
             },
             Op::NotContains => !Op::Contains.apply(actual, expected),
             Op::StartsWith => match (actual, expected) {
-                (Some(a), Some(e)) => text(a)
-                    .to_lowercase()
-                    .starts_with(&text(e).to_lowercase()),
+                (Some(a), Some(e)) => text(a).to_lowercase().starts_with(&text(e).to_lowercase()),
                 _ => false,
             },
             Op::Gt | Op::Gte | Op::Lt | Op::Lte => {
@@ -152,14 +151,16 @@ pub struct Filter {
     /// A dotted path into the payload, such as `"product"` or `"customer.country"`.
     pub path: String,
     pub op: Op,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "no_value")]
+    #[ts(optional)]
     #[ts(type = "unknown")]
     pub value: Option<Value>,
 }
 
 impl Filter {
     pub fn matches(&self, payload: &Value) -> bool {
-        self.op.apply(lookup(payload, &self.path), self.value.as_ref())
+        self.op
+            .apply(lookup(payload, &self.path), self.value.as_ref())
     }
 }
 
@@ -189,7 +190,8 @@ pub enum Condition {
     Field {
         field: String,
         op: Op,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(default, skip_serializing_if = "no_value")]
+        #[ts(optional)]
         #[ts(type = "unknown")]
         value: Option<Value>,
     },
@@ -199,7 +201,8 @@ pub enum Condition {
     Payload {
         path: String,
         op: Op,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(default, skip_serializing_if = "no_value")]
+        #[ts(optional)]
         #[ts(type = "unknown")]
         value: Option<Value>,
     },
@@ -208,6 +211,7 @@ pub enum Condition {
     Engagement {
         action: Engagement,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         email: Option<String>,
         within: Duration,
     },
@@ -215,26 +219,36 @@ pub enum Condition {
     HadEvent {
         event_type: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         within: Option<Duration>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[ts(as = "Option<_>", optional)]
         filters: Vec<Filter>,
     },
     /// True for `percent` % of runs, decided by a seeded hash of the run and
     /// node, so a replay decides the same way.
-    RandomSplit { percent: u8 },
+    RandomSplit {
+        percent: u8,
+    },
     /// The current local time is within `[from, to)` on one of `weekdays`
     /// (any day when empty). `from > to` spans midnight.
     TimeWindow {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[ts(as = "Option<_>", optional)]
         weekdays: Vec<Weekday>,
-        #[ts(type = "string")]
         from: TimeOfDay,
-        #[ts(type = "string")]
         to: TimeOfDay,
         #[serde(default, skip_serializing_if = "is_default_tz")]
-        #[ts(type = "string")]
+        #[ts(as = "Option<_>", optional)]
         timezone: TimezoneRef,
     },
+}
+
+/// `"value": null` reads back as no value (serde reads `null` into `None`),
+/// and the two compare alike, so neither is written: the text stays
+/// canonical.
+fn no_value(v: &Option<Value>) -> bool {
+    matches!(v, None | Some(Value::Null))
 }
 
 pub(crate) fn is_default_tz(t: &TimezoneRef) -> bool {
@@ -272,7 +286,14 @@ mod tests {
     #[test]
     fn operators() {
         let p = json!({"product": "Program A", "amount": 497, "tags": ["a", "b"], "paid": "2026-01-05"});
-        let f = |path: &str, op, v: Value| Filter { path: path.into(), op, value: Some(v) }.matches(&p);
+        let f = |path: &str, op, v: Value| {
+            Filter {
+                path: path.into(),
+                op,
+                value: Some(v),
+            }
+            .matches(&p)
+        };
         assert!(f("product", Op::Eq, json!("program a")));
         assert!(f("amount", Op::Gte, json!(100)));
         assert!(f("amount", Op::Gt, json!("496.5")));
@@ -280,7 +301,44 @@ mod tests {
         assert!(f("tags", Op::Contains, json!("b")));
         assert!(f("paid", Op::Before, json!("2026-02-01")));
         assert!(!f("missing", Op::Eq, json!("x")));
-        assert!(Filter { path: "missing".into(), op: Op::IsNotSet, value: None }.matches(&p));
+        assert!(
+            Filter {
+                path: "missing".into(),
+                op: Op::IsNotSet,
+                value: None
+            }
+            .matches(&p)
+        );
+    }
+
+    /// Found by the round-trip property: `"value": null` read back as no
+    /// value, so a second export differed from the first.
+    #[test]
+    fn a_null_value_is_no_value() {
+        let with_null = Filter {
+            path: "tags".into(),
+            op: Op::Contains,
+            value: Some(Value::Null),
+        };
+        let without = Filter {
+            value: None,
+            ..with_null.clone()
+        };
+        assert_eq!(
+            serde_json::to_string(&with_null).unwrap(),
+            serde_json::to_string(&without).unwrap()
+        );
+        for payload in [
+            json!({"tags": [null]}),
+            json!({"tags": "nullable"}),
+            json!({}),
+        ] {
+            assert_eq!(
+                with_null.matches(&payload),
+                without.matches(&payload),
+                "{payload}"
+            );
+        }
     }
 
     #[test]

@@ -142,6 +142,30 @@ pub struct FieldDef {
 /// Fields every contact has; custom fields may not reuse these names.
 pub const BUILTIN_FIELDS: [&str; 6] = ["email", "name", "first_name", "status", "timezone", "tags"];
 
+/// Checks the name of a custom field and returns it trimmed: not empty, not
+/// a built-in field, and free of the separators the CSV import and the CLI's
+/// `--field K=V` use. The workflow reader applies it to `requires.fields`.
+pub fn check_field_name(name: &str) -> Result<&str, ModelError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(ModelError::Invalid("a field needs a name".into()));
+    }
+    if BUILTIN_FIELDS.contains(&name.to_lowercase().as_str()) {
+        return Err(ModelError::Invalid(format!(
+            "{name:?} is a built-in field; custom fields need another name"
+        )));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| matches!(c, ':' | ';' | ',') || c.is_control())
+    {
+        return Err(ModelError::Invalid(format!(
+            "a field name cannot contain {c:?} (in {name:?})"
+        )));
+    }
+    Ok(name)
+}
+
 /// Checks and normalises an email address with a real RFC 5322 parser.
 /// Returns `(as written but trimmed, lower-cased key for uniqueness)`.
 pub fn normalize_email(raw: &str) -> Result<(String, String), ModelError> {
@@ -234,14 +258,23 @@ mod tests {
 
     #[test]
     fn field_values() {
-        assert_eq!(FieldType::Number.parse_value("3").unwrap(), serde_json::json!(3));
-        assert_eq!(FieldType::Number.parse_value("2.5").unwrap(), serde_json::json!(2.5));
+        assert_eq!(
+            FieldType::Number.parse_value("3").unwrap(),
+            serde_json::json!(3)
+        );
+        assert_eq!(
+            FieldType::Number.parse_value("2.5").unwrap(),
+            serde_json::json!(2.5)
+        );
         assert!(FieldType::Number.parse_value("abc").is_err());
         assert_eq!(
             FieldType::Date.parse_value("2026-01-05").unwrap(),
             serde_json::json!("2026-01-05")
         );
         assert!(FieldType::Date.parse_value("05/01/2026").is_err());
-        assert_eq!(FieldType::Boolean.parse_value("Yes").unwrap(), serde_json::json!(true));
+        assert_eq!(
+            FieldType::Boolean.parse_value("Yes").unwrap(),
+            serde_json::json!(true)
+        );
     }
 }

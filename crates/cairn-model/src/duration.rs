@@ -25,7 +25,9 @@ const UNITS: [(char, i64); 5] = [
 
 /// Why a duration string was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("expected a duration such as \"2d\", \"3h\" or \"1d12h\" (units w, d, h, m, s), found {found:?}")]
+#[error(
+    "expected a duration such as \"2d\", \"3h\" or \"1d12h\" (units w, d, h, m, s), found {found:?}"
+)]
 pub struct DurationParseError {
     pub found: String,
 }

@@ -26,6 +26,13 @@ pub struct FileError {
 }
 
 impl FileError {
+    /// The stable code the UI and scripts match on (`invalid_json`,
+    /// `not_a_workflow`, `newer_format`, `invalid_version`, `file_too_large`,
+    /// `too_many_nodes`, `duplicate_node_id`, `invalid_field`).
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
     fn new(code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
         FileError {
             code,
@@ -84,7 +91,9 @@ fn parse_value_in_place(value: &mut Value) -> Result<(), FileError> {
             return Err(FileError::new(
                 "not_a_workflow",
                 "format",
-                format!("expected \"{FORMAT_NAME}\", found {other}; this is not a Cairn workflow file"),
+                format!(
+                    "expected \"{FORMAT_NAME}\", found {other}; this is not a Cairn workflow file"
+                ),
             ));
         }
         None => {
@@ -162,11 +171,122 @@ fn parse_value_in_place(value: &mut Value) -> Result<(), FileError> {
 }
 
 fn from_checked_value(value: Value) -> Result<WorkflowDef, FileError> {
-    serde_path_to_error::deserialize::<_, WorkflowDef>(value).map_err(|e| {
+    let def = serde_path_to_error::deserialize::<_, WorkflowDef>(value).map_err(|e| {
         let path = e.path().to_string();
         let path = if path == "." { String::new() } else { path };
-        FileError::new("invalid_field", path, e.into_inner().to_string())
-    })
+        FileError::new(
+            "invalid_field",
+            path,
+            plain_words(&e.into_inner().to_string()),
+        )
+    })?;
+    check_node_ids(&def)?;
+    check_requires(&def)?;
+    Ok(def)
+}
+
+/// What a file declares under `requires` is created on import; a name the
+/// store would refuse is refused here, with its path, before anything is
+/// written.
+fn check_requires(def: &WorkflowDef) -> Result<(), FileError> {
+    let mut seen = std::collections::HashMap::new();
+    for (i, f) in def.requires.fields.iter().enumerate() {
+        let path = format!("requires.fields[{i}].name");
+        let name = crate::contact::check_field_name(&f.name)
+            .map_err(|e| FileError::new("invalid_field", &path, e.to_string()))?;
+        if let Some(first) = seen.insert(name.to_lowercase(), i) {
+            return Err(FileError::new(
+                "invalid_field",
+                path,
+                format!("the field {name:?} is already declared by requires.fields[{first}]"),
+            ));
+        }
+    }
+    for (i, p) in def.requires.pipelines.iter().enumerate() {
+        if p.name.trim().is_empty() {
+            return Err(FileError::new(
+                "invalid_field",
+                format!("requires.pipelines[{i}].name"),
+                "a pipeline needs a name",
+            ));
+        }
+    }
+    for (i, c) in def.requires.courses.iter().enumerate() {
+        if c.trim().is_empty() {
+            return Err(FileError::new(
+                "invalid_field",
+                format!("requires.courses[{i}]"),
+                "a course needs a name",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Edges, runs and steps find nodes by id: a file whose ids are empty or
+/// repeated cannot be read unambiguously, so it is refused rather than
+/// imported with a warning.
+fn check_node_ids(def: &WorkflowDef) -> Result<(), FileError> {
+    let mut seen = std::collections::HashMap::new();
+    for (i, n) in def.nodes.iter().enumerate() {
+        if n.id.trim().is_empty() {
+            return Err(FileError::new(
+                "invalid_field",
+                format!("nodes[{i}].id"),
+                "a node id must not be empty",
+            ));
+        }
+        if let Some(first) = seen.insert(n.id.as_str(), i) {
+            return Err(FileError::new(
+                "duplicate_node_id",
+                format!("nodes[{i}].id"),
+                format!("the id {:?} is already used by nodes[{first}]", n.id),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// serde names Rust types ("expected u8", "expected struct Position");
+/// the person reading the error wrote JSON.
+fn plain_words(msg: &str) -> String {
+    const WORDS: [(&str, &str); 11] = [
+        ("expected u8", "expected a whole number from 0 to 255"),
+        ("expected u16", "expected a whole number from 0 to 65535"),
+        (
+            "expected u32",
+            "expected a whole number from 0 to 4294967295",
+        ),
+        ("expected u64", "expected a whole number of 0 or more"),
+        ("expected i32", "expected a whole number"),
+        ("expected i64", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        ("expected a sequence", "expected a list"),
+        ("expected a string", "expected text"),
+        ("expected a boolean", "expected true or false"),
+        ("expected a map", "expected an object"),
+    ];
+    let mut out = msg.to_string();
+    for (rust, json) in WORDS {
+        if let Some(i) = out.find(rust) {
+            let end = i + rust.len();
+            // Only whole words: "expected u8" but not "expected u80".
+            if !out[end..].starts_with(|c: char| c.is_ascii_alphanumeric()) {
+                out.replace_range(i..end, json);
+            }
+        }
+    }
+    if let Some(i) = out.find("expected struct ") {
+        let rest = &out[i + "expected struct ".len()..];
+        let name_len = rest
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(rest.len());
+        out.replace_range(
+            i..i + "expected struct ".len() + name_len,
+            "expected an object",
+        );
+    }
+    out
 }
 
 fn strip_position(msg: &str) -> String {
@@ -174,6 +294,16 @@ fn strip_position(msg: &str) -> String {
         Some(i) => msg[..i].to_string(),
         None => msg.to_string(),
     }
+}
+
+/// The JSON Schema of workflow files, generated from the Rust types, as
+/// committed in `assets/schema/workflow.v1.schema.json` (editors and other
+/// tools validate files against it; Cairn itself reads with [`parse`]).
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(WorkflowDef);
+    let mut s = serde_json::to_string_pretty(&schema).expect("a schema is plain JSON");
+    s.push('\n');
+    s
 }
 
 /// The canonical text of a workflow file.
@@ -201,7 +331,10 @@ mod tests {
             {"id":"w","position":{"x":0,"y":0},"config":{"duration":"soon"},"kind":"wait.duration"}]}"#;
         let e = err(text);
         assert_eq!(e.path, "nodes[1].config.duration");
-        assert!(e.message.contains("expected a duration such as \"2d\""), "{e}");
+        assert!(
+            e.message.contains("expected a duration such as \"2d\""),
+            "{e}"
+        );
     }
 
     #[test]
@@ -218,7 +351,9 @@ mod tests {
 
     #[test]
     fn unknown_kind_is_named() {
-        let e = err(r#"{"format":"cairn.workflow","version":1,"name":"W","nodes":[{"id":"a","kind":"action.teleport","config":{}}]}"#);
+        let e = err(
+            r#"{"format":"cairn.workflow","version":1,"name":"W","nodes":[{"id":"a","kind":"action.teleport","config":{}}]}"#,
+        );
         assert_eq!(e.path, "nodes[0].kind");
         assert!(e.message.contains("unknown node kind \"action.teleport\""));
     }

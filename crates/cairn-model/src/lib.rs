@@ -16,6 +16,8 @@ pub mod event;
 pub mod file;
 pub mod secret;
 pub mod template;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod time;
 pub mod validate;
 pub mod workflow;

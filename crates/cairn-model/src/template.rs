@@ -66,12 +66,7 @@ pub fn render(source: &str, ctx: &Value, json_escape: bool) -> Result<String, Te
 
 /// The merge context for a contact, a trigger payload and a workflow name.
 /// Custom fields sit beside the built-ins: `contact.birthday`.
-pub fn context(
-    contact: &Contact,
-    trigger: &Value,
-    workflow: &str,
-    unsubscribe_url: &str,
-) -> Value {
+pub fn context(contact: &Contact, trigger: &Value, workflow: &str, unsubscribe_url: &str) -> Value {
     let mut c = serde_json::Map::new();
     for (k, v) in &contact.fields {
         c.insert(k.clone(), v.clone());

@@ -79,6 +79,24 @@ impl JsonSchema for TimeOfDay {
     }
 }
 
+/// TypeScript sees the wire form: a string.
+macro_rules! ts_as_string {
+    ($t:ty) => {
+        impl TS for $t {
+            type WithoutGenerics = Self;
+            type OptionInnerType = Self;
+            fn name(_: &ts_rs::Config) -> String {
+                "string".into()
+            }
+            fn inline(_: &ts_rs::Config) -> String {
+                "string".into()
+            }
+        }
+    };
+}
+ts_as_string!(TimeOfDay);
+ts_as_string!(TimezoneRef);
+
 /// A day of the week.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema, TS,
@@ -224,12 +242,7 @@ pub fn local_instant(tz: Tz, date: NaiveDate, time: TimeOfDay) -> Timestamp {
 
 /// The first instant strictly after `after` at which the wall clock in `tz`
 /// shows `time` on one of `days` (any day when `days` is empty).
-pub fn next_weekday_time(
-    after: Timestamp,
-    tz: Tz,
-    days: &[Weekday],
-    time: TimeOfDay,
-) -> Timestamp {
+pub fn next_weekday_time(after: Timestamp, tz: Tz, days: &[Weekday], time: TimeOfDay) -> Timestamp {
     let local_date = after.with_timezone(&tz).date_naive();
     for offset in 0..=8 {
         let date = local_date + chrono::Duration::days(offset);

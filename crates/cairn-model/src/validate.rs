@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::account::AccountKind;
-use crate::condition::{Condition, Filter};
+use crate::condition::{Condition, Filter, Op};
 use crate::contact::{BUILTIN_FIELDS, FieldType};
 use crate::template;
 use crate::time::parse_tz;
@@ -91,10 +91,14 @@ impl Report {
         self.issues.iter().filter(|i| i.severity == Severity::Error)
     }
     pub fn warnings(&self) -> impl Iterator<Item = &Issue> {
-        self.issues.iter().filter(|i| i.severity == Severity::Warning)
+        self.issues
+            .iter()
+            .filter(|i| i.severity == Severity::Warning)
     }
     pub fn for_node<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Issue> {
-        self.issues.iter().filter(move |i| i.node.as_deref() == Some(id))
+        self.issues
+            .iter()
+            .filter(move |i| i.node.as_deref() == Some(id))
     }
 }
 
@@ -186,7 +190,10 @@ fn check_workflow(c: &mut Checker) {
         c.err(
             "missing_setting",
             None,
-            format!("the send window opens and closes at the same time ({})", w.from),
+            format!(
+                "the send window opens and closes at the same time ({})",
+                w.from
+            ),
         );
     }
     if def.settings.manual_minutes_per_run < 0.0 || def.settings.hourly_rate < 0.0 {
@@ -211,6 +218,7 @@ fn check_workflow(c: &mut Checker) {
                 "a goal needs a name and an event type".into(),
             );
         }
+        check_filters(c, None, &g.filters);
     }
     let mut seen = HashSet::new();
     for t in &def.email_templates {
@@ -221,15 +229,35 @@ fn check_workflow(c: &mut Checker) {
                 format!("two email templates are named {:?}", t.name),
             );
         }
-        for (what, src) in [("subject", &t.subject), ("body", &t.body)] {
-            check_template(c, None, &format!("email template {:?} {what}", t.name), src);
-        }
-        if t.subject.trim().is_empty() {
-            c.err(
-                "missing_setting",
-                None,
-                format!("email template {:?} has no subject", t.name),
-            );
+        // A template's problems show on the nodes that send it (the canvas
+        // marks them); an unused template's problems belong to the workflow.
+        let senders: Vec<Option<&str>> = def
+            .nodes
+            .iter()
+            .filter(|n| matches!(&n.spec, NodeSpec::SendEmail(s) if s.template == t.name))
+            .map(|n| Some(n.id.as_str()))
+            .collect();
+        let senders = if senders.is_empty() {
+            vec![None]
+        } else {
+            senders
+        };
+        let parts = [
+            ("subject", Some(&t.subject)),
+            ("body", Some(&t.body)),
+            ("preheader", t.preheader.as_ref()),
+        ];
+        for node in senders {
+            for (what, src) in parts.iter().filter_map(|(w, s)| s.map(|s| (w, s))) {
+                check_template(c, node, &format!("email template {:?} {what}", t.name), src);
+            }
+            if t.subject.trim().is_empty() {
+                c.err(
+                    "missing_setting",
+                    node,
+                    format!("email template {:?} has no subject", t.name),
+                );
+            }
         }
     }
 }
@@ -259,14 +287,15 @@ fn check_graph(c: &mut Checker) {
             );
             continue;
         };
-        let Some(to) = by_id.get(e.to.as_str()) else {
+        // The exit counts as connected even when the edge is broken, so a
+        // broken edge is reported once, not also as an unconnected exit.
+        if !used.insert((e.from.as_str(), e.exit.as_str())) {
             c.err(
-                "dangling_edge",
+                "duplicate_exit",
                 Some(&e.from),
-                format!("exit {:?} leads to {:?}, which is not a node", e.exit, e.to),
+                format!("exit {:?} is connected more than once", e.exit),
             );
-            continue;
-        };
+        }
         if !from.spec.exits().contains(&e.exit) {
             c.err(
                 "dangling_edge",
@@ -278,19 +307,18 @@ fn check_graph(c: &mut Checker) {
                 ),
             );
         }
-        if to.spec.is_trigger() {
-            c.err(
+        match by_id.get(e.to.as_str()) {
+            None => c.err(
+                "dangling_edge",
+                Some(&e.from),
+                format!("exit {:?} leads to {:?}, which is not a node", e.exit, e.to),
+            ),
+            Some(to) if to.spec.is_trigger() => c.err(
                 "dangling_edge",
                 Some(&e.to),
                 "a trigger cannot be the target of an edge".into(),
-            );
-        }
-        if !used.insert((e.from.as_str(), e.exit.as_str())) {
-            c.err(
-                "duplicate_exit",
-                Some(&e.from),
-                format!("exit {:?} is connected more than once", e.exit),
-            );
+            ),
+            Some(_) => {}
         }
     }
     // Unconnected exits.
@@ -339,10 +367,7 @@ fn check_graph(c: &mut Checker) {
     }
     // Cycles without a wait: strongly connected components (Tarjan).
     for comp in sccs(&def.nodes, &adj) {
-        let cyclic = comp.len() > 1
-            || adj
-                .get(comp[0])
-                .is_some_and(|t| t.contains(&comp[0]));
+        let cyclic = comp.len() > 1 || adj.get(comp[0]).is_some_and(|t| t.contains(&comp[0]));
         if !cyclic {
             continue;
         }
@@ -476,15 +501,19 @@ fn check_template(c: &mut Checker, node: Option<&str>, what: &str, src: &str) {
     }
 }
 
-fn check_filters(c: &mut Checker, node: &str, filters: &[Filter]) {
+fn check_filters(c: &mut Checker, node: Option<&str>, filters: &[Filter]) {
     for f in filters {
         if f.path.trim().is_empty() {
-            c.err("missing_setting", Some(node), "a filter has no payload key".into());
+            c.err(
+                "missing_setting",
+                node,
+                "a filter has no payload key".into(),
+            );
         }
         if f.op.needs_value() && f.value.is_none() {
             c.err(
                 "missing_setting",
-                Some(node),
+                node,
                 format!("the filter on {:?} has no value to compare with", f.path),
             );
         }
@@ -522,12 +551,17 @@ fn check_field(c: &mut Checker, node: &str, field: &str, want: Option<FieldType>
         None => c.err(
             "unknown_field",
             Some(node),
-            format!("contacts have no field {field:?}; create it or declare it under requires.fields"),
+            format!(
+                "contacts have no field {field:?}; create it or declare it under requires.fields"
+            ),
         ),
         Some(t) if want.is_some_and(|w| w != t) => c.err(
             "bad_value",
             Some(node),
-            format!("field {field:?} is a {t} field; a {} field is needed here", want.map(|w| w.as_str()).unwrap_or_default()),
+            format!(
+                "field {field:?} is a {t} field; a {} field is needed here",
+                want.map(|w| w.as_str()).unwrap_or_default()
+            ),
         ),
         _ => {}
     }
@@ -543,13 +577,20 @@ fn check_account(c: &mut Checker, node: &str, name: &str, kinds: &[AccountKind])
             Some(node),
             format!(
                 "there is no connected account named {name:?}; add a {} account with that name",
-                kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(" or ")
+                kinds
+                    .iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
             ),
         ),
         Some(k) if !kinds.contains(k) => c.err(
             "unknown_account",
             Some(node),
-            format!("account {name:?} is a {k} account; a {} account is needed here", kinds[0]),
+            format!(
+                "account {name:?} is a {k} account; a {} account is needed here",
+                kinds[0]
+            ),
         ),
         _ => {}
     }
@@ -596,12 +637,14 @@ fn check_condition(c: &mut Checker, node: &str, cond: &Condition) {
         match x {
             Condition::Field { field, op, value } => {
                 check_field(c, node, field, None);
-                if op.needs_value() && value.is_none() {
-                    c.err(
+                match value {
+                    None if op.needs_value() => c.err(
                         "missing_setting",
                         Some(node),
                         format!("the condition on field {field:?} has no value to compare with"),
-                    );
+                    ),
+                    Some(v) => check_compared_value(c, node, field, *op, v),
+                    None => {}
                 }
             }
             Condition::HasTag(t) | Condition::LacksTag(t) => check_tag(c, node, t, true),
@@ -617,17 +660,13 @@ fn check_condition(c: &mut Checker, node: &str, cond: &Condition) {
             }
             Condition::Engagement { email, within, .. } => {
                 if within.is_zero() {
-                    c.err("missing_setting", Some(node), "the engagement window is zero".into());
-                }
-                if let Some(e) = email
-                    && c.def.template(e).is_none()
-                {
-                    c.warn(
-                        "unknown_template",
+                    c.err(
+                        "missing_setting",
                         Some(node),
-                        format!("this workflow has no email template named {e:?}"),
+                        "the engagement window is zero".into(),
                     );
                 }
+                check_engaged_email(c, node, email.as_deref());
             }
             Condition::HadEvent {
                 event_type,
@@ -635,7 +674,7 @@ fn check_condition(c: &mut Checker, node: &str, cond: &Condition) {
                 ..
             } => {
                 c.require(node, "the event type", event_type);
-                check_filters(c, node, filters);
+                check_filters(c, Some(node), filters);
             }
             Condition::RandomSplit { percent } => {
                 if *percent > 100 {
@@ -660,32 +699,123 @@ fn check_condition(c: &mut Checker, node: &str, cond: &Condition) {
     }
 }
 
+/// Engagement triggers and conditions may name the email they watch. It is
+/// usually one of this workflow's templates; another workflow's is allowed,
+/// hence a warning.
+fn check_engaged_email(c: &mut Checker, node: &str, email: Option<&str>) {
+    if let Some(e) = email
+        && c.def.template(e).is_none()
+    {
+        c.warn(
+            "unknown_template",
+            Some(node),
+            format!("this workflow has no email template named {e:?}"),
+        );
+    }
+}
+
+/// A comparison with a custom field must compare like with like: "amount >
+/// abc" or "signup_date before 12" can never hold.
+fn check_compared_value(
+    c: &mut Checker,
+    node: &str,
+    field: &str,
+    op: Op,
+    value: &serde_json::Value,
+) {
+    let Some(t) = c.cat.field(field) else {
+        return;
+    };
+    let op_name = serde_json::to_value(op)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default();
+    let problem = match op {
+        Op::Before | Op::After if t != FieldType::Date => Some(format!(
+            "{op_name:?} compares dates, but field {field:?} is a {t} field"
+        )),
+        Op::Gt | Op::Gte | Op::Lt | Op::Lte
+            if !matches!(t, FieldType::Number | FieldType::Date) =>
+        {
+            Some(format!(
+                "{op_name:?} compares numbers or dates, but field {field:?} is a {t} field"
+            ))
+        }
+        Op::Contains | Op::NotContains | Op::StartsWith | Op::IsSet | Op::IsNotSet => None,
+        _ => t
+            .check_json(value)
+            .err()
+            .map(|why| format!("field {field:?} is a {t} field: {why}")),
+    };
+    if let Some(p) = problem {
+        c.err("bad_value", Some(node), p);
+    }
+}
+
+/// Header names that carry credentials by convention.
+fn looks_secret(header: &str) -> bool {
+    let h = header.to_ascii_lowercase();
+    matches!(
+        h.as_str(),
+        "authorization" | "proxy-authorization" | "cookie"
+    ) || [
+        "api-key", "apikey", "api_key", "token", "secret", "password",
+    ]
+    .iter()
+    .any(|w| h.contains(w))
+}
+
+/// `https://user:password@host/...`
+fn url_has_password(url: &str) -> bool {
+    let Some((_, rest)) = url.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    authority
+        .rsplit_once('@')
+        .is_some_and(|(userinfo, _)| userinfo.contains(':'))
+}
+
 fn check_node(c: &mut Checker, n: &Node) {
     let id = n.id.as_str();
     match &n.spec {
         NodeSpec::TriggerContactCreated(t)
         | NodeSpec::TriggerPurchaseCompleted(t)
-        | NodeSpec::TriggerRefundIssued(t) => check_filters(c, id, &t.filters),
-        NodeSpec::TriggerFormSubmitted(t) => check_filters(c, id, &t.filters),
+        | NodeSpec::TriggerRefundIssued(t) => check_filters(c, Some(id), &t.filters),
+        NodeSpec::TriggerFormSubmitted(t) => check_filters(c, Some(id), &t.filters),
         NodeSpec::TriggerTagAdded(t) | NodeSpec::TriggerTagRemoved(t) => {
             check_tag(c, id, &t.tag, false);
-            check_filters(c, id, &t.filters);
+            check_filters(c, Some(id), &t.filters);
         }
-        NodeSpec::TriggerLinkClicked(t) => check_filters(c, id, &t.filters),
-        NodeSpec::TriggerEmailOpened(t) => check_filters(c, id, &t.filters),
+        NodeSpec::TriggerLinkClicked(t) => {
+            check_engaged_email(c, id, t.email.as_deref());
+            check_filters(c, Some(id), &t.filters);
+        }
+        NodeSpec::TriggerEmailOpened(t) => {
+            check_engaged_email(c, id, t.email.as_deref());
+            check_filters(c, Some(id), &t.filters);
+        }
         NodeSpec::TriggerCourseProgress(t) => {
             check_course(c, id, &t.course);
             if t.at_least_percent == 0 || t.at_least_percent > 100 {
                 c.err(
                     "bad_value",
                     Some(id),
-                    format!("progress must be between 1 and 100 %, not {}", t.at_least_percent),
+                    format!(
+                        "progress must be between 1 and 100 %, not {}",
+                        t.at_least_percent
+                    ),
                 );
             }
+            check_filters(c, Some(id), &t.filters);
         }
-        NodeSpec::TriggerCourseCompleted(t) => check_course(c, id, &t.course),
+        NodeSpec::TriggerCourseCompleted(t) => {
+            check_course(c, id, &t.course);
+            check_filters(c, Some(id), &t.filters);
+        }
         NodeSpec::TriggerDealStageChanged(t) => {
-            check_pipeline(c, id, &t.pipeline, t.stage.as_deref())
+            check_pipeline(c, id, &t.pipeline, t.stage.as_deref());
+            check_filters(c, Some(id), &t.filters);
         }
         NodeSpec::TriggerDate(t) => {
             match (&t.field, &t.date) {
@@ -729,17 +859,25 @@ fn check_node(c: &mut Checker, n: &Node) {
         NodeSpec::TriggerManual(_) => {}
         NodeSpec::TriggerEvent(t) => {
             c.require(id, "the event type", &t.event_type);
-            check_filters(c, id, &t.filters);
+            check_filters(c, Some(id), &t.filters);
         }
         NodeSpec::Condition(k) => check_condition(c, id, &k.condition),
         NodeSpec::Branch(b) => {
             if b.paths.is_empty() {
-                c.err("missing_setting", Some(id), "the branch has no paths".into());
+                c.err(
+                    "missing_setting",
+                    Some(id),
+                    "the branch has no paths".into(),
+                );
             }
             let mut names = HashSet::new();
             for p in &b.paths {
                 if p.name.trim().is_empty() {
-                    c.err("missing_setting", Some(id), "a branch path has no name".into());
+                    c.err(
+                        "missing_setting",
+                        Some(id),
+                        "a branch path has no name".into(),
+                    );
                 } else if p.name == exits::OTHERWISE || !names.insert(p.name.as_str()) {
                     c.err(
                         "bad_value",
@@ -752,7 +890,11 @@ fn check_node(c: &mut Checker, n: &Node) {
         }
         NodeSpec::WaitDuration(w) => {
             if w.duration.is_zero() {
-                c.err("missing_setting", Some(id), "the wait has no duration".into());
+                c.err(
+                    "missing_setting",
+                    Some(id),
+                    "the wait has no duration".into(),
+                );
             }
         }
         NodeSpec::WaitUntilTime(_) => {}
@@ -760,16 +902,22 @@ fn check_node(c: &mut Checker, n: &Node) {
         NodeSpec::WaitForEvent(w) => {
             c.require(id, "the event type", &w.event_type);
             if w.timeout.is_zero() {
-                c.err("missing_setting", Some(id), "the wait has no timeout".into());
+                c.err(
+                    "missing_setting",
+                    Some(id),
+                    "the wait has no timeout".into(),
+                );
             }
-            check_filters(c, id, &w.filters);
+            check_filters(c, Some(id), &w.filters);
             for k in &w.correlate {
                 c.require(id, "the correlation key", k);
             }
         }
         NodeSpec::End(_) => {}
         NodeSpec::SendEmail(s) => {
-            if c.require(id, "the email template", &s.template) && c.def.template(&s.template).is_none() {
+            if c.require(id, "the email template", &s.template)
+                && c.def.template(&s.template).is_none()
+            {
                 c.err(
                     "unknown_template",
                     Some(id),
@@ -790,6 +938,17 @@ fn check_node(c: &mut Checker, n: &Node) {
                 );
             }
             check_template(c, Some(id), "the value", &s.value);
+            if let Some(t) = c.cat.field(&s.field)
+                && !s.value.contains("{{")
+                && !s.value.contains("{%")
+                && let Err(why) = t.check_json(&serde_json::Value::String(s.value.clone()))
+            {
+                c.err(
+                    "bad_value",
+                    Some(id),
+                    format!("field {:?} is a {t} field: {why}", s.field),
+                );
+            }
         }
         NodeSpec::CreateDeal(d) | NodeSpec::MoveDeal(d) => {
             check_pipeline(c, id, &d.pipeline, Some(&d.stage));
@@ -816,7 +975,10 @@ fn check_node(c: &mut Checker, n: &Node) {
             if c.require(id, "the URL", &w.url) {
                 check_template(c, Some(id), "the URL", &w.url);
                 let head = w.url.trim_start();
-                if !(head.starts_with("https://") || head.starts_with("http://") || head.starts_with("{{")) {
+                if !(head.starts_with("https://")
+                    || head.starts_with("http://")
+                    || head.starts_with("{{"))
+                {
                     c.err(
                         "bad_value",
                         Some(id),
@@ -826,6 +988,25 @@ fn check_node(c: &mut Checker, n: &Node) {
             }
             for (k, v) in &w.headers {
                 check_template(c, Some(id), &format!("header {k:?}"), v);
+                if looks_secret(k) && !v.trim().is_empty() {
+                    c.warn(
+                        "secret_in_workflow",
+                        Some(id),
+                        format!(
+                            "header {k:?} looks like a credential; workflow files are shared and exported, so keep secrets out of them (sign with a webhook account instead)"
+                        ),
+                    );
+                }
+            }
+            if url_has_password(&w.url) {
+                c.warn(
+                    "secret_in_workflow",
+                    Some(id),
+                    "the URL carries a password; workflow files are shared and exported, so keep secrets out of them".into(),
+                );
+            }
+            if w.timeout.is_some_and(|t| t.is_zero()) {
+                c.err("bad_value", Some(id), "the webhook timeout is zero".into());
             }
             if let Some(b) = &w.body {
                 check_template(c, Some(id), "the body", b);

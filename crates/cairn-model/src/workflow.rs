@@ -27,29 +27,38 @@ pub const FORMAT_VERSION: u32 = 1;
 /// A workflow, as stored per version and as written to a file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(deny_unknown_fields)]
-#[schemars(title = "Cairn workflow file", description = "A Cairn workflow: triggers, conditions, waits and actions joined by edges. Secrets never appear here; accounts are referenced by name.")]
+#[schemars(
+    title = "Cairn workflow file",
+    description = "A Cairn workflow: triggers, conditions, waits and actions joined by edges. Secrets never appear here; accounts are referenced by name."
+)]
 pub struct WorkflowDef {
     /// Always `"cairn.workflow"`.
+    #[schemars(extend("const" = FORMAT_NAME))]
     pub format: String,
     /// The file format version; this build writes 1.
+    #[schemars(extend("const" = FORMAT_VERSION))]
     pub version: u32,
     pub name: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[ts(as = "Option<_>", optional)]
     pub description: String,
     #[serde(default)]
     pub settings: Settings,
     /// Leave the workflow when one of these events happens.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<_>", optional)]
     pub goals: Vec<Goal>,
     pub nodes: Vec<Node>,
     #[serde(default)]
     pub edges: Vec<Edge>,
     /// The email templates the workflow's send-email nodes use.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<_>", optional)]
     pub email_templates: Vec<EmailTemplate>,
     /// Fields, pipelines and courses the workflow needs; created on import
     /// when missing.
     #[serde(default, skip_serializing_if = "Requires::is_empty")]
+    #[ts(as = "Option<_>", optional)]
     pub requires: Requires,
 }
 
@@ -97,23 +106,39 @@ impl WorkflowDef {
 pub struct Settings {
     /// The workflow's IANA time zone; waits and windows read wall-clock
     /// times in it unless they say "contact".
-    #[serde(default = "utc")]
+    #[serde(default = "utc", deserialize_with = "iana_zone")]
+    #[schemars(with = "String")]
     pub timezone: String,
     #[serde(default)]
     pub reentry: Reentry,
     /// External actions due outside this window wait for its next opening.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub send_window: Option<SendWindow>,
     /// Minutes of manual work one run replaces (for "cost saved").
     #[serde(default, skip_serializing_if = "is_zero")]
+    #[ts(as = "Option<_>", optional)]
     pub manual_minutes_per_run: f64,
     /// Cost of an hour of that manual work (for "cost saved").
     #[serde(default, skip_serializing_if = "is_zero")]
+    #[ts(as = "Option<_>", optional)]
     pub hourly_rate: f64,
 }
 
 fn utc() -> String {
     "UTC".into()
+}
+
+/// Refuses an unknown zone while reading, so a file with a bad
+/// `settings.timezone` is refused with that path rather than imported.
+fn iana_zone<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let name = String::deserialize(d)?;
+    if crate::time::parse_tz(&name).is_none() {
+        return Err(de::Error::custom(format!(
+            "expected an IANA time zone such as \"Europe/Berlin\", found {name:?}"
+        )));
+    }
+    Ok(name)
 }
 fn is_zero(v: &f64) -> bool {
     *v == 0.0
@@ -152,13 +177,12 @@ pub enum Reentry {
 pub struct SendWindow {
     /// Allowed days; empty means every day.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<_>", optional)]
     pub days: Vec<Weekday>,
-    #[ts(type = "string")]
     pub from: TimeOfDay,
-    #[ts(type = "string")]
     pub to: TimeOfDay,
     #[serde(default, skip_serializing_if = "is_default_tz")]
-    #[ts(type = "string")]
+    #[ts(as = "Option<_>", optional)]
     pub timezone: TimezoneRef,
 }
 
@@ -169,8 +193,10 @@ pub struct Goal {
     pub name: String,
     pub event_type: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<_>", optional)]
     pub filters: Vec<Filter>,
     #[serde(default = "yes", skip_serializing_if = "is_true")]
+    #[ts(as = "Option<_>", optional)]
     pub conversion: bool,
 }
 
@@ -195,6 +221,7 @@ pub struct EmailTemplate {
     pub body: String,
     /// Preview text shown by mail clients after the subject.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub preheader: Option<String>,
 }
 
@@ -203,10 +230,13 @@ pub struct EmailTemplate {
 #[serde(deny_unknown_fields)]
 pub struct Requires {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<_>", optional)]
     pub fields: Vec<FieldDef>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<_>", optional)]
     pub pipelines: Vec<PipelineDecl>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<_>", optional)]
     pub courses: Vec<String>,
 }
 
@@ -265,6 +295,7 @@ pub struct Node {
     /// Unique within the workflow; steps and edges refer to it.
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub label: Option<String>,
     pub position: Position,
     #[serde(flatten)]
@@ -278,7 +309,7 @@ pub struct LatePolicy {
     /// Run anyway when absent; otherwise, when the wait fires more than this
     /// late, the run leaves the workflow (recorded as "skipped: late").
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(type = "string | null")]
+    #[ts(optional)]
     pub skip_if_late_by: Option<Duration>,
 }
 
@@ -297,7 +328,6 @@ pub struct ErrorPolicy {
     pub max_attempts: u32,
     /// The first retry waits this long; each next one doubles it (plus jitter).
     #[serde(default = "default_backoff")]
-    #[ts(type = "string")]
     pub backoff: Duration,
     /// After the last attempt: fail the run, or follow the `error` exit.
     #[serde(default)]
@@ -346,6 +376,7 @@ pub enum OnFailure {
 #[serde(deny_unknown_fields)]
 pub struct EventTrigger {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<_>", optional)]
     pub filters: Vec<Filter>,
 }
 
@@ -354,8 +385,10 @@ pub struct EventTrigger {
 pub struct FormTrigger {
     /// Only this form (its id or name at the form tool); any form when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub form: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<_>", optional)]
     pub filters: Vec<Filter>,
 }
 
@@ -364,6 +397,7 @@ pub struct FormTrigger {
 pub struct TagTrigger {
     pub tag: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<_>", optional)]
     pub filters: Vec<Filter>,
 }
 
@@ -372,8 +406,10 @@ pub struct TagTrigger {
 pub struct EmailEngagementTrigger {
     /// Only this email template; any email when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<_>", optional)]
     pub filters: Vec<Filter>,
 }
 
@@ -382,10 +418,13 @@ pub struct EmailEngagementTrigger {
 pub struct LinkTrigger {
     /// Only links whose URL contains this text; any link when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub url_contains: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<_>", optional)]
     pub filters: Vec<Filter>,
 }
 
@@ -395,12 +434,18 @@ pub struct CourseProgressTrigger {
     pub course: String,
     /// Fires when progress reaches at least this percentage.
     pub at_least_percent: u8,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<_>", optional)]
+    pub filters: Vec<Filter>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(deny_unknown_fields)]
 pub struct CourseTrigger {
     pub course: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<_>", optional)]
+    pub filters: Vec<Filter>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema, TS)]
@@ -409,7 +454,11 @@ pub struct DealStageTrigger {
     pub pipeline: String,
     /// Only moves into this stage; any stage when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub stage: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<_>", optional)]
+    pub filters: Vec<Filter>,
 }
 
 /// N days before/after a contact's date field at a time of day (yearly if
@@ -419,25 +468,47 @@ pub struct DealStageTrigger {
 pub struct DateTrigger {
     /// A contact date field, such as `"birthday"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub field: Option<String>,
     /// Days after the field's date (negative: before).
     #[serde(default, skip_serializing_if = "is_zero_i32")]
+    #[ts(as = "Option<_>", optional)]
     pub offset_days: i32,
     /// Every year on the anniversary of the field's date.
     #[serde(default, skip_serializing_if = "is_false")]
+    #[ts(as = "Option<_>", optional)]
     pub yearly: bool,
     /// A fixed date `YYYY-MM-DD` instead of a field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(type = "string | null")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "calendar_date"
+    )]
+    #[schemars(with = "Option<chrono::NaiveDate>")]
+    #[ts(optional)]
     pub date: Option<chrono::NaiveDate>,
-    #[ts(type = "string")]
     pub time: TimeOfDay,
     #[serde(default, skip_serializing_if = "is_default_tz")]
-    #[ts(type = "string")]
+    #[ts(as = "Option<_>", optional)]
     pub timezone: TimezoneRef,
     /// Only contacts matching this condition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub audience: Option<Condition>,
+}
+
+/// chrono's own message for "2026-02-30" is "input is out of range".
+fn calendar_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<chrono::NaiveDate>, D::Error> {
+    let Some(text) = Option::<String>::deserialize(d)? else {
+        return Ok(None);
+    };
+    chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| {
+            de::Error::custom(format!(
+                "expected a calendar date such as \"2026-09-01\", found {text:?}"
+            ))
+        })
 }
 
 fn is_zero_i32(v: &i32) -> bool {
@@ -458,14 +529,15 @@ pub struct ScheduleTrigger {
     pub every: Every,
     /// For `week`: which days (at least one).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<_>", optional)]
     pub weekdays: Vec<Weekday>,
-    #[ts(type = "string")]
     pub time: TimeOfDay,
     #[serde(default, skip_serializing_if = "is_default_tz")]
-    #[ts(type = "string")]
+    #[ts(as = "Option<_>", optional)]
     pub timezone: TimezoneRef,
     /// Only contacts matching this condition; every subscribed contact when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub audience: Option<Condition>,
 }
 
@@ -478,6 +550,7 @@ pub struct ManualTrigger {}
 pub struct CustomEventTrigger {
     pub event_type: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<_>", optional)]
     pub filters: Vec<Filter>,
 }
 
@@ -505,9 +578,9 @@ pub struct BranchPath {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(deny_unknown_fields)]
 pub struct WaitDuration {
-    #[ts(type = "string")]
     pub duration: Duration,
     #[serde(default, skip_serializing_if = "LatePolicy::is_default")]
+    #[ts(as = "Option<_>", optional)]
     pub late: LatePolicy,
 }
 
@@ -517,13 +590,14 @@ pub struct WaitDuration {
 pub struct WaitUntilTime {
     /// Any day when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<_>", optional)]
     pub weekdays: Vec<Weekday>,
-    #[ts(type = "string")]
     pub time: TimeOfDay,
     #[serde(default, skip_serializing_if = "is_default_tz")]
-    #[ts(type = "string")]
+    #[ts(as = "Option<_>", optional)]
     pub timezone: TimezoneRef,
     #[serde(default, skip_serializing_if = "LatePolicy::is_default")]
+    #[ts(as = "Option<_>", optional)]
     pub late: LatePolicy,
 }
 
@@ -534,13 +608,14 @@ pub struct WaitUntilTime {
 pub struct WaitUntilDate {
     pub field: String,
     #[serde(default, skip_serializing_if = "is_zero_i32")]
+    #[ts(as = "Option<_>", optional)]
     pub offset_days: i32,
-    #[ts(type = "string")]
     pub time: TimeOfDay,
     #[serde(default, skip_serializing_if = "is_default_tz")]
-    #[ts(type = "string")]
+    #[ts(as = "Option<_>", optional)]
     pub timezone: TimezoneRef,
     #[serde(default, skip_serializing_if = "LatePolicy::is_default")]
+    #[ts(as = "Option<_>", optional)]
     pub late: LatePolicy,
 }
 
@@ -552,12 +627,14 @@ pub struct WaitForEvent {
     /// Payload keys whose values must equal the trigger event's, such as
     /// `["order_id"]`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<_>", optional)]
     pub correlate: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<_>", optional)]
     pub filters: Vec<Filter>,
-    #[ts(type = "string")]
     pub timeout: Duration,
     #[serde(default, skip_serializing_if = "LatePolicy::is_default")]
+    #[ts(as = "Option<_>", optional)]
     pub late: LatePolicy,
 }
 
@@ -573,6 +650,7 @@ pub struct SendEmail {
     /// An SMTP account.
     pub account: String,
     #[serde(default, skip_serializing_if = "ErrorPolicy::is_default")]
+    #[ts(as = "Option<_>", optional)]
     pub on_error: ErrorPolicy,
 }
 
@@ -581,6 +659,7 @@ pub struct SendEmail {
 pub struct TagAction {
     pub tag: String,
     #[serde(default, skip_serializing_if = "ErrorPolicy::is_default")]
+    #[ts(as = "Option<_>", optional)]
     pub on_error: ErrorPolicy,
 }
 
@@ -592,6 +671,7 @@ pub struct SetField {
     /// against the field's type.
     pub value: String,
     #[serde(default, skip_serializing_if = "ErrorPolicy::is_default")]
+    #[ts(as = "Option<_>", optional)]
     pub on_error: ErrorPolicy,
 }
 
@@ -602,11 +682,14 @@ pub struct DealAction {
     pub stage: String,
     /// For a new deal: its title (a template); defaults to the contact's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub title: Option<String>,
     /// For a new deal: its value (a template, such as `"{{ trigger.amount }}"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub value: Option<String>,
     #[serde(default, skip_serializing_if = "ErrorPolicy::is_default")]
+    #[ts(as = "Option<_>", optional)]
     pub on_error: ErrorPolicy,
 }
 
@@ -615,6 +698,7 @@ pub struct DealAction {
 pub struct CourseAction {
     pub course: String,
     #[serde(default, skip_serializing_if = "ErrorPolicy::is_default")]
+    #[ts(as = "Option<_>", optional)]
     pub on_error: ErrorPolicy,
 }
 
@@ -623,10 +707,13 @@ pub struct CourseAction {
 pub struct WorkflowAction {
     pub workflow: String,
     #[serde(default, skip_serializing_if = "ErrorPolicy::is_default")]
+    #[ts(as = "Option<_>", optional)]
     pub on_error: ErrorPolicy,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema, TS)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema, TS,
+)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum HttpMethod {
     Get,
@@ -659,17 +746,21 @@ pub struct Webhook {
     /// A template, such as `"https://example.com/hooks/{{ contact.email }}"`.
     pub url: String,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[ts(as = "Option<_>", optional)]
     pub headers: BTreeMap<String, String>,
     /// A JSON body template; merge fields are JSON-escaped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub body: Option<String>,
     /// A webhook account whose signing secret signs the body (HMAC-SHA256).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub account: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(type = "string | null")]
+    #[ts(optional)]
     pub timeout: Option<Duration>,
     #[serde(default, skip_serializing_if = "ErrorPolicy::is_default")]
+    #[ts(as = "Option<_>", optional)]
     pub on_error: ErrorPolicy,
 }
 
@@ -692,12 +783,18 @@ pub struct Notify {
     /// A template, such as `"New sale: {{ contact.email }} bought {{ trigger.product }}"`.
     pub message: String,
     #[serde(default, skip_serializing_if = "ErrorPolicy::is_default")]
+    #[ts(as = "Option<_>", optional)]
     pub on_error: ErrorPolicy,
 }
 
+/// Marks the contact unsubscribed (no more email from any workflow).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(deny_unknown_fields)]
-pub struct Unsubscribe {}
+pub struct Unsubscribe {
+    #[serde(default, skip_serializing_if = "ErrorPolicy::is_default")]
+    #[ts(as = "Option<_>", optional)]
+    pub on_error: ErrorPolicy,
+}
 
 /// Which family a node kind belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
@@ -815,6 +912,7 @@ impl NodeSpec {
             NodeSpec::StartWorkflow(c) | NodeSpec::RemoveFromWorkflow(c) => &c.on_error,
             NodeSpec::Webhook(c) => &c.on_error,
             NodeSpec::Notify(c) => &c.on_error,
+            NodeSpec::Unsubscribe(c) => &c.on_error,
             _ => return None,
         })
     }
@@ -868,6 +966,19 @@ impl<'de> Deserialize<'de> for Node {
 
 struct NodeVisitor;
 
+/// Refuses the value of an unknown node key.
+struct UnknownKey<'a>(&'a str);
+
+impl<'de> DeserializeSeed<'de> for UnknownKey<'_> {
+    type Value = Node;
+    fn deserialize<D: Deserializer<'de>>(self, _: D) -> Result<Node, D::Error> {
+        Err(de::Error::unknown_field(
+            self.0,
+            &["id", "label", "position", "kind", "config"],
+        ))
+    }
+}
+
 struct ConfigSeed<'a>(&'a str);
 
 /// Reads a kind name and refuses unknown ones, so the error's path ends in `.kind`.
@@ -916,12 +1027,9 @@ impl<'de> Visitor<'de> for NodeVisitor {
                     Some(k) => spec = Some(map.next_value_seed(ConfigSeed(k))?),
                     None => early_config = Some(map.next_value()?),
                 },
-                other => {
-                    return Err(de::Error::unknown_field(
-                        other,
-                        &["id", "label", "position", "kind", "config"],
-                    ));
-                }
+                // Refused while reading its value, so the error's path ends
+                // in the key (`nodes[0].colour`), as for unknown config keys.
+                other => return map.next_value_seed(UnknownKey(other)),
             }
         }
         let id = id.ok_or_else(|| de::Error::missing_field("id"))?;
@@ -931,11 +1039,10 @@ impl<'de> Visitor<'de> for NodeVisitor {
             (None, Some(cfg)) => {
                 NodeSpec::deserialize_config(&kind, cfg).map_err(de::Error::custom)?
             }
-            (None, None) => NodeSpec::deserialize_config(
-                &kind,
-                serde_json::Value::Object(Default::default()),
-            )
-            .map_err(|e| de::Error::custom(format!("config: {e}")))?,
+            (None, None) => {
+                NodeSpec::deserialize_config(&kind, serde_json::Value::Object(Default::default()))
+                    .map_err(|e| de::Error::custom(format!("config: {e}")))?
+            }
         };
         Ok(Node {
             id,
@@ -946,9 +1053,14 @@ impl<'de> Visitor<'de> for NodeVisitor {
     }
 }
 
-/// Schema shape of a node (the derived `Node` schema is written here because
-/// `Node` deserializes by hand).
+// The schema of `Node` is derived from this mirror because `Node`
+// deserializes by hand. `unevaluatedProperties` refuses unknown keys the way
+// the reader does (`additionalProperties` cannot see the `kind`/`config`
+// pair that the flattened `NodeSpec` adds).
+/// One node on the canvas: a unique id, an optional label, a position, and
+/// the node's `kind` with the settings (`config`) of that kind.
 #[derive(JsonSchema)]
+#[schemars(extend("unevaluatedProperties" = false))]
 #[allow(dead_code)]
 struct NodeSchema {
     /// Unique within the workflow.
