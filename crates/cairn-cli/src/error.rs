@@ -7,6 +7,8 @@ use cairn_store::StoreError;
 pub enum CliError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Engine(#[from] cairn_engine::EngineError),
     #[error("no database at {0}; run `cairn init` first, or pass --db PATH")]
     NoDatabase(String),
     #[error("{0}")]
@@ -34,6 +36,7 @@ impl CliError {
     pub fn code(&self) -> &'static str {
         match self {
             CliError::Store(e) => e.code(),
+            CliError::Engine(e) => e.code(),
             CliError::NoDatabase(_) => "no_database",
             CliError::Usage(_) => "usage",
             CliError::Io { .. } => "io",

@@ -65,6 +65,14 @@ enum Command {
     /// Import, export, validate, list and (de)activate workflows.
     #[command(subcommand)]
     Workflow(commands::workflow::WorkflowCommand),
+    /// Run the executor in the foreground until Ctrl-C (or --until / --for).
+    Run(commands::run::RunArgs),
+    /// Run a workflow file for one contact on a virtual clock and print the timeline.
+    Simulate(commands::simulate::SimulateArgs),
+    /// List a workflow's runs (and their steps).
+    Runs(commands::runs::RunsArgs),
+    /// Show what is queued to leave the machine, and why.
+    Outbox(commands::outbox::OutboxArgs),
 }
 
 fn dispatch(ctx: &mut Ctx, command: Command) -> Result<(), CliError> {
@@ -74,6 +82,10 @@ fn dispatch(ctx: &mut Ctx, command: Command) -> Result<(), CliError> {
         Command::Field(c) => commands::field::run(ctx, c),
         Command::Event(c) => commands::event::run(ctx, c),
         Command::Workflow(c) => commands::workflow::run(ctx, c),
+        Command::Run(a) => commands::run::run(ctx, a),
+        Command::Simulate(a) => commands::simulate::run(ctx, a),
+        Command::Runs(a) => commands::runs::run(ctx, a),
+        Command::Outbox(a) => commands::outbox::run(ctx, a),
     }
 }
 

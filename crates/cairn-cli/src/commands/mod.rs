@@ -5,4 +5,8 @@ pub mod contact;
 pub mod event;
 pub mod field;
 pub mod init;
+pub mod outbox;
+pub mod run;
+pub mod runs;
+pub mod simulate;
 pub mod workflow;

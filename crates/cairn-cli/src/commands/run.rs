@@ -1,0 +1,211 @@
+//! `cairn run`: the executor in the foreground, over the same database the
+//! app uses — for an always-on machine (see docs/headless.md) and for tests.
+//! Ctrl-C (or SIGTERM) stops it cleanly: the send in flight finishes and is
+//! recorded first.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use cairn_engine::{Change, Executor, ExecutorConfig};
+use cairn_model::Duration;
+use clap::Args;
+use serde::Serialize;
+
+use crate::output::Render;
+use crate::{CliError, Ctx};
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Stop at this instant (RFC 3339).
+    #[arg(long, value_name = "RFC3339", conflicts_with = "duration")]
+    until: Option<String>,
+    /// Stop after this long, such as 10m.
+    #[arg(long = "for", value_name = "DURATION")]
+    duration: Option<String>,
+    /// Record every effect with its content and send nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+#[derive(Serialize)]
+struct Stopped {
+    reason: &'static str,
+    runs_started: u64,
+    steps: u64,
+    runs_ended: u64,
+}
+
+impl Render for Stopped {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        writeln!(
+            out,
+            "stopped ({}): {} runs started, {} steps, {} runs ended",
+            self.reason, self.runs_started, self.steps, self.runs_ended
+        )
+    }
+}
+
+pub fn run(ctx: &mut Ctx, a: RunArgs) -> Result<(), CliError> {
+    let db = ctx.db_path().to_path_buf();
+    ctx.store()?; // refuses a missing database, upgrades an old one
+    let clock = ctx.clock();
+    let stop_at = match (&a.until, &a.duration) {
+        (Some(u), _) => Some(
+            chrono::DateTime::parse_from_rfc3339(u)
+                .map_err(|e| CliError::Usage(format!("--until {u:?}: {e}")))?
+                .with_timezone(&chrono::Utc),
+        ),
+        (None, Some(d)) => Some(
+            ctx.now()
+                + Duration::parse(d)
+                    .map_err(|e| CliError::Usage(format!("--for: {e}")))?
+                    .to_chrono(),
+        ),
+        (None, None) => None,
+    };
+    let sender: Option<Arc<dyn cairn_engine::Sender>> = if a.dry_run {
+        None
+    } else {
+        let vault = cairn_effects::Vault::from_env().map_err(|e| CliError::Rejected {
+            code: "vault",
+            message: e.to_string(),
+        })?;
+        let effects =
+            cairn_effects::Effects::open(&db, vault, Arc::new(cairn_effects::LogNotifier))
+                .map_err(|e| CliError::Rejected {
+                    code: e.code(),
+                    message: e.to_string(),
+                })?;
+        Some(Arc::new(effects))
+    };
+    let mut cfg = ExecutorConfig::new(&db, clock.clone(), sender);
+    cfg.engine.force_dry_run = a.dry_run;
+    let json = ctx.json();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Output(format!("cannot start the runtime: {e}")))?;
+    let stopped = rt.block_on(async move {
+        let exec = Executor::start(cfg)?;
+        let mut changes = exec.subscribe();
+        eprintln!(
+            "cairn is running over {}{} — Ctrl-C to stop",
+            db.display(),
+            if a.dry_run {
+                " (dry run: nothing is sent)"
+            } else {
+                ""
+            }
+        );
+        let mut tally = Stopped {
+            reason: "interrupted",
+            runs_started: 0,
+            steps: 0,
+            runs_ended: 0,
+        };
+        let deadline = async {
+            match stop_at {
+                Some(t) => {
+                    // Check the (wall) clock at least once a second: a
+                    // sleeping laptop does not advance tokio's timer.
+                    loop {
+                        let left = t - clock.now();
+                        if left <= chrono::Duration::zero() {
+                            break;
+                        }
+                        let nap = left
+                            .to_std()
+                            .unwrap_or_default()
+                            .min(std::time::Duration::from_secs(1));
+                        tokio::time::sleep(nap).await;
+                    }
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::pin!(deadline);
+        let term = terminate();
+        tokio::pin!(term);
+        loop {
+            tokio::select! {
+                _ = &mut deadline => { tally.reason = "time is up"; break; }
+                _ = &mut term => { tally.reason = "interrupted"; break; }
+                c = changes.recv() => match c {
+                    Ok(c) => {
+                        match &c {
+                            Change::RunStarted { .. } => tally.runs_started += 1,
+                            Change::Step { .. } => tally.steps += 1,
+                            Change::RunEnded { .. } => tally.runs_ended += 1,
+                            Change::Woke { .. } => {}
+                        }
+                        print_change(&c, json);
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                        tracing::warn!(missed = n, "too many changes to print; some were skipped");
+                    }
+                    Err(_) => break,
+                },
+            }
+        }
+        exec.shutdown().await;
+        Ok::<_, cairn_engine::EngineError>(tally)
+    })?;
+    if json {
+        // Change lines were JSON already; end with the summary object.
+        println!("{}", serde_json::to_string(&stopped).unwrap_or_default());
+        Ok(())
+    } else {
+        ctx.print(&stopped)
+    }
+}
+
+fn print_change(c: &Change, json: bool) {
+    let line = if json {
+        serde_json::to_string(c).unwrap_or_default()
+    } else {
+        match c {
+            Change::RunStarted {
+                run_id,
+                workflow_id,
+                contact_id,
+            } => {
+                format!("run {run_id} started (workflow #{workflow_id}, contact #{contact_id})")
+            }
+            Change::Step {
+                run_id,
+                node_id,
+                status,
+                ..
+            } => {
+                format!("run {run_id}: {node_id} {}", status.as_str())
+            }
+            Change::RunEnded { run_id, status, .. } => format!("run {run_id} {}", status.as_str()),
+            Change::Woke { gap_secs } => format!(
+                "the clock jumped {} ahead (the machine slept?); what fell due has run",
+                cairn_engine::human_span(*gap_secs)
+            ),
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+async fn terminate() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return std::future::pending().await,
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
