@@ -349,6 +349,17 @@ mod tests {
         assert!(e.message.contains("line 1"));
     }
 
+    /// Found by the store's round-trip property: a float read back one bit
+    /// off changed the second export.
+    #[test]
+    fn floats_survive_a_round_trip_exactly() {
+        let text = r#"{"format":"cairn.workflow","version":1,"name":"W","nodes":[
+            {"id":"t","position":{"x":-1.3840931628054517e-65,"y":2.2250738585072014e-308},"kind":"trigger.manual","config":{}}]}"#;
+        let once = to_canonical_json(&parse(text).unwrap());
+        assert!(once.contains("-1.3840931628054517e-65"), "{once}");
+        assert_eq!(to_canonical_json(&parse(&once).unwrap()), once);
+    }
+
     #[test]
     fn unknown_kind_is_named() {
         let e = err(
