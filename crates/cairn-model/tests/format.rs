@@ -168,3 +168,16 @@ fn good_fixtures_cover_every_node_kind() {
         "no good fixture has a node of kind {missing:?}"
     );
 }
+
+#[test]
+fn the_format_doc_names_every_node_kind() {
+    let doc = std::fs::read_to_string(repo().join("docs/workflow-format.md")).unwrap();
+    let missing: Vec<&&str> = NodeSpec::KINDS
+        .iter()
+        .filter(|k| !doc.contains(&format!("`{k}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/workflow-format.md does not list {missing:?}"
+    );
+}
