@@ -1,1 +1,414 @@
-//! placeholder
+//! What leaves the machine: email over SMTP, webhooks over HTTP, Slack
+//! messages and desktop notifications, each through a connected account
+//! whose secret is read from the [`Vault`] at the moment of sending.
+//!
+//! The engine renders every effect into the outbox and, for each entry that
+//! falls due, asks a [`cairn_engine::Sender`] to deliver it. [`Effects`] is
+//! the real one: it dispatches on the effect's kind, reads the account's
+//! settings from the store and its secret from the vault, applies the
+//! account's rate limits, delivers, and turns what the other side said into
+//! an honest [`SendOutcome`] (sent, retry, failed, bounced, deferred).
+//! Retries, backoff and the outbox's bookkeeping are the engine's.
+//!
+//! Invariants:
+//! - A secret is read from the vault for one send and handed to lettre or
+//!   reqwest; it is never logged, stored, or put in an outcome's text.
+//! - No wall clock: every function that needs the time takes `now`.
+//! - Test mode and dry runs are decided by the engine; [`Effects`] checks
+//!   them again (a test run sends only email, a dry run nothing) as a
+//!   second line of defence.
+
+pub mod accounts;
+pub mod email;
+mod error;
+pub mod http;
+pub mod limit;
+pub mod notify;
+pub mod settings;
+pub mod slack;
+pub mod webhook;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use cairn_engine::{OutboxEntry, SendOutcome, Sender, sender::SendFuture};
+use cairn_model::account::AccountKind;
+use cairn_model::effect::{Effect, EmailMessage, RunMode, SlackMessage, WebhookRequest};
+use cairn_model::{Sensitive, Timestamp};
+use cairn_store::accounts::{Account, AccountStatus};
+use cairn_store::{Store, StoreError};
+pub use cairn_vault::Vault;
+
+pub use error::EffectsError;
+pub use notify::{LogNotifier, Notifier};
+
+use crate::limit::{RateLimiter, RateLimits};
+use crate::settings::{SmtpSettings, WebhookSettings};
+
+/// The real sender: delivers outbox entries of every kind.
+pub struct Effects {
+    /// Its own connection (see `cairn_store`: one `Store` per user of the
+    /// database). Locked only between awaits, never across one.
+    store: Mutex<Store>,
+    vault: Vault,
+    notifier: Arc<dyn Notifier>,
+    http: reqwest::Client,
+    transports: email::Transports,
+    limiter: Mutex<RateLimiter>,
+}
+
+impl std::fmt::Debug for Effects {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Effects")
+            .field("vault", &self.vault)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Effects {
+    /// Senders over the database at `db` (for account settings and the
+    /// rate limits' send counts), the `vault` (for secrets) and a
+    /// `notifier` (for desktop notifications).
+    pub fn open(
+        db: impl AsRef<Path>,
+        vault: Vault,
+        notifier: Arc<dyn Notifier>,
+    ) -> Result<Effects, EffectsError> {
+        let store = Store::open(db)?;
+        let http = http::client().map_err(|e| EffectsError::HttpClient(e.to_string()))?;
+        Ok(Effects {
+            store: Mutex::new(store),
+            vault,
+            notifier,
+            http,
+            transports: email::Transports::default(),
+            limiter: Mutex::new(RateLimiter::new()),
+        })
+    }
+
+    fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn limiter(&self) -> MutexGuard<'_, RateLimiter> {
+        self.limiter.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Delivers one entry. See the module docs.
+    pub async fn deliver(&self, entry: &OutboxEntry, now: Timestamp) -> SendOutcome {
+        let kind = entry.effect.kind();
+        if let Some(refusal) = refuse_by_mode(entry) {
+            tracing::warn!(
+                entry = entry.id,
+                kind,
+                mode = entry.mode.as_str(),
+                "refused to send"
+            );
+            return refusal;
+        }
+        let outcome = match &entry.effect {
+            Effect::Email(m) => self.send_email(entry, m, now).await,
+            Effect::Webhook(w) => self.send_webhook(entry, w, now).await,
+            Effect::Slack(s) => self.send_slack(s, now).await,
+            Effect::Desktop(d) => match self.notifier.notify(d) {
+                Ok(()) => SendOutcome::Sent { detail: None },
+                Err(e) => SendOutcome::Failed {
+                    error: format!("the desktop notification could not be shown: {e}"),
+                },
+            },
+        };
+        log_outcome(entry, &outcome);
+        outcome
+    }
+
+    fn account(&self, name: &str) -> Result<Account, SendOutcome> {
+        match self.store().account(name) {
+            Ok(a) => Ok(a),
+            Err(StoreError::NotFound { .. }) => Err(SendOutcome::Failed {
+                error: format!(
+                    "no connected account named {name:?}; add it with `cairn account add` or in Settings"
+                ),
+            }),
+            Err(e) => Err(store_failure(e)),
+        }
+    }
+
+    /// The account's secret, read on a blocking thread (the keyring does a
+    /// D-Bus round trip). `None` when none is stored.
+    async fn secret(&self, account: &str) -> Result<Option<Sensitive<String>>, SendOutcome> {
+        let vault = self.vault.clone();
+        let name = account.to_string();
+        match tokio::task::spawn_blocking(move || vault.find(&name)).await {
+            Ok(Ok(s)) => Ok(s),
+            Ok(Err(e)) if e.is_retryable() => Err(SendOutcome::Retry {
+                error: e.to_string(),
+                retry_after: None,
+            }),
+            Ok(Err(e)) => Err(SendOutcome::Failed {
+                error: e.to_string(),
+            }),
+            Err(e) => Err(SendOutcome::Retry {
+                error: format!("the vault lookup stopped: {e}"),
+                retry_after: None,
+            }),
+        }
+    }
+
+    fn missing_secret(&self, account: &str, what: &str) -> SendOutcome {
+        SendOutcome::Failed {
+            error: format!(
+                "account {account:?} has no {what} in {}; add the account again to store it",
+                self.vault.describe()
+            ),
+        }
+    }
+
+    /// Records an account's health after a send that says something about it.
+    fn flag(
+        &self,
+        account: &Account,
+        status: AccountStatus,
+        message: Option<&str>,
+        now: Timestamp,
+    ) {
+        if account.status == status && account.status_message.as_deref() == message {
+            return;
+        }
+        if let Err(e) = self
+            .store()
+            .set_account_status(&account.name, status, message, now)
+        {
+            tracing::warn!(account = %account.name, error = %e, "could not record the account's status");
+        }
+    }
+
+    async fn send_email(
+        &self,
+        entry: &OutboxEntry,
+        m: &EmailMessage,
+        now: Timestamp,
+    ) -> SendOutcome {
+        let account = match self.account(&m.account) {
+            Ok(a) => a,
+            Err(o) => return o,
+        };
+        let settings = match SmtpSettings::of(&account) {
+            Ok(s) => s,
+            Err(e) => {
+                return SendOutcome::Failed {
+                    error: e.to_string(),
+                };
+            }
+        };
+        let recorded = match self
+            .store()
+            .email_sends_since(&account.name, now - limit::DAY)
+        {
+            Ok(r) => r,
+            Err(e) => return store_failure(e),
+        };
+        let limits = RateLimits {
+            per_second: settings.rate_per_second,
+            per_day: settings.rate_per_day,
+        };
+        if let Err(d) = self
+            .limiter()
+            .admit(&account.name, entry.id, now, limits, &recorded)
+        {
+            return SendOutcome::Deferred {
+                until: d.until,
+                reason: d.reason,
+            };
+        }
+        let outcome = self.send_admitted_email(&account, &settings, m, now).await;
+        if !matches!(outcome, SendOutcome::Sent { .. }) {
+            self.limiter().release(&account.name, entry.id);
+        }
+        outcome
+    }
+
+    async fn send_admitted_email(
+        &self,
+        account: &Account,
+        settings: &SmtpSettings,
+        m: &EmailMessage,
+        now: Timestamp,
+    ) -> SendOutcome {
+        let password = if settings.username.is_some() {
+            match self.secret(&account.name).await {
+                Ok(Some(p)) => Some(p),
+                Ok(None) => return self.missing_secret(&account.name, "SMTP password"),
+                Err(o) => return o,
+            }
+        } else {
+            None
+        };
+        let message = match email::build_message(&account.name, settings, m, now) {
+            Ok(msg) => msg,
+            Err(error) => return SendOutcome::Failed { error },
+        };
+        let transport = match self.transports.get(&account.name, settings, password) {
+            Ok(t) => t,
+            Err(e) => {
+                return SendOutcome::Failed {
+                    error: e.to_string(),
+                };
+            }
+        };
+        let outcome = email::deliver(&transport, message).await;
+        match &outcome {
+            SendOutcome::Sent { .. } => self.flag(account, AccountStatus::Ok, None, now),
+            SendOutcome::Failed { error } if is_auth_failure(error) => self.flag(
+                account,
+                AccountStatus::NeedsAttention,
+                Some(&format!("the SMTP server refused the login: {error}")),
+                now,
+            ),
+            _ => {}
+        }
+        outcome
+    }
+
+    async fn send_webhook(
+        &self,
+        entry: &OutboxEntry,
+        w: &WebhookRequest,
+        now: Timestamp,
+    ) -> SendOutcome {
+        let secret = match &w.signing_account {
+            None => None,
+            Some(name) => {
+                let account = match self.account(name) {
+                    Ok(a) => a,
+                    Err(o) => return o,
+                };
+                match WebhookSettings::of(&account) {
+                    Ok(s) if s.signed => {}
+                    Ok(_) => {
+                        return SendOutcome::Failed {
+                            error: format!(
+                                "webhook account {:?} has no signing secret, so the request was not sent unsigned; add the account again with --signing-secret-stdin",
+                                account.name
+                            ),
+                        };
+                    }
+                    Err(e) => {
+                        return SendOutcome::Failed {
+                            error: e.to_string(),
+                        };
+                    }
+                }
+                match self.secret(&account.name).await {
+                    Ok(Some(s)) => Some(s),
+                    Ok(None) => return self.missing_secret(&account.name, "signing secret"),
+                    Err(o) => return o,
+                }
+            }
+        };
+        webhook::deliver(&self.http, w, &entry.idempotency_key, secret.as_ref(), now).await
+    }
+
+    async fn send_slack(&self, s: &SlackMessage, now: Timestamp) -> SendOutcome {
+        let account = match self.account(&s.account) {
+            Ok(a) => a,
+            Err(o) => return o,
+        };
+        if let Err(e) =
+            settings::expect_kind(&account, AccountKind::Slack, "it cannot post to Slack")
+        {
+            return SendOutcome::Failed {
+                error: e.to_string(),
+            };
+        }
+        let url = match self.secret(&account.name).await {
+            Ok(Some(u)) => u,
+            Ok(None) => return self.missing_secret(&account.name, "Slack webhook URL"),
+            Err(o) => return o,
+        };
+        let outcome = slack::deliver(&self.http, &account.name, &url, &s.text, now).await;
+        match &outcome {
+            SendOutcome::Sent { .. } => self.flag(&account, AccountStatus::Ok, None, now),
+            // Slack answers 403/404/410 for a revoked, unknown or archived
+            // hook: only a new URL helps.
+            SendOutcome::Failed { error } => {
+                self.flag(&account, AccountStatus::NeedsAttention, Some(error), now)
+            }
+            _ => {}
+        }
+        outcome
+    }
+}
+
+impl Sender for Effects {
+    fn send<'a>(&'a self, entry: &'a OutboxEntry, now: Timestamp) -> SendFuture<'a> {
+        Box::pin(self.deliver(entry, now))
+    }
+}
+
+/// The second line of defence behind the engine's own mode handling.
+fn refuse_by_mode(entry: &OutboxEntry) -> Option<SendOutcome> {
+    let kind = entry.effect.kind();
+    match entry.mode {
+        RunMode::Live => None,
+        RunMode::DryRun => Some(SendOutcome::Failed {
+            error: format!("dry run: nothing leaves the machine, so this {kind} was not sent"),
+        }),
+        RunMode::Test if matches!(entry.effect, Effect::Email(_)) => None,
+        RunMode::Test => Some(SendOutcome::Failed {
+            error: format!(
+                "test mode sends only email, to the test contact, so this {kind} was not sent"
+            ),
+        }),
+    }
+}
+
+fn store_failure(e: StoreError) -> SendOutcome {
+    if e.is_retryable() {
+        SendOutcome::Retry {
+            error: e.to_string(),
+            retry_after: None,
+        }
+    } else {
+        SendOutcome::Failed {
+            error: e.to_string(),
+        }
+    }
+}
+
+/// SMTP 535 / enhanced 5.7.8: the login was refused.
+fn is_auth_failure(error: &str) -> bool {
+    error.contains("(535)") || matches!(email::enhanced_status(error), Some((5, 7, 8)))
+}
+
+fn log_outcome(entry: &OutboxEntry, outcome: &SendOutcome) {
+    let kind = entry.effect.kind();
+    let account = entry.effect.account().unwrap_or("");
+    match outcome {
+        SendOutcome::Sent { detail } => {
+            tracing::info!(
+                entry = entry.id,
+                kind,
+                account,
+                detail = detail.as_deref().unwrap_or(""),
+                "sent"
+            )
+        }
+        SendOutcome::Retry { error, retry_after } => tracing::warn!(
+            entry = entry.id,
+            kind,
+            account,
+            error = %error,
+            retry_after_secs = retry_after.map(|d| d.num_seconds()),
+            "temporary failure"
+        ),
+        SendOutcome::Failed { error } => {
+            tracing::warn!(entry = entry.id, kind, account, error = %error, "failed")
+        }
+        SendOutcome::Bounced { error } => {
+            tracing::warn!(entry = entry.id, kind, account, error = %error, "bounced")
+        }
+        SendOutcome::Deferred { until, reason } => {
+            tracing::info!(entry = entry.id, kind, account, until = %until, reason = %reason, "deferred")
+        }
+    }
+}

@@ -54,6 +54,29 @@ pub struct Account {
     pub created_at: Timestamp,
 }
 
+impl Account {
+    /// Where "email the owner" goes for an SMTP account: the `owner` setting
+    /// (written when the account is added; it defaults to the From address),
+    /// else the address inside the `from` setting.
+    pub fn owner_address(&self) -> Option<String> {
+        let text = |k: &str| {
+            self.settings
+                .get(k)
+                .and_then(|v| v.as_str())
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
+        if let Some(owner) = text("owner") {
+            return Some(owner.to_string());
+        }
+        let from = text("from")?;
+        Some(match (from.rfind('<'), from.rfind('>')) {
+            (Some(a), Some(b)) if a < b => from[a + 1..b].trim().to_string(),
+            _ => from.to_string(),
+        })
+    }
+}
+
 const SELECT: &str = "SELECT id, name, kind, settings, status, status_message, poll_interval_secs, cursor, last_poll_at, next_poll_at, consecutive_failures, created_at FROM accounts";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
@@ -108,7 +131,9 @@ impl Store {
     }
 
     pub fn accounts(&self) -> Result<Vec<Account>> {
-        let mut st = self.conn().prepare_cached(&format!("{SELECT} ORDER BY name COLLATE NOCASE"))?;
+        let mut st = self
+            .conn()
+            .prepare_cached(&format!("{SELECT} ORDER BY name COLLATE NOCASE"))?;
         let rows = st.query_map([], row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -123,8 +148,29 @@ impl Store {
 
     pub fn remove_account(&mut self, name: &str) -> Result<Account> {
         let a = self.account(name)?;
-        self.conn().execute("DELETE FROM accounts WHERE id = ?1", [a.id])?;
+        self.conn()
+            .execute("DELETE FROM accounts WHERE id = ?1", [a.id])?;
         Ok(a)
+    }
+
+    /// The emails an account sent (outbox rows marked sent, in any mode but
+    /// dry run) after `since`: their outbox ids and when they were recorded
+    /// sent. Rate limits count these, so a restart forgets nothing.
+    pub fn email_sends_since(
+        &self,
+        account: &str,
+        since: Timestamp,
+    ) -> Result<Vec<(i64, Timestamp)>> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT id, sent_at FROM outbox
+             WHERE status = 'sent' AND kind = 'email' AND mode != 'dry_run'
+               AND account = ?1 COLLATE NOCASE AND sent_at > ?2
+             ORDER BY sent_at, id",
+        )?;
+        let rows = st.query_map(params![account.trim(), ms(since)], |r| {
+            Ok((r.get(0)?, ts(r.get(1)?)))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Records an account's health as seen by a test, a send or a poll.

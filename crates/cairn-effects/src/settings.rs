@@ -1,0 +1,321 @@
+//! The typed settings of the accounts this crate sends through, as stored in
+//! the `accounts.settings` JSON column. Nothing here is secret: the SMTP
+//! password, the Slack webhook URL and the webhook signing secret live in
+//! the vault under the account's name.
+//!
+//! SMTP settings keys (all under `settings`):
+//!
+//! | key | meaning | default |
+//! | --- | --- | --- |
+//! | `host`, `port` | the submission server | — |
+//! | `security` | `none`, `starttls` or `tls` (implicit TLS, port 465) | — |
+//! | `username` | the login; the password is the account's vault secret | no login |
+//! | `from` | `Name <address>` or `address`; the From header | — |
+//! | `reply_to` | the Reply-To header | none |
+//! | `owner` | where "email the owner" goes ([`OWNER_KEY`]) | the From address |
+//! | `rate_per_second` | sends allowed per second, 0 for no limit | 1 |
+//! | `rate_per_day` | sends allowed per rolling 24 hours, 0 for no limit | 500 |
+//! | `extra_root_certificate` | a PEM file of a CA to trust besides the system's (a private CA; the tests' self-signed server) | none |
+//! | `timeout_secs` | connect and command timeout | 30 |
+//!
+//! The daily default is Gmail's documented limit for a consumer account
+//! (about 500 recipients a day; Google Workspace allows 2,000). Gmail counts
+//! over a rolling 24 hours, and so does Cairn.
+
+use std::path::PathBuf;
+
+use cairn_model::account::AccountKind;
+use cairn_store::accounts::Account;
+use lettre::message::Mailbox;
+use serde::{Deserialize, Serialize};
+
+use crate::EffectsError;
+
+/// The settings key the engine reads for "email the owner"
+/// (see also `cairn_store::accounts::Account::owner_address`).
+pub const OWNER_KEY: &str = "owner";
+
+pub const DEFAULT_RATE_PER_SECOND: u32 = 1;
+pub const DEFAULT_RATE_PER_DAY: u32 = 500;
+pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpSecurity {
+    /// Plain text. Allowed with a password only towards this machine.
+    None,
+    /// Plain connect, then STARTTLS (required, never opportunistic).
+    Starttls,
+    /// TLS from the first byte (usually port 465).
+    Tls,
+}
+
+impl SmtpSecurity {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "none" | "plain" => Some(SmtpSecurity::None),
+            "starttls" => Some(SmtpSecurity::Starttls),
+            "tls" | "ssl" => Some(SmtpSecurity::Tls),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SmtpSecurity::None => "none",
+            SmtpSecurity::Starttls => "starttls",
+            SmtpSecurity::Tls => "tls",
+        }
+    }
+}
+
+fn default_per_second() -> u32 {
+    DEFAULT_RATE_PER_SECOND
+}
+fn default_per_day() -> u32 {
+    DEFAULT_RATE_PER_DAY
+}
+fn default_timeout() -> u64 {
+    DEFAULT_TIMEOUT_SECS
+}
+
+/// An SMTP account's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    pub from: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
+    /// Filled with the From address when the account is added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(default = "default_per_second")]
+    pub rate_per_second: u32,
+    #[serde(default = "default_per_day")]
+    pub rate_per_day: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra_root_certificate: Option<PathBuf>,
+    #[serde(default = "default_timeout")]
+    pub timeout_secs: u64,
+}
+
+impl SmtpSettings {
+    /// The settings of a stored SMTP account, checked.
+    pub fn of(account: &Account) -> Result<SmtpSettings, EffectsError> {
+        expect_kind(account, AccountKind::Smtp, "it cannot send email")?;
+        let s: SmtpSettings = serde_json::from_value(account.settings.clone())
+            .map_err(|e| EffectsError::invalid(&account.name, "settings", e.to_string()))?;
+        s.check(&account.name)?;
+        Ok(s)
+    }
+
+    /// Checks every field; the error names the setting and what is wrong.
+    pub fn check(&self, account: &str) -> Result<(), EffectsError> {
+        let host = self.host.trim();
+        if host.is_empty() || host.contains("://") || host.chars().any(char::is_whitespace) {
+            return Err(EffectsError::invalid(
+                account,
+                "host",
+                format!("{:?} is not a host name such as smtp.gmail.com", self.host),
+            ));
+        }
+        if self.port == 0 {
+            return Err(EffectsError::invalid(
+                account,
+                "port",
+                "must be between 1 and 65535 (587 for STARTTLS, 465 for TLS)",
+            ));
+        }
+        self.from_mailbox(account)?;
+        if let Some(r) = &self.reply_to {
+            parse_mailbox(account, "reply_to", r)?;
+        }
+        parse_mailbox(account, OWNER_KEY, &self.owner_address(account)?)?;
+        if self.username.is_some() && self.security == SmtpSecurity::None && !is_loopback(host) {
+            return Err(EffectsError::invalid(
+                account,
+                "security",
+                format!(
+                    "\"none\" would send the password unencrypted to {host}; use starttls (port 587) or tls (port 465)"
+                ),
+            ));
+        }
+        if self.timeout_secs == 0 {
+            return Err(EffectsError::invalid(
+                account,
+                "timeout_secs",
+                "must be at least 1 second",
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn from_mailbox(&self, account: &str) -> Result<Mailbox, EffectsError> {
+        parse_mailbox(account, "from", &self.from)
+    }
+
+    pub fn reply_to_mailbox(&self, account: &str) -> Result<Option<Mailbox>, EffectsError> {
+        self.reply_to
+            .as_deref()
+            .map(|r| parse_mailbox(account, "reply_to", r))
+            .transpose()
+    }
+
+    /// The owner address: the `owner` setting, else the From address.
+    pub fn owner_address(&self, account: &str) -> Result<String, EffectsError> {
+        match self
+            .owner
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(o) => Ok(o.to_string()),
+            None => Ok(self.from_mailbox(account)?.email.to_string()),
+        }
+    }
+}
+
+/// A webhook account: only a name for its signing secret (in the vault).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct WebhookSettings {
+    /// Whether a signing secret was stored; requests through an account
+    /// without one are refused rather than sent unsigned.
+    #[serde(default)]
+    pub signed: bool,
+}
+
+impl WebhookSettings {
+    pub fn of(account: &Account) -> Result<WebhookSettings, EffectsError> {
+        expect_kind(account, AccountKind::Webhook, "it cannot sign webhooks")?;
+        serde_json::from_value(account.settings.clone())
+            .map_err(|e| EffectsError::invalid(&account.name, "settings", e.to_string()))
+    }
+}
+
+/// Checks that `account` is of `kind`; `why` ends the error sentence.
+pub(crate) fn expect_kind(
+    account: &Account,
+    kind: AccountKind,
+    why: &str,
+) -> Result<(), EffectsError> {
+    if account.kind != kind {
+        return Err(EffectsError::WrongKind {
+            account: account.name.clone(),
+            found: account.kind.to_string(),
+            wanted: format!("{why} (a {kind} account is needed)"),
+        });
+    }
+    Ok(())
+}
+
+pub(crate) fn parse_mailbox(
+    account: &str,
+    key: &'static str,
+    value: &str,
+) -> Result<Mailbox, EffectsError> {
+    value.trim().parse::<Mailbox>().map_err(|e| {
+        EffectsError::invalid(
+            account,
+            key,
+            format!("{value:?} is not an address such as \"Ada Coach <ada@example.com>\" or \"ada@example.com\" ({e})"),
+        )
+    })
+}
+
+/// Whether a host name stays on this machine (plain SMTP is fine there).
+pub(crate) fn is_loopback(host: &str) -> bool {
+    let h = host.trim().trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost")
+        || h.parse::<std::net::IpAddr>()
+            .map(|ip| ip.is_loopback())
+            .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn smtp() -> SmtpSettings {
+        SmtpSettings {
+            host: "smtp.example.com".into(),
+            port: 587,
+            security: SmtpSecurity::Starttls,
+            username: Some("ada".into()),
+            from: "Ada Coach <ada@example.com>".into(),
+            reply_to: None,
+            owner: None,
+            rate_per_second: 1,
+            rate_per_day: 500,
+            extra_root_certificate: None,
+            timeout_secs: 30,
+        }
+    }
+
+    #[test]
+    fn owner_defaults_to_the_from_address() {
+        assert_eq!(smtp().owner_address("m").unwrap(), "ada@example.com");
+        let s = SmtpSettings {
+            owner: Some("boss@example.com".into()),
+            ..smtp()
+        };
+        assert_eq!(s.owner_address("m").unwrap(), "boss@example.com");
+    }
+
+    #[test]
+    fn bad_settings_are_named() {
+        let e = SmtpSettings {
+            from: "not an address".into(),
+            ..smtp()
+        }
+        .check("mail")
+        .unwrap_err();
+        assert_eq!(e.code(), "invalid_account_setting");
+        assert!(
+            e.to_string()
+                .starts_with("account \"mail\": from: \"not an address\""),
+            "{e}"
+        );
+        let e = SmtpSettings {
+            security: SmtpSecurity::None,
+            ..smtp()
+        }
+        .check("mail")
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("security: \"none\" would send the password unencrypted"),
+            "{e}"
+        );
+        // Towards this machine, plain is fine.
+        SmtpSettings {
+            security: SmtpSecurity::None,
+            host: "127.0.0.1".into(),
+            ..smtp()
+        }
+        .check("mail")
+        .unwrap();
+        let e = SmtpSettings {
+            host: "smtp://x".into(),
+            ..smtp()
+        }
+        .check("mail")
+        .unwrap_err();
+        assert!(e.to_string().contains("host:"), "{e}");
+    }
+
+    #[test]
+    fn defaults_fill_missing_rate_limits() {
+        let s: SmtpSettings = serde_json::from_value(serde_json::json!({
+            "host": "h", "port": 25, "security": "none", "from": "a@b.c"
+        }))
+        .unwrap();
+        assert_eq!(
+            (s.rate_per_second, s.rate_per_day, s.timeout_secs),
+            (1, 500, 30)
+        );
+    }
+}

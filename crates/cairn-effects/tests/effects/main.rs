@@ -1,0 +1,14 @@
+//! cairn-effects against real parts: an SMTP server on loopback (aiosmtpd),
+//! HTTP servers on loopback (wiremock), SQLite files in temp dirs, and the
+//! OS keyring (gnome-keyring on a D-Bus session bus, for `secrets`).
+//!
+//! Needs: python3 with aiosmtpd (`apt-get install python3-aiosmtpd`), the
+//! openssl CLI, and for `secrets` a session bus with an unlocked Secret
+//! Service plus `secret-tool` (see `secrets.rs` for the command line).
+
+mod http;
+mod modes;
+mod rate_limit;
+mod secrets;
+mod smtp;
+mod support;

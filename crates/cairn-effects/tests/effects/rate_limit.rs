@@ -1,0 +1,174 @@
+//! Per-account rate limits on a virtual clock, with the outbox bookkeeping
+//! done as the engine's dispatcher does it, so the daily count is read back
+//! from SQLite after a restart.
+
+use cairn_effects::Effects;
+use cairn_engine::{OutboxEntry, SendOutcome};
+use cairn_model::effect::{Effect, RunMode};
+use cairn_model::{Clock, VirtualClock};
+use cairn_store::Store;
+use cairn_store::outbox;
+use chrono::Duration;
+
+use crate::support::*;
+
+/// Queues an email to `to` and returns its outbox entry.
+fn enqueue(store: &Store, n: i64, now: chrono::DateTime<chrono::Utc>) -> OutboxEntry {
+    let mut m = email("gmail", &format!("client{n}@client.test"));
+    m.message_id = format!("run-{n}.step-1@cairn");
+    let effect = Effect::Email(m);
+    let key = format!("key-{n}");
+    let id = outbox::enqueue_using(
+        store.conn(),
+        None,
+        None,
+        &effect,
+        &key,
+        RunMode::Live,
+        5,
+        60,
+        now,
+    )
+    .unwrap();
+    OutboxEntry {
+        id,
+        run_id: None,
+        step_id: None,
+        effect,
+        idempotency_key: key,
+        mode: RunMode::Live,
+        attempt: 1,
+        max_attempts: 5,
+        possibly_duplicated: false,
+    }
+}
+
+/// One attempt, recorded as the dispatcher records it.
+async fn dispatch(
+    store: &Store,
+    effects: &Effects,
+    e: &OutboxEntry,
+    clock: &VirtualClock,
+) -> SendOutcome {
+    let now = clock.now();
+    outbox::mark_sending_using(store.conn(), e.id, now).unwrap();
+    let out = effects.deliver(e, now).await;
+    match &out {
+        SendOutcome::Sent { .. } => outbox::mark_sent_using(store.conn(), e.id, now).unwrap(),
+        SendOutcome::Deferred { until, .. } => {
+            outbox::reschedule_using(store.conn(), e.id, *until, None, false, now).unwrap()
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    out
+}
+
+fn deferred_until(out: SendOutcome) -> chrono::DateTime<chrono::Utc> {
+    match out {
+        SendOutcome::Deferred { until, reason } => {
+            assert!(
+                reason.contains("rate limit of account \"gmail\""),
+                "{reason}"
+            );
+            until
+        }
+        other => panic!("expected a deferral, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn sends_beyond_the_limits_are_deferred_to_the_right_instant_even_after_a_restart() {
+    let server = SmtpServer::start(SmtpOptions::default());
+    let mut w = World::new();
+    w.add_smtp(
+        "gmail",
+        server.port,
+        |s| {
+            s.rate_per_second = 2;
+            s.rate_per_day = 3;
+        },
+        None,
+    );
+    let clock = VirtualClock::new(t0());
+    let effects = w.effects();
+    let e: Vec<OutboxEntry> = (1..=4).map(|n| enqueue(&w.store, n, t0())).collect();
+
+    // Two per second.
+    assert!(matches!(
+        dispatch(&w.store, &effects, &e[0], &clock).await,
+        SendOutcome::Sent { .. }
+    ));
+    clock.advance(Duration::milliseconds(300));
+    assert!(matches!(
+        dispatch(&w.store, &effects, &e[1], &clock).await,
+        SendOutcome::Sent { .. }
+    ));
+    clock.advance(Duration::milliseconds(300));
+    let until = deferred_until(dispatch(&w.store, &effects, &e[2], &clock).await);
+    assert_eq!(
+        until,
+        t0() + Duration::seconds(1),
+        "the first send leaves the one-second window then"
+    );
+    clock.set(until);
+    assert!(matches!(
+        dispatch(&w.store, &effects, &e[2], &clock).await,
+        SendOutcome::Sent { .. }
+    ));
+
+    // Three per rolling 24 hours: the fourth waits for the first to age out.
+    clock.advance(Duration::minutes(5));
+    let until = deferred_until(dispatch(&w.store, &effects, &e[3], &clock).await);
+    assert_eq!(until, t0() + Duration::hours(24));
+    assert_eq!(server.messages().len(), 3);
+
+    // A restart: a new sender knows nothing in memory, and still counts
+    // the three sends from the database.
+    drop(effects);
+    let effects = w.effects();
+    clock.set(t0() + Duration::hours(2));
+    let until = deferred_until(dispatch(&w.store, &effects, &e[3], &clock).await);
+    assert_eq!(until, t0() + Duration::hours(24));
+
+    clock.set(until);
+    assert!(matches!(
+        dispatch(&w.store, &effects, &e[3], &clock).await,
+        SendOutcome::Sent { .. }
+    ));
+    assert_eq!(server.messages().len(), 4);
+    // Deferrals were not counted as attempts.
+    let row = w.store.outbox_entry(e[3].id).unwrap();
+    assert_eq!(row.attempts, 1);
+}
+
+#[tokio::test]
+async fn a_failed_send_gives_its_slot_back() {
+    let server = SmtpServer::start(SmtpOptions::default());
+    let mut w = World::new();
+    w.add_smtp(
+        "gmail",
+        server.port,
+        |s| {
+            s.rate_per_second = 1;
+            s.rate_per_day = 0;
+        },
+        None,
+    );
+    let effects = w.effects();
+    let bounce = entry(1, Effect::Email(email("gmail", "nobody@client.test")));
+    assert!(matches!(
+        effects.deliver(&bounce, t0()).await,
+        SendOutcome::Bounced { .. }
+    ));
+    let ok = entry(2, Effect::Email(email("gmail", "bea@client.test")));
+    let out = effects.deliver(&ok, t0()).await;
+    assert!(matches!(out, SendOutcome::Sent { .. }), "{out:?}");
+    let third = entry(3, Effect::Email(email("gmail", "cy@client.test")));
+    assert_eq!(
+        match effects.deliver(&third, t0()).await {
+            SendOutcome::Deferred { until, .. } => until,
+            other => panic!("{other:?}"),
+        },
+        t0() + Duration::seconds(1)
+    );
+}
