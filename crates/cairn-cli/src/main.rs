@@ -73,6 +73,9 @@ enum Command {
     Runs(commands::runs::RunsArgs),
     /// Show what is queued to leave the machine, and why.
     Outbox(commands::outbox::OutboxArgs),
+    /// Connected accounts: add (secret from stdin, kept in the OS keyring), list, test, remove.
+    #[command(subcommand)]
+    Account(commands::account::AccountCommand),
 }
 
 fn dispatch(ctx: &mut Ctx, command: Command) -> Result<(), CliError> {
@@ -86,6 +89,7 @@ fn dispatch(ctx: &mut Ctx, command: Command) -> Result<(), CliError> {
         Command::Simulate(a) => commands::simulate::run(ctx, a),
         Command::Runs(a) => commands::runs::run(ctx, a),
         Command::Outbox(a) => commands::outbox::run(ctx, a),
+        Command::Account(c) => commands::account::run(ctx, c),
     }
 }
 

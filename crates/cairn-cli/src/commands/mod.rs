@@ -1,6 +1,7 @@
 //! One module per top-level subcommand. Each exposes a clap type and
 //! `run(ctx, args)`; `main.rs` holds the enum that lists them.
 
+pub mod account;
 pub mod contact;
 pub mod event;
 pub mod field;
