@@ -1,1 +1,99 @@
-//! placeholder
+//! The Cairn desktop shell: a thin Tauri layer over the Tauri-free core.
+//!
+//! Everything Cairn knows and does lives in `crates/` (model, store, engine,
+//! effects, connectors), which never depend on Tauri. This crate only
+//! - finds the database ([`database_path`]) and sets up logging ([`logging`]),
+//! - holds the [`AppState`] every command reads,
+//! - exposes [`commands`]: each extracts state, calls one core function and
+//!   turns the core's error into a [`CommandError`] `{code, message}`,
+//! - starts background work in [`setup`].
+//!
+//! Keeping the shell this thin is what lets the CLI and the tests call the
+//! same core functions the window does.
+
+pub mod commands;
+pub mod error;
+pub mod logging;
+pub mod state;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+pub use error::CommandError;
+pub use state::{AppState, Database};
+
+/// The environment variable that overrides where the database lives. The
+/// end-to-end tests point it at a temporary file.
+pub const DB_ENV: &str = "CAIRN_DB";
+
+/// The database the app opens: `$CAIRN_DB` when set and not empty, else the
+/// platform default (`~/.local/share/cairn/cairn.db` on Linux).
+pub fn database_path(from_env: Option<OsString>) -> Result<PathBuf, CommandError> {
+    match from_env {
+        Some(p) if !p.is_empty() => Ok(PathBuf::from(p)),
+        _ => Ok(cairn_store::default_path()?),
+    }
+}
+
+/// Runs the desktop app until its last window closes.
+pub fn run() {
+    let db_path = match database_path(std::env::var_os(DB_ENV)) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("cairn: {}", e.message);
+            std::process::exit(1);
+        }
+    };
+    // Held until `run` returns so the last log lines reach the file.
+    let _log = logging::init(&logging::directory_for(&db_path));
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), db = %db_path.display(), "starting Cairn");
+
+    let state = AppState::new(db_path);
+    // Create or migrate the database now, so a problem shows in the log at
+    // once. The app still opens: every command meets the same error and the
+    // UI shows its code and message instead of an empty window.
+    if let Err(e) = state.database().open() {
+        tracing::error!(code = %e.code, "cannot open the database: {}", e.message);
+    }
+
+    let outcome = tauri::Builder::default()
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::workflows::list_workflows,
+        ])
+        .setup(setup)
+        .run(tauri::generate_context!());
+    if let Err(e) = outcome {
+        tracing::error!("the app stopped with an error: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// Runs once the app is built, before the window shows.
+///
+/// This is where background work starts: the executor (engine) will be
+/// spawned here with its own `Store` on `AppState::database()` and a
+/// `SystemClock`, and stopped when the app exits. Until the engine is wired
+/// in, the app only shows what the database holds; nothing runs.
+fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
+    let _ = app;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_environment_overrides_the_database_path() {
+        let p = database_path(Some(OsString::from("/tmp/x/cairn.db"))).unwrap();
+        assert_eq!(p, PathBuf::from("/tmp/x/cairn.db"));
+    }
+
+    #[test]
+    fn an_empty_override_means_the_default_location() {
+        let p = database_path(Some(OsString::new())).unwrap();
+        assert_eq!(p, cairn_store::default_path().unwrap());
+        assert!(p.ends_with("cairn/cairn.db"), "{}", p.display());
+    }
+}

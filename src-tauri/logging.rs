@@ -1,0 +1,147 @@
+//! Logging: to stderr and to a daily-rotated file beside the database.
+//!
+//! A desktop app has no terminal most of the time, so what happened must be
+//! findable afterwards: `logs/cairn.<date>.log` next to the database file
+//! (`~/.local/share/cairn/logs/` by default), keeping the last
+//! [`KEEP_FILES`] days. Putting the logs beside the database means a test
+//! that points `CAIRN_DB` at a temporary directory also keeps its logs there.
+//!
+//! The filter reads `RUST_LOG` (for example `RUST_LOG=debug` or
+//! `RUST_LOG=info,cairn_store=debug`); the default is `info`. Secrets never
+//! reach a log line: they travel as `Sensitive<T>`, whose Debug and Display
+//! print `<redacted>`.
+
+use std::path::{Path, PathBuf};
+
+use tracing::Subscriber;
+use tracing_appender::non_blocking::WorkerGuard;
+use tracing_appender::rolling::{RollingFileAppender, Rotation};
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+/// How many daily log files are kept.
+pub const KEEP_FILES: usize = 14;
+
+/// The log directory for a database at `db_path`.
+pub fn directory_for(db_path: &Path) -> PathBuf {
+    match db_path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.join("logs"),
+        _ => PathBuf::from("logs"),
+    }
+}
+
+/// Keeps the file writer flushing; drop it last.
+#[must_use = "dropping the guard stops writing the log file"]
+pub struct LogGuard {
+    _writer: Option<WorkerGuard>,
+}
+
+/// Installs the global subscriber. If the log file cannot be opened the
+/// app still starts, logging to stderr only, and says why.
+pub fn init(dir: &Path) -> LogGuard {
+    let filter = filter_from(std::env::var("RUST_LOG").ok().as_deref());
+    match subscriber(filter.clone(), dir) {
+        Ok((subscriber, guard)) => {
+            if subscriber.try_init().is_err() {
+                eprintln!(
+                    "cairn: a logger was already installed; not logging to {}",
+                    dir.display()
+                );
+            }
+            LogGuard {
+                _writer: Some(guard),
+            }
+        }
+        Err(e) => {
+            let _ = tracing_subscriber::registry()
+                .with(filter)
+                .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+                .try_init();
+            tracing::warn!(
+                "cannot write log files in {}: {e}; logging to stderr only",
+                dir.display()
+            );
+            LogGuard { _writer: None }
+        }
+    }
+}
+
+/// The filter for a `RUST_LOG`-style directive; a bad one is reported and
+/// replaced by the default rather than silently ignored.
+pub fn filter_from(directives: Option<&str>) -> EnvFilter {
+    match directives {
+        Some(d) if !d.trim().is_empty() => EnvFilter::try_new(d).unwrap_or_else(|e| {
+            eprintln!("cairn: ignoring RUST_LOG={d:?} ({e}); using \"info\"");
+            EnvFilter::new("info")
+        }),
+        _ => EnvFilter::new("info"),
+    }
+}
+
+/// The subscriber writing to stderr and to the rotating file in `dir`.
+pub fn subscriber(
+    filter: EnvFilter,
+    dir: &Path,
+) -> Result<(impl Subscriber + Send + Sync + 'static, WorkerGuard), std::io::Error> {
+    std::fs::create_dir_all(dir)?;
+    let appender = RollingFileAppender::builder()
+        .rotation(Rotation::DAILY)
+        .filename_prefix("cairn")
+        .filename_suffix("log")
+        .max_log_files(KEEP_FILES)
+        .build(dir)
+        .map_err(std::io::Error::other)?;
+    let (file, guard) = tracing_appender::non_blocking(appender);
+    let subscriber = tracing_subscriber::registry()
+        .with(filter)
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(file),
+        );
+    Ok((subscriber, guard))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logs_land_in_a_file_beside_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let logs = directory_for(&dir.path().join("cairn.db"));
+        assert_eq!(logs, dir.path().join("logs"));
+
+        let (subscriber, guard) = subscriber(filter_from(Some("info")), &logs).unwrap();
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(workflow = "Welcome", "activated");
+            tracing::debug!("below the filter");
+        });
+        drop(guard); // flushes the writer thread
+
+        let files: Vec<_> = std::fs::read_dir(&logs)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(files.len(), 1, "{files:?}");
+        let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with("cairn.") && name.ends_with(".log"),
+            "{name}"
+        );
+        let text = std::fs::read_to_string(&files[0]).unwrap();
+        assert!(
+            text.contains("activated") && text.contains("workflow=\"Welcome\""),
+            "{text}"
+        );
+        assert!(!text.contains("below the filter"), "{text}");
+    }
+
+    #[test]
+    fn a_bad_filter_falls_back_to_info() {
+        let f = filter_from(Some("cairn=loud"));
+        assert_eq!(f.to_string(), "info");
+    }
+}

@@ -1,0 +1,32 @@
+// Every screen's address. The app uses a hash router: Tauri serves one
+// index.html, and hash addresses survive a reload without server rewrites.
+//
+// Places reserved for screens others build:
+//   /workflows/:workflowId  the canvas editor of one workflow
+//   /workflows/:workflowId/runs, …/analytics  views of one workflow
+// Each "coming" screen gets its own route here when it is built.
+import { Navigate, type RouteObject } from "react-router";
+
+import { WorkflowsPage } from "@/features/workflows";
+
+import { ComingSoonPage } from "./ComingSoonPage";
+import { Layout } from "./Layout";
+import { allNav } from "./nav";
+import { NotFoundPage } from "./NotFoundPage";
+
+const comingSoon: RouteObject[] = allNav
+  .filter((item) => !item.ready)
+  .map((item) => ({ path: item.path, element: <ComingSoonPage item={item} /> }));
+
+export const routes: RouteObject[] = [
+  {
+    path: "/",
+    element: <Layout />,
+    children: [
+      { index: true, element: <Navigate to="/workflows" replace /> },
+      { path: "workflows", element: <WorkflowsPage /> },
+      ...comingSoon,
+      { path: "*", element: <NotFoundPage /> },
+    ],
+  },
+];

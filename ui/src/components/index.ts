@@ -1,0 +1,7 @@
+// Shared presentational pieces. They know nothing of Tauri or of any one
+// screen; features compose them.
+export { Badge, type BadgeTone } from "./Badge";
+export { Button } from "./Button";
+export { EmptyState } from "./EmptyState";
+export { ErrorPanel } from "./ErrorPanel";
+export { PageHeader } from "./PageHeader";

@@ -1,0 +1,3 @@
+// The Workflows screen: the list of workflows with their status.
+export { WorkflowsPage } from "./WorkflowsPage";
+export { workflowsQueryKey } from "./useWorkflows";

@@ -1,0 +1,30 @@
+// Vite builds the UI into ui/dist, which Tauri embeds in the binary
+// (tauri.conf.json: build.frontendDist). Vitest shares this config.
+import { fileURLToPath } from "node:url";
+import react from "@vitejs/plugin-react";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  plugins: [react()],
+  resolve: {
+    alias: { "@": fileURLToPath(new URL("./src", import.meta.url)) },
+  },
+  // Tauri serves the files itself; relative URLs keep them working from the
+  // custom protocol. Everything is bundled: nothing is fetched at run time.
+  base: "./",
+  clearScreen: false,
+  server: { port: 5173, strictPort: true },
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    // WebKitGTK 2.40+ (Debian 12) handles ES2021.
+    target: "es2021",
+    sourcemap: false,
+  },
+  test: {
+    environment: "jsdom",
+    setupFiles: ["./src/test/setup.ts"],
+    include: ["src/**/*.test.{ts,tsx}"],
+    restoreMocks: true,
+  },
+});
