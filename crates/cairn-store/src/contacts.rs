@@ -264,6 +264,24 @@ fn insert_using(tx: &Connection, c: &CheckedContact, source: &str, now: Timestam
     Ok(id)
 }
 
+/// Tag ids already looked up in this transaction, by ASCII-lower-cased name
+/// (the fold SQLite's `NOCASE` uses). A bulk import asks for the same few
+/// tags 100,000 times; one lookup each is enough.
+#[derive(Debug, Default)]
+pub struct TagIds(HashMap<String, (i64, String)>);
+
+impl TagIds {
+    fn get(&mut self, tx: &Connection, tag: &str, now: Timestamp) -> Result<(i64, String)> {
+        let key = tag.trim().to_ascii_lowercase();
+        if let Some(found) = self.0.get(&key) {
+            return Ok(found.clone());
+        }
+        let found = tag_id_using(tx, tag, now)?;
+        self.0.insert(key, found.clone());
+        Ok(found)
+    }
+}
+
 /// Writes a checked contact: creates it, or updates the one with its email.
 pub fn write_checked_using(
     tx: &Connection,
@@ -271,10 +289,23 @@ pub fn write_checked_using(
     source: &str,
     now: Timestamp,
 ) -> Result<Written> {
+    write_checked_with_tags_using(tx, c, source, now, &mut TagIds::default())
+}
+
+/// [`write_checked_using`] reusing tag ids across many contacts written in
+/// one transaction (the `TagIds` must not outlive it).
+pub fn write_checked_with_tags_using(
+    tx: &Connection,
+    c: &CheckedContact,
+    source: &str,
+    now: Timestamp,
+    tag_ids: &mut TagIds,
+) -> Result<Written> {
     let Some(id) = id_by_email_using(tx, &c.key)? else {
         let id = insert_using(tx, c, source, now)?;
         for t in &c.tags {
-            add_tag_using(tx, id, t, now)?;
+            let (tag_id, name) = tag_ids.get(tx, t, now)?;
+            link_tag_using(tx, id, tag_id, &name, now, false)?;
         }
         return Ok(Written {
             id,
@@ -296,7 +327,8 @@ pub fn write_checked_using(
         changed |= set_field_value_using(tx, id, f, v, now)?;
     }
     for t in &c.tags {
-        changed |= add_tag_using(tx, id, t, now)?;
+        let (tag_id, name) = tag_ids.get(tx, t, now)?;
+        changed |= link_tag_using(tx, id, tag_id, &name, now, true)?;
     }
     if c.is_test {
         changed |= tx
@@ -558,6 +590,19 @@ fn tag_id_using(tx: &Connection, tag: &str, now: Timestamp) -> Result<(i64, Stri
 /// Tag names ignore case: "VIP" and "vip" are one tag, spelled as first made.
 pub fn add_tag_using(tx: &Connection, contact_id: i64, tag: &str, now: Timestamp) -> Result<bool> {
     let (tag_id, name) = tag_id_using(tx, tag, now)?;
+    link_tag_using(tx, contact_id, tag_id, &name, now, true)
+}
+
+/// Links a contact to a tag and records `tag.added`; `touch` also moves the
+/// contact's `updated_at` (not needed for a contact created this instant).
+fn link_tag_using(
+    tx: &Connection,
+    contact_id: i64,
+    tag_id: i64,
+    name: &str,
+    now: Timestamp,
+    touch: bool,
+) -> Result<bool> {
     let n = tx
         .prepare_cached(
             "INSERT INTO contact_tags (contact_id, tag_id, added_at) VALUES (?1, ?2, ?3)
@@ -565,8 +610,10 @@ pub fn add_tag_using(tx: &Connection, contact_id: i64, tag: &str, now: Timestamp
         )?
         .execute(params![contact_id, tag_id, ms(now)])?;
     if n == 1 {
-        tx.prepare_cached("UPDATE contacts SET updated_at = ?2 WHERE id = ?1")?
-            .execute(params![contact_id, ms(now)])?;
+        if touch {
+            tx.prepare_cached("UPDATE contacts SET updated_at = ?2 WHERE id = ?1")?
+                .execute(params![contact_id, ms(now)])?;
+        }
         append_using(
             tx,
             types::TAG_ADDED,

@@ -28,8 +28,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::contacts::{
-    CheckedContact, ContactInput, FieldInfo, check_field_name, check_input, define_field_using,
-    fields_by_key_using, write_checked_using,
+    CheckedContact, ContactInput, FieldInfo, TagIds, check_field_name, check_input,
+    define_field_using, fields_by_key_using, write_checked_with_tags_using,
 };
 use crate::{Result, Store, StoreError};
 
@@ -259,6 +259,42 @@ fn check_row(
     }
 }
 
+/// Turns byte offsets into line numbers. The `csv` crate's own line count
+/// skips newlines inside quoted cells (it counts only outside its fast
+/// in-field scan), so a row after a multi-line address would be reported on
+/// the wrong line; counting the newlines before the row's byte offset is exact.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        LineCounter {
+            bytes,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line a record reported at byte `offset` starts on. Offsets must
+    /// not go backwards. After a CRLF, `csv` reports the record as starting
+    /// at the `\n`, so line breaks at the offset are stepped over first.
+    fn line_at(&mut self, offset: u64) -> u64 {
+        let mut to = (offset as usize).min(self.bytes.len()).max(self.offset);
+        while to < self.bytes.len() && matches!(self.bytes[to], b'\r' | b'\n') {
+            to += 1;
+        }
+        self.line += self.bytes[self.offset..to]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        self.offset = to;
+        self.line
+    }
+}
+
 impl Store {
     /// Imports contacts from CSV text (see the module docs for the columns).
     ///
@@ -267,14 +303,22 @@ impl Store {
     /// there are any and `skip_invalid` is off, nothing is written.
     pub fn import_contacts_csv<R: Read>(
         &mut self,
-        input: R,
+        mut input: R,
         opts: &CsvImportOptions,
         now: Timestamp,
     ) -> Result<CsvImportReport> {
+        // Read it whole: line numbers are counted from byte offsets below,
+        // and a contacts file of 100,000 rows is only a few megabytes.
+        let mut bytes = Vec::new();
+        input.read_to_end(&mut bytes).map_err(|e| StoreError::Csv {
+            line: 0,
+            message: format!("cannot read the file: {e}"),
+        })?;
+        let mut lines = LineCounter::new(&bytes);
         let mut rdr = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
-            .from_reader(input);
+            .from_reader(bytes.as_slice());
         let csv_err = |e: csv::Error| {
             let line = e.position().map(|p| p.line()).unwrap_or(0);
             StoreError::Csv {
@@ -315,7 +359,7 @@ impl Store {
         let mut record = csv::ByteRecord::new();
         let width = header.columns.len();
         while rdr.read_byte_record(&mut record).map_err(csv_err)? {
-            let line = record.position().map(|p| p.line()).unwrap_or(0);
+            let line = lines.line_at(record.position().map_or(0, |p| p.byte()));
             if record.iter().all(|c| c.iter().all(u8::is_ascii_whitespace)) {
                 continue;
             }
@@ -391,13 +435,14 @@ impl Store {
             // Give the new fields their real ids.
             let ids = fields_by_key_using(tx)?;
             let (mut created, mut updated, mut unchanged) = (0u64, 0u64, 0u64);
+            let mut tag_ids = TagIds::default();
             for mut c in valid {
                 for (f, _) in c.fields.iter_mut() {
                     if f.id < 0 {
                         f.id = ids[&f.name.to_lowercase()].id;
                     }
                 }
-                let w = write_checked_using(tx, &c, CSV_SOURCE, now)?;
+                let w = write_checked_with_tags_using(tx, &c, CSV_SOURCE, now, &mut tag_ids)?;
                 match (w.created, w.changed) {
                     (true, _) => created += 1,
                     (false, true) => updated += 1,

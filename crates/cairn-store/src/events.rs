@@ -1,7 +1,7 @@
 //! The event log: append-only, deduplicated by `(source, external_id)`.
 
 use cairn_model::event::{Appended, Event, NewEvent};
-use cairn_model::{Timestamp, contact::normalize_email};
+use cairn_model::{ModelError, Timestamp, contact::normalize_email};
 use rusqlite::{OptionalExtension, params};
 
 use crate::{Result, Store, contacts, ms, ts};
@@ -23,15 +23,36 @@ pub fn append_using(
 ) -> Result<Appended> {
     if let Some(ext) = external_id
         && let Some(existing_id) = tx
-            .query_row(
-                "SELECT id FROM events WHERE source = ?1 AND external_id = ?2",
-                params![source, ext],
-                |r| r.get::<_, i64>(0),
-            )
+            .prepare_cached("SELECT id FROM events WHERE source = ?1 AND external_id = ?2")?
+            .query_row(params![source, ext], |r| r.get::<_, i64>(0))
             .optional()?
     {
         return Ok(Appended::Duplicate { existing_id });
     }
+    insert_using(
+        tx,
+        event_type,
+        contact_id,
+        payload,
+        occurred_at,
+        source,
+        external_id,
+        now,
+    )
+}
+
+/// Inserts without the duplicate check (the caller made it).
+#[allow(clippy::too_many_arguments)]
+fn insert_using(
+    tx: &rusqlite::Connection,
+    event_type: &str,
+    contact_id: Option<i64>,
+    payload: &serde_json::Value,
+    occurred_at: Timestamp,
+    source: &str,
+    external_id: Option<&str>,
+    now: Timestamp,
+) -> Result<Appended> {
     tx.prepare_cached(
         "INSERT INTO events (type, contact_id, payload, occurred_at, recorded_at, source, external_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -53,13 +74,11 @@ pub fn append_using(
 /// Appends an event about a contact given by email, creating the contact
 /// (and its `contact.created` event) when it does not exist yet.
 pub fn emit_using(tx: &rusqlite::Connection, ev: &NewEvent, now: Timestamp) -> Result<Appended> {
+    check_new_event(ev)?;
     if let Some(ext) = &ev.external_id
         && let Some(existing_id) = tx
-            .query_row(
-                "SELECT id FROM events WHERE source = ?1 AND external_id = ?2",
-                params![ev.source, ext],
-                |r| r.get::<_, i64>(0),
-            )
+            .prepare_cached("SELECT id FROM events WHERE source = ?1 AND external_id = ?2")?
+            .query_row(params![ev.source, ext], |r| r.get::<_, i64>(0))
             .optional()?
     {
         return Ok(Appended::Duplicate { existing_id });
@@ -71,7 +90,7 @@ pub fn emit_using(tx: &rusqlite::Connection, ev: &NewEvent, now: Timestamp) -> R
         }
         None => None,
     };
-    append_using(
+    insert_using(
         tx,
         &ev.event_type,
         contact_id,
@@ -81,6 +100,36 @@ pub fn emit_using(tx: &rusqlite::Connection, ev: &NewEvent, now: Timestamp) -> R
         ev.external_id.as_deref(),
         now,
     )
+}
+
+/// Refuses an event whose type, source or external id could not be matched
+/// by a trigger or deduplicated: empty, or with spaces in the type.
+pub fn check_new_event(ev: &NewEvent) -> Result<(), ModelError> {
+    let t = ev.event_type.as_str();
+    if t.trim().is_empty() {
+        return Err(ModelError::Invalid(
+            "an event needs a type, such as purchase.completed".into(),
+        ));
+    }
+    if t.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ModelError::Invalid(format!(
+            "event type {t:?} contains a space; use dots or underscores, such as purchase.completed"
+        )));
+    }
+    if ev.source.trim().is_empty() {
+        return Err(ModelError::Invalid(format!("event {t:?} needs a source")));
+    }
+    if ev
+        .external_id
+        .as_deref()
+        .is_some_and(|x| x.trim().is_empty())
+    {
+        return Err(ModelError::Invalid(format!(
+            "event {t:?} from {:?} has an empty external id",
+            ev.source
+        )));
+    }
+    Ok(())
 }
 
 impl Store {

@@ -112,6 +112,10 @@ impl Store {
 
     fn configure(&self) -> Result<()> {
         self.conn.busy_timeout(StdDuration::from_secs(10))?;
+        // rusqlite keeps 16 prepared statements by default; one contact
+        // write alone uses more, and a cache that thrashes re-prepares every
+        // statement of a 100,000-row import (measured: several times slower).
+        self.conn.set_prepared_statement_cache_capacity(256);
         // The first read of the header tells a non-database file apart.
         if let Err(e) = self
             .conn
@@ -127,7 +131,8 @@ impl Store {
         }
         // WAL: readers never block the writer. NORMAL sync is durable across
         // a process crash (kill -9); only an OS crash can lose the last
-        // transactions, never corrupt the file.
+        // transactions, never corrupt the file. A 32 MB page cache keeps a
+        // 100,000-contact import from spilling dirty pages mid-transaction.
         let mode: String = self
             .conn
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
@@ -138,7 +143,8 @@ impl Store {
             "PRAGMA foreign_keys = ON;
              PRAGMA synchronous = NORMAL;
              PRAGMA journal_size_limit = 67108864;
-             PRAGMA temp_store = MEMORY;",
+             PRAGMA temp_store = MEMORY;
+             PRAGMA cache_size = -32768;",
         )?;
         Ok(())
     }

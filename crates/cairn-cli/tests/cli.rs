@@ -1,0 +1,887 @@
+//! The `cairn` binary, run as a user or a script would run it: a real
+//! database file in a temporary folder, stdout, `--json` shapes, exit codes
+//! and the one-line reason on stderr.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+const NOW: &str = "2026-01-05T09:00:00Z";
+
+struct Db {
+    dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl Db {
+    fn new() -> Db {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cairn.db");
+        Db { dir, path }
+    }
+
+    /// A database made with `cairn init`.
+    fn init() -> Db {
+        let db = Db::new();
+        db.ok(&["init"]);
+        db
+    }
+
+    fn file(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    fn run(&self, args: &[&str]) -> Out {
+        run_with(args, |c| {
+            c.arg("--db").arg(&self.path).current_dir(self.dir.path());
+        })
+    }
+
+    /// Runs and expects success with nothing on stderr.
+    fn ok(&self, args: &[&str]) -> String {
+        let o = self.run(args);
+        assert_eq!(o.code, 0, "cairn {args:?} failed: {}", o.stderr);
+        assert_eq!(o.stderr, "", "cairn {args:?} wrote to stderr");
+        o.stdout
+    }
+
+    /// Runs with `--json` and expects success.
+    fn json(&self, args: &[&str]) -> Value {
+        let mut a = vec!["--json"];
+        a.extend_from_slice(args);
+        let out = self.ok(&a);
+        serde_json::from_str(&out)
+            .unwrap_or_else(|e| panic!("cairn {args:?}: not JSON ({e}): {out}"))
+    }
+
+    /// Runs and expects failure; returns the one line on stderr.
+    fn fails(&self, args: &[&str]) -> Out {
+        let o = self.run(args);
+        assert_eq!(o.code, 1, "cairn {args:?} should fail: {o:?}");
+        assert_eq!(
+            o.stderr.lines().count(),
+            1,
+            "one line on stderr: {:?}",
+            o.stderr
+        );
+        o
+    }
+}
+
+#[derive(Debug)]
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run_with(args: &[&str], setup: impl FnOnce(&mut Command)) -> Out {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cairn"));
+    c.env_remove("CAIRN_DB")
+        .env_remove("RUST_LOG")
+        .env("CAIRN_NOW", NOW);
+    setup(&mut c);
+    c.args(args);
+    let o = c.output().unwrap();
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(o.stdout).unwrap(),
+        stderr: String::from_utf8(o.stderr).unwrap(),
+    }
+}
+
+const WELCOME: &str = r#"{"format":"cairn.workflow","version":1,"name":"Welcome","nodes":[
+ {"id":"start","position":{"x":0,"y":0},"kind":"trigger.manual","config":{}},
+ {"id":"tag","position":{"x":0,"y":100},"kind":"action.add_tag","config":{"tag":"welcomed"}},
+ {"id":"end","position":{"x":0,"y":200},"kind":"end","config":{}}],
+ "edges":[{"from":"start","to":"tag"},{"from":"tag","to":"end"}]}"#;
+
+const NO_TRIGGER: &str = r#"{"format":"cairn.workflow","version":1,"name":"Broken","nodes":[
+ {"id":"lonely","position":{"x":0,"y":0},"kind":"end","config":{}}]}"#;
+
+// ---------------------------------------------------------------- init, db
+
+#[test]
+fn init_creates_the_database_and_says_where() {
+    let db = Db::new();
+    let out = db.ok(&["init"]);
+    assert_eq!(
+        out,
+        format!(
+            "database created: {} (schema version {})\n",
+            db.path.display(),
+            cairn_store::SCHEMA_VERSION
+        )
+    );
+    assert!(db.path.exists());
+    let again = db.json(&["init"]);
+    assert_eq!(
+        again,
+        json!({"db": db.path.display().to_string(), "created": false, "schema_version": cairn_store::SCHEMA_VERSION})
+    );
+}
+
+#[test]
+fn cairn_db_names_the_database_when_db_is_not_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("from-env.db");
+    let o = run_with(&["--json", "init"], |c| {
+        c.env("CAIRN_DB", &path);
+    });
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(path.exists());
+    let v: Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["db"], json!(path.display().to_string()));
+}
+
+#[test]
+fn without_init_a_command_refuses_and_creates_nothing() {
+    let db = Db::new();
+    let o = db.fails(&["contact", "list"]);
+    assert_eq!(
+        o.stderr,
+        format!(
+            "error: no database at {}; run `cairn init` first, or pass --db PATH\n",
+            db.path.display()
+        )
+    );
+    assert_eq!(o.stdout, "");
+    assert!(!db.path.exists());
+}
+
+#[test]
+fn a_database_from_a_newer_cairn_is_refused() {
+    let db = Db::init();
+    rusqlite::Connection::open(&db.path)
+        .unwrap()
+        .pragma_update(None, "user_version", 999)
+        .unwrap();
+    let o = db.fails(&["contact", "list"]);
+    assert!(
+        o.stderr.contains("written by a newer version of Cairn"),
+        "{}",
+        o.stderr
+    );
+    let o = db.fails(&["--json", "contact", "list"]);
+    let e: Value = serde_json::from_str(&o.stderr).unwrap();
+    assert_eq!(e["error"]["code"], json!("newer_database"));
+}
+
+#[test]
+fn a_bad_cairn_now_is_named() {
+    let db = Db::init();
+    let o = run_with(
+        &["--db", db.path.to_str().unwrap(), "contact", "list"],
+        |c| {
+            c.env("CAIRN_NOW", "tomorrow");
+        },
+    );
+    assert_eq!(o.code, 1);
+    assert!(
+        o.stderr
+            .starts_with("error: CAIRN_NOW=\"tomorrow\" is not an RFC 3339 time"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let db = Db::init();
+    let o = db.run(&["field", "add", "x", "--type", "colour"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("invalid value 'colour'"), "{}", o.stderr);
+    let o = db.run(&["contact"]);
+    assert_eq!(o.code, 2);
+}
+
+#[test]
+fn logs_go_to_stderr_filtered_by_rust_log_and_stdout_stays_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cairn.db");
+    let o = run_with(&["--json", "--db", path.to_str().unwrap(), "init"], |c| {
+        c.env("RUST_LOG", "info");
+    });
+    assert_eq!(o.code, 0);
+    assert!(
+        o.stderr.contains("upgrading database schema"),
+        "{}",
+        o.stderr
+    );
+    let _: Value = serde_json::from_str(&o.stdout).expect("stdout is only the JSON");
+    // The default filter (warn) keeps a normal run quiet.
+    let db = Db::new();
+    assert_eq!(db.run(&["init"]).stderr, "");
+}
+
+// ---------------------------------------------------------------- fields
+
+#[test]
+fn fields_are_added_and_listed() {
+    let db = Db::init();
+    assert_eq!(
+        db.ok(&["field", "add", "birthday", "--type", "date"]),
+        "field birthday (date) added\n"
+    );
+    assert_eq!(
+        db.json(&["field", "add", "birthday", "--type", "date"]),
+        json!({"name": "birthday", "type": "date", "created": false})
+    );
+    db.ok(&["field", "add", "score", "--type", "number"]);
+    assert_eq!(
+        db.ok(&["field", "list"]),
+        "birthday  date\nscore     number\n"
+    );
+    assert_eq!(
+        db.json(&["field", "list"]),
+        json!({"fields": [{"name": "birthday", "type": "date"}, {"name": "score", "type": "number"}]})
+    );
+    let o = db.fails(&["field", "add", "birthday", "--type", "text"]);
+    assert_eq!(
+        o.stderr,
+        "error: field \"birthday\" already exists as a date field, not text\n"
+    );
+    let o = db.fails(&["field", "add", "email", "--type", "text"]);
+    assert!(o.stderr.contains("built-in field"), "{}", o.stderr);
+}
+
+// ---------------------------------------------------------------- contacts
+
+#[test]
+fn contact_add_prints_the_contact_and_refuses_a_duplicate() {
+    let db = Db::init();
+    db.ok(&["field", "add", "score", "--type", "number"]);
+    assert_eq!(
+        db.ok(&[
+            "contact",
+            "add",
+            "Ada@Example.com",
+            "--name",
+            "Ada Lovelace",
+            "--field",
+            "score=42",
+            "--tag",
+            "vip",
+            "--tag",
+            "lead",
+            "--timezone",
+            "Europe/London"
+        ]),
+        "added contact Ada@Example.com (#1)\n"
+    );
+    let v = db.json(&["contact", "add", "bob@example.com"]);
+    assert_eq!(
+        v,
+        json!({
+            "id": 2, "email": "bob@example.com", "name": null, "status": "subscribed",
+            "timezone": null, "fields": {}, "tags": [], "is_test": false,
+            "created_at": "2026-01-05T09:00:00Z", "updated_at": "2026-01-05T09:00:00Z"
+        })
+    );
+    let o = db.fails(&["contact", "add", "ada@example.com"]);
+    assert_eq!(
+        o.stderr,
+        "error: a contact with email \"Ada@Example.com\" already exists\n"
+    );
+    let o = db.fails(&["--json", "contact", "add", "ada@example.com"]);
+    assert_eq!(
+        serde_json::from_str::<Value>(&o.stderr).unwrap(),
+        json!({"error": {"code": "conflict", "message": "a contact with email \"Ada@Example.com\" already exists"}})
+    );
+}
+
+#[test]
+fn contact_add_names_what_is_wrong() {
+    let db = Db::init();
+    db.ok(&["field", "add", "score", "--type", "number"]);
+    let o = db.fails(&["contact", "add", "not-an-email"]);
+    assert!(
+        o.stderr
+            .starts_with("error: invalid email address \"not-an-email\""),
+        "{}",
+        o.stderr
+    );
+    let o = db.fails(&["contact", "add", "ada@example.com", "--field", "score"]);
+    assert_eq!(
+        o.stderr,
+        "error: --field expects KEY=VALUE, got \"score\"\n"
+    );
+    let o = db.fails(&["contact", "add", "ada@example.com", "--field", "score=many"]);
+    assert_eq!(
+        o.stderr,
+        "error: invalid value for field \"score\": \"many\" is not a number\n"
+    );
+    let o = db.fails(&["contact", "add", "ada@example.com", "--field", "shoe=42"]);
+    assert!(
+        o.stderr.contains("\"shoe\": there is no such field"),
+        "{}",
+        o.stderr
+    );
+    let o = db.fails(&["contact", "add", "ada@example.com", "--timezone", "Berlin"]);
+    assert!(
+        o.stderr.contains("unknown time zone \"Berlin\""),
+        "{}",
+        o.stderr
+    );
+    assert_eq!(db.json(&["contact", "list"])["count"], json!(0));
+}
+
+#[test]
+fn contact_show_lists_fields_tags_and_events() {
+    let db = Db::init();
+    db.ok(&["field", "add", "plan", "--type", "text"]);
+    db.ok(&[
+        "contact",
+        "add",
+        "ada@example.com",
+        "--name",
+        "Ada",
+        "--field",
+        "plan=Gold",
+        "--tag",
+        "vip",
+    ]);
+    let out = db.ok(&["contact", "show", "ADA@example.com"]);
+    for want in [
+        "ada@example.com\n",
+        "  name:     Ada\n",
+        "  tags:     vip\n",
+        "  plan: Gold\n",
+        "tag.added",
+        "contact.created",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+    let v = db.json(&["contact", "show", "ada@example.com"]);
+    assert_eq!(v["contact"]["fields"], json!({"plan": "Gold"}));
+    let types: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, vec!["tag.added", "contact.created"]);
+    assert_eq!(v["events"][0]["payload"], json!({"tag": "vip"}));
+    let o = db.fails(&["contact", "show", "nobody@example.com"]);
+    assert_eq!(o.stderr, "error: no contact named \"nobody@example.com\"\n");
+}
+
+#[test]
+fn contact_list_filters_by_tag_and_search() {
+    let db = Db::init();
+    db.ok(&[
+        "contact",
+        "add",
+        "zoe@example.com",
+        "--name",
+        "Zoe",
+        "--tag",
+        "vip",
+    ]);
+    db.ok(&[
+        "contact",
+        "add",
+        "ada@example.com",
+        "--name",
+        "Ada Lovelace",
+        "--tag",
+        "vip",
+    ]);
+    db.ok(&["contact", "add", "bob@example.org", "--name", "Bob"]);
+    let out = db.ok(&["contact", "list", "--tag", "VIP"]);
+    assert_eq!(
+        out,
+        "EMAIL            NAME          STATUS        TAGS\n\
+         ada@example.com  Ada Lovelace  subscribed    vip\n\
+         zoe@example.com  Zoe           subscribed    vip\n\
+         2 contacts\n"
+    );
+    let v = db.json(&["contact", "list", "--search", "LOVE"]);
+    assert_eq!(v["count"], json!(1));
+    assert_eq!(v["contacts"][0]["email"], json!("ada@example.com"));
+    assert_eq!(
+        db.ok(&["contact", "list", "--search", "nobody"]),
+        "no contacts\n"
+    );
+}
+
+#[test]
+fn contact_tag_and_untag_say_whether_anything_changed() {
+    let db = Db::init();
+    db.ok(&["contact", "add", "ada@example.com"]);
+    assert_eq!(
+        db.ok(&["contact", "tag", "ada@example.com", "customer"]),
+        "tagged ada@example.com with customer\n"
+    );
+    assert_eq!(
+        db.json(&["contact", "tag", "ada@example.com", "Customer"]),
+        json!({"email": "ada@example.com", "tag": "Customer", "changed": false})
+    );
+    assert_eq!(
+        db.ok(&["contact", "untag", "ada@example.com", "customer"]),
+        "removed tag customer from ada@example.com\n"
+    );
+    assert_eq!(
+        db.json(&["contact", "untag", "ada@example.com", "customer"]),
+        json!({"email": "ada@example.com", "tag": "customer", "changed": false})
+    );
+    let events = db.json(&["contact", "show", "ada@example.com"])["events"].clone();
+    let types: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, vec!["tag.removed", "tag.added", "contact.created"]);
+    db.fails(&["contact", "tag", "nobody@example.com", "x"]);
+}
+
+#[test]
+fn contact_import_reports_rows_and_refuses_a_file_with_bad_rows() {
+    let db = Db::init();
+    let good = db.file("good.csv", "\u{feff}email,name,tags,birthday:date\r\nada@example.com,\"Lovelace, Ada\",vip;lead,1815-12-10\r\nbob@example.com,Bob,,\r\n");
+    let out = db.ok(&["contact", "import", good.to_str().unwrap()]);
+    assert_eq!(
+        out,
+        "created field birthday (date)\nimported 2 rows: 2 created, 0 updated, 0 unchanged\n"
+    );
+    let ada = db.json(&["contact", "show", "ada@example.com"]);
+    assert_eq!(ada["contact"]["name"], json!("Lovelace, Ada"));
+    assert_eq!(ada["contact"]["tags"], json!(["lead", "vip"]));
+
+    let mixed = db.file(
+        "mixed.csv",
+        "email,name\nada@example.com,Ada L\nnope,Nobody\ncy@example.com,Cy\n",
+    );
+    let o = db.fails(&["contact", "import", "mixed.csv"]);
+    assert_eq!(
+        o.stdout,
+        "mixed.csv:3: invalid email address \"nope\": Missing separator character '@'.\nnothing imported: 1 of 3 rows are invalid\n"
+    );
+    assert_eq!(
+        o.stderr,
+        "error: 1 invalid row in mixed.csv; nothing was imported (fix them, or pass --skip-invalid to import the valid rows)\n"
+    );
+    assert_eq!(db.json(&["contact", "list"])["count"], json!(2));
+
+    let v = {
+        let o = db.run(&[
+            "--json",
+            "contact",
+            "import",
+            mixed.to_str().unwrap(),
+            "--skip-invalid",
+        ]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        serde_json::from_str::<Value>(&o.stdout).unwrap()
+    };
+    assert_eq!(
+        v,
+        json!({
+            "file": mixed.display().to_string(),
+            "rows": 3, "imported": true, "created": 1, "updated": 1, "unchanged": 0, "skipped": 1,
+            "fields_created": [],
+            "invalid": [{"line": 3, "email": "nope", "reason": "invalid email address \"nope\": Missing separator character '@'."}]
+        })
+    );
+    assert_eq!(
+        db.json(&["contact", "show", "ada@example.com"])["contact"]["name"],
+        json!("Ada L")
+    );
+
+    let o = db.fails(&["contact", "import", "missing.csv"]);
+    assert!(
+        o.stderr.starts_with("error: cannot read missing.csv: "),
+        "{}",
+        o.stderr
+    );
+    let bad_header = db.file("bad.csv", "email,hat\nada@example.com,x\n");
+    let o = db.fails(&["contact", "import", bad_header.to_str().unwrap()]);
+    assert!(
+        o.stderr
+            .starts_with("error: CSV line 1: unknown column \"hat\" (column 2)"),
+        "{}",
+        o.stderr
+    );
+}
+
+// ---------------------------------------------------------------- events
+
+#[test]
+fn event_emit_stores_once_per_source_and_id() {
+    let db = Db::init();
+    let args = [
+        "event",
+        "emit",
+        "purchase.completed",
+        "--contact",
+        "ada@example.com",
+        "--data",
+        r#"{"product":"Program A","amount":100}"#,
+        "--at",
+        "2026-01-04T10:00:00+01:00",
+        "--source",
+        "stripe",
+        "--id",
+        "evt_1",
+    ];
+    assert_eq!(
+        db.ok(&args),
+        "stored event #2: purchase.completed for ada@example.com\n"
+    );
+    let mut j = vec!["--json"];
+    j.extend_from_slice(&args);
+    let o = db.run(&j);
+    assert_eq!(o.code, 0);
+    assert_eq!(
+        serde_json::from_str::<Value>(&o.stdout).unwrap(),
+        json!({"outcome": "duplicate", "existing_id": 2, "type": "purchase.completed", "contact": "ada@example.com", "source": "stripe", "external_id": "evt_1"})
+    );
+    assert_eq!(
+        db.ok(&args),
+        "already stored as event #2 (stripe evt_1); nothing changed\n"
+    );
+    let shown = db.json(&["contact", "show", "ada@example.com"]);
+    let events = shown["events"].as_array().unwrap();
+    assert_eq!(
+        events.len(),
+        2,
+        "the contact was created, then one purchase: {events:?}"
+    );
+    let purchase = events
+        .iter()
+        .find(|e| e["type"] == json!("purchase.completed"))
+        .unwrap();
+    assert_eq!(purchase["occurred_at"], json!("2026-01-04T09:00:00Z"));
+    assert_eq!(purchase["recorded_at"], json!(NOW));
+    assert_eq!(
+        purchase["payload"],
+        json!({"product": "Program A", "amount": 100})
+    );
+
+    let v = db.json(&[
+        "event",
+        "emit",
+        "note.added",
+        "--contact",
+        "ada@example.com",
+    ]);
+    assert_eq!(v["outcome"], json!("stored"));
+    assert_eq!(v["source"], json!("manual"));
+}
+
+#[test]
+fn event_emit_names_bad_input() {
+    let db = Db::init();
+    let o = db.fails(&[
+        "event",
+        "emit",
+        "x",
+        "--contact",
+        "ada@example.com",
+        "--data",
+        "{oops",
+    ]);
+    assert!(
+        o.stderr.starts_with("error: --data is not valid JSON"),
+        "{}",
+        o.stderr
+    );
+    let o = db.fails(&[
+        "event",
+        "emit",
+        "x",
+        "--contact",
+        "ada@example.com",
+        "--data",
+        "[1,2]",
+    ]);
+    assert!(
+        o.stderr.starts_with("error: --data must be a JSON object"),
+        "{}",
+        o.stderr
+    );
+    let o = db.fails(&[
+        "event",
+        "emit",
+        "x",
+        "--contact",
+        "ada@example.com",
+        "--at",
+        "yesterday",
+    ]);
+    assert!(
+        o.stderr
+            .starts_with("error: --at \"yesterday\" is not an RFC 3339 time"),
+        "{}",
+        o.stderr
+    );
+    let o = db.fails(&["event", "emit", "bought it", "--contact", "ada@example.com"]);
+    assert!(o.stderr.contains("contains a space"), "{}", o.stderr);
+    let o = db.fails(&["event", "emit", "x", "--contact", "ada"]);
+    assert!(
+        o.stderr.contains("invalid email address \"ada\""),
+        "{}",
+        o.stderr
+    );
+    assert_eq!(db.json(&["contact", "list"])["count"], json!(0));
+}
+
+// ---------------------------------------------------------------- workflows
+
+fn insert_run(db: &Path, workflow: &str, version: u32) {
+    let c = rusqlite::Connection::open(db).unwrap();
+    c.execute(
+        "INSERT INTO contacts (email, email_key, created_at, updated_at) VALUES ('r@example.com', 'r@example.com', 0, 0) ON CONFLICT DO NOTHING",
+        [],
+    )
+    .unwrap();
+    c.execute(
+        "INSERT INTO runs (workflow_id, version, contact_id, trigger_node, status, started_at, updated_at)
+         VALUES ((SELECT id FROM workflows WHERE name = ?1), ?2, (SELECT id FROM contacts WHERE email_key = 'r@example.com'), 'start', 'waiting', 0, 0)",
+        rusqlite::params![workflow, version],
+    )
+    .unwrap();
+}
+
+#[test]
+fn workflow_import_arrives_paused_and_a_clash_is_a_copy() {
+    let db = Db::init();
+    db.file("welcome.json", WELCOME);
+    assert_eq!(
+        db.ok(&["workflow", "import", "welcome.json"]),
+        "imported \"Welcome\", paused, version 1\n"
+    );
+    let v = db.json(&["workflow", "import", "welcome.json"]);
+    assert_eq!(v["name"], json!("Welcome (2)"));
+    assert_eq!(v["renamed_from"], json!("Welcome"));
+    assert_eq!(v["status"], json!("paused"));
+    assert_eq!(v["replaced"], json!(false));
+    assert_eq!(v["report"], json!({"issues": []}));
+    let list = db.json(&["workflow", "list"]);
+    let names: Vec<&str> = list["workflows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["Welcome", "Welcome (2)"]);
+    assert!(
+        list["workflows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|w| w["status"] == json!("paused"))
+    );
+    let out = db.ok(&["workflow", "list"]);
+    assert!(out.starts_with("NAME         STATUS   VERSION  UPDATED\nWelcome      paused   1        2026-01-05 09:00:00 UTC\n"), "{out}");
+
+    let o = db.fails(&["workflow", "import", "missing.json"]);
+    assert!(
+        o.stderr.starts_with("error: cannot read missing.json"),
+        "{}",
+        o.stderr
+    );
+    db.file("bad.json", r#"{"format":"cairn.workflow","version":1,"name":"X","nodes":[{"id":"w","kind":"wait.duration","position":{"x":0,"y":0},"config":{"duration":"soon"}}]}"#);
+    let o = db.fails(&["workflow", "import", "bad.json"]);
+    assert!(
+        o.stderr
+            .starts_with("error: bad.json: nodes[0].config.duration: expected a duration"),
+        "{}",
+        o.stderr
+    );
+    assert_eq!(
+        db.json(&["workflow", "list"])["workflows"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn workflow_export_gives_the_same_bytes_after_a_round_trip() {
+    let db = Db::init();
+    db.file("welcome.json", WELCOME);
+    db.ok(&["workflow", "import", "welcome.json"]);
+    let exported = db.ok(&["workflow", "export", "Welcome"]);
+    assert!(
+        exported.starts_with(
+            "{\n  \"format\": \"cairn.workflow\",\n  \"version\": 1,\n  \"name\": \"Welcome\""
+        ),
+        "{exported}"
+    );
+    let v = db.json(&["workflow", "export", "Welcome", "-o", "out.json"]);
+    assert_eq!(
+        v,
+        json!({"name": "Welcome", "file": "out.json", "bytes": exported.len()})
+    );
+    assert_eq!(
+        std::fs::read_to_string(db.dir.path().join("out.json")).unwrap(),
+        exported
+    );
+    db.ok(&["workflow", "import", "out.json", "--replace"]);
+    assert_eq!(db.ok(&["workflow", "export", "Welcome"]), exported);
+    let o = db.fails(&["workflow", "export", "Nope"]);
+    assert_eq!(o.stderr, "error: no workflow named \"Nope\"\n");
+}
+
+#[test]
+fn workflow_validate_prints_issues_with_node_ids_and_fails_on_errors() {
+    let db = Db::init();
+    db.file("welcome.json", WELCOME);
+    assert_eq!(
+        db.ok(&["workflow", "validate", "welcome.json"]),
+        "welcome.json: 0 errors, 0 warnings\n"
+    );
+    db.file("broken.json", NO_TRIGGER);
+    let o = db.fails(&["workflow", "validate", "broken.json"]);
+    assert!(
+        o.stdout.contains("error: the workflow has no trigger"),
+        "{}",
+        o.stdout
+    );
+    assert!(o.stdout.contains("[no_trigger]"), "{}", o.stdout);
+    assert!(o.stdout.contains("warning: node lonely: "), "{}", o.stdout);
+    assert!(
+        o.stdout.ends_with("broken.json: 1 error, 1 warning\n"),
+        "{}",
+        o.stdout
+    );
+    assert_eq!(
+        o.stderr,
+        "error: broken.json has 1 error; fix it before activating\n"
+    );
+
+    let o = db.fails(&["--json", "workflow", "validate", "broken.json"]);
+    let v: Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["valid"], json!(false));
+    assert_eq!(v["errors"][0]["code"], json!("no_trigger"));
+    assert_eq!(v["warnings"][0]["node"], json!("lonely"));
+    let e: Value = serde_json::from_str(&o.stderr).unwrap();
+    assert_eq!(e["error"]["code"], json!("validation_failed"));
+
+    // The database's catalog counts: a field the database lacks is an
+    // error naming the node; once declared, the same file is valid.
+    db.file(
+        "set-plan.json",
+        &WELCOME.replace(
+            r#""kind":"action.add_tag","config":{"tag":"welcomed"}"#,
+            r#""kind":"action.set_field","config":{"field":"plan","value":"gold"}"#,
+        ),
+    );
+    let o = db.fails(&["--json", "workflow", "validate", "set-plan.json"]);
+    let v: Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["errors"][0]["code"], json!("unknown_field"));
+    assert_eq!(v["errors"][0]["node"], json!("tag"));
+    db.ok(&["field", "add", "plan", "--type", "text"]);
+    assert_eq!(
+        db.json(&["workflow", "validate", "set-plan.json"])["valid"],
+        json!(true)
+    );
+
+    db.file("json-error.json", "{\"format\": \"cairn.workflow\", ");
+    let o = db.fails(&["workflow", "validate", "json-error.json"]);
+    assert!(
+        o.stderr
+            .starts_with("error: json-error.json: not valid JSON at line 1"),
+        "{}",
+        o.stderr
+    );
+    db.file(
+        "newer.json",
+        r#"{"format":"cairn.workflow","version":99,"name":"X","nodes":[]}"#,
+    );
+    let o = db.fails(&["--json", "workflow", "validate", "newer.json"]);
+    let e: Value = serde_json::from_str(&o.stderr).unwrap();
+    assert_eq!(e["error"]["code"], json!("newer_format"));
+}
+
+#[test]
+fn workflow_show_lists_nodes_and_problems() {
+    let db = Db::init();
+    db.file("welcome.json", WELCOME);
+    db.ok(&["workflow", "import", "welcome.json"]);
+    let out = db.ok(&["workflow", "show", "welcome"]);
+    assert!(
+        out.starts_with("Welcome (paused, version 1)\nnodes (3, 2 edges):\n"),
+        "{out}"
+    );
+    assert!(out.contains("start  trigger.manual"), "{out}");
+    assert!(out.ends_with("no problems found\n"), "{out}");
+    let v = db.json(&["workflow", "show", "Welcome"]);
+    assert_eq!(v["workflow"]["name"], json!("Welcome"));
+    assert_eq!(
+        v["nodes"][1],
+        json!({"id": "tag", "kind": "action.add_tag", "label": null})
+    );
+    assert_eq!(v["edges"], json!(2));
+}
+
+#[test]
+fn workflow_versions_grow_when_a_workflow_with_runs_changes() {
+    let db = Db::init();
+    db.file("welcome.json", WELCOME);
+    db.ok(&["workflow", "import", "welcome.json"]);
+    insert_run(&db.path, "Welcome", 1);
+    db.file("changed.json", &WELCOME.replace("welcomed", "greeted"));
+    let v = db.json(&["workflow", "import", "changed.json", "--replace"]);
+    assert_eq!(
+        (v["version"].clone(), v["replaced"].clone()),
+        (json!(2), json!(true))
+    );
+    let out = db.ok(&["workflow", "versions", "Welcome"]);
+    assert_eq!(
+        out,
+        "VERSION  CREATED                  NODES  RUNS\n\
+         1        2026-01-05 09:00:00 UTC  3      1\n\
+         2        2026-01-05 09:00:00 UTC  3      0  (current)\n"
+    );
+    let v = db.json(&["workflow", "versions", "Welcome"]);
+    assert_eq!(v["workflow"], json!("Welcome"));
+    assert_eq!(
+        v["versions"],
+        json!([
+            {"version": 1, "created_at": NOW, "current": false, "runs": 1, "nodes": 3},
+            {"version": 2, "created_at": NOW, "current": true, "runs": 0, "nodes": 3}
+        ])
+    );
+}
+
+#[test]
+fn workflow_activate_refuses_errors_and_pause_pauses() {
+    let db = Db::init();
+    db.file("welcome.json", WELCOME);
+    db.file("broken.json", NO_TRIGGER);
+    db.ok(&["workflow", "import", "welcome.json"]);
+    db.ok(&["workflow", "import", "broken.json"]);
+    assert_eq!(
+        db.ok(&["workflow", "activate", "Welcome"]),
+        "Welcome is now active\n"
+    );
+    assert_eq!(
+        db.json(&["workflow", "show", "Welcome"])["workflow"]["status"],
+        json!("active")
+    );
+    let v = db.json(&["workflow", "pause", "Welcome"]);
+    assert_eq!(v["status"], json!("paused"));
+    assert_eq!(v["name"], json!("Welcome"));
+    let o = db.fails(&["workflow", "activate", "Broken"]);
+    assert!(
+        o.stderr
+            .starts_with("error: the workflow has 1 error: the workflow has no trigger"),
+        "{}",
+        o.stderr
+    );
+    let o = db.fails(&["--json", "workflow", "activate", "Broken"]);
+    let e: Value = serde_json::from_str(&o.stderr).unwrap();
+    assert_eq!(e["error"]["code"], json!("validation_failed"));
+    assert_eq!(
+        db.json(&["workflow", "show", "Broken"])["workflow"]["status"],
+        json!("paused")
+    );
+    db.fails(&["workflow", "pause", "Nope"]);
+}

@@ -1,0 +1,8 @@
+//! The store's integration tests, on real SQLite files in temporary folders.
+
+mod common;
+mod contacts;
+mod csv;
+mod events;
+mod open;
+mod workflows;
