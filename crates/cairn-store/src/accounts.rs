@@ -77,6 +77,52 @@ impl Account {
     }
 }
 
+/// What a poll of a source account leaves behind: where its sync stands and
+/// when to look again. Written by the connectors' poller in the same
+/// transaction as the events the poll brought in, so a cursor never moves
+/// past events that were not stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PollRecord {
+    pub cursor: Option<String>,
+    /// The last successful poll (unchanged by a failed one).
+    pub last_poll_at: Option<Timestamp>,
+    /// `None`: not scheduled (an account that needs attention).
+    pub next_poll_at: Option<Timestamp>,
+    pub consecutive_failures: u32,
+    pub status: AccountStatus,
+    pub status_message: Option<String>,
+}
+
+/// Writes a [`PollRecord`] for account `account_id` inside the caller's
+/// transaction.
+pub fn record_poll_using(
+    tx: &rusqlite::Connection,
+    account_id: i64,
+    poll: &PollRecord,
+    now: Timestamp,
+) -> Result<()> {
+    let n = tx
+        .prepare_cached(
+            "UPDATE accounts SET cursor = ?2, last_poll_at = ?3, next_poll_at = ?4,
+                consecutive_failures = ?5, status = ?6, status_message = ?7, updated_at = ?8
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            account_id,
+            poll.cursor,
+            poll.last_poll_at.map(ms),
+            poll.next_poll_at.map(ms),
+            poll.consecutive_failures,
+            poll.status.as_str(),
+            poll.status_message,
+            ms(now)
+        ])?;
+    if n == 0 {
+        return Err(StoreError::not_found("account", account_id.to_string()));
+    }
+    Ok(())
+}
+
 const SELECT: &str = "SELECT id, name, kind, settings, status, status_message, poll_interval_secs, cursor, last_poll_at, next_poll_at, consecutive_failures, created_at FROM accounts";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
@@ -171,6 +217,17 @@ impl Store {
             Ok((r.get(0)?, ts(r.get(1)?)))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Records the outcome of a poll (see [`record_poll_using`]) in its own
+    /// transaction: for a poll that failed and so wrote no events.
+    pub fn record_poll(
+        &mut self,
+        account_id: i64,
+        poll: &PollRecord,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.write(|tx| record_poll_using(tx, account_id, poll, now))
     }
 
     /// Records an account's health as seen by a test, a send or a poll.

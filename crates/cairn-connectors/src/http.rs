@@ -1,0 +1,316 @@
+//! One paced, classified HTTP GET against a provider.
+//!
+//! Every connector talks to its provider through an [`Api`]: it waits for
+//! the account's slot in the [`Pacer`] (half the provider's budget), sends,
+//! and turns the answer into either a body or a [`ConnectorError`] that
+//! says what to do next:
+//! - 2xx: the body.
+//! - 401, 403: `Unauthorized` — the account needs attention.
+//! - 429: `RateLimited`, with `Retry-After` (seconds, fractional seconds as
+//!   Shopify sends them, or an HTTP date).
+//! - 408, 425, 5xx: `Unavailable` — try again with backoff.
+//! - other 4xx: `Rejected` — a wrong setting (form id, shop, domain).
+//! - 3xx: `Rejected`. Redirects are never followed: the request carries a
+//!   secret, and a custom auth header (`X-Shopify-Access-Token`) would
+//!   follow a redirect to another host.
+//!
+//! Quoted answers are cut to [`BODY_EXCERPT`] bytes and scrubbed of the
+//! account's secret; reqwest's errors are stripped of the URL.
+
+use cairn_model::{Clock, Sensitive, Timestamp};
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use serde::de::DeserializeOwned;
+
+use crate::error::ConnectorError;
+use crate::pace::{Pacer, Timer};
+
+/// How much of an error answer is quoted.
+pub const BODY_EXCERPT: usize = 300;
+
+/// Seconds a request may take before it counts as unanswered.
+pub const TIMEOUT_SECS: u64 = 30;
+
+/// The client every connector uses: no redirects, a timeout, rustls.
+pub fn client() -> Result<reqwest::Client, ConnectorError> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(TIMEOUT_SECS))
+        .user_agent(concat!("Cairn/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| ConnectorError::HttpClient(e.to_string()))
+}
+
+/// A successful answer.
+pub struct Reply {
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+/// A provider, as one poll of one account sees it.
+pub struct Api<'a> {
+    pub account: &'a str,
+    pub provider: &'static str,
+    pub client: &'a reqwest::Client,
+    pub secret: &'a Sensitive<String>,
+    /// Time between two requests: half the provider's documented budget.
+    pub spacing: chrono::Duration,
+    pub pacer: &'a Pacer,
+    pub timer: &'a dyn Timer,
+    pub clock: &'a dyn Clock,
+    /// Requests sent so far.
+    pub requests: u32,
+}
+
+impl Api<'_> {
+    /// Sends a GET built by the connector (with its auth) once the account's
+    /// slot in the pacer has come.
+    pub async fn get(&mut self, req: reqwest::RequestBuilder) -> Result<Reply, ConnectorError> {
+        if let Some(at) = self.pacer.not_before(self.account)
+            && at > self.clock.now()
+        {
+            self.timer.sleep_until(at).await;
+        }
+        let sent_at = self.clock.now();
+        self.pacer.sent(self.account, sent_at, self.spacing);
+        self.requests += 1;
+        let resp = req.send().await.map_err(|e| self.transport(e))?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = resp.bytes().await.map_err(|e| self.transport(e))?.to_vec();
+        if status.is_success() {
+            return Ok(Reply { headers, body });
+        }
+        Err(self.classify(status, &headers, &body, self.clock.now()))
+    }
+
+    /// Decodes a JSON body into `T`, naming the field that did not fit.
+    pub fn json<T: DeserializeOwned>(&self, reply: &Reply) -> Result<T, ConnectorError> {
+        let de = &mut serde_json::Deserializer::from_slice(&reply.body);
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            self.bad(format!(
+                "the answer does not fit the documented shape at {}: {}",
+                if path == "." {
+                    "the top".to_string()
+                } else {
+                    path
+                },
+                e.inner()
+            ))
+        })
+    }
+
+    pub fn bad(&self, reason: impl Into<String>) -> ConnectorError {
+        ConnectorError::BadResponse {
+            account: self.account.to_string(),
+            provider: self.provider,
+            reason: self.scrub(&reason.into()),
+        }
+    }
+
+    /// Replaces every occurrence of the secret with `<redacted>`.
+    pub fn scrub(&self, text: &str) -> String {
+        scrub(text, self.secret)
+    }
+
+    fn transport(&self, e: reqwest::Error) -> ConnectorError {
+        let timeout = e.is_timeout();
+        let e = e.without_url();
+        ConnectorError::Unreachable {
+            account: self.account.to_string(),
+            provider: self.provider,
+            reason: self.scrub(&if timeout {
+                format!("no answer within {TIMEOUT_SECS} s")
+            } else {
+                chain(&e)
+            }),
+        }
+    }
+
+    fn classify(
+        &self,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: Timestamp,
+    ) -> ConnectorError {
+        let account = self.account.to_string();
+        let provider = self.provider;
+        let detail = self.scrub(&excerpt(body));
+        let code = status.as_u16();
+        match code {
+            401 | 403 => ConnectorError::Unauthorized {
+                account,
+                provider,
+                status: code,
+                detail,
+            },
+            429 => ConnectorError::RateLimited {
+                account,
+                provider,
+                retry_after: retry_after(headers, now),
+            },
+            408 | 425 => ConnectorError::Unavailable {
+                account,
+                provider,
+                status: code,
+                detail,
+            },
+            _ if status.is_server_error() => ConnectorError::Unavailable {
+                account,
+                provider,
+                status: code,
+                detail,
+            },
+            _ if status.is_redirection() => ConnectorError::Rejected {
+                account,
+                provider,
+                status: code,
+                detail: "a redirect, which is not followed (the request carries a secret); check the account's URL settings".into(),
+            },
+            _ => ConnectorError::Rejected {
+                account,
+                provider,
+                status: code,
+                detail,
+            },
+        }
+    }
+}
+
+pub(crate) fn scrub(text: &str, secret: &Sensitive<String>) -> String {
+    let s = secret.expose();
+    if s.len() >= 4 && text.contains(s.as_str()) {
+        text.replace(s.as_str(), "<redacted>")
+    } else {
+        text.to_string()
+    }
+}
+
+/// The start of a body, on one line.
+fn excerpt(body: &[u8]) -> String {
+    let cut = body.len() > BODY_EXCERPT;
+    let mut text = String::from_utf8_lossy(&body[..body.len().min(BODY_EXCERPT)]).into_owned();
+    if cut {
+        while text.ends_with('\u{FFFD}') {
+            text.pop();
+        }
+        text.push('…');
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// An error with its causes.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let t = c.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+/// `Retry-After` as a duration from `now`: seconds (Shopify sends "2.0"),
+/// or an HTTP date (RFC 9110 §10.2.3). A date in the past means "now".
+pub fn retry_after(headers: &HeaderMap, now: Timestamp) -> Option<chrono::Duration> {
+    let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = v.parse::<f64>() {
+        if !secs.is_finite() || secs < 0.0 {
+            return None;
+        }
+        let ms = (secs * 1000.0).ceil().min(7.0 * 86_400_000.0) as i64;
+        return Some(chrono::Duration::milliseconds(ms));
+    }
+    let at: Timestamp = httpdate::parse_http_date(v).ok()?.into();
+    Some((at - now).max(chrono::Duration::zero()))
+}
+
+/// Whether `url` may carry a secret: HTTPS, or plain HTTP to this machine
+/// (tests, a local proxy).
+pub fn check_secure_url(url: &reqwest::Url) -> Result<(), String> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" => {
+            let host = url.host_str().unwrap_or_default();
+            let local = host.eq_ignore_ascii_case("localhost")
+                || host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if local {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{url} is plain HTTP; the request carries a secret, so it must be https:// (plain http:// only to this machine)"
+                ))
+            }
+        }
+        other => Err(format!("{url} is not an http(s) URL (scheme {other:?})")),
+    }
+}
+
+/// Whether `next` is on the same origin as `base` (a page link that sends
+/// the secret elsewhere is refused).
+pub fn same_origin(base: &reqwest::Url, next: &reqwest::Url) -> bool {
+    base.scheme() == next.scheme()
+        && base.host_str().map(str::to_ascii_lowercase)
+            == next.host_str().map(str::to_ascii_lowercase)
+        && base.port_or_known_default() == next.port_or_known_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn retry_after_in_seconds_fractions_or_a_date() {
+        let now = chrono::Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, HeaderValue::from_static("30"));
+        assert_eq!(retry_after(&h, now), Some(chrono::Duration::seconds(30)));
+        h.insert(RETRY_AFTER, HeaderValue::from_static("2.0"));
+        assert_eq!(retry_after(&h, now), Some(chrono::Duration::seconds(2)));
+        h.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Mon, 02 Mar 2026 09:05:00 GMT"),
+        );
+        assert_eq!(retry_after(&h, now), Some(chrono::Duration::minutes(5)));
+        h.insert(RETRY_AFTER, HeaderValue::from_static("-3"));
+        assert_eq!(retry_after(&h, now), None);
+        h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&h, now), None);
+    }
+
+    #[test]
+    fn secrets_are_scrubbed_and_urls_checked() {
+        let s = Sensitive::new("sk_test_123456".to_string());
+        assert_eq!(
+            scrub("Invalid API Key provided: sk_test_123456", &s),
+            "Invalid API Key provided: <redacted>"
+        );
+        let ok = |u: &str| check_secure_url(&reqwest::Url::parse(u).unwrap());
+        assert!(ok("https://api.stripe.com").is_ok());
+        assert!(ok("http://127.0.0.1:8080").is_ok());
+        assert!(ok("http://localhost:8080").is_ok());
+        let e = ok("http://api.example.com").unwrap_err();
+        assert!(e.contains("must be https://"), "{e}");
+        let a = reqwest::Url::parse("https://shop.myshopify.com/admin").unwrap();
+        assert!(same_origin(
+            &a,
+            &reqwest::Url::parse("https://SHOP.myshopify.com/x?page_info=1").unwrap()
+        ));
+        assert!(!same_origin(
+            &a,
+            &reqwest::Url::parse("https://evil.example/x").unwrap()
+        ));
+    }
+}
