@@ -322,10 +322,16 @@ impl Render for WorkflowView {
             writeln!(out, "{}", self.description)?;
         }
         writeln!(out, "nodes ({}, {} edges):", self.nodes.len(), self.edges)?;
+        let w = self
+            .nodes
+            .iter()
+            .map(|n| n.id.chars().count())
+            .max()
+            .unwrap_or(0);
         for n in &self.nodes {
             match &n.label {
-                Some(l) => writeln!(out, "  {}  {}  {l}", n.id, n.kind)?,
-                None => writeln!(out, "  {}  {}", n.id, n.kind)?,
+                Some(l) => writeln!(out, "  {:<w$}  {:<24}  {l}", n.id, n.kind)?,
+                None => writeln!(out, "  {:<w$}  {}", n.id, n.kind)?,
             }
         }
         if self.report.issues.is_empty() {
