@@ -15,7 +15,10 @@ use common::*;
 use serde_json::json;
 
 /// Waits (with a generous real-time limit) until a change matching `f` arrives.
-async fn until(rx: &mut tokio::sync::broadcast::Receiver<Change>, f: impl Fn(&Change) -> bool) -> Change {
+async fn until(
+    rx: &mut tokio::sync::broadcast::Receiver<Change>,
+    f: impl Fn(&Change) -> bool,
+) -> Change {
     tokio::time::timeout(StdDuration::from_secs(20), async {
         loop {
             let c = rx.recv().await.expect("executor alive");
@@ -40,11 +43,20 @@ async fn an_eight_hour_clock_jump_fires_what_fell_due_once() {
     let path = b.dir.path().join("cairn.db");
     let clock = b.clock.clone();
     let sender = ScriptedSender::default();
-    let exec = Executor::start(ExecutorConfig::new(&path, Arc::new(clock.clone()), Some(Arc::new(sender.clone())))).unwrap();
+    let exec = Executor::start(ExecutorConfig::new(
+        &path,
+        Arc::new(clock.clone()),
+        Some(Arc::new(sender.clone())),
+    ))
+    .unwrap();
     let mut rx = exec.subscribe();
     // An event written by "another process" (another connection) is noticed.
     b.emit("go", "z@x.com", json!({}));
-    until(&mut rx, |c| matches!(c, Change::Step { node_id, .. } if node_id == "w")).await;
+    until(
+        &mut rx,
+        |c| matches!(c, Change::Step { node_id, .. } if node_id == "w"),
+    )
+    .await;
     // The laptop sleeps for eight hours.
     clock.advance(Duration::hours(8));
     exec.wake();
@@ -53,8 +65,16 @@ async fn an_eight_hour_clock_jump_fires_what_fell_due_once() {
     exec.shutdown().await;
     let run = b.only_run(&wf);
     assert_eq!(run.status, RunStatus::Completed);
-    assert_eq!(b.count("SELECT COUNT(*) FROM events WHERE type = 'tag.added'"), 1, "fired once");
-    let w = b.steps(run.id).into_iter().find(|s| s.node_id == "w").unwrap();
+    assert_eq!(
+        b.count("SELECT COUNT(*) FROM events WHERE type = 'tag.added'"),
+        1,
+        "fired once"
+    );
+    let w = b
+        .steps(run.id)
+        .into_iter()
+        .find(|s| s.node_id == "w")
+        .unwrap();
     assert_eq!(w.detail["late"], "fired 6 h late");
 }
 
@@ -70,7 +90,12 @@ async fn the_dispatcher_sends_and_moves_runs_on() {
     b.contact("m@x.com");
     let path = b.dir.path().join("cairn.db");
     let sender = ScriptedSender::default();
-    let exec = Executor::start(ExecutorConfig::new(&path, Arc::new(b.clock.clone()), Some(Arc::new(sender.clone())))).unwrap();
+    let exec = Executor::start(ExecutorConfig::new(
+        &path,
+        Arc::new(b.clock.clone()),
+        Some(Arc::new(sender.clone())),
+    ))
+    .unwrap();
     let mut rx = exec.subscribe();
     b.emit("go", "m@x.com", json!({}));
     until(&mut rx, |c| matches!(c, Change::RunEnded { .. })).await;
@@ -104,11 +129,24 @@ fn a_crash_between_send_and_record_resends_with_the_same_key_and_says_so() {
     assert!(again[0].possibly_duplicated);
     assert_eq!(again[0].attempt, 2);
     restarted
-        .record_outcome(again[0].id, &cairn_engine::SendOutcome::Sent { detail: None }, b.clock.now())
+        .record_outcome(
+            again[0].id,
+            &cairn_engine::SendOutcome::Sent { detail: None },
+            b.clock.now(),
+        )
         .unwrap();
     let run = b.only_run(&wf);
     assert_eq!(run.status, RunStatus::Completed);
-    let h = b.steps(run.id).into_iter().find(|s| s.node_id == "h").unwrap();
+    let h = b
+        .steps(run.id)
+        .into_iter()
+        .find(|s| s.node_id == "h")
+        .unwrap();
     assert_eq!(h.detail["possibly_duplicated"], true);
-    assert!(h.detail["note"].as_str().unwrap().contains("possibly duplicated"));
+    assert!(
+        h.detail["note"]
+            .as_str()
+            .unwrap()
+            .contains("possibly duplicated")
+    );
 }

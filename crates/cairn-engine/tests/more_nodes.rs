@@ -15,7 +15,15 @@ use serde_json::json;
 
 fn field(b: &mut Bench, name: &str, t: FieldType) {
     let now = b.now();
-    b.store().define_field(&FieldDef { name: name.into(), field_type: t }, now).unwrap();
+    b.store()
+        .define_field(
+            &FieldDef {
+                name: name.into(),
+                field_type: t,
+            },
+            now,
+        )
+        .unwrap();
 }
 
 fn upsert(b: &mut Bench, email: &str, fields: &[(&str, &str)], tags: &[&str]) {
@@ -24,7 +32,10 @@ fn upsert(b: &mut Bench, email: &str, fields: &[(&str, &str)], tags: &[&str]) {
         .upsert_contact(
             &ContactInput {
                 email: email.into(),
-                fields: fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                fields: fields
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
                 tags: tags.iter().map(|t| t.to_string()).collect(),
                 ..Default::default()
             },
@@ -55,10 +66,25 @@ fn wait_until_a_date_relative_to_a_contact_field() {
     }
     b.tick();
     let runs = b.runs(&wf);
-    let w = b.steps(runs[0].id).into_iter().find(|s| s.node_id == "w").unwrap();
-    assert_eq!(w.detail["until"], "2026-01-18T15:00:00+00:00", "10:00 in New York, two days before");
-    assert_eq!(b.trail(runs[1].id), vec!["t:ok:next", "w:ok:next", "a:ok:next"], "date already passed: go on");
-    assert_eq!(b.trail(runs[2].id), vec!["t:ok:next", "w:skipped:next", "a:ok:next"], "no date: go on, recorded");
+    let w = b
+        .steps(runs[0].id)
+        .into_iter()
+        .find(|s| s.node_id == "w")
+        .unwrap();
+    assert_eq!(
+        w.detail["until"], "2026-01-18T15:00:00+00:00",
+        "10:00 in New York, two days before"
+    );
+    assert_eq!(
+        b.trail(runs[1].id),
+        vec!["t:ok:next", "w:ok:next", "a:ok:next"],
+        "date already passed: go on"
+    );
+    assert_eq!(
+        b.trail(runs[2].id),
+        vec!["t:ok:next", "w:skipped:next", "a:ok:next"],
+        "no date: go on, recorded"
+    );
     b.advance(Duration::days(14));
     assert_eq!(b.runs(&wf)[0].status, RunStatus::Completed);
 }
@@ -92,7 +118,11 @@ fn internal_actions_change_contacts_deals_and_courses_once() {
     b.contact("all@x.com");
     b.emit("other", "all@x.com", json!({}));
     b.tick();
-    b.emit("purchase.completed", "all@x.com", json!({"product": "Pro", "amount": 99.5}));
+    b.emit(
+        "purchase.completed",
+        "all@x.com",
+        json!({"product": "Pro", "amount": 99.5}),
+    );
     b.tick();
     let run = b.only_run(&wf);
     assert_eq!(run.status, RunStatus::Completed, "{:?}", b.trail(run.id));
@@ -102,13 +132,34 @@ fn internal_actions_change_contacts_deals_and_courses_once() {
     assert_eq!(c.status, ContactStatus::Unsubscribed);
     let deals = b.store().deals_of_contact(c.id).unwrap();
     assert_eq!(deals.len(), 1);
-    assert_eq!((deals[0].stage.as_str(), deals[0].title.as_str(), deals[0].value), ("Won", "all@x.com deal", Some(99.5)));
+    assert_eq!(
+        (
+            deals[0].stage.as_str(),
+            deals[0].title.as_str(),
+            deals[0].value
+        ),
+        ("Won", "all@x.com deal", Some(99.5))
+    );
     let en = b.store().enrollments_of_contact(c.id).unwrap();
     assert!(en[0].revoked_at.is_some(), "enrolled, then access revoked");
     assert_eq!(b.only_run("Other").status, RunStatus::Exited);
-    assert_eq!(b.only_run("Other").exit_reason.as_deref(), Some("removed by workflow \"Everything\""));
-    for (t, n) in [("deal.created", 1), ("deal.stage_changed", 1), ("course.enrolled", 1), ("course.unenrolled", 1), ("status.changed", 1), ("field.changed", 2)] {
-        assert_eq!(b.count(&format!("SELECT COUNT(*) FROM events WHERE type = '{t}'")), n, "{t}");
+    assert_eq!(
+        b.only_run("Other").exit_reason.as_deref(),
+        Some("removed by workflow \"Everything\"")
+    );
+    for (t, n) in [
+        ("deal.created", 1),
+        ("deal.stage_changed", 1),
+        ("course.enrolled", 1),
+        ("course.unenrolled", 1),
+        ("status.changed", 1),
+        ("field.changed", 2),
+    ] {
+        assert_eq!(
+            b.count(&format!("SELECT COUNT(*) FROM events WHERE type = '{t}'")),
+            n,
+            "{t}"
+        );
     }
     // deal.stage_changed made by a workflow can trigger another.
     let deal_wf = b.workflow(json!({
@@ -147,12 +198,19 @@ fn engagement_history_split_and_time_window_conditions() {
     let r = b.runs(&wf)[0].id;
     let t = b.trail(r);
     // 08:00 UTC is 09:00 in Berlin on a Monday: inside the window.
-    assert_eq!(&t[..4], &["t:ok:next", "opened:ok:yes", "bought:ok:no", "hours:ok:yes"]);
+    assert_eq!(
+        &t[..4],
+        &["t:ok:next", "opened:ok:yes", "bought:ok:no", "hours:ok:yes"]
+    );
     b.advance(Duration::days(61));
     b.emit("check", "e@x.com", json!({}));
     b.tick();
     let r2 = b.runs(&wf)[1].id;
-    assert_eq!(b.trail(r2)[1], "opened:ok:no", "the open is older than 60 days");
+    assert_eq!(
+        b.trail(r2)[1],
+        "opened:ok:no",
+        "the open is older than 60 days"
+    );
     // The split is reproducible per run and spreads across runs.
     for i in 0..40 {
         let email = format!("s{i}@x.com");
@@ -185,17 +243,27 @@ fn notifications_and_test_mode() {
     }));
     b.contact("n@x.com");
     let now = b.now();
-    b.engine.start_run(&wf, "n@x.com", None, &json!({}), RunMode::Live, now).unwrap();
+    b.engine
+        .start_run(&wf, "n@x.com", None, &json!({}), RunMode::Live, now)
+        .unwrap();
     let sender = ScriptedSender::default();
     b.dispatch(&sender);
     let seen = sender.seen();
-    assert!(matches!(&seen[0].effect, Effect::Desktop(d) if d.title == "Notify" && d.body == "n@x.com joined"));
-    assert!(matches!(&seen[1].effect, Effect::Email(m) if m.to == "coach@example.com" && m.subject == "[Cairn] Notify"));
+    assert!(
+        matches!(&seen[0].effect, Effect::Desktop(d) if d.title == "Notify" && d.body == "n@x.com joined")
+    );
+    assert!(
+        matches!(&seen[1].effect, Effect::Email(m) if m.to == "coach@example.com" && m.subject == "[Cairn] Notify")
+    );
     assert_eq!(seen.len(), 3);
     // A test run: only email leaves, and only to the test contact.
     let sender = ScriptedSender::default();
     let now = b.now();
-    let run = b.engine.start_run(&wf, "n@x.com", None, &json!({}), RunMode::Test, now).unwrap().unwrap();
+    let run = b
+        .engine
+        .start_run(&wf, "n@x.com", None, &json!({}), RunMode::Test, now)
+        .unwrap()
+        .unwrap();
     b.dispatch(&sender);
     let seen = sender.seen();
     assert_eq!(seen.len(), 1, "{seen:?}");
@@ -218,7 +286,10 @@ fn a_rate_limit_deferral_is_not_an_attempt() {
     b.emit("go", "r@x.com", json!({}));
     b.tick();
     let until = b.now() + Duration::hours(3);
-    b.dispatch(&ScriptedSender::new(vec![SendOutcome::Deferred { until, reason: "daily limit of 500 reached".into() }]));
+    b.dispatch(&ScriptedSender::new(vec![SendOutcome::Deferred {
+        until,
+        reason: "daily limit of 500 reached".into(),
+    }]));
     let row = b.store().outbox(true, 1).unwrap().remove(0);
     assert_eq!((row.attempts, row.next_attempt_at), (0, until));
     assert_eq!(b.only_run(&wf).status, RunStatus::Waiting);
@@ -252,7 +323,10 @@ fn weekly_schedule_runs_over_the_audience_once_per_occurrence() {
     // Away for three weeks: the missed occurrences fire once, not three times.
     b.advance(Duration::days(21));
     assert_eq!(b.runs(&wf).len(), 4);
-    assert_eq!(b.engine.next_due().unwrap(), Some(Utc.with_ymd_and_hms(2026, 2, 2, 9, 0, 0).unwrap()));
+    assert_eq!(
+        b.engine.next_due().unwrap(),
+        Some(Utc.with_ymd_and_hms(2026, 2, 2, 9, 0, 0).unwrap())
+    );
 }
 
 #[test]
@@ -270,12 +344,18 @@ fn yearly_date_trigger_before_a_birthday() {
         "edges": chain(&["d", "a"]),
     }));
     b.tick();
-    assert_eq!(b.engine.next_due().unwrap(), Some(Utc.with_ymd_and_hms(2026, 1, 7, 10, 0, 0).unwrap()));
+    assert_eq!(
+        b.engine.next_due().unwrap(),
+        Some(Utc.with_ymd_and_hms(2026, 1, 7, 10, 0, 0).unwrap())
+    );
     b.advance(Duration::days(2) + Duration::hours(2)); // 2026-01-07 10:00
     let runs = b.runs(&wf);
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].contact_email, "bd@x.com");
-    assert_eq!(runs[0].trigger_payload["scheduled_for"], "2026-01-07T10:00:00+00:00");
+    assert_eq!(
+        runs[0].trigger_payload["scheduled_for"],
+        "2026-01-07T10:00:00+00:00"
+    );
     // A contact whose date field is set later is still picked up.
     upsert(&mut b, "new@x.com", &[("birthday", "2000-01-12")], &[]);
     b.tick();

@@ -29,7 +29,9 @@ pub fn catalog_using(c: &rusqlite::Connection) -> Result<Catalog> {
         "SELECT p.name, s.name FROM pipelines p LEFT JOIN stages s ON s.pipeline_id = p.id ORDER BY p.id, s.position",
     )?;
     let mut pipes: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    for p in st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))? {
+    for p in st.query_map([], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+    })? {
         let (p, s) = p?;
         let e = pipes.entry(p).or_default();
         if let Some(s) = s {

@@ -2,7 +2,7 @@
 
 use cairn_model::Timestamp;
 use cairn_model::event::{sources, types};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use ts_rs::TS;
@@ -44,7 +44,12 @@ pub struct Enrollment {
 }
 
 /// Creates a pipeline, or adds the stages it lacks (in order, at the end).
-pub fn ensure_pipeline_using(tx: &Transaction<'_>, name: &str, stages: &[String], now: Timestamp) -> Result<i64> {
+pub fn ensure_pipeline_using(
+    tx: &rusqlite::Connection,
+    name: &str,
+    stages: &[String],
+    now: Timestamp,
+) -> Result<i64> {
     let name = name.trim();
     if name.is_empty() {
         return Err(cairn_model::ModelError::Invalid("a pipeline needs a name".into()).into());
@@ -53,7 +58,9 @@ pub fn ensure_pipeline_using(tx: &Transaction<'_>, name: &str, stages: &[String]
         "INSERT INTO pipelines (name, created_at) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
         params![name, ms(now)],
     )?;
-    let id: i64 = tx.query_row("SELECT id FROM pipelines WHERE name = ?1", [name], |r| r.get(0))?;
+    let id: i64 = tx.query_row("SELECT id FROM pipelines WHERE name = ?1", [name], |r| {
+        r.get(0)
+    })?;
     for s in stages {
         let s = s.trim();
         if s.is_empty() {
@@ -69,7 +76,7 @@ pub fn ensure_pipeline_using(tx: &Transaction<'_>, name: &str, stages: &[String]
     Ok(id)
 }
 
-pub fn ensure_course_using(tx: &Transaction<'_>, name: &str, now: Timestamp) -> Result<i64> {
+pub fn ensure_course_using(tx: &rusqlite::Connection, name: &str, now: Timestamp) -> Result<i64> {
     let name = name.trim();
     if name.is_empty() {
         return Err(cairn_model::ModelError::Invalid("a course needs a name".into()).into());
@@ -78,10 +85,18 @@ pub fn ensure_course_using(tx: &Transaction<'_>, name: &str, now: Timestamp) -> 
         "INSERT INTO courses (name, created_at) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
         params![name, ms(now)],
     )?;
-    Ok(tx.query_row("SELECT id FROM courses WHERE name = ?1", [name], |r| r.get(0))?)
+    Ok(
+        tx.query_row("SELECT id FROM courses WHERE name = ?1", [name], |r| {
+            r.get(0)
+        })?,
+    )
 }
 
-fn stage_ids(tx: &rusqlite::Connection, pipeline: &str, stage: &str) -> Result<(i64, i64, String, String)> {
+fn stage_ids(
+    tx: &rusqlite::Connection,
+    pipeline: &str,
+    stage: &str,
+) -> Result<(i64, i64, String, String)> {
     tx.query_row(
         "SELECT p.id, s.id, p.name, s.name FROM pipelines p JOIN stages s ON s.pipeline_id = p.id
          WHERE p.name = ?1 AND s.name = ?2",
@@ -94,7 +109,7 @@ fn stage_ids(tx: &rusqlite::Connection, pipeline: &str, stage: &str) -> Result<(
 
 /// Creates a deal for a contact at a stage; records `deal.created`.
 pub fn create_deal_using(
-    tx: &Transaction<'_>,
+    tx: &rusqlite::Connection,
     contact_id: i64,
     pipeline: &str,
     stage: &str,
@@ -125,7 +140,7 @@ pub fn create_deal_using(
 /// Moves the contact's latest deal in `pipeline` to `stage` (creating a deal
 /// when the contact has none there); records `deal.stage_changed`.
 pub fn move_deal_using(
-    tx: &Transaction<'_>,
+    tx: &rusqlite::Connection,
     contact_id: i64,
     pipeline: &str,
     stage: &str,
@@ -149,7 +164,7 @@ pub fn move_deal_using(
 
 #[allow(clippy::too_many_arguments)]
 fn move_deal_by_id_using(
-    tx: &Transaction<'_>,
+    tx: &rusqlite::Connection,
     deal_id: i64,
     old_sid: i64,
     sid: i64,
@@ -161,7 +176,9 @@ fn move_deal_by_id_using(
     if old_sid == sid {
         return Ok(());
     }
-    let old: String = tx.query_row("SELECT name FROM stages WHERE id = ?1", [old_sid], |r| r.get(0))?;
+    let old: String = tx.query_row("SELECT name FROM stages WHERE id = ?1", [old_sid], |r| {
+        r.get(0)
+    })?;
     tx.execute(
         "UPDATE deals SET stage_id = ?2, updated_at = ?3 WHERE id = ?1",
         params![deal_id, sid, ms(now)],
@@ -180,9 +197,18 @@ fn move_deal_by_id_using(
 }
 
 /// Grants course access; records `course.enrolled` when newly granted.
-pub fn enroll_using(tx: &Transaction<'_>, contact_id: i64, course: &str, now: Timestamp) -> Result<bool> {
+pub fn enroll_using(
+    tx: &rusqlite::Connection,
+    contact_id: i64,
+    course: &str,
+    now: Timestamp,
+) -> Result<bool> {
     let cid: i64 = tx
-        .query_row("SELECT id FROM courses WHERE name = ?1", [course.trim()], |r| r.get(0))
+        .query_row(
+            "SELECT id FROM courses WHERE name = ?1",
+            [course.trim()],
+            |r| r.get(0),
+        )
         .optional()?
         .ok_or_else(|| StoreError::not_found("course", course))?;
     let active: Option<Option<i64>> = tx
@@ -200,15 +226,35 @@ pub fn enroll_using(tx: &Transaction<'_>, contact_id: i64, course: &str, now: Ti
          ON CONFLICT (contact_id, course_id) DO UPDATE SET enrolled_at = excluded.enrolled_at, revoked_at = NULL",
         params![contact_id, cid, ms(now)],
     )?;
-    let name: String = tx.query_row("SELECT name FROM courses WHERE id = ?1", [cid], |r| r.get(0))?;
-    append_using(tx, types::COURSE_ENROLLED, Some(contact_id), &json!({"course": name}), now, sources::CAIRN, None, now)?;
+    let name: String = tx.query_row("SELECT name FROM courses WHERE id = ?1", [cid], |r| {
+        r.get(0)
+    })?;
+    append_using(
+        tx,
+        types::COURSE_ENROLLED,
+        Some(contact_id),
+        &json!({"course": name}),
+        now,
+        sources::CAIRN,
+        None,
+        now,
+    )?;
     Ok(true)
 }
 
 /// Revokes course access; records `course.unenrolled` when it was granted.
-pub fn unenroll_using(tx: &Transaction<'_>, contact_id: i64, course: &str, now: Timestamp) -> Result<bool> {
+pub fn unenroll_using(
+    tx: &rusqlite::Connection,
+    contact_id: i64,
+    course: &str,
+    now: Timestamp,
+) -> Result<bool> {
     let found: Option<(i64, String)> = tx
-        .query_row("SELECT id, name FROM courses WHERE name = ?1", [course.trim()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(
+            "SELECT id, name FROM courses WHERE name = ?1",
+            [course.trim()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?;
     let Some((cid, name)) = found else {
         return Err(StoreError::not_found("course", course));
@@ -218,35 +264,55 @@ pub fn unenroll_using(tx: &Transaction<'_>, contact_id: i64, course: &str, now: 
         params![contact_id, cid, ms(now)],
     )?;
     if n == 1 {
-        append_using(tx, types::COURSE_UNENROLLED, Some(contact_id), &json!({"course": name}), now, sources::CAIRN, None, now)?;
+        append_using(
+            tx,
+            types::COURSE_UNENROLLED,
+            Some(contact_id),
+            &json!({"course": name}),
+            now,
+            sources::CAIRN,
+            None,
+            now,
+        )?;
     }
     Ok(n == 1)
 }
 
 impl Store {
     pub fn pipelines(&self) -> Result<Vec<Pipeline>> {
-        let mut st = self.conn().prepare_cached("SELECT id, name FROM pipelines ORDER BY name")?;
+        let mut st = self
+            .conn()
+            .prepare_cached("SELECT id, name FROM pipelines ORDER BY name")?;
         let ps: Vec<(i64, String)> = st
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         ps.into_iter()
             .map(|(id, name)| {
-                let mut st = self
-                    .conn()
-                    .prepare_cached("SELECT name FROM stages WHERE pipeline_id = ?1 ORDER BY position")?;
-                let stages = st.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+                let mut st = self.conn().prepare_cached(
+                    "SELECT name FROM stages WHERE pipeline_id = ?1 ORDER BY position",
+                )?;
+                let stages = st
+                    .query_map([id], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
                 Ok(Pipeline { id, name, stages })
             })
             .collect()
     }
 
     pub fn courses(&self) -> Result<Vec<String>> {
-        let mut st = self.conn().prepare_cached("SELECT name FROM courses ORDER BY name")?;
+        let mut st = self
+            .conn()
+            .prepare_cached("SELECT name FROM courses ORDER BY name")?;
         let rows = st.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    pub fn ensure_pipeline(&mut self, name: &str, stages: &[String], now: Timestamp) -> Result<i64> {
+    pub fn ensure_pipeline(
+        &mut self,
+        name: &str,
+        stages: &[String],
+        now: Timestamp,
+    ) -> Result<i64> {
         self.write(|tx| ensure_pipeline_using(tx, name, stages, now))
     }
 

@@ -213,8 +213,10 @@ pub fn reschedule_using(
 }
 
 pub fn mark_failed_using(c: &Connection, id: i64, error: &str, now: Timestamp) -> Result<()> {
-    c.prepare_cached("UPDATE outbox SET status = 'failed', last_error = ?2, updated_at = ?3 WHERE id = ?1")?
-        .execute(params![id, error, ms(now)])?;
+    c.prepare_cached(
+        "UPDATE outbox SET status = 'failed', last_error = ?2, updated_at = ?3 WHERE id = ?1",
+    )?
+    .execute(params![id, error, ms(now)])?;
     Ok(())
 }
 

@@ -226,8 +226,10 @@ pub fn set_run_position_using(
     node: Option<&str>,
     now: Timestamp,
 ) -> Result<()> {
-    c.prepare_cached("UPDATE runs SET status = ?2, current_node = ?3, updated_at = ?4 WHERE id = ?1")?
-        .execute(params![run_id, status.as_str(), node, ms(now)])?;
+    c.prepare_cached(
+        "UPDATE runs SET status = ?2, current_node = ?3, updated_at = ?4 WHERE id = ?1",
+    )?
+    .execute(params![run_id, status.as_str(), node, ms(now)])?;
     Ok(())
 }
 
@@ -246,8 +248,10 @@ pub fn end_run_using(
          WHERE id = ?1",
     )?
     .execute(params![run_id, status.as_str(), reason, goal, converted, ms(now)])?;
-    c.prepare_cached("DELETE FROM timers WHERE run_id = ?1")?.execute([run_id])?;
-    c.prepare_cached("DELETE FROM event_waits WHERE run_id = ?1")?.execute([run_id])?;
+    c.prepare_cached("DELETE FROM timers WHERE run_id = ?1")?
+        .execute([run_id])?;
+    c.prepare_cached("DELETE FROM event_waits WHERE run_id = ?1")?
+        .execute([run_id])?;
     Ok(())
 }
 
@@ -264,7 +268,10 @@ pub fn insert_step_using(
     detail: Option<&serde_json::Value>,
     now: Timestamp,
 ) -> Result<i64> {
-    let finished = matches!(status, StepStatus::Ok | StepStatus::Failed | StepStatus::Skipped);
+    let finished = matches!(
+        status,
+        StepStatus::Ok | StepStatus::Failed | StepStatus::Skipped
+    );
     c.prepare_cached(
         "INSERT INTO steps (run_id, workflow_id, node_id, kind, status, exit, detail, started_at, finished_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -293,7 +300,10 @@ pub fn update_step_using(
     attempts: Option<u32>,
     now: Timestamp,
 ) -> Result<()> {
-    let finished = matches!(status, StepStatus::Ok | StepStatus::Failed | StepStatus::Skipped);
+    let finished = matches!(
+        status,
+        StepStatus::Ok | StepStatus::Failed | StepStatus::Skipped
+    );
     c.prepare_cached(
         "UPDATE steps SET status = ?2, exit = ?3, detail = COALESCE(?4, detail),
                 attempts = COALESCE(?5, attempts), finished_at = CASE WHEN ?6 THEN ?7 ELSE finished_at END
@@ -320,12 +330,11 @@ pub fn step_using(c: &Connection, id: i64) -> Result<Step> {
 
 /// The latest step of a run at a node (the one a timer or outbox entry finishes).
 pub fn open_step_using(c: &Connection, run_id: i64, node_id: &str) -> Result<Option<Step>> {
-    Ok(c
-        .prepare_cached(&format!(
-            "{STEP_SELECT} WHERE run_id = ?1 AND node_id = ?2 ORDER BY id DESC LIMIT 1"
-        ))?
-        .query_row(params![run_id, node_id], step_row)
-        .optional()?)
+    Ok(c.prepare_cached(&format!(
+        "{STEP_SELECT} WHERE run_id = ?1 AND node_id = ?2 ORDER BY id DESC LIMIT 1"
+    ))?
+    .query_row(params![run_id, node_id], step_row)
+    .optional()?)
 }
 
 /// Purpose of a timer.
@@ -384,7 +393,8 @@ pub fn insert_timer_using(
 }
 
 pub fn delete_timer_using(c: &Connection, id: i64) -> Result<()> {
-    c.prepare_cached("DELETE FROM timers WHERE id = ?1")?.execute([id])?;
+    c.prepare_cached("DELETE FROM timers WHERE id = ?1")?
+        .execute([id])?;
     Ok(())
 }
 
@@ -447,7 +457,11 @@ pub fn insert_event_wait_using(
     Ok(())
 }
 
-pub fn event_waits_using(c: &Connection, contact_id: i64, event_type: &str) -> Result<Vec<EventWait>> {
+pub fn event_waits_using(
+    c: &Connection,
+    contact_id: i64,
+    event_type: &str,
+) -> Result<Vec<EventWait>> {
     let mut st = c.prepare_cached(
         "SELECT run_id, node_id, correlation FROM event_waits WHERE contact_id = ?1 AND event_type = ?2 ORDER BY run_id",
     )?;
@@ -463,14 +477,19 @@ pub fn event_waits_using(c: &Connection, contact_id: i64, event_type: &str) -> R
 }
 
 pub fn delete_event_wait_using(c: &Connection, run_id: i64) -> Result<()> {
-    c.prepare_cached("DELETE FROM event_waits WHERE run_id = ?1")?.execute([run_id])?;
+    c.prepare_cached("DELETE FROM event_waits WHERE run_id = ?1")?
+        .execute([run_id])?;
     c.prepare_cached("DELETE FROM timers WHERE run_id = ?1 AND purpose = 'timeout'")?
         .execute([run_id])?;
     Ok(())
 }
 
 /// Open runs (running or waiting) of a contact, optionally in one workflow.
-pub fn open_runs_of_contact_using(c: &Connection, contact_id: i64, workflow_id: Option<i64>) -> Result<Vec<Run>> {
+pub fn open_runs_of_contact_using(
+    c: &Connection,
+    contact_id: i64,
+    workflow_id: Option<i64>,
+) -> Result<Vec<Run>> {
     let mut st = c.prepare_cached(&format!(
         "{RUN_SELECT} WHERE r.contact_id = ?1 AND r.status IN ('running', 'waiting') AND (?2 IS NULL OR r.workflow_id = ?2) ORDER BY r.id"
     ))?;
@@ -479,13 +498,19 @@ pub fn open_runs_of_contact_using(c: &Connection, contact_id: i64, workflow_id: 
 }
 
 /// Whether the contact has ever had a live run of the workflow, or has one open.
-pub fn has_run_using(c: &Connection, workflow_id: i64, contact_id: i64, open_only: bool) -> Result<bool> {
+pub fn has_run_using(
+    c: &Connection,
+    workflow_id: i64,
+    contact_id: i64,
+    open_only: bool,
+) -> Result<bool> {
     let sql = if open_only {
         "SELECT EXISTS (SELECT 1 FROM runs WHERE workflow_id = ?1 AND contact_id = ?2 AND mode = 'live' AND status IN ('running', 'waiting'))"
     } else {
         "SELECT EXISTS (SELECT 1 FROM runs WHERE workflow_id = ?1 AND contact_id = ?2 AND mode = 'live')"
     };
-    Ok(c.prepare_cached(sql)?.query_row(params![workflow_id, contact_id], |r| r.get(0))?)
+    Ok(c.prepare_cached(sql)?
+        .query_row(params![workflow_id, contact_id], |r| r.get(0))?)
 }
 
 /// Filter for listing runs.
@@ -515,7 +540,12 @@ impl Store {
              AND (?3 IS NULL OR r.status = ?3) ORDER BY r.id DESC LIMIT ?4"
         ))?;
         let rows = st.query_map(
-            params![wf_id, q.contact_id, q.status.map(|s| s.as_str()), q.limit.unwrap_or(-1)],
+            params![
+                wf_id,
+                q.contact_id,
+                q.status.map(|s| s.as_str()),
+                q.limit.unwrap_or(-1)
+            ],
             run_row,
         )?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

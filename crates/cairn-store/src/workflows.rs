@@ -9,7 +9,7 @@ use cairn_model::Timestamp;
 use cairn_model::file;
 use cairn_model::validate::{self, Report};
 use cairn_model::workflow::WorkflowDef;
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -97,7 +97,8 @@ pub struct SaveOutcome {
     pub report: Report,
 }
 
-const SUMMARY: &str = "SELECT id, name, status, current_version, created_at, updated_at FROM workflows";
+const SUMMARY: &str =
+    "SELECT id, name, status, current_version, created_at, updated_at FROM workflows";
 
 fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<WorkflowSummary> {
     Ok(WorkflowSummary {
@@ -111,30 +112,36 @@ fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<WorkflowSummary> {
 }
 
 pub fn summary_using(c: &rusqlite::Connection, name: &str) -> Result<Option<WorkflowSummary>> {
-    Ok(c
-        .prepare_cached(&format!("{SUMMARY} WHERE name = ?1"))?
+    Ok(c.prepare_cached(&format!("{SUMMARY} WHERE name = ?1"))?
         .query_row([name.trim()], summary_row)
         .optional()?)
 }
 
 pub fn summary_by_id_using(c: &rusqlite::Connection, id: i64) -> Result<Option<WorkflowSummary>> {
-    Ok(c
-        .prepare_cached(&format!("{SUMMARY} WHERE id = ?1"))?
+    Ok(c.prepare_cached(&format!("{SUMMARY} WHERE id = ?1"))?
         .query_row([id], summary_row)
         .optional()?)
 }
 
 /// The definition of one version of a workflow.
-pub fn definition_using(c: &rusqlite::Connection, workflow_id: i64, version: u32) -> Result<WorkflowDef> {
+pub fn definition_using(
+    c: &rusqlite::Connection,
+    workflow_id: i64,
+    version: u32,
+) -> Result<WorkflowDef> {
     let text: String = c
-        .prepare_cached("SELECT definition FROM workflow_versions WHERE workflow_id = ?1 AND version = ?2")?
+        .prepare_cached(
+            "SELECT definition FROM workflow_versions WHERE workflow_id = ?1 AND version = ?2",
+        )?
         .query_row(params![workflow_id, version], |r| r.get(0))
         .optional()?
-        .ok_or_else(|| StoreError::not_found("workflow version", format!("{workflow_id}/{version}")))?;
+        .ok_or_else(|| {
+            StoreError::not_found("workflow version", format!("{workflow_id}/{version}"))
+        })?;
     Ok(file::parse(&text)?)
 }
 
-fn free_name(tx: &Transaction<'_>, wanted: &str) -> Result<String> {
+fn free_name(tx: &rusqlite::Connection, wanted: &str) -> Result<String> {
     if summary_using(tx, wanted)?.is_none() {
         return Ok(wanted.to_string());
     }
@@ -160,7 +167,11 @@ fn strip_copy_suffix(name: &str) -> &str {
 }
 
 /// Creates what the workflow declares under `requires`.
-pub fn ensure_requirements_using(tx: &Transaction<'_>, def: &WorkflowDef, now: Timestamp) -> Result<()> {
+pub fn ensure_requirements_using(
+    tx: &rusqlite::Connection,
+    def: &WorkflowDef,
+    now: Timestamp,
+) -> Result<()> {
     for f in &def.requires.fields {
         define_field_using(tx, f, now)?;
     }
@@ -184,7 +195,7 @@ fn runs_on_version(tx: &rusqlite::Connection, id: i64, version: u32) -> Result<i
 /// Stores a definition under an existing workflow: in place, or as a new
 /// version when the current one has runs.
 fn store_definition_using(
-    tx: &Transaction<'_>,
+    tx: &rusqlite::Connection,
     w: &WorkflowSummary,
     def: &WorkflowDef,
     now: Timestamp,
@@ -220,7 +231,7 @@ fn store_definition_using(
 }
 
 fn insert_workflow_using(
-    tx: &Transaction<'_>,
+    tx: &rusqlite::Connection,
     def: &WorkflowDef,
     status: WorkflowStatus,
     now: Timestamp,
@@ -239,7 +250,7 @@ fn insert_workflow_using(
 
 /// Imports a parsed workflow: all or nothing, arriving paused.
 pub fn import_def_using(
-    tx: &Transaction<'_>,
+    tx: &rusqlite::Connection,
     mut def: WorkflowDef,
     replace: bool,
     now: Timestamp,
@@ -268,9 +279,19 @@ pub fn import_def_using(
         Some(_) => {
             let name = free_name(tx, &wanted)?;
             def.name = name;
-            (insert_workflow_using(tx, &def, WorkflowStatus::Paused, now)?, 1, Some(wanted), false)
+            (
+                insert_workflow_using(tx, &def, WorkflowStatus::Paused, now)?,
+                1,
+                Some(wanted),
+                false,
+            )
         }
-        None => (insert_workflow_using(tx, &def, WorkflowStatus::Paused, now)?, 1, None, false),
+        None => (
+            insert_workflow_using(tx, &def, WorkflowStatus::Paused, now)?,
+            1,
+            None,
+            false,
+        ),
     };
     let report = validate::validate(&def, &catalog_using(tx)?);
     Ok(ImportOutcome {
@@ -286,7 +307,12 @@ pub fn import_def_using(
 
 impl Store {
     /// Imports a workflow file. Nothing is written unless all of it is good.
-    pub fn import_workflow(&mut self, text: &str, replace: bool, now: Timestamp) -> Result<ImportOutcome> {
+    pub fn import_workflow(
+        &mut self,
+        text: &str,
+        replace: bool,
+        now: Timestamp,
+    ) -> Result<ImportOutcome> {
         let def = file::parse(text)?;
         self.write(|tx| import_def_using(tx, def, replace, now))
     }
@@ -301,7 +327,9 @@ impl Store {
                 )));
             }
             if def.name.trim().is_empty() {
-                return Err(cairn_model::ModelError::Invalid("a workflow needs a name".into()).into());
+                return Err(
+                    cairn_model::ModelError::Invalid("a workflow needs a name".into()).into(),
+                );
             }
             ensure_requirements_using(tx, def, now)?;
             let id = insert_workflow_using(tx, def, WorkflowStatus::Draft, now)?;
@@ -317,12 +345,19 @@ impl Store {
 
     /// Saves a changed definition of workflow `id`. An active workflow stays
     /// active only while its new version validates.
-    pub fn save_workflow(&mut self, id: i64, def: &WorkflowDef, now: Timestamp) -> Result<SaveOutcome> {
+    pub fn save_workflow(
+        &mut self,
+        id: i64,
+        def: &WorkflowDef,
+        now: Timestamp,
+    ) -> Result<SaveOutcome> {
         self.write(|tx| {
             let w = summary_by_id_using(tx, id)?
                 .ok_or_else(|| StoreError::not_found("workflow", id.to_string()))?;
             if def.name.trim().is_empty() {
-                return Err(cairn_model::ModelError::Invalid("a workflow needs a name".into()).into());
+                return Err(
+                    cairn_model::ModelError::Invalid("a workflow needs a name".into()).into(),
+                );
             }
             if let Some(other) = summary_using(tx, &def.name)?
                 && other.id != id
@@ -357,7 +392,8 @@ impl Store {
     }
 
     pub fn workflow(&self, name: &str) -> Result<WorkflowSummary> {
-        summary_using(self.conn(), name)?.ok_or_else(|| StoreError::not_found("workflow", name.trim()))
+        summary_using(self.conn(), name)?
+            .ok_or_else(|| StoreError::not_found("workflow", name.trim()))
     }
 
     pub fn workflow_by_id(&self, id: i64) -> Result<WorkflowSummary> {
@@ -406,9 +442,15 @@ impl Store {
     }
 
     /// Activates (refused while validation finds errors) or pauses.
-    pub fn set_workflow_status(&mut self, name: &str, status: WorkflowStatus, now: Timestamp) -> Result<WorkflowSummary> {
+    pub fn set_workflow_status(
+        &mut self,
+        name: &str,
+        status: WorkflowStatus,
+        now: Timestamp,
+    ) -> Result<WorkflowSummary> {
         self.write(|tx| {
-            let w = summary_using(tx, name)?.ok_or_else(|| StoreError::not_found("workflow", name.trim()))?;
+            let w = summary_using(tx, name)?
+                .ok_or_else(|| StoreError::not_found("workflow", name.trim()))?;
             if status == WorkflowStatus::Active {
                 let def = definition_using(tx, w.id, w.version)?;
                 let report = validate::validate(&def, &catalog_using(tx)?);
@@ -428,7 +470,8 @@ impl Store {
     /// Deletes a workflow with its versions, runs and steps.
     pub fn delete_workflow(&mut self, name: &str) -> Result<()> {
         self.write(|tx| {
-            let w = summary_using(tx, name)?.ok_or_else(|| StoreError::not_found("workflow", name.trim()))?;
+            let w = summary_using(tx, name)?
+                .ok_or_else(|| StoreError::not_found("workflow", name.trim()))?;
             tx.execute("DELETE FROM workflows WHERE id = ?1", [w.id])?;
             Ok(())
         })
@@ -437,7 +480,8 @@ impl Store {
     /// Copies a workflow under a free name ("Name (2)"), as a draft.
     pub fn duplicate_workflow(&mut self, name: &str, now: Timestamp) -> Result<WorkflowSummary> {
         let id = self.write(|tx| {
-            let w = summary_using(tx, name)?.ok_or_else(|| StoreError::not_found("workflow", name.trim()))?;
+            let w = summary_using(tx, name)?
+                .ok_or_else(|| StoreError::not_found("workflow", name.trim()))?;
             let mut def = definition_using(tx, w.id, w.version)?;
             def.name = free_name(tx, &w.name)?;
             insert_workflow_using(tx, &def, WorkflowStatus::Draft, now)

@@ -82,9 +82,23 @@ pub fn run(ctx: &mut Ctx, cmd: ContactCommand) -> Result<(), CliError> {
             let store = ctx.store()?;
             let contact = store.require_contact(&email)?;
             let events = store.events_of_contact(contact.id, SHOWN_EVENTS)?;
-            // Runs and steps: the engine adds a `runs` list to ContactView here,
-            // read from the store next to the events.
-            ctx.print(&ContactView { contact, events })
+            let runs = store
+                .runs(&cairn_store::runs::RunQuery {
+                    contact_id: Some(contact.id),
+                    limit: Some(SHOWN_EVENTS as i64),
+                    ..Default::default()
+                })?
+                .into_iter()
+                .map(|run| {
+                    let steps = Some(store.steps(run.id)?);
+                    Ok(super::runs::RunWithSteps { run, steps })
+                })
+                .collect::<Result<Vec<_>, CliError>>()?;
+            ctx.print(&ContactView {
+                contact,
+                events,
+                runs,
+            })
         }
         ContactCommand::List { tag, search } => {
             let q = ContactQuery {
@@ -188,6 +202,8 @@ pub struct ContactView {
     pub contact: Contact,
     /// The latest events, newest first.
     pub events: Vec<Event>,
+    /// The latest runs, newest first, each with its steps.
+    pub runs: Vec<super::runs::RunWithSteps>,
 }
 
 impl Render for ContactView {
@@ -226,6 +242,31 @@ impl Render for ContactView {
                 e.source,
                 e.payload
             )?;
+        }
+        writeln!(out, "runs (latest first):")?;
+        if self.runs.is_empty() {
+            writeln!(out, "  none")?;
+        }
+        for r in &self.runs {
+            let run = &r.run;
+            let reason = run
+                .exit_reason
+                .as_deref()
+                .map(|x| format!(" ({x})"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "  run {}  {}  {:?} v{}  {}{}",
+                run.id,
+                when(run.started_at),
+                run.workflow,
+                run.version,
+                run.status.as_str(),
+                reason
+            )?;
+            if let Some(steps) = &r.steps {
+                super::runs::write_steps(out, steps, "      ")?;
+            }
         }
         Ok(())
     }

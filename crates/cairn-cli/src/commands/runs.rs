@@ -24,7 +24,7 @@ pub struct RunsArgs {
     steps: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Debug, Serialize)]
 pub struct RunWithSteps {
     #[serde(flatten)]
     pub run: Run,
