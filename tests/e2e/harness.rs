@@ -111,6 +111,8 @@ impl Launch {
             .env("XDG_DATA_HOME", xdg.join("data"))
             .env("XDG_CONFIG_HOME", xdg.join("config"))
             .env("XDG_CACHE_HOME", xdg.join("cache"))
+            // No accessibility bus: it only adds start-up time and log noise here.
+            .env("NO_AT_BRIDGE", "1")
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("clone the log handle"))
