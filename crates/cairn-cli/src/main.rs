@@ -76,6 +76,8 @@ enum Command {
     /// Connected accounts: add (secret from stdin, kept in the OS keyring), list, test, remove.
     #[command(subcommand)]
     Account(commands::account::AccountCommand),
+    /// Poll connected accounts now (all, or one) and say what arrived.
+    Sync(commands::sync::SyncArgs),
 }
 
 fn dispatch(ctx: &mut Ctx, command: Command) -> Result<(), CliError> {
@@ -90,6 +92,7 @@ fn dispatch(ctx: &mut Ctx, command: Command) -> Result<(), CliError> {
         Command::Runs(a) => commands::runs::run(ctx, a),
         Command::Outbox(a) => commands::outbox::run(ctx, a),
         Command::Account(c) => commands::account::run(ctx, c),
+        Command::Sync(a) => commands::sync::run(ctx, a),
     }
 }
 

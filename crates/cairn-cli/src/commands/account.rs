@@ -1,15 +1,23 @@
-//! `cairn account`: connected accounts — add, list, test, remove.
+//! `cairn account`: connected accounts — add, list, test, re-key, remove.
 //!
 //! Settings go to the database; the secret part (SMTP password, Slack
-//! webhook URL, webhook signing secret) is read from standard input, never
-//! from an argument (arguments show in `ps` and in shell history), and goes
-//! straight to the vault: the OS keyring, or — only when the user opts in
-//! with `CAIRN_SECRETS_FILE` — a 0600 secrets file. All the work is done by
-//! `cairn_effects::accounts`, the same functions the app calls.
+//! webhook URL, webhook signing secret, a source's API key or token) is read
+//! from standard input, never from an argument (arguments show in `ps` and
+//! in shell history), and goes straight to the vault: the OS keyring, or —
+//! only when the user opts in with `CAIRN_SECRETS_FILE` — a 0600 secrets
+//! file. All the work is done by `cairn_effects::accounts` (accounts that
+//! send) and `cairn_connectors::accounts` (accounts polled for events), the
+//! same functions the app calls.
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
 
+use cairn_connectors::SourceSettings;
+use cairn_connectors::json_feed::FeedSettings;
+use cairn_connectors::mailgun::{MailgunSettings, Region};
+use cairn_connectors::shopify::{self, ShopifySettings};
+use cairn_connectors::stripe::{PurchasesFrom, StripeSettings};
+use cairn_connectors::typeform::TypeformSettings;
 use cairn_effects::accounts::{self as core, SecretState};
 use cairn_effects::settings::{self, SmtpSecurity};
 use cairn_effects::{EffectsError, Vault};
@@ -30,8 +38,13 @@ pub enum AccountCommand {
     /// List connected accounts, their status and whether their secret is stored.
     List,
     /// Check an account: SMTP connects and logs in; Slack and webhook
-    /// accounts read their secret back and check it.
+    /// accounts read their secret back and check it; an account polled for
+    /// events makes one request to its provider (and, when it works, is
+    /// polled again if it needed attention).
     Test { name: String },
+    /// Replace an account's secret, read from standard input (an account
+    /// that needed attention is polled again).
+    Secret { name: String },
     /// Remove an account and its secret.
     Remove { name: String },
 }
@@ -54,6 +67,125 @@ pub enum AddCommand {
         #[arg(long, required = true)]
         webhook_url_stdin: bool,
     },
+    /// Stripe: purchases and refunds from the Events API (a secret or
+    /// restricted key with read access to events).
+    Stripe {
+        #[command(flatten)]
+        source: SourceArgs,
+        /// Which Stripe events are purchases: Checkout Sessions (Checkout and
+        /// Payment Links), charges, or both (one purchase per PaymentIntent).
+        #[arg(long, value_enum, default_value = "checkout")]
+        purchases_from: PurchasesFromArg,
+    },
+    /// Shopify: orders created, fulfilled and delivered (a custom app's
+    /// Admin API access token with read_orders).
+    Shopify {
+        #[command(flatten)]
+        source: SourceArgs,
+        /// The shop: my-store or my-store.myshopify.com.
+        #[arg(long)]
+        shop: String,
+        /// The REST Admin API version.
+        #[arg(long, default_value = shopify::DEFAULT_API_VERSION)]
+        api_version: String,
+    },
+    /// Typeform: a form's responses (a personal access token with
+    /// responses:read).
+    Typeform {
+        #[command(flatten)]
+        source: SourceArgs,
+        /// The form id, the last part of the form's URL.
+        #[arg(long)]
+        form_id: String,
+    },
+    /// Mailgun: delivered, opened, clicked, bounced and complained events
+    /// of mail Cairn sent through Mailgun (a private API key).
+    Mailgun {
+        #[command(flatten)]
+        source: SourceArgs,
+        /// The sending domain, e.g. mg.example.com.
+        #[arg(long)]
+        domain: String,
+        #[arg(long, value_enum, default_value = "us")]
+        region: RegionArg,
+    },
+    /// Any HTTP endpoint that lists events as JSON; where things are is
+    /// given as JSON pointers (/data/0/id).
+    #[command(name = "json-feed")]
+    JsonFeed(Box<FeedArgs>),
+}
+
+/// What every account polled for events takes.
+#[derive(Debug, Args)]
+pub struct SourceArgs {
+    name: String,
+    /// How often to poll, such as 5m (default: the provider's; at least 30s).
+    #[arg(long, value_name = "DURATION")]
+    poll_every: Option<String>,
+    /// Read the API key or access token from standard input.
+    #[arg(long, visible_aliases = ["access-token-stdin", "token-stdin", "secret-stdin"])]
+    api_key_stdin: bool,
+    /// The provider's address, for a local test server or a proxy.
+    #[arg(long, hide = true)]
+    base_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PurchasesFromArg {
+    Checkout,
+    Charges,
+    Both,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RegionArg {
+    Us,
+    Eu,
+}
+
+#[derive(Debug, Args)]
+pub struct FeedArgs {
+    #[command(flatten)]
+    source: SourceArgs,
+    #[arg(long)]
+    url: String,
+    /// A header whose value (read from standard input with
+    /// --api-key-stdin) authenticates, such as Authorization.
+    #[arg(long)]
+    auth_header: Option<String>,
+    /// Pointer to the array of events in a page (default: the page itself).
+    #[arg(long, default_value = "")]
+    items: String,
+    /// Pointer to an event's id, within an item.
+    #[arg(long)]
+    id: String,
+    /// Pointer to an event's time (RFC 3339, or epoch seconds/milliseconds).
+    #[arg(long)]
+    time: String,
+    /// Pointer to an event's type.
+    #[arg(long = "type", required_unless_present = "event_type")]
+    type_pointer: Option<String>,
+    /// One event type for every item (or the fallback when --type finds none).
+    #[arg(long)]
+    event_type: Option<String>,
+    /// Pointer to the contact's email.
+    #[arg(long)]
+    email: Option<String>,
+    /// Pointer to the payload (default: the whole item).
+    #[arg(long)]
+    payload: Option<String>,
+    /// Pointer to the next page's cursor (with --cursor-param) or URL.
+    #[arg(long)]
+    next: Option<String>,
+    /// The query parameter that takes the next page's cursor.
+    #[arg(long)]
+    cursor_param: Option<String>,
+    /// Page by time: the query parameter that takes "since" (RFC 3339).
+    #[arg(long)]
+    since_param: Option<String>,
+    /// How long the feed keeps events, for the "unpolled too long" warning.
+    #[arg(long)]
+    retention_days: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -118,6 +250,55 @@ fn rejected(e: EffectsError) -> CliError {
     }
 }
 
+fn rejected_source(e: cairn_connectors::ConnectorError) -> CliError {
+    CliError::Rejected {
+        code: e.code(),
+        message: e.to_string(),
+    }
+}
+
+/// The poll interval in seconds from `--poll-every`.
+fn poll_every(a: &SourceArgs) -> Result<Option<i64>, CliError> {
+    a.poll_every
+        .as_deref()
+        .map(|d| {
+            cairn_model::Duration::parse(d)
+                .map(|d| d.secs())
+                .map_err(|e| CliError::Usage(format!("--poll-every: {e}")))
+        })
+        .transpose()
+}
+
+/// Adds an account polled for events (see `cairn_connectors::accounts`).
+fn add_source(
+    ctx: &mut Ctx,
+    vault: &Vault,
+    a: &SourceArgs,
+    settings: SourceSettings,
+) -> Result<(Account, bool), CliError> {
+    let every = poll_every(a)?;
+    // Check the settings before asking for (and reading) a secret.
+    settings.check(&a.name).map_err(rejected_source)?;
+    let secret = if a.api_key_stdin {
+        Some(read_secret("secret")?)
+    } else {
+        None
+    };
+    let has = secret.is_some();
+    let now = ctx.now();
+    let account = cairn_connectors::accounts::add(
+        ctx.store()?,
+        vault,
+        &a.name,
+        &settings,
+        every,
+        secret,
+        now,
+    )
+    .map_err(rejected_source)?;
+    Ok((account, has))
+}
+
 fn vault() -> Result<Vault, CliError> {
     Vault::from_env().map_err(|e| rejected(e.into()))
 }
@@ -166,6 +347,36 @@ pub struct AccountRow {
     #[serde(flatten)]
     pub account: Account,
     pub secret: SecretState,
+    /// For an account polled for events: where its sync stands.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sync: Option<SyncState>,
+}
+
+/// Where an account's sync stands, for `account list`.
+#[derive(Debug, Serialize)]
+pub struct SyncState {
+    pub last_poll_at: Option<cairn_model::Timestamp>,
+    /// Everything up to this instant has been read.
+    pub cursor_at: Option<cairn_model::Timestamp>,
+    pub cursor_age_secs: Option<i64>,
+    pub next_poll_at: Option<cairn_model::Timestamp>,
+    pub poll_every_secs: i64,
+}
+
+fn sync_state(a: &Account, now: cairn_model::Timestamp) -> Option<SyncState> {
+    let p = cairn_connectors::provider::of(a.kind)?;
+    let cursor_at = cairn_connectors::batch::Cursor::parse(a.cursor.as_deref(), &a.name).at;
+    Some(SyncState {
+        last_poll_at: a.last_poll_at,
+        cursor_at,
+        cursor_age_secs: cursor_at.map(|t| (now - t).num_seconds()),
+        next_poll_at: a.next_poll_at,
+        poll_every_secs: cairn_connectors::sync::interval_of(a, p).num_seconds(),
+    })
+}
+
+fn ago(secs: i64) -> String {
+    cairn_engine::human_span(secs.max(0))
 }
 
 /// `account list` result.
@@ -193,6 +404,9 @@ fn summary(a: &Account) -> String {
             s("security"),
             s("from")
         ),
+        k if k.is_source() => SourceSettings::of(a)
+            .map(|s| s.summary())
+            .unwrap_or_else(|e| format!("settings unreadable: {e}")),
         _ => String::new(),
     }
 }
@@ -202,7 +416,7 @@ impl Render for AccountList {
         if self.accounts.is_empty() {
             return writeln!(
                 out,
-                "no connected accounts; add one with `cairn account add smtp|webhook|slack NAME …`"
+                "no connected accounts; add one with `cairn account add smtp|webhook|slack|stripe|shopify|typeform|mailgun|json-feed NAME …`"
             );
         }
         let w = self
@@ -234,6 +448,29 @@ impl Render for AccountList {
                 a.name,
                 a.kind.as_str()
             )?;
+            if let Some(s) = &r.sync {
+                let last = match s.last_poll_at {
+                    Some(t) => format!("last sync {}", crate::output::when(t)),
+                    None => "never synced".to_string(),
+                };
+                let cursor = match s.cursor_age_secs {
+                    Some(age) => format!("; read up to {} ago", ago(age)),
+                    None => String::new(),
+                };
+                let next = match s.next_poll_at {
+                    Some(t) => format!("; next poll {}", crate::output::when(t)),
+                    None if a.status == AccountStatus::NeedsAttention => {
+                        "; not polled until fixed".to_string()
+                    }
+                    None => "; next poll now".to_string(),
+                };
+                writeln!(
+                    out,
+                    "{:<w$}  {last}{cursor}{next} (every {})",
+                    "",
+                    ago(s.poll_every_secs)
+                )?;
+            }
         }
         Ok(())
     }
@@ -329,6 +566,73 @@ pub fn run(ctx: &mut Ctx, cmd: AccountCommand) -> Result<(), CliError> {
                         true,
                     )
                 }
+                AddCommand::Stripe {
+                    source,
+                    purchases_from,
+                } => {
+                    let s = SourceSettings::Stripe(StripeSettings {
+                        base_url: source.base_url.clone(),
+                        purchases_from: match purchases_from {
+                            PurchasesFromArg::Checkout => PurchasesFrom::Checkout,
+                            PurchasesFromArg::Charges => PurchasesFrom::Charges,
+                            PurchasesFromArg::Both => PurchasesFrom::Both,
+                        },
+                    });
+                    add_source(ctx, &vault, &source, s)?
+                }
+                AddCommand::Shopify {
+                    source,
+                    shop,
+                    api_version,
+                } => {
+                    let s = SourceSettings::Shopify(ShopifySettings {
+                        shop: shopify::normalize_shop(&shop),
+                        api_version: api_version.trim().to_string(),
+                        base_url: source.base_url.clone(),
+                    });
+                    add_source(ctx, &vault, &source, s)?
+                }
+                AddCommand::Typeform { source, form_id } => {
+                    let s = SourceSettings::Typeform(TypeformSettings {
+                        form_id: form_id.trim().to_string(),
+                        base_url: source.base_url.clone(),
+                    });
+                    add_source(ctx, &vault, &source, s)?
+                }
+                AddCommand::Mailgun {
+                    source,
+                    domain,
+                    region,
+                } => {
+                    let s = SourceSettings::Mailgun(MailgunSettings {
+                        domain: domain.trim().to_ascii_lowercase(),
+                        region: match region {
+                            RegionArg::Us => Region::Us,
+                            RegionArg::Eu => Region::Eu,
+                        },
+                        base_url: source.base_url.clone(),
+                    });
+                    add_source(ctx, &vault, &source, s)?
+                }
+                AddCommand::JsonFeed(f) => {
+                    let f = *f;
+                    let s = SourceSettings::JsonFeed(Box::new(FeedSettings {
+                        url: f.url.trim().to_string(),
+                        auth_header: f.auth_header,
+                        items: f.items,
+                        id: f.id,
+                        time: f.time,
+                        type_pointer: f.type_pointer,
+                        event_type: f.event_type,
+                        email: f.email,
+                        payload: f.payload,
+                        next: f.next,
+                        cursor_param: f.cursor_param,
+                        since_param: f.since_param,
+                        retention_days: f.retention_days,
+                    }));
+                    add_source(ctx, &vault, &f.source, s)?
+                }
             };
             ctx.print(&AccountAdded {
                 name: account.name,
@@ -346,7 +650,12 @@ pub fn run(ctx: &mut Ctx, cmd: AccountCommand) -> Result<(), CliError> {
                         Ok(v) => core::secret_state(v, &account.name),
                         Err(e) => SecretState::Unknown(e.to_string()),
                     };
-                    AccountRow { account, secret }
+                    let sync = sync_state(&account, now);
+                    AccountRow {
+                        account,
+                        secret,
+                        sync,
+                    }
                 })
                 .collect();
             ctx.print(&AccountList { accounts })
@@ -358,7 +667,16 @@ pub fn run(ctx: &mut Ctx, cmd: AccountCommand) -> Result<(), CliError> {
                 .enable_all()
                 .build()
                 .map_err(|e| CliError::Output(format!("cannot start the runtime: {e}")))?;
-            let result = rt.block_on(core::test(&account, &vault));
+            let result = if cairn_connectors::provider::of(account.kind).is_some() {
+                rt.block_on(cairn_connectors::accounts::test(
+                    &account,
+                    &vault,
+                    ctx.clock(),
+                ))
+                .map_err(rejected_source)
+            } else {
+                rt.block_on(core::test(&account, &vault)).map_err(rejected)
+            };
             let store = ctx.store()?;
             match result {
                 Ok(message) => {
@@ -376,9 +694,27 @@ pub fn run(ctx: &mut Ctx, cmd: AccountCommand) -> Result<(), CliError> {
                         Some(&e.to_string()),
                         now,
                     )?;
-                    Err(rejected(e))
+                    Err(e)
                 }
             }
+        }
+        AccountCommand::Secret { name } => {
+            let account = ctx.store()?.account(&name)?;
+            let vault = vault()?;
+            let secret = read_secret("secret")?;
+            let a = cairn_connectors::accounts::replace_secret(
+                ctx.store()?,
+                &vault,
+                &account.name,
+                &secret,
+                now,
+            )
+            .map_err(rejected_source)?;
+            ctx.print(&AccountAdded {
+                name: a.name,
+                kind: a.kind,
+                secret_stored_in: Some(vault.describe()),
+            })
         }
         AccountCommand::Remove { name } => {
             let vault = vault()?;

@@ -10,4 +10,5 @@ pub mod outbox;
 pub mod run;
 pub mod runs;
 pub mod simulate;
+pub mod sync;
 pub mod workflow;

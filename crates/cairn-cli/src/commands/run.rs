@@ -1,11 +1,14 @@
 //! `cairn run`: the executor in the foreground, over the same database the
 //! app uses — for an always-on machine (see docs/headless.md) and for tests.
-//! Ctrl-C (or SIGTERM) stops it cleanly: the send in flight finishes and is
-//! recorded first.
+//! Beside it the poller syncs connected accounts (Stripe, Shopify, …) and
+//! wakes the executor when events arrive (`--no-sync` leaves them alone).
+//! Ctrl-C (or SIGTERM) stops both cleanly: the send in flight finishes and
+//! is recorded first, and so does the poll in hand.
 
 use std::io::Write;
 use std::sync::Arc;
 
+use cairn_connectors::{Poller, PollerConfig, SyncOutcome, SyncReport};
 use cairn_engine::{Change, Executor, ExecutorConfig};
 use cairn_model::Duration;
 use clap::Args;
@@ -25,6 +28,9 @@ pub struct RunArgs {
     /// Record every effect with its content and send nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Do not poll connected accounts for events.
+    #[arg(long)]
+    no_sync: bool,
 }
 
 #[derive(Serialize)]
@@ -63,10 +69,21 @@ pub fn run(ctx: &mut Ctx, a: RunArgs) -> Result<(), CliError> {
         ),
         (None, None) => None,
     };
+    let vault = cairn_effects::Vault::from_env();
+    // The poller reads secrets too; without a vault a dry run still runs,
+    // without polling.
+    let poll_vault = match (&vault, a.no_sync) {
+        (_, true) => None,
+        (Ok(v), false) => Some(v.clone()),
+        (Err(e), false) => {
+            tracing::warn!(error = %e, "connected accounts are not polled: the vault cannot be opened");
+            None
+        }
+    };
     let sender: Option<Arc<dyn cairn_engine::Sender>> = if a.dry_run {
         None
     } else {
-        let vault = cairn_effects::Vault::from_env().map_err(|e| CliError::Rejected {
+        let vault = vault.map_err(|e| CliError::Rejected {
             code: "vault",
             message: e.to_string(),
         })?;
@@ -88,6 +105,22 @@ pub fn run(ctx: &mut Ctx, a: RunArgs) -> Result<(), CliError> {
     let stopped = rt.block_on(async move {
         let exec = Executor::start(cfg)?;
         let mut changes = exec.subscribe();
+        let poller = match poll_vault {
+            Some(v) => match Poller::start(PollerConfig::new(
+                &db,
+                v,
+                clock.clone(),
+                Some(exec.waker()),
+            )) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    tracing::warn!(error = %e, code = e.code(), "connected accounts are not polled");
+                    None
+                }
+            },
+            None => None,
+        };
+        let mut syncs = poller.as_ref().map(Poller::subscribe);
         eprintln!(
             "cairn is running over {}{} — Ctrl-C to stop",
             db.display(),
@@ -130,6 +163,11 @@ pub fn run(ctx: &mut Ctx, a: RunArgs) -> Result<(), CliError> {
             tokio::select! {
                 _ = &mut deadline => { tally.reason = "time is up"; break; }
                 _ = &mut term => { tally.reason = "interrupted"; break; }
+                r = next_report(&mut syncs) => match r {
+                    Ok(r) => print_sync(&r, json),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(_) => syncs = None,
+                },
                 c = changes.recv() => match c {
                     Ok(c) => {
                         match &c {
@@ -146,6 +184,9 @@ pub fn run(ctx: &mut Ctx, a: RunArgs) -> Result<(), CliError> {
                     Err(_) => break,
                 },
             }
+        }
+        if let Some(p) = poller {
+            p.shutdown().await;
         }
         exec.shutdown().await;
         Ok::<_, cairn_engine::EngineError>(tally)
@@ -185,6 +226,33 @@ fn print_change(c: &Change, json: bool) {
                 cairn_engine::human_span(*gap_secs)
             ),
         }
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+/// The poller's next report; never, when it is not running.
+async fn next_report(
+    rx: &mut Option<tokio::sync::broadcast::Receiver<SyncReport>>,
+) -> Result<SyncReport, tokio::sync::broadcast::error::RecvError> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Prints a poll that brought events or failed (quiet polls print nothing).
+fn print_sync(r: &SyncReport, json: bool) {
+    let line = match &r.outcome {
+        SyncOutcome::Synced if r.new == 0 => return,
+        _ if json => serde_json::to_string(&serde_json::json!({"sync": r})).unwrap_or_default(),
+        SyncOutcome::Synced => format!("synced {}: {} new events", r.account, r.new),
+        SyncOutcome::Failed { message, .. } => format!("sync of {} failed: {message}", r.account),
+        SyncOutcome::NeedsAttention { message, .. } => {
+            format!("account {} needs attention: {message}", r.account)
+        }
+        SyncOutcome::Skipped { .. } => return,
     };
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{line}");

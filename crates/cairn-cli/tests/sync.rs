@@ -1,0 +1,256 @@
+//! `cairn account add stripe|json-feed …`, `cairn sync` and `cairn account
+//! list|test|secret` for accounts polled for events, run as a user would:
+//! the binary, a database in a temp dir, the key piped on stdin into the
+//! opt-in secrets file, and a Stripe-shaped server on loopback (wiremock)
+//! answering with the fixtures of cairn-connectors.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+struct Env {
+    dir: tempfile::TempDir,
+    db: PathBuf,
+}
+
+impl Env {
+    fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("cairn.db");
+        let env = Env { dir, db };
+        assert_eq!(env.run("2026-03-02T08:00:00Z", &["init"], "").code, 0);
+        env
+    }
+
+    /// Runs the binary at the instant `now` (CAIRN_NOW) with `stdin`.
+    fn run(&self, now: &str, args: &[&str], stdin: &str) -> Out {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cairn"))
+            .arg("--db")
+            .arg(&self.db)
+            .args(args)
+            .env("CAIRN_NOW", now)
+            .env("CAIRN_SECRETS_FILE", self.dir.path().join("secrets.json"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        Out {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+fn fixture(name: &str) -> Value {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../cairn-connectors/tests/fixtures")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stripe_from_add_to_sync_list_and_a_revoked_key() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/events"))
+        .and(header("authorization", "Bearer sk_test_cli_good_01"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("stripe_events_page2.json")))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/events"))
+        .and(header("authorization", "Bearer sk_test_cli_revoked"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(fixture("stripe_error_401.json")))
+        .mount(&server)
+        .await;
+    let env = Env::new();
+    let t0 = "2026-03-02T08:00:00Z";
+    let uri = server.uri();
+
+    // Bad input is named before anything is stored.
+    let o = env.run(
+        t0,
+        &[
+            "account",
+            "add",
+            "stripe",
+            "Shop",
+            "--base-url",
+            &uri,
+            "--api-key-stdin",
+            "--poll-every",
+            "5s",
+        ],
+        "sk_test_cli_good_01\n",
+    );
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("poll_every: 5 s is shorter than the shortest interval, 30 s"),
+        "{}",
+        o.stderr
+    );
+    let o = env.run(
+        t0,
+        &["account", "add", "stripe", "Shop", "--base-url", &uri],
+        "",
+    );
+    assert_eq!(o.code, 1);
+    assert!(
+        o.stderr
+            .contains("needs its secret: pipe it in with --api-key-stdin"),
+        "{}",
+        o.stderr
+    );
+    let o = env.run(
+        t0,
+        &[
+            "account",
+            "add",
+            "json-feed",
+            "Feed",
+            "--url",
+            "https://feed.example/e",
+            "--id",
+            "id",
+            "--time",
+            "/t",
+            "--event-type",
+            "x.y",
+        ],
+        "",
+    );
+    assert_eq!(o.code, 1);
+    assert!(
+        o.stderr
+            .contains("account \"Feed\": id: \"id\" is not a JSON pointer"),
+        "{}",
+        o.stderr
+    );
+
+    for (name, key) in [
+        ("Shop", "sk_test_cli_good_01"),
+        ("Revoked", "sk_test_cli_revoked"),
+    ] {
+        let o = env.run(
+            t0,
+            &[
+                "account",
+                "add",
+                "stripe",
+                name,
+                "--base-url",
+                &uri,
+                "--api-key-stdin",
+                "--poll-every",
+                "2m",
+            ],
+            &format!("{key}\n"),
+        );
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(
+            o.stdout.contains(&format!(
+                "account {name} (stripe) added; its secret is in the secrets file"
+            )),
+            "{}",
+            o.stdout
+        );
+    }
+    let o = env.run(t0, &["account", "test", "Shop"], "");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout.contains("works: Stripe accepted the API key"),
+        "{}",
+        o.stdout
+    );
+
+    // All accounts: one syncs, the revoked one needs attention.
+    let o = env.run("2026-03-02T09:05:00Z", &["sync"], "");
+    assert_eq!(o.code, 1, "{}", o.stdout);
+    assert!(o.stdout.contains("Shop (stripe): 1 new, 0 duplicates, 0 ignored (1 request); next poll 2026-03-02 09:07:00 UTC"), "{}", o.stdout);
+    assert!(o.stdout.contains("Revoked (stripe): needs attention: account \"Revoked\": Stripe refused the credentials (HTTP 401)"), "{}", o.stdout);
+    assert!(!o.stdout.contains("sk_test_cli_revoked"), "{}", o.stdout);
+    assert!(
+        o.stderr.contains("1 account could not be synced"),
+        "{}",
+        o.stderr
+    );
+
+    // Again: the purchase is a duplicate, the revoked account is not asked.
+    let o = env.run("2026-03-02T09:10:00Z", &["sync"], "");
+    assert!(
+        o.stdout.contains("Shop (stripe): 0 new, 1 duplicate,"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout
+            .contains("(not polled; fix it, then `cairn account test Revoked`)"),
+        "{}",
+        o.stdout
+    );
+    let revoked_calls = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r.headers
+                .get("authorization")
+                .is_some_and(|v| v == "Bearer sk_test_cli_revoked")
+        })
+        .count();
+    assert_eq!(revoked_calls, 1);
+
+    let o = env.run("2026-03-02T09:10:00Z", &["account", "list"], "");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("last sync 2026-03-02 09:10:00 UTC; read up to 5 min ago; next poll 2026-03-02 09:12:00 UTC (every 2 min)"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("never synced; not polled until fixed"),
+        "{}",
+        o.stdout
+    );
+    let o = env.run("2026-03-02T09:10:00Z", &["--json", "account", "list"], "");
+    let v: Value = serde_json::from_str(&o.stdout).unwrap();
+    let shop = &v["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "Shop")
+        .unwrap()
+        .clone();
+    assert_eq!(shop["sync"]["cursor_age_secs"], 300);
+
+    // A new key: the account is polled again.
+    let o = env.run(
+        "2026-03-02T09:11:00Z",
+        &["account", "secret", "Revoked"],
+        "sk_test_cli_good_01\n",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = env.run("2026-03-02T09:11:00Z", &["--json", "sync", "Revoked"], "");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v: Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["accounts"][0]["status"], "synced");
+    // Each account is its own source: its first poll stores the purchase.
+    assert_eq!(v["accounts"][0]["new"], 1);
+}
