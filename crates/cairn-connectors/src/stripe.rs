@@ -183,8 +183,8 @@ fn map_events(mut events: Vec<StripeEvent>, mode: PurchasesFrom, w: &Window) -> 
         let o = &e.data.object;
         let mapped = match e.kind.as_str() {
             SESSION_COMPLETED | SESSION_ASYNC_PAID => session(&e, o),
-            CHARGE_SUCCEEDED => Ok(charge(o, false)),
-            CHARGE_REFUNDED => Ok(charge(o, true)),
+            CHARGE_SUCCEEDED => Ok(charge(&e, o, false)),
+            CHARGE_REFUNDED => Ok(charge(&e, o, true)),
             other => Err(format!("{other} is not an event Cairn reads")),
         };
         match mapped {
@@ -287,7 +287,7 @@ fn session(e: &StripeEvent, o: &Value) -> Result<Mapped, String> {
     ))
 }
 
-fn charge(o: &Value, refunded: bool) -> Mapped {
+fn charge(e: &StripeEvent, o: &Value, refunded: bool) -> Mapped {
     let id = text(o, "/id").unwrap_or("");
     let pi = text(o, "/payment_intent");
     let mut p = Map::new();
@@ -323,6 +323,7 @@ fn charge(o: &Value, refunded: bool) -> Mapped {
         }
     }
     p.insert("metadata".into(), metadata(o));
+    p.insert("stripe_event".into(), json!(e.id));
     let email = map::email([text(o, "/billing_details/email"), text(o, "/receipt_email")]);
     let t = if refunded {
         cairn_model::event::types::REFUND_ISSUED

@@ -442,3 +442,56 @@ async fn an_account_unpolled_longer_than_stripe_keeps_events_is_warned_about() {
     assert_eq!(a.status, AccountStatus::Ok);
     assert_eq!(a.status_message.as_deref(), Some(w.as_str()));
 }
+
+#[tokio::test]
+async fn with_purchases_from_both_a_checkout_payment_is_one_purchase() {
+    let server = MockServer::start().await;
+    let mut page = fixture("stripe_events_page2.json", &[]);
+    let session = page["data"][0].clone();
+    // The same payment's charge, in the same second (Checkout creates both).
+    let charge = json!({
+        "id": "evt_1ChargeOfSession",
+        "object": "event",
+        "created": 1772442030,
+        "type": "charge.succeeded",
+        "data": {"object": {
+            "id": "ch_3Ada", "object": "charge", "amount": 4900, "currency": "usd",
+            "billing_details": {"email": "ada@example.com", "name": "Ada Lovelace"},
+            "description": null, "metadata": {}, "payment_intent": "pi_3Ada", "status": "succeeded"
+        }}
+    });
+    // An invoice's charge: no session, so it is a purchase of its own.
+    let invoice_charge = json!({
+        "id": "evt_2InvoiceCharge",
+        "object": "event",
+        "created": 1772442090,
+        "type": "charge.succeeded",
+        "data": {"object": {
+            "id": "ch_inv", "object": "charge", "amount": 120000, "currency": "jpy",
+            "billing_details": {"email": null}, "receipt_email": "bo@example.com",
+            "description": "Coaching, March", "metadata": {}, "payment_intent": "pi_inv", "status": "succeeded"
+        }}
+    });
+    page["data"] = json!([invoice_charge, charge, session]);
+    Mock::given(method("GET"))
+        .and(path("/v1/events"))
+        .and(query_param("types[]", "charge.succeeded"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page))
+        .mount(&server)
+        .await;
+    let mut b = Bench::new();
+    b.add(
+        "Shop",
+        json!({"kind": "stripe", "base_url": server.uri(), "purchases_from": "both"}),
+        Some(KEY),
+    );
+    b.clock.set(at(9, 5, 0));
+    let r = b.sync("Shop").await;
+    assert_eq!((r.new, r.duplicates), (2, 1), "{r:?}");
+    let evs = b.events(SOURCE);
+    assert_eq!(evs[0].external_id.as_deref(), Some("payment:pi_3Ada"));
+    assert_eq!(evs[0].payload["product"], "Program A", "the session won");
+    assert_eq!(evs[1].payload["product"], "Coaching, March");
+    assert_eq!(evs[1].payload["amount"], 120000.0, "yen has no minor unit");
+    assert_eq!(evs[1].payload["currency"], "JPY");
+}
