@@ -254,3 +254,107 @@ async fn stripe_from_add_to_sync_list_and_a_revoked_key() {
     // Each account is its own source: its first poll stores the purchase.
     assert_eq!(v["accounts"][0]["new"], 1);
 }
+
+/// `cairn run` polls beside the executor: a purchase at the Stripe-shaped
+/// server starts the "Program A" workflow, and SIGTERM stops both cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cairn_run_polls_and_a_purchase_starts_its_workflow() {
+    use std::io::{BufRead, BufReader};
+
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/events"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("stripe_events_page2.json")))
+        .mount(&server)
+        .await;
+    let env = Env::new();
+    let t0 = "2026-03-02T08:00:00Z";
+    let wf = env.dir.path().join("program-a.json");
+    std::fs::write(
+        &wf,
+        serde_json::json!({
+            "format": "cairn.workflow", "version": 1, "name": "Program A onboarding",
+            "nodes": [
+                {"id": "t", "position": {"x": 0, "y": 0}, "kind": "trigger.purchase_completed",
+                 "config": {"filters": [{"path": "product", "op": "eq", "value": "Program A"}]}},
+                {"id": "a", "position": {"x": 0, "y": 100}, "kind": "action.add_tag", "config": {"tag": "program-a"}}
+            ],
+            "edges": [{"from": "t", "exit": "next", "to": "a"}]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let o = env.run(t0, &["workflow", "import", wf.to_str().unwrap()], "");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = env.run(t0, &["workflow", "activate", "Program A onboarding"], "");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = env.run(
+        t0,
+        &[
+            "account",
+            "add",
+            "stripe",
+            "Shop",
+            "--base-url",
+            &server.uri(),
+            "--api-key-stdin",
+        ],
+        "sk_test_cli_good_01\n",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .arg("--db")
+        .arg(&env.db)
+        .args(["run", "--dry-run"])
+        .env("CAIRN_NOW", "2026-03-02T09:05:00Z")
+        .env("CAIRN_SECRETS_FILE", env.dir.path().join("secrets.json"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut seen = vec![];
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !seen.iter().any(|l: &String| l.contains("completed")) {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(l) => seen.push(l),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("no run completed; output so far: {seen:?}");
+            }
+        }
+    }
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    while let Ok(l) = rx.recv_timeout(std::time::Duration::from_secs(5)) {
+        seen.push(l);
+    }
+    assert!(status.success(), "{status:?} {seen:?}");
+    assert!(
+        seen.iter().any(|l| l == "synced Shop: 1 new events"),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter().any(|l| l.starts_with("run 1 started")),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .any(|l| l.starts_with("stopped (interrupted): 1 runs started")),
+        "{seen:?}"
+    );
+    let o = env.run(t0, &["--json", "contact", "show", "ada@example.com"], "");
+    assert!(o.stdout.contains("program-a"), "{}", o.stdout);
+}
