@@ -11,6 +11,7 @@
 //! Keeping the shell this thin is what lets the CLI and the tests call the
 //! same core functions the window does.
 
+pub mod background;
 pub mod commands;
 pub mod error;
 pub mod logging;
@@ -56,27 +57,41 @@ pub fn run() {
         tracing::error!(code = %e.code, "cannot open the database: {}", e.message);
     }
 
-    let outcome = tauri::Builder::default()
+    let background = background::BackgroundHandle::default();
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
         .manage(state)
+        .manage(background.clone())
         .invoke_handler(tauri::generate_handler![
             commands::workflows::list_workflows,
         ])
         .setup(setup)
-        .run(tauri::generate_context!());
-    if let Err(e) = outcome {
-        tracing::error!("the app stopped with an error: {e}");
-        std::process::exit(1);
-    }
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::error!("the app could not start: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(move |_app, event| {
+        if let tauri::RunEvent::Exit = event {
+            background.stop();
+        }
+    });
 }
 
-/// Runs once the app is built, before the window shows.
-///
-/// This is where background work starts: the executor (engine) will be
-/// spawned here with its own `Store` on `AppState::database()` and a
-/// `SystemClock`, and stopped when the app exits. Until the engine is wired
-/// in, the app only shows what the database holds; nothing runs.
+/// Runs once the app is built, before the window shows: starts the
+/// executor and the poller over the app's database (stopped on exit). When
+/// they cannot start (the database is unusable) the window still opens and
+/// shows the error; the log says why.
 fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
-    let _ = app;
+    use tauri::Manager;
+    let db = app.state::<AppState>().database();
+    let handle = app.state::<background::BackgroundHandle>().inner().clone();
+    if let Err(e) = handle.start(db.path(), app.handle()) {
+        tracing::error!(code = %e.code, "the executor could not start: {}", e.message);
+    }
     Ok(())
 }
 
