@@ -78,6 +78,11 @@ enum Command {
     Account(commands::account::AccountCommand),
     /// Poll connected accounts now (all, or one) and say what arrived.
     Sync(commands::sync::SyncArgs),
+    /// The built-in templates: list, show a file, import one (it arrives paused).
+    #[command(subcommand)]
+    Template(commands::template::TemplateCommand),
+    /// A workflow's analytics over a time range (completion, drop-off, errors, timing, …).
+    Stats(commands::stats::StatsArgs),
 }
 
 fn dispatch(ctx: &mut Ctx, command: Command) -> Result<(), CliError> {
@@ -93,6 +98,8 @@ fn dispatch(ctx: &mut Ctx, command: Command) -> Result<(), CliError> {
         Command::Outbox(a) => commands::outbox::run(ctx, a),
         Command::Account(c) => commands::account::run(ctx, c),
         Command::Sync(a) => commands::sync::run(ctx, a),
+        Command::Template(c) => commands::template::run(ctx, c),
+        Command::Stats(a) => commands::stats::run(ctx, a),
     }
 }
 

@@ -6,6 +6,7 @@
 //! derive `ts_rs::TS`; their TypeScript is generated into `ui/src/bindings/`.
 
 pub mod account;
+pub mod builtin;
 pub mod clock;
 pub mod condition;
 pub mod contact;

@@ -13,6 +13,7 @@
 //! got it from a `Clock`.
 
 pub mod accounts;
+pub mod analytics;
 pub mod catalog;
 pub mod contacts;
 pub mod csv_import;
@@ -41,6 +42,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_contact_sort.sql"),
+    include_str!("../migrations/0003_analytics.sql"),
 ];
 
 /// `PRAGMA application_id` of every Cairn database ("Crn1" in ASCII), so a

@@ -10,5 +10,7 @@ pub mod outbox;
 pub mod run;
 pub mod runs;
 pub mod simulate;
+pub mod stats;
 pub mod sync;
+pub mod template;
 pub mod workflow;

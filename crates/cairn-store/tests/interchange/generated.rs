@@ -38,6 +38,8 @@ fn ui_types(b: &mut Bindings) {
     b.add::<cairn_store::deals::Pipeline>();
     b.add::<cairn_store::deals::Deal>();
     b.add::<cairn_store::deals::Enrollment>();
+    b.add::<cairn_model::builtin::TemplateInfo>();
+    b.add::<cairn_store::analytics::WorkflowStats>();
 }
 
 /// Collects the generated files of the registered types.

@@ -1,0 +1,203 @@
+//! `cairn stats NAME`: a workflow's analytics over a time range, the same
+//! [`WorkflowStats`] the app's analytics screen and canvas counts show.
+//!
+//! Dates are local days in the workflow's time zone (`--since 2026-01-05`
+//! means from that day's midnight there) or RFC 3339 instants; `--until`
+//! is exclusive and defaults to now.
+
+use std::io::Write;
+
+use cairn_model::Timestamp;
+use cairn_model::time::{TimeOfDay, TimezoneRef, local_instant};
+use cairn_store::analytics::WorkflowStats;
+use clap::Args;
+use serde::Serialize;
+
+use crate::output::{Render, when};
+use crate::{CliError, Ctx};
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// The workflow.
+    name: String,
+    /// From this day (YYYY-MM-DD, in the workflow's time zone) or instant
+    /// (RFC 3339); default: the workflow's first run.
+    #[arg(long, value_name = "DATE")]
+    since: Option<String>,
+    /// Up to, not including, this day or instant; default: now.
+    #[arg(long, value_name = "DATE")]
+    until: Option<String>,
+}
+
+pub fn run(ctx: &mut Ctx, a: StatsArgs) -> Result<(), CliError> {
+    let now = ctx.now();
+    let store = ctx.store()?;
+    let (_, def) = store.workflow_def(&a.name)?;
+    let tz = &def.settings.timezone;
+    let since = a
+        .since
+        .as_deref()
+        .map(|d| parse_date("--since", d, tz))
+        .transpose()?;
+    let until = match a.until.as_deref() {
+        Some(d) => parse_date("--until", d, tz)?,
+        None => now,
+    };
+    let stats = store.workflow_stats(&a.name, since, until)?;
+    ctx.print(&Stats(stats))
+}
+
+fn parse_date(flag: &str, text: &str, tz: &str) -> Result<Timestamp, CliError> {
+    let t = text.trim();
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        let zone = TimezoneRef::Workflow.resolve(None, tz);
+        return Ok(local_instant(zone, d, TimeOfDay::MIDNIGHT));
+    }
+    chrono::DateTime::parse_from_rfc3339(t)
+        .map(|d| d.with_timezone(&chrono::Utc))
+        .map_err(|_| {
+            CliError::Usage(format!(
+                "{flag} {text:?}: expected a date such as 2026-01-05 or an instant such as 2026-01-05T09:00:00Z"
+            ))
+        })
+}
+
+#[derive(Serialize)]
+#[serde(transparent)]
+struct Stats(WorkflowStats);
+
+fn pct(r: Option<f64>) -> String {
+    r.map_or_else(|| "–".to_string(), |r| format!("{:.1} %", r * 100.0))
+}
+
+/// `90061` → `1d 1h 1m`.
+fn span(secs: i64) -> String {
+    let (d, h, m, s) = (
+        secs / 86_400,
+        secs % 86_400 / 3600,
+        secs % 3600 / 60,
+        secs % 60,
+    );
+    let parts: Vec<String> = [(d, "d"), (h, "h"), (m, "m"), (s, "s")]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, u)| format!("{n}{u}"))
+        .collect();
+    if parts.is_empty() {
+        "0s".into()
+    } else {
+        parts.join(" ")
+    }
+}
+
+impl Render for Stats {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let s = &self.0;
+        let r = &s.runs;
+        writeln!(
+            out,
+            "{} from {} to {} ({:.1} days)",
+            s.workflow,
+            when(s.since),
+            when(s.until),
+            s.throughput.days
+        )?;
+        writeln!(
+            out,
+            "  runs started      {} ({:.2} a day, {:.1} a week); {} still open",
+            r.started, s.throughput.per_day, s.throughput.per_week, r.open
+        )?;
+        writeln!(
+            out,
+            "  runs ended        {} (completed {}, exited {}, failed {})",
+            r.ended, r.completed, r.exited, r.failed
+        )?;
+        writeln!(out, "  completion rate   {}", pct(s.completion_rate))?;
+        match &s.drop_off {
+            Some(d) => writeln!(
+                out,
+                "  drop-off step     {}{} ({} exited, {} failed)",
+                d.node,
+                d.label
+                    .as_deref()
+                    .map(|l| format!(" \"{l}\""))
+                    .unwrap_or_default(),
+                d.exited,
+                d.failed
+            )?,
+            None => writeln!(out, "  drop-off step     –")?,
+        }
+        writeln!(
+            out,
+            "  error rate        {} ({} of {} action steps failed)",
+            pct(s.error_rate),
+            s.failed_action_steps,
+            s.action_steps
+        )?;
+        match &s.time_to_completion {
+            Some(t) => writeln!(
+                out,
+                "  time to complete  median {}, p90 {} (over {} runs)",
+                span(t.median_secs),
+                span(t.p90_secs),
+                t.runs
+            )?,
+            None => writeln!(out, "  time to complete  –")?,
+        }
+        let goals = s
+            .goals
+            .iter()
+            .map(|g| format!("{} {}", g.goal, g.runs))
+            .collect::<Vec<_>>()
+            .join(", ");
+        writeln!(
+            out,
+            "  conversions       {} ({}){}",
+            s.conversions,
+            pct(s.conversion_rate),
+            if goals.is_empty() {
+                String::new()
+            } else {
+                format!(": {goals}")
+            }
+        )?;
+        let c = &s.cost_saved;
+        writeln!(
+            out,
+            "  cost saved        {:.2} ({} runs × {} min ÷ 60 × {:.2} an hour = {:.2} h)",
+            c.amount, c.completed_runs, c.manual_minutes_per_run, c.hourly_rate, c.hours
+        )?;
+        writeln!(out, "  workflows active  {}", s.workflows_active)?;
+        writeln!(out, "nodes (passed / waiting / failed / skipped):")?;
+        let w = s.nodes.iter().map(|n| n.node.len()).max().unwrap_or(0);
+        for n in &s.nodes {
+            writeln!(
+                out,
+                "  {:<w$}  {:>6} {:>6} {:>6} {:>6}  {}{}",
+                n.node,
+                n.passed,
+                n.waiting,
+                n.failed,
+                n.skipped,
+                n.kind,
+                if n.in_current_version {
+                    ""
+                } else {
+                    " (older version)"
+                }
+            )?;
+        }
+        writeln!(out, "per day (started / completed / failed / conversions):")?;
+        for d in &s.series {
+            if d.started + d.completed + d.failed + d.conversions == 0 {
+                continue;
+            }
+            writeln!(
+                out,
+                "  {}  {:>5} {:>5} {:>5} {:>5}",
+                d.date, d.started, d.completed, d.failed, d.conversions
+            )?;
+        }
+        Ok(())
+    }
+}
