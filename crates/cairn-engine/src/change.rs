@@ -39,5 +39,8 @@ pub enum Change {
     Woke {
         #[ts(type = "number")]
         gap_secs: i64,
+        /// Waits that fired late on waking (each late step says by how much).
+        #[ts(type = "number")]
+        late_waits: u64,
     },
 }

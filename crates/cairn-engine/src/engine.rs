@@ -57,9 +57,16 @@ pub struct TickReport {
     pub events: usize,
     pub timers: usize,
     pub scheduled_runs: usize,
+    /// Waits (and wait timeouts) that fired at least [`LATE_SECS`] after
+    /// they were due: after a sleep, what the wake notice counts.
+    pub late_waits: usize,
     /// More work was left for the next tick.
     pub more: bool,
 }
+
+/// Lateness from which a fired wait counts as late (below it is scheduling
+/// jitter). The step of such a wait records "fired … late" (timers.rs).
+pub const LATE_SECS: i64 = 60;
 
 /// The executor's synchronous core.
 pub struct Engine {
@@ -68,6 +75,8 @@ pub struct Engine {
     changes: Vec<Change>,
     schedule: ScheduleState,
     pub config: EngineConfig,
+    /// Late waits fired since the last [`Engine::tick`] report.
+    late_waits: usize,
 }
 
 impl Engine {
@@ -82,6 +91,7 @@ impl Engine {
             changes: vec![],
             schedule: ScheduleState::default(),
             config,
+            late_waits: 0,
         }
     }
 
@@ -111,6 +121,7 @@ impl Engine {
             changes,
             schedule,
             config,
+            ..
         } = self;
         let mut local = vec![];
         let r = store.write(|tx| {
@@ -150,11 +161,13 @@ impl Engine {
                     report.scheduled_runs += self.scan_schedules(now)?;
                     // Scheduled runs and timers may have emitted events.
                     if !self.has_unprocessed_events()? {
+                        report.late_waits = std::mem::take(&mut self.late_waits);
                         return Ok(report);
                     }
                 }
             }
         }
+        report.late_waits = std::mem::take(&mut self.late_waits);
         report.more = true;
         Ok(report)
     }
@@ -188,13 +201,22 @@ impl Engine {
     /// One batch of due timers. Returns how many fired.
     pub fn fire_timers(&mut self, now: Timestamp) -> Result<usize> {
         let batch = self.config.timer_batch;
-        self.with_tx(now, |cx, _| {
+        let (fired, late) = self.with_tx(now, |cx, _| {
             let due = runs::due_timers_using(cx.tx, cx.now, batch)?;
             for t in &due {
                 timers::fire(cx, t)?;
             }
-            Ok(due.len())
-        })
+            let late = due
+                .iter()
+                .filter(|t| {
+                    t.purpose != runs::TimerPurpose::Window
+                        && (cx.now - t.due_at).num_seconds() >= LATE_SECS
+                })
+                .count();
+            Ok((due.len(), late))
+        })?;
+        self.late_waits += late;
+        Ok(fired)
     }
 
     /// Scans date-based and schedule triggers when something may be due.

@@ -8,6 +8,13 @@
 //! compares the wall clock with the monotonic clock at every turn: when the
 //! wall clock jumped ahead (the laptop slept), it says so and fires what fell
 //! due, in order, honouring each wait's late policy.
+//!
+//! A third task keeps the database in order ([`UpkeepConfig`]): a WAL
+//! checkpoint every minute, retention and space reclaimed once a day.
+//!
+//! Only one executor runs over a database at a time: it holds the
+//! database's [`ExecutorLock`] from start to shutdown (see
+//! `cairn_store::lock` for why two would not be safe).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,6 +22,8 @@ use std::time::{Duration as StdDuration, Instant};
 
 use cairn_model::{Clock, Timestamp};
 use cairn_store::Store;
+use cairn_store::hygiene::{Upkeep, UpkeepPolicy};
+use cairn_store::lock::{ExecutorLock, holder_name};
 use tokio::sync::{Notify, broadcast, watch};
 use tokio::task::JoinHandle;
 
@@ -35,6 +44,32 @@ pub struct ExecutorConfig {
     pub idle_check: StdDuration,
     /// A wall-clock jump larger than this is reported as a wake from sleep.
     pub jump_threshold: chrono::Duration,
+    /// Keeping the database in order; `None` leaves it to `cairn db maintain`.
+    pub upkeep: Option<UpkeepConfig>,
+    /// How this executor names itself in the lock file, for the message a
+    /// second one gets ("cairn run (pid 42)").
+    pub holder: String,
+}
+
+/// When the executor's upkeep task runs.
+#[derive(Debug, Clone)]
+pub struct UpkeepConfig {
+    pub policy: UpkeepPolicy,
+    /// Real time between runs (a checkpoint each; maintenance when due by
+    /// the executor's clock).
+    pub every: StdDuration,
+    /// Real time before the first run, so a start is not slowed by it.
+    pub first_after: StdDuration,
+}
+
+impl Default for UpkeepConfig {
+    fn default() -> Self {
+        UpkeepConfig {
+            policy: UpkeepPolicy::default(),
+            every: StdDuration::from_secs(60),
+            first_after: StdDuration::from_secs(60),
+        }
+    }
 }
 
 impl ExecutorConfig {
@@ -50,6 +85,8 @@ impl ExecutorConfig {
             engine: EngineConfig::default(),
             idle_check: StdDuration::from_secs(1),
             jump_threshold: chrono::Duration::seconds(30),
+            upkeep: Some(UpkeepConfig::default()),
+            holder: holder_name("a Cairn executor"),
         }
     }
 }
@@ -62,6 +99,8 @@ pub struct Executor {
     stop: watch::Sender<bool>,
     changes: broadcast::Sender<Change>,
     tasks: Vec<JoinHandle<()>>,
+    // Released when the executor is dropped, after its tasks stopped.
+    _lock: ExecutorLock,
 }
 
 /// Wakes an executor from another task.
@@ -85,8 +124,10 @@ impl Executor {
         Self::start_on(&tokio::runtime::Handle::current(), cfg)
     }
 
-    /// Starts the executor on the given runtime.
+    /// Starts the executor on the given runtime. Refused
+    /// (`executor_running`) while another executor runs over the database.
     pub fn start_on(rt: &tokio::runtime::Handle, cfg: ExecutorConfig) -> Result<Executor> {
+        let lock = ExecutorLock::acquire(&cfg.db_path, &cfg.holder)?;
         let mut engine = Engine::with_config(Store::open(&cfg.db_path)?, cfg.engine.clone());
         let recovered = engine.recover_interrupted(cfg.clock.now())?;
         if recovered > 0 {
@@ -107,6 +148,14 @@ impl Executor {
             wake_dispatch.clone(),
             changes.clone(),
         ))];
+        if let Some(up) = cfg.upkeep.clone() {
+            tasks.push(rt.spawn(upkeep_loop(
+                Store::open(&cfg.db_path)?,
+                cfg.clock.clone(),
+                up,
+                stop_rx.clone(),
+            )));
+        }
         if let Some(sender) = cfg.sender.clone() {
             let engine = Engine::with_config(Store::open(&cfg.db_path)?, cfg.engine.clone());
             tasks.push(rt.spawn(dispatch_loop(
@@ -125,6 +174,7 @@ impl Executor {
             stop,
             changes,
             tasks,
+            _lock: lock,
         })
     }
 
@@ -219,6 +269,7 @@ async fn engine_loop(
                         );
                         let _ = changes.send(Change::Woke {
                             gap_secs: gap.num_seconds(),
+                            late_waits: report.late_waits as u64,
                         });
                     }
                     for c in engine.drain_changes() {
@@ -302,6 +353,45 @@ async fn dispatch_loop(
             _ = stop.changed() => break,
             _ = wake.notified() => {}
             _ = tokio::time::sleep(nap) => {}
+        }
+    }
+}
+
+async fn upkeep_loop(
+    mut store: Store,
+    clock: Arc<dyn Clock>,
+    cfg: UpkeepConfig,
+    mut stop: watch::Receiver<bool>,
+) {
+    let upkeep = Upkeep::new(cfg.policy.clone());
+    let mut nap = cfg.first_after;
+    loop {
+        tokio::select! {
+            _ = stop.changed() => break,
+            _ = tokio::time::sleep(nap) => {}
+        }
+        if *stop.borrow() {
+            break;
+        }
+        nap = cfg.every;
+        let now = clock.now();
+        let up = upkeep.clone();
+        let done = tokio::task::spawn_blocking(move || {
+            let r = up.run(&mut store, now);
+            (store, r)
+        })
+        .await;
+        match done {
+            Ok((back, r)) => {
+                store = back;
+                if let Err(e) = r {
+                    tracing::warn!(error = %e, code = e.code(), "database upkeep failed; trying again later");
+                }
+            }
+            Err(e) => {
+                tracing::error!("database upkeep stopped: {e}");
+                break;
+            }
         }
     }
 }

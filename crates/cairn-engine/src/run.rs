@@ -48,6 +48,12 @@ pub(crate) struct Cursor {
     pub trigger: Value,
     pub mode: RunMode,
     pub node: Option<String>,
+    /// The contact as last loaded in this transaction; cleared by anything
+    /// that may change it.
+    pub contact: Option<Contact>,
+    /// A step left waiting by the send window, to be finished by the action
+    /// when the window opens.
+    pub held_step: Option<i64>,
 }
 
 impl Cursor {
@@ -86,12 +92,20 @@ pub(crate) fn load(cx: &mut Cx<'_>, run_id: i64) -> Result<Option<Cursor>> {
         trigger: r.trigger_payload,
         mode: r.mode,
         node: r.current_node,
+        contact: None,
+        held_step: None,
     }))
 }
 
-fn contact(cx: &Cx<'_>, id: i64) -> Result<Contact> {
-    contacts::get_using(cx.tx, id)?
-        .ok_or_else(|| EngineError::Invalid(format!("contact {id} no longer exists")))
+fn contact(cx: &Cx<'_>, cur: &mut Cursor) -> Result<Contact> {
+    if let Some(c) = &cur.contact {
+        return Ok(c.clone());
+    }
+    let id = cur.contact_id;
+    let c = contacts::get_using(cx.tx, id)?
+        .ok_or_else(|| EngineError::Invalid(format!("contact {id} no longer exists")))?;
+    cur.contact = Some(c.clone());
+    Ok(c)
 }
 
 fn record_step(
@@ -283,6 +297,8 @@ pub(crate) fn start(
         trigger: payload.clone(),
         mode,
         node: None,
+        contact: None,
+        held_step: None,
     };
     let detail = event_id.map(|e| json!({"event_id": e}));
     record_step(cx, &cur, &node, StepStatus::Ok, Some(exits::NEXT), detail)?;
@@ -411,7 +427,7 @@ fn exec(cx: &mut Cx<'_>, cur: &mut Cursor, node: &Node) -> Result<Flow> {
             Ok(ok(exits::NEXT))
         }
         NodeSpec::Condition(c) => {
-            let contact = contact(cx, cur.contact_id)?;
+            let contact = contact(cx, cur)?;
             let yes = holds(&c.condition, &facts(cx, cur, &contact, &node.id))?;
             let exit = if yes { exits::YES } else { exits::NO };
             record_step(
@@ -425,7 +441,7 @@ fn exec(cx: &mut Cx<'_>, cur: &mut Cursor, node: &Node) -> Result<Flow> {
             Ok(ok(exit))
         }
         NodeSpec::Branch(b) => {
-            let contact = contact(cx, cur.contact_id)?;
+            let contact = contact(cx, cur)?;
             let mut exit = exits::OTHERWISE.to_string();
             for p in &b.paths {
                 if holds(&p.condition, &facts(cx, cur, &contact, &node.id))? {
@@ -448,7 +464,7 @@ fn exec(cx: &mut Cx<'_>, cur: &mut Cursor, node: &Node) -> Result<Flow> {
             wait_until(cx, cur, node, due)
         }
         NodeSpec::WaitUntilTime(w) => {
-            let contact = contact(cx, cur.contact_id)?;
+            let contact = contact(cx, cur)?;
             let tz = w
                 .timezone
                 .resolve(contact.timezone.as_deref(), &cur.def.settings.timezone);
@@ -456,7 +472,7 @@ fn exec(cx: &mut Cx<'_>, cur: &mut Cursor, node: &Node) -> Result<Flow> {
             wait_until(cx, cur, node, due)
         }
         NodeSpec::WaitUntilDate(w) => {
-            let contact = contact(cx, cur.contact_id)?;
+            let contact = contact(cx, cur)?;
             let date = contact
                 .field(&w.field)
                 .and_then(|v| v.as_str().map(str::to_string))
@@ -553,6 +569,13 @@ fn facts<'a>(cx: &'a Cx<'_>, cur: &'a Cursor, contact: &'a Contact, node_id: &'a
 }
 
 fn exec_internal(cx: &mut Cx<'_>, cur: &mut Cursor, node: &Node) -> Result<Flow> {
+    let flow = exec_internal_action(cx, cur, node);
+    // Tags, fields and status may have changed.
+    cur.contact = None;
+    flow
+}
+
+fn exec_internal_action(cx: &mut Cx<'_>, cur: &mut Cursor, node: &Node) -> Result<Flow> {
     let now = cx.now;
     let cid = cur.contact_id;
     let outcome: std::result::Result<Value, StoreError> = match &node.spec {
@@ -561,7 +584,7 @@ fn exec_internal(cx: &mut Cx<'_>, cur: &mut Cursor, node: &Node) -> Result<Flow>
         NodeSpec::RemoveTag(t) => contacts::remove_tag_using(cx.tx, cid, &t.tag, now)
             .map(|changed| json!({"tag": t.tag, "changed": changed})),
         NodeSpec::SetField(s) => {
-            let c = contact(cx, cid)?;
+            let c = contact(cx, cur)?;
             match template::render(&s.value, &merge_ctx(cur, &c, ""), false) {
                 Err(e) => {
                     return action_failed(cx, cur, node, None, &format!("the value template: {e}"));
@@ -571,7 +594,7 @@ fn exec_internal(cx: &mut Cx<'_>, cur: &mut Cursor, node: &Node) -> Result<Flow>
             }
         }
         NodeSpec::CreateDeal(d) | NodeSpec::MoveDeal(d) => {
-            let c = contact(cx, cid)?;
+            let c = contact(cx, cur)?;
             let ctx = merge_ctx(cur, &c, "");
             let title = match &d.title {
                 Some(t) => match template::render(t, &ctx, false) {
@@ -766,7 +789,7 @@ fn bare_address(from: &str) -> &str {
 }
 
 fn exec_external(cx: &mut Cx<'_>, cur: &mut Cursor, node: &Node) -> Result<Flow> {
-    let c = contact(cx, cur.contact_id)?;
+    let c = contact(cx, cur)?;
     let mode = cur.effective_mode(cx);
     // A step left waiting by the send window is reused when the window opens.
     let held = runs::open_step_using(cx.tx, cur.id, &node.id)?

@@ -37,7 +37,11 @@ pub(crate) fn fire(cx: &mut Cx<'_>, t: &Timer) -> Result<()> {
         );
     };
     if t.purpose == TimerPurpose::Window {
-        // The send window opened: run the held action now.
+        // The send window opened: run the held action now, finishing the
+        // step that has been waiting for it.
+        cur.held_step = runs::open_step_using(cx.tx, cur.id, &node.id)?
+            .filter(|s| s.status == StepStatus::Waiting)
+            .map(|s| s.id);
         cur.node = Some(node.id.clone());
         return run::advance(cx, &mut cur);
     }
