@@ -459,11 +459,13 @@ fn agency_onboarding_nudges_the_team_when_a_document_is_missing() {
 
 #[test]
 fn order_status_follows_its_own_order_to_the_review_request() {
+    // Shaped like the Shopify connector's events: `order_id` is the shop's
+    // numeric id (the correlation key), `order_name` what customers see.
     let t = scenario("order-status")
-        .event(r#"+0s order.created {"order_id": "1001", "total": 59}"#)
-        .event(r#"+1d order.fulfilled {"order_id": "999"}"#)
-        .event(r#"+2d order.fulfilled {"order_id": "1001"}"#)
-        .event(r#"+5d order.delivered {"order_id": "1001"}"#)
+        .event(r##"+0s order.created {"order_id": "5123456789", "order_name": "#1001", "amount": 59}"##)
+        .event(r##"+1d order.fulfilled {"order_id": "5123450000", "order_name": "#999"}"##)
+        .event(r##"+2d order.fulfilled {"order_id": "5123456789", "order_name": "#1001", "tracking_numbers": ["1Z999"]}"##)
+        .event(r##"+5d order.delivered {"order_id": "5123456789", "order_name": "#1001"}"##)
         .lasting("13d")
         .run();
     assert_eq!(
