@@ -51,3 +51,52 @@ pub fn catalog_using(c: &rusqlite::Connection) -> Result<Catalog> {
     }
     Ok(cat)
 }
+
+/// A connected account as a picker shows it: its name and kind, never its
+/// settings or secret.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+pub struct AccountRef {
+    pub name: String,
+    pub kind: AccountKind,
+}
+
+/// What exists in the database, by name, for the editor's pickers: tags,
+/// custom fields with their types, accounts with their kinds, pipelines
+/// with their stages, courses and workflows. Each list is sorted by name.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+pub struct CatalogNames {
+    pub tags: Vec<String>,
+    pub fields: Vec<cairn_model::contact::FieldDef>,
+    pub accounts: Vec<AccountRef>,
+    pub pipelines: Vec<cairn_model::workflow::PipelineDecl>,
+    pub courses: Vec<String>,
+    pub workflows: Vec<String>,
+}
+
+impl crate::Store {
+    /// Everything a workflow can refer to by name, in one read.
+    pub fn catalog_names(&self) -> Result<CatalogNames> {
+        Ok(CatalogNames {
+            tags: self.tags()?,
+            fields: self.fields()?,
+            accounts: self
+                .accounts()?
+                .into_iter()
+                .map(|a| AccountRef {
+                    name: a.name,
+                    kind: a.kind,
+                })
+                .collect(),
+            pipelines: self
+                .pipelines()?
+                .into_iter()
+                .map(|p| cairn_model::workflow::PipelineDecl {
+                    name: p.name,
+                    stages: p.stages,
+                })
+                .collect(),
+            courses: self.courses()?,
+            workflows: self.workflows()?.into_iter().map(|w| w.name).collect(),
+        })
+    }
+}

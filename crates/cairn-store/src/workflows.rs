@@ -97,6 +97,38 @@ pub struct SaveOutcome {
     pub report: Report,
 }
 
+/// A workflow as the Workflows screen lists it: the summary and its
+/// headline numbers. Only live runs count (dry runs and test runs from the
+/// editor do not), as in [`crate::analytics`]; the numbers cover every run
+/// of every version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct WorkflowOverview {
+    pub workflow: WorkflowSummary,
+    /// Runs running or waiting now.
+    #[ts(type = "number")]
+    pub active_runs: i64,
+    /// Runs that reached the end of a path.
+    #[ts(type = "number")]
+    pub completed_runs: i64,
+    /// Runs that ended, however they ended (completed, exited or failed).
+    #[ts(type = "number")]
+    pub ended_runs: i64,
+    /// completed ÷ ended; `null` until a run has ended.
+    pub completion_rate: Option<f64>,
+    /// The most recent failed step, if any step ever failed.
+    pub last_error: Option<LastError>,
+}
+
+/// A failed step, as the Workflows screen shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct LastError {
+    /// The node that failed.
+    pub node: String,
+    /// Why, in the engine's words (`null` when it recorded no reason).
+    pub message: Option<String>,
+    pub at: Timestamp,
+}
+
 const SUMMARY: &str =
     "SELECT id, name, status, current_version, created_at, updated_at FROM workflows";
 
@@ -305,6 +337,77 @@ pub fn import_def_using(
     })
 }
 
+fn overview_using(c: &rusqlite::Connection, w: WorkflowSummary) -> Result<WorkflowOverview> {
+    let (active, completed, ended): (i64, i64, i64) = c
+        .prepare_cached(
+            "SELECT COALESCE(SUM(status IN ('running', 'waiting')), 0),
+                    COALESCE(SUM(status = 'completed'), 0),
+                    COALESCE(SUM(status IN ('completed', 'exited', 'failed')), 0)
+             FROM runs WHERE workflow_id = ?1 AND mode = 'live'",
+        )?
+        .query_row([w.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let last_error = c
+        .prepare_cached(
+            "SELECT s.node_id, s.detail, COALESCE(s.finished_at, s.started_at)
+             FROM steps s JOIN runs r ON r.id = s.run_id
+             WHERE s.workflow_id = ?1 AND s.status = 'failed' AND r.mode = 'live'
+             ORDER BY s.id DESC LIMIT 1",
+        )?
+        .query_row([w.id], |r| {
+            let detail: Option<String> = r.get(1)?;
+            let message = detail
+                .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
+                .and_then(|d| d.get("error").and_then(|e| e.as_str()).map(String::from));
+            Ok(LastError {
+                node: r.get(0)?,
+                message,
+                at: ts(r.get(2)?),
+            })
+        })
+        .optional()?;
+    Ok(WorkflowOverview {
+        workflow: w,
+        active_runs: active,
+        completed_runs: completed,
+        ended_runs: ended,
+        completion_rate: (ended > 0).then(|| completed as f64 / ended as f64),
+        last_error,
+    })
+}
+
+/// Turns a draft the reader refuses into a report: one error, pinned to the
+/// node its JSON path points into (`nodes[3].config.duration`), so the
+/// editor shows it on that node like any other issue.
+fn file_error_report(draft: &serde_json::Value, e: &cairn_model::file::FileError) -> Report {
+    let mut node = None;
+    let mut message = e.to_string();
+    if let Some(rest) = e.path.strip_prefix("nodes[")
+        && let Some((index, tail)) = rest.split_once(']')
+        && let Ok(index) = index.parse::<usize>()
+        && let Some(id) = draft
+            .get("nodes")
+            .and_then(|n| n.get(index))
+            .and_then(|n| n.get("id"))
+            .and_then(|id| id.as_str())
+    {
+        node = Some(id.to_string());
+        let tail = tail.trim_start_matches('.');
+        message = if tail.is_empty() {
+            e.message.clone()
+        } else {
+            format!("{tail}: {}", e.message)
+        };
+    }
+    Report {
+        issues: vec![validate::Issue {
+            severity: validate::Severity::Error,
+            code: e.code.to_string(),
+            node,
+            message,
+        }],
+    }
+}
+
 impl Store {
     /// Imports a workflow file. Nothing is written unless all of it is good.
     pub fn import_workflow(
@@ -401,6 +504,44 @@ impl Store {
             .ok_or_else(|| StoreError::not_found("workflow", id.to_string()))
     }
 
+    /// Every workflow with its headline numbers, ordered by name.
+    pub fn workflow_overviews(&self) -> Result<Vec<WorkflowOverview>> {
+        self.workflows()?
+            .into_iter()
+            .map(|w| overview_using(self.conn(), w))
+            .collect()
+    }
+
+    /// The current definition of the workflow with this id.
+    pub fn workflow_def_by_id(&self, id: i64) -> Result<(WorkflowSummary, WorkflowDef)> {
+        let w = self.workflow_by_id(id)?;
+        let def = definition_using(self.conn(), w.id, w.version)?;
+        Ok((w, def))
+    }
+
+    /// Validates an editor's draft, given as the JSON the UI holds. A draft
+    /// the file reader refuses (a duration "soon") is not an error of the
+    /// call: it comes back as an issue on the node it concerns.
+    pub fn validate_draft(&self, draft: serde_json::Value) -> Result<Report> {
+        match file::parse_value(draft.clone()) {
+            Ok(def) => self.validate_workflow(&def),
+            Err(e) => Ok(file_error_report(&draft, &e)),
+        }
+    }
+
+    /// Saves an editor's draft (the JSON the UI holds) as workflow `id`;
+    /// see [`Store::save_workflow`]. A draft the reader refuses is refused
+    /// with its JSON path, like a bad file.
+    pub fn save_draft(
+        &mut self,
+        id: i64,
+        draft: serde_json::Value,
+        now: Timestamp,
+    ) -> Result<SaveOutcome> {
+        let def = file::parse_value(draft)?;
+        self.save_workflow(id, &def, now)
+    }
+
     /// The current definition of a workflow.
     pub fn workflow_def(&self, name: &str) -> Result<(WorkflowSummary, WorkflowDef)> {
         let w = self.workflow(name)?;
@@ -439,6 +580,13 @@ impl Store {
     /// Validates a workflow's current version against this database.
     pub fn validate_workflow(&self, def: &WorkflowDef) -> Result<Report> {
         Ok(validate::validate(def, &catalog_using(self.conn())?))
+    }
+
+    /// Validates the current version of the workflow named `name`: what
+    /// activation would refuse.
+    pub fn workflow_report(&self, name: &str) -> Result<Report> {
+        let (_, def) = self.workflow_def(name)?;
+        self.validate_workflow(&def)
     }
 
     /// Activates (refused while validation finds errors) or pauses.
@@ -493,6 +641,153 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::contacts::ContactInput;
+    use crate::runs::{
+        RunStatus, StepStatus, end_run_using, insert_run_using, insert_step_using,
+        set_run_position_using,
+    };
+    use cairn_model::effect::RunMode;
+    use chrono::{TimeZone, Utc};
+
+    fn at(minute: u32) -> Timestamp {
+        Utc.with_ymd_and_hms(2026, 1, 5, 9, minute, 0).unwrap()
+    }
+
+    const FLOW: &str = r#"{"format": "cairn.workflow", "version": 1, "name": "Follow-up",
+      "nodes": [
+        {"id": "start", "position": {"x": 0, "y": 0}, "kind": "trigger.manual", "config": {}},
+        {"id": "hook", "position": {"x": 0, "y": 120}, "kind": "action.webhook", "config": {"url": "https://example.com/h"}}],
+      "edges": [{"from": "start", "to": "hook"}]}"#;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("cairn.db")).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn overviews_count_live_runs_and_name_the_last_failure() {
+        let (_dir, mut store) = store();
+        let id = store.import_workflow(FLOW, false, at(0)).unwrap().id;
+        let contact = store
+            .add_contact(
+                &ContactInput {
+                    email: "ada@example.com".into(),
+                    ..Default::default()
+                },
+                at(0),
+            )
+            .unwrap()
+            .id;
+        let payload = serde_json::json!({});
+        store
+            .write(|tx| {
+                let run = |mode| {
+                    insert_run_using(tx, id, 1, contact, "start", None, &payload, mode, at(1))
+                };
+                // Two completed, one failed at "hook" with a reason, one still
+                // waiting; a dry run (completed) that must not count.
+                for _ in 0..2 {
+                    let r = run(RunMode::Live)?;
+                    end_run_using(tx, r, RunStatus::Completed, None, None, false, at(2))?;
+                }
+                let failed = run(RunMode::Live)?;
+                insert_step_using(
+                    tx,
+                    failed,
+                    id,
+                    "hook",
+                    "action.webhook",
+                    StepStatus::Failed,
+                    None,
+                    Some(&serde_json::json!({"error": "HTTP 500 from example.com"})),
+                    at(3),
+                )?;
+                end_run_using(tx, failed, RunStatus::Failed, None, None, false, at(3))?;
+                let open = run(RunMode::Live)?;
+                set_run_position_using(tx, open, RunStatus::Waiting, Some("hook"), at(4))?;
+                let dry = run(RunMode::DryRun)?;
+                insert_step_using(
+                    tx,
+                    dry,
+                    id,
+                    "hook",
+                    "action.webhook",
+                    StepStatus::Failed,
+                    None,
+                    Some(&serde_json::json!({"error": "a dry-run failure"})),
+                    at(9),
+                )?;
+                end_run_using(tx, dry, RunStatus::Completed, None, None, false, at(9))?;
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+
+        let all = store.workflow_overviews().unwrap();
+        assert_eq!(all.len(), 1);
+        let o = &all[0];
+        assert_eq!(o.workflow.name, "Follow-up");
+        assert_eq!((o.active_runs, o.completed_runs, o.ended_runs), (1, 2, 3));
+        assert!((o.completion_rate.unwrap() - 2.0 / 3.0).abs() < 1e-9);
+        let e = o.last_error.as_ref().unwrap();
+        assert_eq!(e.node, "hook");
+        assert_eq!(e.message.as_deref(), Some("HTTP 500 from example.com"));
+        assert_eq!(e.at, at(3));
+    }
+
+    #[test]
+    fn a_workflow_without_runs_has_no_rate_and_no_error() {
+        let (_dir, mut store) = store();
+        store.import_workflow(FLOW, false, at(0)).unwrap();
+        let o = store.workflow_overviews().unwrap().remove(0);
+        assert_eq!((o.active_runs, o.ended_runs), (0, 0));
+        assert_eq!(o.completion_rate, None);
+        assert_eq!(o.last_error, None);
+    }
+
+    #[test]
+    fn a_draft_the_reader_refuses_is_an_issue_on_its_node() {
+        let (_dir, mut store) = store();
+        let mut draft: serde_json::Value = serde_json::from_str(FLOW).unwrap();
+        draft["nodes"][1] = serde_json::json!({"id": "pause", "position": {"x": 0, "y": 0},
+            "kind": "wait.duration", "config": {"duration": "soon"}});
+        let report = store.validate_draft(draft.clone()).unwrap();
+        assert_eq!(report.issues.len(), 1, "{report:?}");
+        let issue = &report.issues[0];
+        assert_eq!(issue.node.as_deref(), Some("pause"));
+        assert_eq!(issue.code, "invalid_field");
+        assert!(
+            issue
+                .message
+                .starts_with("config.duration: expected a duration"),
+            "{}",
+            issue.message
+        );
+
+        // Saving the same draft is refused with the whole JSON path.
+        let id = store.import_workflow(FLOW, false, at(0)).unwrap().id;
+        let e = store.save_draft(id, draft, at(1)).unwrap_err();
+        assert_eq!(e.code(), "invalid_field");
+        assert!(
+            e.to_string().starts_with("nodes[1].config.duration:"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_good_draft_is_validated_and_saved_with_its_positions() {
+        let (_dir, mut store) = store();
+        let id = store.import_workflow(FLOW, false, at(0)).unwrap().id;
+        let mut draft: serde_json::Value = serde_json::from_str(FLOW).unwrap();
+        assert!(!store.validate_draft(draft.clone()).unwrap().has_errors());
+        draft["nodes"][1]["position"] = serde_json::json!({"x": 40.5, "y": 300});
+        let saved = store.save_draft(id, draft, at(1)).unwrap();
+        assert!(!saved.unchanged && !saved.new_version);
+        let (_, def) = store.workflow_def_by_id(id).unwrap();
+        assert_eq!(def.nodes[1].position.x, 40.5);
+        assert_eq!(def.nodes[1].position.y, 300.0);
+    }
 
     #[test]
     fn copy_suffix() {

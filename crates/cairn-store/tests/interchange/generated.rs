@@ -34,6 +34,8 @@ fn ui_types(b: &mut Bindings) {
     b.add::<cairn_store::workflows::ImportOutcome>();
     b.add::<cairn_store::workflows::SaveOutcome>();
     b.add::<cairn_store::workflows::VersionInfo>();
+    b.add::<cairn_store::workflows::WorkflowOverview>();
+    b.add::<cairn_store::catalog::CatalogNames>();
     b.add::<cairn_store::accounts::Account>();
     b.add::<cairn_store::deals::Pipeline>();
     b.add::<cairn_store::deals::Deal>();
