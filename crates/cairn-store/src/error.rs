@@ -32,6 +32,9 @@ pub enum StoreError {
     File(#[from] cairn_model::file::FileError),
     #[error("{}", describe_report(.0))]
     Validation(cairn_model::validate::Report),
+    /// Another executor (the app or `cairn run`) works on this database.
+    #[error("{holder} is already running the workflows of {path}; stop it first")]
+    ExecutorRunning { path: String, holder: String },
 }
 
 fn describe_report(r: &cairn_model::validate::Report) -> String {
@@ -64,6 +67,7 @@ impl StoreError {
             StoreError::Invalid(e) => e.code(),
             StoreError::File(e) => e.code,
             StoreError::Validation(_) => "validation_failed",
+            StoreError::ExecutorRunning { .. } => "executor_running",
         }
     }
 

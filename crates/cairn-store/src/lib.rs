@@ -20,7 +20,11 @@ pub mod csv_import;
 pub mod deals;
 pub mod error;
 pub mod events;
+pub mod hygiene;
+pub mod incidents;
+pub mod lock;
 pub mod outbox;
+pub mod pause;
 pub mod runs;
 pub mod settings;
 pub mod workflows;
@@ -43,6 +47,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_contact_sort.sql"),
     include_str!("../migrations/0003_analytics.sql"),
+    include_str!("../migrations/0004_hygiene.sql"),
 ];
 
 /// `PRAGMA application_id` of every Cairn database ("Crn1" in ASCII), so a
@@ -131,6 +136,12 @@ impl Store {
                 _ => e.into(),
             });
         }
+        // Incremental auto-vacuum lets maintenance hand freed pages back to
+        // the file system (hygiene.rs). It takes effect only on a file with
+        // no tables yet, and only before the switch to WAL writes the header;
+        // on an older file it is a no-op until maintenance runs a VACUUM.
+        self.conn
+            .execute_batch("PRAGMA auto_vacuum = INCREMENTAL;")?;
         // WAL: readers never block the writer. NORMAL sync is durable across
         // a process crash (kill -9); only an OS crash can lose the last
         // transactions, never corrupt the file. A 32 MB page cache keeps a

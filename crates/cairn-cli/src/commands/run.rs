@@ -97,6 +97,7 @@ pub fn run(ctx: &mut Ctx, a: RunArgs) -> Result<(), CliError> {
     };
     let mut cfg = ExecutorConfig::new(&db, clock.clone(), sender);
     cfg.engine.force_dry_run = a.dry_run;
+    cfg.holder = cairn_store::lock::holder_name("cairn run");
     let json = ctx.json();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -221,9 +222,13 @@ fn print_change(c: &Change, json: bool) {
                 format!("run {run_id}: {node_id} {}", status.as_str())
             }
             Change::RunEnded { run_id, status, .. } => format!("run {run_id} {}", status.as_str()),
-            Change::Woke { gap_secs } => format!(
-                "the clock jumped {} ahead (the machine slept?); what fell due has run",
-                cairn_engine::human_span(*gap_secs)
+            Change::Woke {
+                gap_secs,
+                late_waits,
+            } => format!(
+                "the clock jumped {} ahead (the machine slept?); what fell due has run ({late_waits} {} fired late)",
+                cairn_engine::human_span(*gap_secs),
+                if *late_waits == 1 { "wait" } else { "waits" }
             ),
         }
     };

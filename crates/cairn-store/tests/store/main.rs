@@ -4,5 +4,6 @@ mod common;
 mod contacts;
 mod csv;
 mod events;
+mod hygiene;
 mod open;
 mod workflows;
