@@ -169,14 +169,15 @@ pub(crate) fn merged_detail(c: &Connection, step_id: i64, extra: Value) -> Resul
     Ok(d)
 }
 
-/// Ends a run with a status.
+/// Ends a run that holds no timer or event wait (it is being advanced, or
+/// its outbox entry just finished), in one statement.
 pub(crate) fn end(
     cx: &mut Cx<'_>,
     cur: &Cursor,
     status: RunStatus,
     reason: Option<&str>,
 ) -> Result<()> {
-    runs::end_run_using(cx.tx, cur.id, status, reason, None, false, cx.now)?;
+    runs::finish_run_using(cx.tx, cur.id, status, cur.node.as_deref(), reason, cx.now)?;
     cx.changes.push(Change::RunEnded {
         run_id: cur.id,
         workflow_id: cur.workflow_id,
@@ -310,11 +311,14 @@ pub(crate) fn start(
 /// Executes nodes from `cur.node` until the run blocks or ends.
 pub(crate) fn advance(cx: &mut Cx<'_>, cur: &mut Cursor) -> Result<()> {
     let mut budget = cx.max_steps;
+    let mut last: Option<String> = None;
     loop {
         let Some(node_id) = cur.node.clone() else {
-            runs::set_run_position_using(cx.tx, cur.id, RunStatus::Running, None, cx.now)?;
+            // The path ended: the run completes where it last was.
+            cur.node = last;
             return end(cx, cur, RunStatus::Completed, None);
         };
+        last = Some(node_id.clone());
         let Some(node) = cur.def.node(&node_id).cloned() else {
             return end(
                 cx,
@@ -349,13 +353,6 @@ pub(crate) fn advance(cx: &mut Cx<'_>, cur: &mut Cursor) -> Result<()> {
                 )?);
             }
             Flow::Finish(status, reason) => {
-                runs::set_run_position_using(
-                    cx.tx,
-                    cur.id,
-                    RunStatus::Running,
-                    Some(&node_id),
-                    cx.now,
-                )?;
                 return end(cx, cur, status, reason.as_deref());
             }
         }
@@ -854,6 +851,57 @@ fn exec_external(cx: &mut Cx<'_>, cur: &mut Cursor, node: &Node) -> Result<Flow>
             return Ok(Flow::Block);
         }
     }
+    // Whether this effect leaves the machine: decided by the mode and by
+    // what the node produces (a test run sends email only).
+    let makes_email = matches!(
+        &node.spec,
+        NodeSpec::SendEmail(_)
+            | NodeSpec::Notify(cairn_model::workflow::Notify {
+                channel: NotifyChannel::EmailOwner { .. },
+                ..
+            })
+    );
+    let send_for_real = match mode {
+        RunMode::Live => true,
+        RunMode::Test => makes_email,
+        RunMode::DryRun => false,
+    };
+    if !send_for_real {
+        // Recorded with its full content in one write; the Message-ID shown
+        // is what a live send of this node in this run would resemble.
+        let key = format!("cairn-{}-{}", cur.id, node.id);
+        let effect = match render_effect(cx, cur, node, &c, &key) {
+            Ok(e) => e,
+            Err(msg) => return action_failed(cx, cur, node, held, &msg),
+        };
+        let note = match mode {
+            RunMode::DryRun => "dry run: nothing was sent",
+            _ => "test run: only email to the test contact leaves the machine",
+        };
+        let detail = json!({"sent": false, "note": note, "effect": effect});
+        match held {
+            Some(s) => finish_step(
+                cx,
+                cur,
+                s,
+                &node.id,
+                StepStatus::Ok,
+                Some(exits::NEXT),
+                Some(detail),
+            )?,
+            None => {
+                record_step(
+                    cx,
+                    cur,
+                    node,
+                    StepStatus::Ok,
+                    Some(exits::NEXT),
+                    Some(detail),
+                )?;
+            }
+        }
+        return Ok(Flow::Next(exits::NEXT.into()));
+    }
     let step_id = match held {
         Some(s) => {
             runs::update_step_using(cx.tx, s, StepStatus::Pending, None, None, None, cx.now)?;
@@ -867,28 +915,6 @@ fn exec_external(cx: &mut Cx<'_>, cur: &mut Cursor, node: &Node) -> Result<Flow>
         Err(msg) => return action_failed(cx, cur, node, Some(step_id), &msg),
     };
     let policy = node.spec.error_policy().copied().unwrap_or_default();
-    let send_for_real = match mode {
-        RunMode::Live => true,
-        RunMode::Test => matches!(effect, Effect::Email(_)),
-        RunMode::DryRun => false,
-    };
-    if !send_for_real {
-        let note = match mode {
-            RunMode::DryRun => "dry run: nothing was sent",
-            _ => "test run: only email to the test contact leaves the machine",
-        };
-        let detail = json!({"sent": false, "note": note, "effect": effect});
-        finish_step(
-            cx,
-            cur,
-            step_id,
-            &node.id,
-            StepStatus::Ok,
-            Some(exits::NEXT),
-            Some(detail),
-        )?;
-        return Ok(Flow::Next(exits::NEXT.into()));
-    }
     let outbox_id = outbox::enqueue_using(
         cx.tx,
         Some(cur.id),

@@ -29,6 +29,7 @@ pub(crate) fn fire(cx: &mut Cx<'_>, t: &Timer) -> Result<()> {
         return Ok(());
     };
     let Some(node) = cur.def.node(&t.node_id).cloned() else {
+        runs::delete_event_wait_using(cx.tx, cur.id)?;
         return run::end(
             cx,
             &cur,

@@ -54,23 +54,21 @@ pub fn ensure_pipeline_using(
     if name.is_empty() {
         return Err(cairn_model::ModelError::Invalid("a pipeline needs a name".into()).into());
     }
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO pipelines (name, created_at) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
-        params![name, ms(now)],
-    )?;
-    let id: i64 = tx.query_row("SELECT id FROM pipelines WHERE name = ?1", [name], |r| {
-        r.get(0)
-    })?;
+    )?
+    .execute(params![name, ms(now)])?;
+    let id: i64 = tx
+        .prepare_cached("SELECT id FROM pipelines WHERE name = ?1")?
+        .query_row([name], |r| r.get(0))?;
     for s in stages {
         let s = s.trim();
         if s.is_empty() {
             continue;
         }
-        tx.execute(
-            "INSERT INTO stages (pipeline_id, name, position)
+        tx.prepare_cached("INSERT INTO stages (pipeline_id, name, position)
              VALUES (?1, ?2, (SELECT COALESCE(MAX(position), -1) + 1 FROM stages WHERE pipeline_id = ?1))
-             ON CONFLICT (pipeline_id, name) DO NOTHING",
-            params![id, s],
+             ON CONFLICT (pipeline_id, name) DO NOTHING")?.execute(params![id, s],
         )?;
     }
     Ok(id)
@@ -81,15 +79,13 @@ pub fn ensure_course_using(tx: &rusqlite::Connection, name: &str, now: Timestamp
     if name.is_empty() {
         return Err(cairn_model::ModelError::Invalid("a course needs a name".into()).into());
     }
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO courses (name, created_at) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
-        params![name, ms(now)],
-    )?;
-    Ok(
-        tx.query_row("SELECT id FROM courses WHERE name = ?1", [name], |r| {
-            r.get(0)
-        })?,
-    )
+    )?
+    .execute(params![name, ms(now)])?;
+    Ok(tx
+        .prepare_cached("SELECT id FROM courses WHERE name = ?1")?
+        .query_row([name], |r| r.get(0))?)
 }
 
 fn stage_ids(
@@ -97,12 +93,13 @@ fn stage_ids(
     pipeline: &str,
     stage: &str,
 ) -> Result<(i64, i64, String, String)> {
-    tx.query_row(
+    tx.prepare_cached(
         "SELECT p.id, s.id, p.name, s.name FROM pipelines p JOIN stages s ON s.pipeline_id = p.id
          WHERE p.name = ?1 AND s.name = ?2",
-        params![pipeline.trim(), stage.trim()],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-    )
+    )?
+    .query_row(params![pipeline.trim(), stage.trim()], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })
     .optional()?
     .ok_or_else(|| StoreError::not_found("pipeline stage", format!("{pipeline} / {stage}")))
 }
@@ -118,10 +115,8 @@ pub fn create_deal_using(
     now: Timestamp,
 ) -> Result<i64> {
     let (pid, sid, pname, sname) = stage_ids(tx, pipeline, stage)?;
-    tx.execute(
-        "INSERT INTO deals (contact_id, pipeline_id, stage_id, title, value, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-        params![contact_id, pid, sid, title, value, ms(now)],
+    tx.prepare_cached("INSERT INTO deals (contact_id, pipeline_id, stage_id, title, value, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)")?.execute(params![contact_id, pid, sid, title, value, ms(now)],
     )?;
     let id = tx.last_insert_rowid();
     append_using(
@@ -176,13 +171,11 @@ fn move_deal_by_id_using(
     if old_sid == sid {
         return Ok(());
     }
-    let old: String = tx.query_row("SELECT name FROM stages WHERE id = ?1", [old_sid], |r| {
-        r.get(0)
-    })?;
-    tx.execute(
-        "UPDATE deals SET stage_id = ?2, updated_at = ?3 WHERE id = ?1",
-        params![deal_id, sid, ms(now)],
-    )?;
+    let old: String = tx
+        .prepare_cached("SELECT name FROM stages WHERE id = ?1")?
+        .query_row([old_sid], |r| r.get(0))?;
+    tx.prepare_cached("UPDATE deals SET stage_id = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![deal_id, sid, ms(now)])?;
     append_using(
         tx,
         types::DEAL_STAGE_CHANGED,
@@ -221,14 +214,12 @@ pub fn enroll_using(
     if matches!(active, Some(None)) {
         return Ok(false);
     }
-    tx.execute(
-        "INSERT INTO enrollments (contact_id, course_id, enrolled_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (contact_id, course_id) DO UPDATE SET enrolled_at = excluded.enrolled_at, revoked_at = NULL",
-        params![contact_id, cid, ms(now)],
+    tx.prepare_cached("INSERT INTO enrollments (contact_id, course_id, enrolled_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (contact_id, course_id) DO UPDATE SET enrolled_at = excluded.enrolled_at, revoked_at = NULL")?.execute(params![contact_id, cid, ms(now)],
     )?;
-    let name: String = tx.query_row("SELECT name FROM courses WHERE id = ?1", [cid], |r| {
-        r.get(0)
-    })?;
+    let name: String = tx
+        .prepare_cached("SELECT name FROM courses WHERE id = ?1")?
+        .query_row([cid], |r| r.get(0))?;
     append_using(
         tx,
         types::COURSE_ENROLLED,
@@ -259,9 +250,7 @@ pub fn unenroll_using(
     let Some((cid, name)) = found else {
         return Err(StoreError::not_found("course", course));
     };
-    let n = tx.execute(
-        "UPDATE enrollments SET revoked_at = ?3 WHERE contact_id = ?1 AND course_id = ?2 AND revoked_at IS NULL",
-        params![contact_id, cid, ms(now)],
+    let n = tx.prepare_cached("UPDATE enrollments SET revoked_at = ?3 WHERE contact_id = ?1 AND course_id = ?2 AND revoked_at IS NULL")?.execute(params![contact_id, cid, ms(now)],
     )?;
     if n == 1 {
         append_using(

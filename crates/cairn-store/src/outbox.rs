@@ -134,11 +134,10 @@ pub fn enqueue_using(
         backoff_secs,
         ms(now)
     ])?;
-    Ok(c.query_row(
-        "SELECT id FROM outbox WHERE idempotency_key = ?1",
-        [idempotency_key],
-        |r| r.get(0),
-    )?)
+    Ok(
+        c.prepare_cached("SELECT id FROM outbox WHERE idempotency_key = ?1")?
+            .query_row([idempotency_key], |r| r.get(0))?,
+    )
 }
 
 pub fn get_using(c: &Connection, id: i64) -> Result<OutboxRow> {

@@ -255,6 +255,27 @@ pub fn end_run_using(
     Ok(())
 }
 
+/// Ends a run that is being advanced (it holds no timer and no event wait:
+/// those are removed when they fire), leaving it at `node`. One statement,
+/// for the engine's hot path; [`end_run_using`] is for runs taken out while
+/// waiting.
+pub fn finish_run_using(
+    c: &Connection,
+    run_id: i64,
+    status: RunStatus,
+    node: Option<&str>,
+    reason: Option<&str>,
+    now: Timestamp,
+) -> Result<()> {
+    c.prepare_cached(
+        "UPDATE runs SET status = ?2, current_node = COALESCE(?3, current_node), exit_reason = ?4,
+                ended_at = ?5, updated_at = ?5
+         WHERE id = ?1",
+    )?
+    .execute(params![run_id, status.as_str(), node, reason, ms(now)])?;
+    Ok(())
+}
+
 /// Records a step; returns its id.
 #[allow(clippy::too_many_arguments)]
 pub fn insert_step_using(
