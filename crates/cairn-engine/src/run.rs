@@ -412,8 +412,32 @@ fn data_error(e: StoreError) -> Result<String> {
     }
 }
 
-fn merge_ctx(cur: &Cursor, c: &Contact, unsubscribe: &str) -> Value {
-    template::context(c, &cur.trigger, &cur.workflow, unsubscribe)
+/// The merge context: `contact`, `trigger`, `workflow`, `unsubscribe_url`,
+/// and `event` — the payload of the event a wait-for-event of this run last
+/// received (`{{ event.tracking_number }}` after "wait until fulfilled").
+fn merge_ctx(cx: &Cx<'_>, cur: &Cursor, c: &Contact, unsubscribe: &str) -> Result<Value> {
+    let mut ctx = template::context(c, &cur.trigger, &cur.workflow, unsubscribe);
+    let waits_for_events = cur
+        .def
+        .nodes
+        .iter()
+        .any(|n| matches!(n.spec, NodeSpec::WaitForEvent(_)));
+    let event = if waits_for_events {
+        use rusqlite::OptionalExtension;
+        cx.tx
+            .prepare_cached(
+                "SELECT e.payload FROM steps s JOIN events e ON e.id = json_extract(s.detail, '$.arrived_event_id')
+                 WHERE s.run_id = ?1 AND s.exit = 'arrived' ORDER BY s.id DESC LIMIT 1",
+            )?
+            .query_row([cur.id], |r| r.get::<_, String>(0))
+            .optional()?
+            .and_then(|p| serde_json::from_str(&p).ok())
+            .unwrap_or_else(|| json!({}))
+    } else {
+        json!({})
+    };
+    ctx["event"] = event;
+    Ok(ctx)
 }
 
 fn exec(cx: &mut Cx<'_>, cur: &mut Cursor, node: &Node) -> Result<Flow> {
@@ -582,7 +606,7 @@ fn exec_internal_action(cx: &mut Cx<'_>, cur: &mut Cursor, node: &Node) -> Resul
             .map(|changed| json!({"tag": t.tag, "changed": changed})),
         NodeSpec::SetField(s) => {
             let c = contact(cx, cur)?;
-            match template::render(&s.value, &merge_ctx(cur, &c, ""), false) {
+            match template::render(&s.value, &merge_ctx(cx, cur, &c, "")?, false) {
                 Err(e) => {
                     return action_failed(cx, cur, node, None, &format!("the value template: {e}"));
                 }
@@ -592,7 +616,7 @@ fn exec_internal_action(cx: &mut Cx<'_>, cur: &mut Cursor, node: &Node) -> Resul
         }
         NodeSpec::CreateDeal(d) | NodeSpec::MoveDeal(d) => {
             let c = contact(cx, cur)?;
-            let ctx = merge_ctx(cur, &c, "");
+            let ctx = merge_ctx(cx, cur, &c, "")?;
             let title = match &d.title {
                 Some(t) => match template::render(t, &ctx, false) {
                     Ok(t) => t,
@@ -989,7 +1013,7 @@ fn render_effect(
             })?;
             let (from, _) = email_of(&s.account)?;
             let unsubscribe = format!("mailto:{from}?subject=unsubscribe");
-            let ctx = merge_ctx(cur, c, &unsubscribe);
+            let ctx = merge_ctx(cx, cur, c, &unsubscribe).map_err(|e| e.to_string())?;
             let r = template::render_email(tpl, &ctx)
                 .map_err(|e| format!("email template {:?}: {e}", s.template))?;
             Ok(Effect::Email(EmailMessage {
@@ -1006,7 +1030,7 @@ fn render_effect(
             }))
         }
         NodeSpec::Webhook(w) => {
-            let ctx = merge_ctx(cur, c, "");
+            let ctx = merge_ctx(cx, cur, c, "").map_err(|e| e.to_string())?;
             let url = template::render(&w.url, &ctx, false).map_err(|e| format!("the URL: {e}"))?;
             let mut headers = std::collections::BTreeMap::new();
             for (k, v) in &w.headers {
@@ -1035,7 +1059,7 @@ fn render_effect(
             }))
         }
         NodeSpec::Notify(n) => {
-            let ctx = merge_ctx(cur, c, "");
+            let ctx = merge_ctx(cx, cur, c, "").map_err(|e| e.to_string())?;
             let text = template::render(&n.message, &ctx, false)
                 .map_err(|e| format!("the message: {e}"))?;
             Ok(match &n.channel {

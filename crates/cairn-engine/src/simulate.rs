@@ -17,7 +17,6 @@ use std::collections::BTreeMap;
 
 use cairn_model::account::AccountKind;
 use cairn_model::contact::{Contact, FieldDef, FieldType};
-use cairn_model::effect::RunMode;
 use cairn_model::event::{NewEvent, sources};
 use cairn_model::workflow::{NodeSpec, NotifyChannel, WorkflowDef};
 use cairn_model::{Clock, Duration, Timestamp, VirtualClock, file};
@@ -274,6 +273,55 @@ fn summary(step: &Step) -> (String, Option<String>) {
     (text, subject)
 }
 
+/// The event that fires the workflow's first event-based trigger: its type,
+/// and the given payload completed with what the trigger's own settings
+/// look for (the tag of a tag trigger, the course of a course trigger…).
+fn trigger_event(def: &WorkflowDef, name: &str, given: &Value) -> Option<(String, Value)> {
+    let node = def
+        .triggers()
+        .find(|n| crate::defs::trigger_event_type(&n.spec).is_some())?;
+    let event_type = crate::defs::trigger_event_type(&node.spec)?.to_string();
+    let mut payload = given.as_object().cloned().unwrap_or_default();
+    let mut put = |k: &str, v: Value| {
+        payload.entry(k.to_string()).or_insert(v);
+    };
+    match &node.spec {
+        NodeSpec::TriggerTagAdded(t) | NodeSpec::TriggerTagRemoved(t) => put("tag", json!(t.tag)),
+        NodeSpec::TriggerFormSubmitted(t) => {
+            if let Some(f) = &t.form {
+                put("form_id", json!(f));
+            }
+        }
+        NodeSpec::TriggerLinkClicked(t) => {
+            if let Some(u) = &t.url_contains {
+                put("url", json!(u));
+            }
+            if let Some(e) = &t.email {
+                put("email", json!(e));
+            }
+        }
+        NodeSpec::TriggerEmailOpened(t) => {
+            if let Some(e) = &t.email {
+                put("email", json!(e));
+            }
+        }
+        NodeSpec::TriggerCourseProgress(t) => {
+            put("course", json!(t.course));
+            put("percent", json!(t.at_least_percent));
+        }
+        NodeSpec::TriggerCourseCompleted(t) => put("course", json!(t.course)),
+        NodeSpec::TriggerDealStageChanged(t) => {
+            put("pipeline", json!(t.pipeline));
+            if let Some(st) = &t.stage {
+                put("stage", json!(st));
+            }
+        }
+        NodeSpec::TriggerManual(_) => put("workflow", json!(name)),
+        _ => {}
+    }
+    Some((event_type, Value::Object(payload)))
+}
+
 /// Runs `def` for one contact on a virtual clock and returns the timeline.
 pub fn simulate(def: &WorkflowDef, opts: &SimulateOptions) -> Result<Timeline> {
     let dir = tempfile::tempdir()
@@ -332,15 +380,25 @@ pub fn simulate(def: &WorkflowDef, opts: &SimulateOptions) -> Result<Timeline> {
                 })?
                 .is_empty();
             if opts.fire_trigger && !started {
-                engine.start_run(
-                    &name,
-                    &opts.email,
-                    None,
-                    &opts.trigger_payload,
-                    RunMode::Live,
-                    now,
-                )?;
-                engine.tick(now)?;
+                // Fire the first event-based trigger through the normal
+                // path, so its filters apply. Time-based triggers (schedule,
+                // date) fire on their own as virtual time passes.
+                if let Some((event_type, payload)) =
+                    trigger_event(def, &name, &opts.trigger_payload)
+                {
+                    engine.store_mut().emit(
+                        &NewEvent {
+                            event_type,
+                            contact_email: Some(opts.email.clone()),
+                            payload,
+                            occurred_at: now,
+                            source: sources::MANUAL.into(),
+                            external_id: None,
+                        },
+                        now,
+                    )?;
+                    engine.tick(now)?;
+                }
             }
         }
         let next_event = script.peek().map(|e| opts.start + e.offset.to_chrono());

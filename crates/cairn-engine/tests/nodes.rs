@@ -604,3 +604,34 @@ fn post_purchase_without_start() -> serde_json::Value {
     w["edges"] = json!(chain(&["t", "access", "receipt", "tag", "won", "slack"]));
     w
 }
+
+#[test]
+fn an_email_after_a_wait_quotes_the_event_that_arrived() {
+    let mut b = Bench::new();
+    let wf = b.workflow(json!({
+        "name": "Shipping",
+        "nodes": [
+            node("t", "trigger.event", json!({"event_type": "order.created"})),
+            node("w", "wait.for_event", json!({"event_type": "order.fulfilled", "correlate": ["order_id"], "timeout": "7d"})),
+            node("e", "action.send_email", json!({"template": "shipped", "account": "Gmail"})),
+        ],
+        "edges": [edge("t", "next", "w"), edge("w", "arrived", "e")],
+        "email_templates": [{"name": "shipped", "subject": "Order {{ trigger.order_id }} shipped", "body": "Tracking: {{ event.tracking_number }}"}],
+    }));
+    b.contact("s@x.com");
+    b.emit("order.created", "s@x.com", json!({"order_id": "7"}));
+    b.tick();
+    b.emit(
+        "order.fulfilled",
+        "s@x.com",
+        json!({"order_id": "7", "tracking_number": "1Z999"}),
+    );
+    b.tick();
+    let sender = ScriptedSender::default();
+    b.dispatch(&sender);
+    let cairn_model::effect::Effect::Email(m) = &sender.seen()[0].effect else {
+        panic!()
+    };
+    assert_eq!(m.text, "Tracking: 1Z999");
+    assert_eq!(b.only_run(&wf).status, RunStatus::Completed);
+}

@@ -105,8 +105,10 @@ impl fmt::Display for Duration {
         if self.secs == 0 {
             return f.write_str("0s");
         }
+        // Canonical text counts days, not weeks: "60d" reads better than
+        // "8w4d" (weeks are still accepted on input).
         let mut rest = self.secs;
-        for (u, n) in UNITS {
+        for (u, n) in UNITS.into_iter().skip(1) {
             if rest >= n {
                 write!(f, "{}{}", rest / n, u)?;
                 rest %= n;
@@ -188,7 +190,8 @@ mod tests {
             ("1d12h", 129_600, "1d12h"),
             ("36h", 129_600, "1d12h"),
             ("90s", 90, "1m30s"),
-            ("1w", 604_800, "1w"),
+            ("1w", 604_800, "7d"),
+            ("8w4d", 5_184_000, "60d"),
             ("0", 0, "0s"),
             (" 3 h ", 10_800, "3h"),
         ] {

@@ -17,7 +17,7 @@ use crate::contact::Contact;
 use crate::workflow::EmailTemplate;
 
 /// The top-level names a template may use.
-pub const ROOTS: [&str; 4] = ["contact", "trigger", "workflow", "unsubscribe_url"];
+pub const ROOTS: [&str; 5] = ["contact", "trigger", "event", "workflow", "unsubscribe_url"];
 
 fn env(json_escape: bool) -> Environment<'static> {
     let mut env = Environment::new();

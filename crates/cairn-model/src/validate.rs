@@ -474,7 +474,7 @@ fn check_template(c: &mut Checker, node: Option<&str>, what: &str, src: &str) {
         let root = parts.next().unwrap_or_default();
         let rest = parts.next();
         match root {
-            "trigger" | "unsubscribe_url" => {}
+            "trigger" | "unsubscribe_url" | "event" => {}
             "workflow" if matches!(rest, None | Some("name")) => {}
             "contact" => {
                 let Some(field) = rest.map(|r| r.split('.').next().unwrap_or(r)) else {
@@ -494,7 +494,7 @@ fn check_template(c: &mut Checker, node: Option<&str>, what: &str, src: &str) {
                 "unknown_merge_field",
                 node,
                 format!(
-                    "{what} uses {{{{ {f} }}}}; merge fields start with contact., trigger. or workflow."
+                    "{what} uses {{{{ {f} }}}}; merge fields start with contact., trigger., event. or workflow."
                 ),
             ),
         }

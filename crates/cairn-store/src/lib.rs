@@ -48,6 +48,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_contact_sort.sql"),
     include_str!("../migrations/0003_analytics.sql"),
     include_str!("../migrations/0004_hygiene.sql"),
+    include_str!("../migrations/0005_lean_indexes.sql"),
 ];
 
 /// `PRAGMA application_id` of every Cairn database ("Crn1" in ASCII), so a
