@@ -83,6 +83,9 @@ enum Command {
     Template(commands::template::TemplateCommand),
     /// A workflow's analytics over a time range (completion, drop-off, errors, timing, …).
     Stats(commands::stats::StatsArgs),
+    /// The database file: stats, backup, restore, retention, maintain.
+    #[command(subcommand)]
+    Db(commands::db::DbCommand),
 }
 
 fn dispatch(ctx: &mut Ctx, command: Command) -> Result<(), CliError> {
@@ -100,6 +103,7 @@ fn dispatch(ctx: &mut Ctx, command: Command) -> Result<(), CliError> {
         Command::Sync(a) => commands::sync::run(ctx, a),
         Command::Template(c) => commands::template::run(ctx, c),
         Command::Stats(a) => commands::stats::run(ctx, a),
+        Command::Db(c) => commands::db::run(ctx, c),
     }
 }
 
