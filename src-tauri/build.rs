@@ -6,7 +6,44 @@
 /// an `allow-<name-with-dashes>` permission; a command missing here (or not
 /// granted in `src-tauri/capabilities/`) is refused at run time with
 /// "not allowed by ACL". Add new commands here and to the capability.
-const COMMANDS: &[&str] = &["list_workflows"];
+const COMMANDS: &[&str] = &[
+    "list_workflows",
+    "list_contacts",
+    "count_contacts",
+    "list_tags",
+    "list_fields",
+    "define_field",
+    "get_contact",
+    "add_contact",
+    "update_contact",
+    "import_contacts_csv",
+    "list_pipelines",
+    "contact_deals",
+    "set_deal_stage",
+    "create_deal",
+    "list_courses",
+    "contact_enrollments",
+    "set_course_access",
+    "contact_events",
+    "contact_runs",
+    "run_steps",
+    "list_accounts",
+    "add_smtp_account",
+    "add_webhook_account",
+    "add_slack_account",
+    "add_source_account",
+    "test_account",
+    "sync_account",
+    "remove_account",
+    "list_email_templates",
+    "save_email_template",
+    "preview_email",
+    "get_settings",
+    "sender_defaults",
+    "save_sender_defaults",
+    "recent_events",
+    "recent_runs",
+];
 
 fn main() {
     let attributes = tauri_build::Attributes::new()

@@ -32,6 +32,30 @@ impl From<cairn_store::StoreError> for CommandError {
     }
 }
 
+impl From<cairn_effects::EffectsError> for CommandError {
+    fn from(e: cairn_effects::EffectsError) -> Self {
+        CommandError::new(e.code(), e.to_string())
+    }
+}
+
+impl From<cairn_connectors::ConnectorError> for CommandError {
+    fn from(e: cairn_connectors::ConnectorError) -> Self {
+        CommandError::new(e.code(), e.to_string())
+    }
+}
+
+impl From<cairn_vault::VaultError> for CommandError {
+    fn from(e: cairn_vault::VaultError) -> Self {
+        CommandError::new(e.code(), e.to_string())
+    }
+}
+
+impl From<cairn_model::template::TemplateError> for CommandError {
+    fn from(e: cairn_model::template::TemplateError) -> Self {
+        CommandError::new("template", e.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

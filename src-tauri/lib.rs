@@ -12,6 +12,8 @@
 //! same core functions the window does.
 
 pub mod background;
+#[cfg(test)]
+mod bindings;
 pub mod commands;
 pub mod error;
 pub mod logging;
@@ -60,10 +62,46 @@ pub fn run() {
     let background = background::BackgroundHandle::default();
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
         .manage(state)
         .manage(background.clone())
         .invoke_handler(tauri::generate_handler![
             commands::workflows::list_workflows,
+            commands::contacts::list_contacts,
+            commands::contacts::count_contacts,
+            commands::contacts::list_tags,
+            commands::contacts::list_fields,
+            commands::contacts::define_field,
+            commands::contacts::get_contact,
+            commands::contacts::add_contact,
+            commands::contacts::update_contact,
+            commands::contacts::import_contacts_csv,
+            commands::contacts::list_pipelines,
+            commands::contacts::contact_deals,
+            commands::contacts::set_deal_stage,
+            commands::contacts::create_deal,
+            commands::contacts::list_courses,
+            commands::contacts::contact_enrollments,
+            commands::contacts::set_course_access,
+            commands::contacts::contact_events,
+            commands::contacts::contact_runs,
+            commands::contacts::run_steps,
+            commands::accounts::list_accounts,
+            commands::accounts::add_smtp_account,
+            commands::accounts::add_webhook_account,
+            commands::accounts::add_slack_account,
+            commands::accounts::add_source_account,
+            commands::accounts::test_account,
+            commands::accounts::sync_account,
+            commands::accounts::remove_account,
+            commands::email_templates::list_email_templates,
+            commands::email_templates::save_email_template,
+            commands::email_templates::preview_email,
+            commands::settings::get_settings,
+            commands::settings::sender_defaults,
+            commands::settings::save_sender_defaults,
+            commands::activity::recent_events,
+            commands::activity::recent_runs,
         ])
         .setup(setup)
         .build(tauri::generate_context!());

@@ -7,4 +7,9 @@
 //! tests can use it too. Each command must also be listed in
 //! `src-tauri/build.rs` and granted in `src-tauri/capabilities/`.
 
+pub mod accounts;
+pub mod activity;
+pub mod contacts;
+pub mod email_templates;
+pub mod settings;
 pub mod workflows;

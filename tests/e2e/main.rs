@@ -17,5 +17,8 @@
 //! app.close().await;
 //! ```
 
+mod accounts;
+mod contacts;
 mod harness;
+mod settings;
 mod workflows;

@@ -67,8 +67,8 @@ async fn a_fresh_database_shows_what_to_do_next_and_the_navigation_works() {
     app.screenshot("empty_database").await.unwrap();
 
     // A screen that is not built yet says so plainly instead of breaking.
-    app.click("nav a[href='#/contacts']").await;
-    app.wait_for_text("[data-testid=coming-soon]", "Contacts is coming")
+    app.click("nav a[href='#/analytics']").await;
+    app.wait_for_text("[data-testid=coming-soon]", "Analytics is coming")
         .await;
     app.screenshot("coming_soon").await.unwrap();
     app.click("nav a[href='#/workflows']").await;

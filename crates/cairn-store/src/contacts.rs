@@ -760,6 +760,43 @@ impl Store {
         Ok(get_using(self.conn(), id)?.expect("just written"))
     }
 
+    /// Edits the contact `id` (the contacts screen): `input` as for
+    /// [`Store::upsert_contact`] (its email must be the contact's own; an
+    /// email is the contact's identity and is not changed here), and the
+    /// tags in `untag` removed, all in one transaction. Each change records
+    /// its event (`field.changed`, `status.changed`, `tag.added`,
+    /// `tag.removed`).
+    pub fn update_contact(
+        &mut self,
+        id: i64,
+        input: &ContactInput,
+        untag: &[String],
+        now: Timestamp,
+    ) -> Result<Contact> {
+        self.write(|tx| {
+            let key: String = tx
+                .query_row("SELECT email_key FROM contacts WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?
+                .ok_or_else(|| StoreError::not_found("contact", id.to_string()))?;
+            let checked = check_input(input, &fields_by_key_using(tx)?).map_err(one_error)?;
+            if checked.key != key {
+                return Err(StoreError::Conflict(format!(
+                    "contact {id} has another email; a contact's email is its identity and cannot be changed by an edit"
+                )));
+            }
+            write_checked_using(tx, &checked, sources::CAIRN, now)?;
+            for t in untag {
+                if !checked.tags.iter().any(|k| k.eq_ignore_ascii_case(t.trim())) {
+                    remove_tag_using(tx, id, t, now)?;
+                }
+            }
+            Ok::<_, StoreError>(())
+        })?;
+        Ok(get_using(self.conn(), id)?.expect("just written"))
+    }
+
     pub fn contact(&self, id: i64) -> Result<Option<Contact>> {
         get_using(self.conn(), id)
     }

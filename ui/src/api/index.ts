@@ -34,3 +34,50 @@ export const api = {
   /** Every workflow, ordered by name. */
   listWorkflows: () => call("list_workflows", {}),
 };
+
+// The screens' own command modules (one per screen, each with its typed
+// command map) and the types they exchange.
+export { accountsApi } from "./accounts";
+export { activityApi, CHANGE_EVENT } from "./activity";
+export { contactsApi } from "./contacts";
+export { pickCsvFile } from "./dialog";
+export { emailTemplatesApi } from "./emailTemplates";
+export { settingsApi } from "./settings";
+export type {
+  Account,
+  AccountKind,
+  AccountStatus,
+  Contact,
+  ContactInput,
+  ContactQuery,
+  ContactSort,
+  ContactStatus,
+  CsvImportReport,
+  Deal,
+  EmailTemplate,
+  Enrollment,
+  Event,
+  FieldDef,
+  FieldType,
+  InvalidRow,
+  Pipeline,
+  RenderedEmail,
+  Run,
+  RunStatus,
+  SaveOutcome,
+  SendWindow,
+  Step,
+  StepStatus,
+  Weekday,
+} from "@/bindings";
+export type {
+  AccountView,
+  ActivityEvent,
+  AppSettings,
+  Change,
+  SecretView,
+  SenderDefaults,
+  SmtpAccountInput,
+  SyncSummary,
+  TemplateEntry,
+} from "@/bindings/app";

@@ -36,7 +36,7 @@ export const mainNav: NavItem[] = [
     icon: Users,
     purpose:
       "Search and filter your contacts by tag, import them from CSV, and follow each one's timeline of events, runs and steps.",
-    ready: false,
+    ready: true,
   },
   {
     path: "/templates",
@@ -52,21 +52,21 @@ export const mainNav: NavItem[] = [
     icon: PlugZap,
     purpose:
       "Connect SMTP, Stripe, Shopify, your email service and form tools; test each connection and see when it last synced.",
-    ready: false,
+    ready: true,
   },
   {
     path: "/email-templates",
     label: "Email templates",
     icon: Mail,
     purpose: "Write the emails your workflows send, with merge fields and a preview.",
-    ready: false,
+    ready: true,
   },
   {
     path: "/activity",
     label: "Activity",
     icon: Activity,
     purpose: "Everything that ran, waited or failed, newest first.",
-    ready: false,
+    ready: true,
   },
   {
     path: "/analytics",
@@ -82,8 +82,8 @@ export const settingsNav: NavItem = {
   path: "/settings",
   label: "Settings",
   icon: Settings,
-  purpose: "Where the database lives, start at login, notifications and sending limits.",
-  ready: false,
+  purpose: "Where the database and secrets live, and what new workflows start with.",
+  ready: true,
 };
 
 export const allNav: NavItem[] = [...mainNav, settingsNav];

@@ -7,6 +7,11 @@
 // Each "coming" screen gets its own route here when it is built.
 import { Navigate, type RouteObject } from "react-router";
 
+import { AccountsPage } from "@/features/accounts";
+import { ActivityPage } from "@/features/activity";
+import { ContactPage, ContactsPage } from "@/features/contacts";
+import { EmailTemplatesPage } from "@/features/email-templates";
+import { SettingsPage } from "@/features/settings";
 import { WorkflowsPage } from "@/features/workflows";
 
 import { ComingSoonPage } from "./ComingSoonPage";
@@ -25,6 +30,12 @@ export const routes: RouteObject[] = [
     children: [
       { index: true, element: <Navigate to="/workflows" replace /> },
       { path: "workflows", element: <WorkflowsPage /> },
+      { path: "contacts", element: <ContactsPage /> },
+      { path: "contacts/:contactId", element: <ContactPage /> },
+      { path: "accounts", element: <AccountsPage /> },
+      { path: "email-templates", element: <EmailTemplatesPage /> },
+      { path: "activity", element: <ActivityPage /> },
+      { path: "settings", element: <SettingsPage /> },
       ...comingSoon,
       { path: "*", element: <NotFoundPage /> },
     ],

@@ -5,3 +5,6 @@ export { Button } from "./Button";
 export { EmptyState } from "./EmptyState";
 export { ErrorPanel } from "./ErrorPanel";
 export { PageHeader } from "./PageHeader";
+export { Dialog } from "./Dialog";
+export { Field } from "./Field";
+export { inputClass, selectClass } from "./inputClasses";

@@ -40,6 +40,10 @@ fn ui_types(b: &mut Bindings) {
     b.add::<cairn_store::deals::Pipeline>();
     b.add::<cairn_store::deals::Deal>();
     b.add::<cairn_store::deals::Enrollment>();
+    b.add::<cairn_store::runs::Run>();
+    b.add::<cairn_store::runs::Step>();
+    b.add::<cairn_store::csv_import::CsvImportReport>();
+    b.add::<cairn_store::csv_import::CsvImportOptions>();
     b.add::<cairn_model::builtin::TemplateInfo>();
     b.add::<cairn_store::analytics::WorkflowStats>();
 }

@@ -1,0 +1,415 @@
+//! Commands behind the Contacts screen: the paged list (count + one page at
+//! a time, so 100,000 contacts never cross IPC at once), a contact's form,
+//! its deals and course access, its timeline (events, runs, steps), and the
+//! CSV import.
+//!
+//! Writes that record events (a new contact, a tag, a deal moved to another
+//! stage, an import) wake the executor afterwards, so a workflow triggered by
+//! them starts now rather than at its next look at the event log.
+
+use cairn_model::contact::{Contact, FieldDef};
+use cairn_model::event::Event;
+use cairn_model::{Clock, SystemClock};
+use cairn_store::contacts::{ContactInput, ContactQuery};
+use cairn_store::csv_import::{CsvImportOptions, CsvImportReport};
+use cairn_store::deals::{Deal, Enrollment, Pipeline};
+use cairn_store::runs::{Run, RunQuery, Step};
+use cairn_store::{Store, StoreError};
+use tauri::State;
+
+use crate::background::BackgroundHandle;
+use crate::{AppState, CommandError};
+
+/// The most timeline entries of one kind a contact's page shows.
+const TIMELINE_LIMIT: i64 = 500;
+
+fn now() -> cairn_model::Timestamp {
+    SystemClock.now()
+}
+
+/// One page of contacts matching a query (its `limit` and `offset` say
+/// which page; the screen asks for the pages it scrolls to).
+#[tauri::command]
+pub async fn list_contacts(
+    state: State<'_, AppState>,
+    query: ContactQuery,
+) -> Result<Vec<Contact>, CommandError> {
+    state
+        .database()
+        .with_store(move |s| Ok(s.contacts(&query)?))
+        .await
+}
+
+/// How many contacts match a query (its paging is ignored).
+#[tauri::command]
+pub async fn count_contacts(
+    state: State<'_, AppState>,
+    query: ContactQuery,
+) -> Result<i64, CommandError> {
+    state
+        .database()
+        .with_store(move |s| Ok(s.count_contacts(&query)?))
+        .await
+}
+
+/// Every tag, for the filter and the form.
+#[tauri::command]
+pub async fn list_tags(state: State<'_, AppState>) -> Result<Vec<String>, CommandError> {
+    state.database().with_store(|s| Ok(s.tags()?)).await
+}
+
+/// The declared custom fields and their types, for the form.
+#[tauri::command]
+pub async fn list_fields(state: State<'_, AppState>) -> Result<Vec<FieldDef>, CommandError> {
+    state.database().with_store(|s| Ok(s.fields()?)).await
+}
+
+/// Declares a custom field; false when it already exists with this type.
+#[tauri::command]
+pub async fn define_field(
+    state: State<'_, AppState>,
+    field: FieldDef,
+) -> Result<bool, CommandError> {
+    state
+        .database()
+        .with_store(move |s| Ok(s.define_field(&field, now())?))
+        .await
+}
+
+/// One contact with its fields and tags.
+#[tauri::command]
+pub async fn get_contact(state: State<'_, AppState>, id: i64) -> Result<Contact, CommandError> {
+    state
+        .database()
+        .with_store(move |s| {
+            s.contact(id)?
+                .ok_or_else(|| StoreError::not_found("contact", id.to_string()).into())
+        })
+        .await
+}
+
+/// Adds a contact; an existing email is a `conflict`.
+#[tauri::command]
+pub async fn add_contact(
+    state: State<'_, AppState>,
+    background: State<'_, BackgroundHandle>,
+    input: ContactInput,
+) -> Result<Contact, CommandError> {
+    let c = state
+        .database()
+        .with_store(move |s| Ok(s.add_contact(&input, now())?))
+        .await?;
+    background.wake();
+    Ok(c)
+}
+
+/// Edits a contact: `input` sets values and adds tags, `untag` removes tags.
+#[tauri::command]
+pub async fn update_contact(
+    state: State<'_, AppState>,
+    background: State<'_, BackgroundHandle>,
+    id: i64,
+    input: ContactInput,
+    untag: Vec<String>,
+) -> Result<Contact, CommandError> {
+    let c = state
+        .database()
+        .with_store(move |s| Ok(s.update_contact(id, &input, &untag, now())?))
+        .await?;
+    background.wake();
+    Ok(c)
+}
+
+/// Imports contacts from the CSV file at `path` (chosen in the native file
+/// dialog). With invalid rows and `skip_invalid` off nothing is written and
+/// the report lists every invalid row with its line and reason.
+#[tauri::command]
+pub async fn import_contacts_csv(
+    state: State<'_, AppState>,
+    background: State<'_, BackgroundHandle>,
+    path: String,
+    skip_invalid: bool,
+) -> Result<CsvImportReport, CommandError> {
+    let report = state
+        .database()
+        .with_store(move |s| import_file(s, &path, skip_invalid))
+        .await?;
+    if report.imported {
+        background.wake();
+    }
+    Ok(report)
+}
+
+/// The body of [`import_contacts_csv`], callable without a window.
+pub fn import_file(
+    store: &mut Store,
+    path: &str,
+    skip_invalid: bool,
+) -> Result<CsvImportReport, CommandError> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| CommandError::new("io", format!("cannot open {path}: {e}")))?;
+    Ok(store.import_contacts_csv(file, &CsvImportOptions { skip_invalid }, now())?)
+}
+
+/// Every pipeline with its stages in order.
+#[tauri::command]
+pub async fn list_pipelines(state: State<'_, AppState>) -> Result<Vec<Pipeline>, CommandError> {
+    state.database().with_store(|s| Ok(s.pipelines()?)).await
+}
+
+/// A contact's deals.
+#[tauri::command]
+pub async fn contact_deals(
+    state: State<'_, AppState>,
+    contact_id: i64,
+) -> Result<Vec<Deal>, CommandError> {
+    state
+        .database()
+        .with_store(move |s| Ok(s.deals_of_contact(contact_id)?))
+        .await
+}
+
+/// Moves a deal to another stage of its pipeline; records
+/// `deal.stage_changed` and wakes the executor so triggers on it run now.
+#[tauri::command]
+pub async fn set_deal_stage(
+    state: State<'_, AppState>,
+    background: State<'_, BackgroundHandle>,
+    deal_id: i64,
+    stage: String,
+) -> Result<(), CommandError> {
+    state
+        .database()
+        .with_store(move |s| Ok(s.set_deal_stage(deal_id, &stage, now())?))
+        .await?;
+    background.wake();
+    Ok(())
+}
+
+/// Opens a deal for a contact at a stage; records `deal.created`.
+#[tauri::command]
+pub async fn create_deal(
+    state: State<'_, AppState>,
+    background: State<'_, BackgroundHandle>,
+    contact_id: i64,
+    pipeline: String,
+    stage: String,
+    title: String,
+    value: Option<f64>,
+) -> Result<i64, CommandError> {
+    let id = state
+        .database()
+        .with_store(move |s| {
+            Ok(s.write(|tx| {
+                cairn_store::deals::create_deal_using(
+                    tx,
+                    contact_id,
+                    &pipeline,
+                    &stage,
+                    &title,
+                    value,
+                    now(),
+                )
+            })?)
+        })
+        .await?;
+    background.wake();
+    Ok(id)
+}
+
+/// Every course, for granting access.
+#[tauri::command]
+pub async fn list_courses(state: State<'_, AppState>) -> Result<Vec<String>, CommandError> {
+    state.database().with_store(|s| Ok(s.courses()?)).await
+}
+
+/// A contact's course access.
+#[tauri::command]
+pub async fn contact_enrollments(
+    state: State<'_, AppState>,
+    contact_id: i64,
+) -> Result<Vec<Enrollment>, CommandError> {
+    state
+        .database()
+        .with_store(move |s| Ok(s.enrollments_of_contact(contact_id)?))
+        .await
+}
+
+/// Grants (`enrolled`) or revokes a contact's access to a course; records
+/// `course.enrolled` / `course.unenrolled`. False when nothing changed.
+#[tauri::command]
+pub async fn set_course_access(
+    state: State<'_, AppState>,
+    background: State<'_, BackgroundHandle>,
+    contact_id: i64,
+    course: String,
+    enrolled: bool,
+) -> Result<bool, CommandError> {
+    let changed = state
+        .database()
+        .with_store(move |s| {
+            Ok(s.write(|tx| {
+                if enrolled {
+                    cairn_store::deals::enroll_using(tx, contact_id, &course, now())
+                } else {
+                    cairn_store::deals::unenroll_using(tx, contact_id, &course, now())
+                }
+            })?)
+        })
+        .await?;
+    if changed {
+        background.wake();
+    }
+    Ok(changed)
+}
+
+/// A contact's events, newest first.
+#[tauri::command]
+pub async fn contact_events(
+    state: State<'_, AppState>,
+    contact_id: i64,
+) -> Result<Vec<Event>, CommandError> {
+    state
+        .database()
+        .with_store(move |s| Ok(s.events_of_contact(contact_id, TIMELINE_LIMIT as usize)?))
+        .await
+}
+
+/// A contact's runs, newest first.
+#[tauri::command]
+pub async fn contact_runs(
+    state: State<'_, AppState>,
+    contact_id: i64,
+) -> Result<Vec<Run>, CommandError> {
+    state
+        .database()
+        .with_store(move |s| {
+            Ok(s.runs(&RunQuery {
+                contact_id: Some(contact_id),
+                limit: Some(TIMELINE_LIMIT),
+                ..RunQuery::default()
+            })?)
+        })
+        .await
+}
+
+/// A run's steps in the order they happened.
+#[tauri::command]
+pub async fn run_steps(state: State<'_, AppState>, run_id: i64) -> Result<Vec<Step>, CommandError> {
+    state
+        .database()
+        .with_store(move |s| Ok(s.steps(run_id)?))
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn an_import_with_a_bad_row_names_its_line_and_writes_nothing_until_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path().join("cairn.db")).unwrap();
+        let csv = dir.path().join("people.csv");
+        let mut f = std::fs::File::create(&csv).unwrap();
+        write!(
+            f,
+            "email,name,tags\nada@example.com,Ada,vip\nnot-an-email,Bob,\ngrace@example.com,Grace,\n"
+        )
+        .unwrap();
+        drop(f);
+
+        let report = import_file(&mut store, csv.to_str().unwrap(), false).unwrap();
+        assert!(!report.imported);
+        assert_eq!(report.invalid.len(), 1);
+        assert_eq!(report.invalid[0].line, 3);
+        assert!(
+            report.invalid[0].reason.contains("not-an-email"),
+            "{:?}",
+            report.invalid[0]
+        );
+        assert_eq!(store.count_contacts(&ContactQuery::default()).unwrap(), 0);
+
+        let report = import_file(&mut store, csv.to_str().unwrap(), true).unwrap();
+        assert!(report.imported);
+        assert_eq!((report.created, report.skipped), (2, 1));
+        let vip = ContactQuery {
+            tag: Some("vip".into()),
+            ..ContactQuery::default()
+        };
+        assert_eq!(store.count_contacts(&vip).unwrap(), 1);
+    }
+
+    #[test]
+    fn a_missing_file_is_an_io_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path().join("cairn.db")).unwrap();
+        let e = import_file(&mut store, "/nonexistent/people.csv", false).unwrap_err();
+        assert_eq!(e.code, "io");
+        assert!(
+            e.message.contains("/nonexistent/people.csv"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn an_edit_sets_values_adds_and_removes_tags_and_keeps_the_email() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path().join("cairn.db")).unwrap();
+        let c = store
+            .add_contact(
+                &ContactInput {
+                    email: "ada@example.com".into(),
+                    tags: vec!["lead".into(), "vip".into()],
+                    ..ContactInput::default()
+                },
+                now(),
+            )
+            .unwrap();
+        let edited = store
+            .update_contact(
+                c.id,
+                &ContactInput {
+                    email: "ADA@example.com".into(),
+                    name: Some("Ada Lovelace".into()),
+                    status: Some(cairn_model::contact::ContactStatus::Unsubscribed),
+                    tags: vec!["client".into()],
+                    ..ContactInput::default()
+                },
+                &["lead".into()],
+                now(),
+            )
+            .unwrap();
+        assert_eq!(edited.name.as_deref(), Some("Ada Lovelace"));
+        assert_eq!(edited.tags, vec!["client", "vip"]);
+        let types: Vec<String> = store
+            .events_of_contact(c.id, 50)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.event_type)
+            .collect();
+        for t in [
+            "tag.removed",
+            "status.changed",
+            "field.changed",
+            "tag.added",
+        ] {
+            assert!(types.iter().any(|x| x == t), "{t} missing from {types:?}");
+        }
+
+        let e = store
+            .update_contact(
+                c.id,
+                &ContactInput {
+                    email: "other@example.com".into(),
+                    ..ContactInput::default()
+                },
+                &[],
+                now(),
+            )
+            .unwrap_err();
+        assert_eq!(e.code(), "conflict");
+    }
+}

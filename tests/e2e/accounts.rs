@@ -1,0 +1,135 @@
+//! The Accounts screen of the real app: an SMTP account added through the
+//! form, its password stored in the real Secret Service (the test runs in a
+//! private D-Bus session with an unlocked gnome-keyring, see
+//! ./scripts/test) and in no byte of the database; tested (no server
+//! listens, so it needs attention, with the reason), then removed with its
+//! keyring entry.
+
+use cairn_vault::Vault;
+use fantoccini::Locator;
+
+use crate::contacts::choose;
+use crate::harness::{App, Launch};
+
+async fn type_into(app: &App, css: &str, text: &str) {
+    app.wait_until(&format!("{css} to be present"), || async {
+        app.client().find(Locator::Css(css)).await.is_ok()
+    })
+    .await;
+    let el = app.client().find(Locator::Css(css)).await.unwrap();
+    el.clear().await.unwrap();
+    el.send_keys(text).await.unwrap();
+}
+
+/// Every byte of the database: the file and its write-ahead log.
+fn database_bytes(app: &App) -> Vec<u8> {
+    let mut all = Vec::new();
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = app.db_path().into_os_string();
+        p.push(suffix);
+        if let Ok(b) = std::fs::read(&p) {
+            all.extend(b);
+        }
+    }
+    all
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_smtp_account_added_in_the_form_keeps_its_password_in_the_keyring_only() {
+    let launch = Launch::new("accounts_smtp");
+    let name = format!("e2e-mail-{}", std::process::id());
+    let password = format!("pw-{}-Zq8!x", std::process::id());
+    // No port is listening here: the connection test must fail, honestly.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+
+    let app = launch.launch().await;
+    app.click("nav a[href='#/accounts']").await;
+    app.wait_for_text("[data-testid=accounts-empty]", "No accounts connected")
+        .await;
+    app.screenshot("accounts_empty").await.unwrap();
+
+    app.click("[data-testid=add-account]").await;
+    app.wait_for_text("[data-testid=add-account-dialog]", "Connect an account")
+        .await;
+    // A login without its password is caught before anything is sent.
+    type_into(&app, "[data-testid=account-name]", &name).await;
+    type_into(&app, "[data-testid=account-host]", "127.0.0.1").await;
+    type_into(&app, "[data-testid=account-port]", &port.to_string()).await;
+    choose(&app, "#acct-security", "none").await;
+    type_into(&app, "[data-testid=account-username]", "ada").await;
+    type_into(
+        &app,
+        "[data-testid=account-from]",
+        "Ada Coach <ada@example.com>",
+    )
+    .await;
+    type_into(&app, "[data-testid=account-rate_per_day]", "200").await;
+    app.click("[data-testid=save-account]").await;
+    app.wait_for_text("[data-testid=error-acct-secret]", "needs its password")
+        .await;
+    type_into(&app, "[data-testid=account-secret]", &password).await;
+    app.screenshot("accounts_add_smtp").await.unwrap();
+    app.click("[data-testid=save-account]").await;
+
+    let card = app.wait_for_text("[data-testid=account]", &name).await;
+    assert!(card.contains("SMTP"), "{card}");
+    assert!(card.contains("in the keyring"), "{card}");
+    assert!(card.contains("200/day"), "{card}");
+    assert!(
+        !card.contains(&password),
+        "the password is never shown: {card}"
+    );
+    assert!(
+        !app.page_text().await.contains(&password),
+        "the password left the page once sent"
+    );
+
+    // The real Secret Service holds it; the database does not.
+    let vault = Vault::os_keyring();
+    assert_eq!(vault.get(&name).unwrap().expose(), &password);
+    let stored = app.store().account(&name).unwrap();
+    assert_eq!(stored.settings["username"], "ada");
+    assert_eq!(stored.settings["rate_per_day"], 200);
+    let bytes = database_bytes(&app);
+    assert!(!bytes.is_empty());
+    assert!(
+        !contains(&bytes, password.as_bytes()),
+        "the password is somewhere in the database file"
+    );
+    app.screenshot("accounts_listed").await.unwrap();
+
+    // Test connection: nothing listens on that port.
+    app.click("[data-testid=test-account]").await;
+    let result = app
+        .wait_for_text("[data-testid=account-result]", &name)
+        .await;
+    assert!(!result.contains(&password), "{result}");
+    app.wait_for_text("[data-testid=account-status]", "needs attention")
+        .await;
+    let stored = app.store().account(&name).unwrap();
+    assert_eq!(
+        stored.status,
+        cairn_store::accounts::AccountStatus::NeedsAttention
+    );
+    app.screenshot("accounts_test_failed").await.unwrap();
+
+    // Remove: the row and the keyring entry go.
+    app.click("[data-testid=remove-account]").await;
+    app.click("[data-testid=confirm-remove]").await;
+    app.wait_for_text("[data-testid=accounts-empty]", "No accounts connected")
+        .await;
+    assert!(
+        vault.find(&name).unwrap().is_none(),
+        "the keyring entry is gone"
+    );
+    assert!(app.store().accounts().unwrap().is_empty());
+    app.close().await;
+}

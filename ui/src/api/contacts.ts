@@ -1,0 +1,74 @@
+// Commands of the Contacts screen (src-tauri/commands/contacts.rs).
+
+import type {
+  Contact,
+  ContactInput,
+  ContactQuery,
+  CsvImportReport,
+  Deal,
+  Enrollment,
+  Event,
+  FieldDef,
+  Pipeline,
+  Run,
+  Step,
+} from "@/bindings";
+
+import { commandCaller } from "./invoke";
+
+type None = Record<string, never>;
+
+type ContactCommands = {
+  list_contacts: { args: { query: ContactQuery }; result: Contact[] };
+  count_contacts: { args: { query: ContactQuery }; result: number };
+  list_tags: { args: None; result: string[] };
+  list_fields: { args: None; result: FieldDef[] };
+  define_field: { args: { field: FieldDef }; result: boolean };
+  get_contact: { args: { id: number }; result: Contact };
+  add_contact: { args: { input: ContactInput }; result: Contact };
+  update_contact: { args: { id: number; input: ContactInput; untag: string[] }; result: Contact };
+  import_contacts_csv: { args: { path: string; skipInvalid: boolean }; result: CsvImportReport };
+  list_pipelines: { args: None; result: Pipeline[] };
+  contact_deals: { args: { contactId: number }; result: Deal[] };
+  set_deal_stage: { args: { dealId: number; stage: string }; result: null };
+  create_deal: {
+    args: { contactId: number; pipeline: string; stage: string; title: string; value: number | null };
+    result: number;
+  };
+  list_courses: { args: None; result: string[] };
+  contact_enrollments: { args: { contactId: number }; result: Enrollment[] };
+  set_course_access: { args: { contactId: number; course: string; enrolled: boolean }; result: boolean };
+  contact_events: { args: { contactId: number }; result: Event[] };
+  contact_runs: { args: { contactId: number }; result: Run[] };
+  run_steps: { args: { runId: number }; result: Step[] };
+};
+
+const call = commandCaller<ContactCommands>();
+
+export const contactsApi = {
+  /** One page of contacts (the query's limit and offset). */
+  list: (query: ContactQuery) => call("list_contacts", { query }),
+  /** How many contacts match (paging ignored). */
+  count: (query: ContactQuery) => call("count_contacts", { query }),
+  tags: () => call("list_tags", {}),
+  fields: () => call("list_fields", {}),
+  defineField: (field: FieldDef) => call("define_field", { field }),
+  get: (id: number) => call("get_contact", { id }),
+  add: (input: ContactInput) => call("add_contact", { input }),
+  update: (id: number, input: ContactInput, untag: string[]) => call("update_contact", { id, input, untag }),
+  /** Imports the CSV file at `path`; with invalid rows and !skipInvalid, writes nothing. */
+  importCsv: (path: string, skipInvalid: boolean) => call("import_contacts_csv", { path, skipInvalid }),
+  pipelines: () => call("list_pipelines", {}),
+  deals: (contactId: number) => call("contact_deals", { contactId }),
+  /** Moves a deal; records deal.stage_changed and wakes the executor. */
+  setDealStage: (dealId: number, stage: string) => call("set_deal_stage", { dealId, stage }),
+  createDeal: (contactId: number, pipeline: string, stage: string, title: string, value: number | null) =>
+    call("create_deal", { contactId, pipeline, stage, title, value }),
+  courses: () => call("list_courses", {}),
+  enrollments: (contactId: number) => call("contact_enrollments", { contactId }),
+  setCourseAccess: (contactId: number, course: string, enrolled: boolean) =>
+    call("set_course_access", { contactId, course, enrolled }),
+  events: (contactId: number) => call("contact_events", { contactId }),
+  runs: (contactId: number) => call("contact_runs", { contactId }),
+  steps: (runId: number) => call("run_steps", { runId }),
+};

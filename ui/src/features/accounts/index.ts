@@ -1,0 +1,3 @@
+// The Accounts screen: connected accounts, adding, testing, syncing, removing.
+export { AccountsPage } from "./AccountsPage";
+export { accountsKey } from "./useAccounts";

@@ -1,0 +1,2 @@
+// The Activity screen: latest events and runs, live.
+export { ActivityPage } from "./ActivityPage";
