@@ -238,7 +238,7 @@ pub fn classify(e: &lettre::transport::smtp::Error) -> SendOutcome {
             Some((5, 1, detail)) if detail != 7 && detail != 8 => SendOutcome::Bounced { error },
             _ => SendOutcome::Failed { error },
         }
-    } else if e.is_transient() || e.is_timeout() {
+    } else if e.is_transient() {
         SendOutcome::Retry {
             error,
             retry_after: None,
@@ -252,12 +252,10 @@ pub fn classify(e: &lettre::transport::smtp::Error) -> SendOutcome {
     } else if e.is_client() {
         SendOutcome::Failed { error }
     } else {
-        // Network, connection, a garbled reply, a pool shut down: the
-        // network may come back.
-        SendOutcome::Retry {
-            error,
-            retry_after: None,
-        }
+        // Network, connection, a timeout, a pool shut down: the server was
+        // not reached or dropped us; the message stays queued until the
+        // network comes back, without spending the action's attempts.
+        SendOutcome::Unreachable { error }
     }
 }
 

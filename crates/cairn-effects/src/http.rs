@@ -82,7 +82,13 @@ pub fn transport_failure(what: &str, e: reqwest::Error) -> SendOutcome {
     };
     if e.is_builder() {
         SendOutcome::Failed { error }
+    } else if e.is_connect() {
+        // Nothing reached the peer (no network, DNS, refused): stay queued
+        // without spending the action's attempts.
+        SendOutcome::Unreachable { error }
     } else {
+        // The request may have reached the peer (a timeout mid-response):
+        // an attempt, retried with the same Idempotency-Key.
         SendOutcome::Retry {
             error,
             retry_after: None,

@@ -410,5 +410,8 @@ fn log_outcome(entry: &OutboxEntry, outcome: &SendOutcome) {
         SendOutcome::Deferred { until, reason } => {
             tracing::info!(entry = entry.id, kind, account, until = %until, reason = %reason, "deferred")
         }
+        SendOutcome::Unreachable { error } => {
+            tracing::info!(entry = entry.id, kind, account, error = %error, "unreachable; kept in the queue")
+        }
     }
 }

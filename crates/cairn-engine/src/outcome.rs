@@ -30,6 +30,15 @@ pub fn backoff(base_secs: i64, attempt: u32, key: &str) -> chrono::Duration {
     chrono::Duration::seconds(raw + jitter)
 }
 
+/// How long an unreachable peer waits before the next try: a minute, plus
+/// up to a minute of jitter so a queue of many entries does not knock all at
+/// once when the network returns.
+fn offline_wait(key: &str, attempts: u32) -> chrono::Duration {
+    chrono::Duration::seconds(
+        60 + i64::from(split_bucket(key, &format!("offline-{attempts}"))) * 60 / 100,
+    )
+}
+
 pub(crate) fn entry_of(row: &OutboxRow) -> OutboxEntry {
     OutboxEntry {
         id: row.id,
@@ -66,6 +75,16 @@ pub(crate) fn record(cx: &mut Cx<'_>, id: i64, outcome: &SendOutcome) -> Result<
                 );
             }
             return finish(cx, &row, StepStatus::Ok, exits::NEXT, d);
+        }
+        SendOutcome::Unreachable { error } => {
+            let at = cx.now + offline_wait(&row.idempotency_key, row.attempts);
+            outbox::reschedule_using(cx.tx, id, at, Some(error), false, cx.now)?;
+            note_step(
+                cx,
+                &row,
+                json!({"queued_until": at.to_rfc3339(), "queued_because": format!("waiting for the network: {error}")}),
+            )?;
+            return Ok(());
         }
         SendOutcome::Deferred { until, reason } => {
             outbox::reschedule_using(cx.tx, id, *until, Some(reason), false, cx.now)?;

@@ -49,6 +49,12 @@ pub enum SendOutcome {
     /// Not attempted: a rate limit says not before `until`. Does not count
     /// as an attempt.
     Deferred { until: Timestamp, reason: String },
+    /// The peer could not be reached at all (no network, DNS failure,
+    /// connection refused): nothing was delivered and the recipient is not
+    /// at fault. The entry stays queued — it does not spend the action's
+    /// attempts — and is tried again every few minutes until the network
+    /// comes back, so a laptop offline for a day loses nothing.
+    Unreachable { error: String },
 }
 
 pub type SendFuture<'a> = Pin<Box<dyn Future<Output = SendOutcome> + Send + 'a>>;

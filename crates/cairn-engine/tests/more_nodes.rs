@@ -366,3 +366,42 @@ fn yearly_date_trigger_before_a_birthday() {
     // later@x.com on 26 February 2026 and bd@x.com on 7 January 2027.
     assert_eq!(b.runs(&wf).len(), 4);
 }
+
+#[test]
+fn offline_sends_stay_queued_without_spending_attempts_and_drain_later() {
+    let mut b = Bench::new();
+    let wf = b.workflow(json!({
+        "name": "Offline",
+        "nodes": [node("t", "trigger.event", json!({"event_type": "go"})), node("e", "action.send_email", json!({"template": "hi", "account": "Gmail", "on_error": {"max_attempts": 2}}))],
+        "edges": chain(&["t", "e"]),
+        "email_templates": [{"name": "hi", "subject": "Hi", "body": "Hello"}],
+    }));
+    b.contact("o@x.com");
+    b.emit("go", "o@x.com", json!({}));
+    b.tick();
+    // A whole day without network: far more tries than max_attempts.
+    let offline = || SendOutcome::Unreachable {
+        error: "SMTP: connection refused".into(),
+    };
+    let sender = ScriptedSender::new((0..30).map(|_| offline()).collect());
+    for _ in 0..30 {
+        b.dispatch(&sender);
+        b.advance(Duration::minutes(3));
+    }
+    let row = b.store().outbox(true, 1).unwrap().remove(0);
+    assert_eq!(row.status, cairn_store::outbox::OutboxStatus::Pending);
+    assert_eq!(row.attempts, 0, "being offline is not the message's fault");
+    assert_eq!(b.only_run(&wf).status, RunStatus::Waiting);
+    let run = b.only_run(&wf).id;
+    let step = b.steps(run).into_iter().find(|s| s.node_id == "e").unwrap();
+    assert!(
+        step.detail["queued_because"]
+            .as_str()
+            .unwrap()
+            .starts_with("waiting for the network")
+    );
+    // The network is back.
+    b.advance(Duration::minutes(3));
+    b.dispatch(&ScriptedSender::default());
+    assert_eq!(b.only_run(&wf).status, RunStatus::Completed);
+}

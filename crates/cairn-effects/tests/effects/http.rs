@@ -370,7 +370,7 @@ async fn slack_failures_never_show_the_url_and_flag_the_account() {
     assert_eq!(a.status, AccountStatus::NeedsAttention);
     assert!(!a.status_message.unwrap().contains(token));
     match effects.deliver(&slack("gone"), t0()).await {
-        SendOutcome::Retry { error, .. } => {
+        SendOutcome::Unreachable { error } => {
             assert!(error.starts_with("Slack could not be reached"), "{error}");
             assert!(
                 !error.contains(token) && !error.contains("/services/"),
