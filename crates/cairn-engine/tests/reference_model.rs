@@ -92,6 +92,8 @@ fn kind_strategy() -> impl Strategy<Value = K> {
     ]
 }
 
+// Edges are chosen by node index (forward only), hence the index loop.
+#[allow(clippy::needless_range_loop)]
 fn wf_strategy() -> impl Strategy<Value = Wf> {
     (
         1usize..=2,
