@@ -133,3 +133,57 @@ async fn an_smtp_account_added_in_the_form_keeps_its_password_in_the_keyring_onl
     assert!(app.store().accounts().unwrap().is_empty());
     app.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_keyring_the_screen_shows_the_vaults_advice_and_stores_nothing() {
+    // A session bus that does not exist: no Secret Service can answer.
+    let launch = Launch::new("accounts_no_keyring").env(
+        "DBUS_SESSION_BUS_ADDRESS",
+        "unix:path=/nonexistent/cairn-e2e-bus",
+    );
+    let app = launch.launch().await;
+    app.click("nav a[href='#/accounts']").await;
+    let panel = app
+        .wait_for_text(
+            "[data-testid=vault-problem]",
+            "OS keyring cannot be reached",
+        )
+        .await;
+    assert!(
+        panel.contains("CAIRN_SECRETS_FILE"),
+        "the message says what to do: {panel}"
+    );
+    let code = app
+        .client()
+        .find(Locator::Css(
+            "[data-testid=vault-problem] [data-testid=error-panel]",
+        ))
+        .await
+        .unwrap()
+        .attr("data-code")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(code.starts_with("keyring_"), "{code}");
+    app.screenshot("accounts_no_keyring").await.unwrap();
+
+    // Adding a Slack account fails with the same advice, and leaves no row.
+    app.click("[data-testid=add-account]").await;
+    choose(&app, "[data-testid=account-kind]", "slack").await;
+    type_into(&app, "[data-testid=account-name]", "team").await;
+    type_into(
+        &app,
+        "[data-testid=account-secret]",
+        "https://hooks.slack.com/services/T000/B000/XXXX",
+    )
+    .await;
+    app.click("[data-testid=save-account]").await;
+    app.wait_for_text(
+        "[data-testid=add-account-dialog] [data-testid=error-panel]",
+        "keyring",
+    )
+    .await;
+    app.screenshot("accounts_no_keyring_add").await.unwrap();
+    assert!(app.store().accounts().unwrap().is_empty());
+    app.close().await;
+}

@@ -1,8 +1,8 @@
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { CircleCheck, KeyRound, PlugZap, Plus, RefreshCw, Trash2, TriangleAlert } from "lucide-react";
 import { useState } from "react";
 
-import { type AccountView, type ApiError, type SyncSummary, accountsApi } from "@/api";
+import { type AccountView, type ApiError, type AppSettings, type SyncSummary, accountsApi, settingsApi } from "@/api";
 import { Badge, Button, Dialog, EmptyState, ErrorPanel, PageHeader } from "@/components";
 import { kindSpec } from "@/core/accountForms";
 import { formatRelative } from "@/core/time";
@@ -154,7 +154,11 @@ export function AccountsPage() {
   const accounts = useAccounts();
   const [adding, setAdding] = useState(false);
   const now = new Date();
-  const vaultProblem = accounts.data?.find((v) => v.secret.state === "unknown")?.secret;
+  // Where secrets go, asked before anyone types one: without a reachable
+  // keyring, adding an account cannot work, and the vault says what to do.
+  const settings = useQuery<AppSettings, ApiError>({ queryKey: ["settings"], queryFn: settingsApi.get });
+  const unknown = accounts.data?.find((v) => v.secret.state === "unknown")?.secret;
+  const vaultProblem = settings.data?.secrets.problem ?? (unknown?.state === "unknown" ? unknown : null);
   const sending = accounts.data?.filter((v) => !v.is_source) ?? [];
   const sources = accounts.data?.filter((v) => v.is_source) ?? [];
 
@@ -177,9 +181,16 @@ export function AccountsPage() {
       {accounts.error && (
         <ErrorPanel title="The accounts could not be loaded" error={accounts.error} onRetry={() => void accounts.refetch()} />
       )}
-      {vaultProblem && vaultProblem.state === "unknown" && (
-        <div className={styles.vaultProblem}>
-          <ErrorPanel title="The keyring cannot be reached" error={vaultProblem} />
+      {vaultProblem && (
+        <div className={styles.vaultProblem} data-testid="vault-problem">
+          <ErrorPanel
+            title="Secrets cannot be stored right now"
+            error={vaultProblem}
+            onRetry={() => {
+              void settings.refetch();
+              void accounts.refetch();
+            }}
+          />
         </div>
       )}
       {accounts.data?.length === 0 && (
