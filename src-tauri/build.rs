@@ -8,6 +8,18 @@
 /// "not allowed by ACL". Add new commands here and to the capability.
 const COMMANDS: &[&str] = &[
     "list_workflows",
+    "list_workflow_overviews",
+    "create_workflow",
+    "get_workflow",
+    "workflow_catalog",
+    "validate_workflow",
+    "save_workflow",
+    "workflow_report",
+    "set_workflow_status",
+    "duplicate_workflow",
+    "delete_workflow",
+    "import_workflow_file",
+    "export_workflow_file",
     "list_contacts",
     "count_contacts",
     "list_tags",

@@ -67,6 +67,18 @@ pub fn run() {
         .manage(background.clone())
         .invoke_handler(tauri::generate_handler![
             commands::workflows::list_workflows,
+            commands::workflows::list_workflow_overviews,
+            commands::workflows::create_workflow,
+            commands::workflows::get_workflow,
+            commands::workflows::workflow_catalog,
+            commands::workflows::validate_workflow,
+            commands::workflows::save_workflow,
+            commands::workflows::workflow_report,
+            commands::workflows::set_workflow_status,
+            commands::workflows::duplicate_workflow,
+            commands::workflows::delete_workflow,
+            commands::workflows::import_workflow_file,
+            commands::workflows::export_workflow_file,
             commands::contacts::list_contacts,
             commands::contacts::count_contacts,
             commands::contacts::list_tags,

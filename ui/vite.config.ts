@@ -13,7 +13,13 @@ export default defineConfig({
   // custom protocol. Everything is bundled: nothing is fetched at run time.
   base: "./",
   clearScreen: false,
-  server: { port: 5173, strictPort: true },
+  server: {
+    port: 5173,
+    strictPort: true,
+    // Beside ui/ itself: the shared workflow fixtures and the model's kind
+    // list, which the editor's unit tests read (never part of the build).
+    fs: { allow: [".", "../tests/fixtures", "../crates/cairn-model/src"] },
+  },
   build: {
     outDir: "dist",
     emptyOutDir: true,

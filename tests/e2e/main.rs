@@ -19,6 +19,7 @@
 
 mod accounts;
 mod contacts;
+mod editor;
 mod harness;
 mod settings;
 mod workflows;

@@ -81,3 +81,24 @@ export type {
   SyncSummary,
   TemplateEntry,
 } from "@/bindings/app";
+
+// The Workflows screen and the canvas editor.
+export { pickExportPath, pickWorkflowFile, workflowsApi } from "./workflows";
+export type {
+  CatalogNames,
+  Condition,
+  Edge,
+  ErrorPolicy,
+  Filter,
+  Goal,
+  ImportOutcome,
+  Issue,
+  LastError,
+  LatePolicy,
+  Node,
+  Op,
+  Reentry,
+  Report,
+  WorkflowDef,
+  WorkflowOverview,
+} from "@/bindings";

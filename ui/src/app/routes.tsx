@@ -24,6 +24,12 @@ const comingSoon: RouteObject[] = allNav
   .map((item) => ({ path: item.path, element: <ComingSoonPage item={item} /> }));
 
 export const routes: RouteObject[] = [
+  // The canvas editor takes the whole window (no sidebar): it needs the
+  // room. It loads on first use, so the app starts without the canvas code.
+  {
+    path: "/workflows/:workflowId",
+    lazy: async () => ({ Component: (await import("@/features/editor")).EditorPage }),
+  },
   {
     path: "/",
     element: <Layout />,

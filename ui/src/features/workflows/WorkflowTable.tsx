@@ -1,40 +1,145 @@
+import { Copy, Download, Pause, Play, Trash2 } from "lucide-react";
+import { Link } from "react-router";
+
 import { Badge } from "@/components";
-import type { WorkflowSummary } from "@/api";
+import type { WorkflowOverview } from "@/api";
 import { formatRelative } from "@/core/time";
 
+import { formatCount, formatRate } from "./format";
 import { statusBadge } from "./status";
 import styles from "./WorkflowsPage.module.css";
 
-type Props = { workflows: WorkflowSummary[]; now: Date };
+type Props = {
+  workflows: WorkflowOverview[];
+  now: Date;
+  /** The workflow whose action is running, if any (its buttons wait). */
+  busy: string | null;
+  onActivate: (name: string) => void;
+  onPause: (name: string) => void;
+  onDuplicate: (name: string) => void;
+  onExport: (name: string) => void;
+  onDelete: (w: WorkflowOverview) => void;
+};
 
-/** The workflows as a table: name, status, version, last change. */
-export function WorkflowTable({ workflows, now }: Props) {
+/** The workflows as a table: name, status, runs, completion, last error, actions. */
+export function WorkflowTable({ workflows, now, busy, onActivate, onPause, onDuplicate, onExport, onDelete }: Props) {
   return (
     <table className={styles.table} data-testid="workflow-list">
       <thead>
         <tr>
           <th scope="col">Name</th>
           <th scope="col">Status</th>
-          <th scope="col" className={styles.numeric}>
-            Version
+          <th scope="col" className={styles.numeric} title="Runs running or waiting now">
+            Active runs
           </th>
-          <th scope="col">Updated</th>
+          <th scope="col" className={styles.numeric} title="Completed runs out of ended runs">
+            Completion
+          </th>
+          <th scope="col">Last error</th>
+          <th scope="col">
+            <span className={styles.visuallyHidden}>Actions</span>
+          </th>
         </tr>
       </thead>
       <tbody>
-        {workflows.map((w) => {
+        {workflows.map((o) => {
+          const w = o.workflow;
           const badge = statusBadge[w.status];
+          const waiting = busy === w.name;
           return (
-            <tr key={w.id} data-testid="workflow-row">
-              <td className={styles.name} data-testid="workflow-name">
-                {w.name}
+            <tr key={w.id} data-testid="workflow-row" data-workflow={w.name}>
+              <td className={styles.name}>
+                <Link to={`/workflows/${w.id}`} data-testid="workflow-name" className={styles.nameLink}>
+                  {w.name}
+                </Link>
+                <span className={styles.meta}>
+                  v{w.version} · updated <span title={w.updated_at}>{formatRelative(w.updated_at, now)}</span>
+                </span>
               </td>
               <td title={badge.hint} data-testid="workflow-status">
                 <Badge tone={badge.tone} label={badge.label} />
               </td>
-              <td className={styles.numeric}>v{w.version}</td>
-              <td className={styles.muted} title={w.updated_at}>
-                {formatRelative(w.updated_at, now)}
+              <td className={styles.numeric} data-testid="workflow-active-runs">
+                {formatCount(o.active_runs)}
+              </td>
+              <td
+                className={styles.numeric}
+                data-testid="workflow-completion"
+                title={
+                  o.completion_rate === null
+                    ? "No run has ended yet"
+                    : `${formatCount(o.completed_runs)} of ${formatCount(o.ended_runs)} ended runs completed`
+                }
+              >
+                {formatRate(o.completion_rate)}
+              </td>
+              <td className={styles.lastError} data-testid="workflow-last-error">
+                {o.last_error ? (
+                  <span title={o.last_error.message ?? undefined}>
+                    <span className={styles.errorText}>
+                      {o.last_error.node}: {o.last_error.message ?? "failed"}
+                    </span>
+                    <span className={styles.meta}>{formatRelative(o.last_error.at, now)}</span>
+                  </span>
+                ) : (
+                  <span className={styles.none}>None</span>
+                )}
+              </td>
+              <td className={styles.actions}>
+                {w.status === "active" ? (
+                  <button
+                    type="button"
+                    className={styles.textButton}
+                    onClick={() => onPause(w.name)}
+                    disabled={waiting}
+                    data-testid="workflow-pause"
+                  >
+                    <Pause size={15} aria-hidden /> Pause
+                  </button>
+                ) : (
+                  <button
+                    type="button"
+                    className={styles.textButton}
+                    onClick={() => onActivate(w.name)}
+                    disabled={waiting}
+                    data-testid="workflow-activate"
+                  >
+                    <Play size={15} aria-hidden /> Activate
+                  </button>
+                )}
+                <button
+                  type="button"
+                  className={styles.iconButton}
+                  onClick={() => onDuplicate(w.name)}
+                  disabled={waiting}
+                  title="Duplicate"
+                  aria-label={`Duplicate ${w.name}`}
+                  data-testid="workflow-duplicate"
+                >
+                  <Copy size={16} aria-hidden />
+                </button>
+                <button
+                  type="button"
+                  className={styles.iconButton}
+                  onClick={() => onExport(w.name)}
+                  disabled={waiting}
+                  title="Export to a file"
+                  aria-label={`Export ${w.name}`}
+                  data-testid="workflow-export"
+                >
+                  <Download size={16} aria-hidden />
+                </button>
+                <button
+                  type="button"
+                  className={`${styles.iconButton} ${styles.danger}`}
+                  onClick={() => onDelete(o)}
+                  disabled={waiting}
+                  title="Delete"
+                  aria-label={`Delete ${w.name}`}
+                  data-testid="workflow-delete"
+                >
+                  <Trash2 size={16} aria-hidden />
+                </button>
               </td>
             </tr>
           );

@@ -2,24 +2,36 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
+import { MemoryRouter, Route, Routes, useLocation } from "react-router";
 import { afterEach, describe, expect, it } from "vitest";
 
-import type { WorkflowSummary } from "@/api";
+import type { WorkflowOverview, WorkflowSummary } from "@/api";
 
 import { WorkflowsPage } from "./WorkflowsPage";
 
-// The real api module and the real invoke() run; only the Rust side of the
-// IPC is replaced, answering list_workflows as the shell would.
+// The real api module, invoke() and dialog plugin front end run; only the
+// Rust side of the IPC is replaced, answering as the shell would.
+function Editor() {
+  const location = useLocation();
+  const notice = (location.state as { notice?: string } | null)?.notice ?? "";
+  return <p data-testid="editor-route">{`${location.pathname} ${notice}`}</p>;
+}
+
 function renderPage() {
   const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   return render(
     <QueryClientProvider client={client}>
-      <WorkflowsPage />
+      <MemoryRouter initialEntries={["/workflows"]}>
+        <Routes>
+          <Route path="/workflows" element={<WorkflowsPage />} />
+          <Route path="/workflows/:id" element={<Editor />} />
+        </Routes>
+      </MemoryRouter>
     </QueryClientProvider>,
   );
 }
 
-const welcome: WorkflowSummary = {
+const summary: WorkflowSummary = {
   id: 1,
   name: "Welcome series",
   status: "paused",
@@ -28,25 +40,53 @@ const welcome: WorkflowSummary = {
   updated_at: "2025-03-02T09:00:00Z",
 };
 
+const overview = (w: Partial<WorkflowSummary>, more: Partial<WorkflowOverview> = {}): WorkflowOverview => ({
+  workflow: { ...summary, ...w },
+  active_runs: 0,
+  completed_runs: 0,
+  ended_runs: 0,
+  completion_rate: null,
+  last_error: null,
+  ...more,
+});
+
 afterEach(() => clearMocks());
 
 describe("WorkflowsPage", () => {
-  it("lists the workflows the backend returns, with their status", async () => {
-    const calls: string[] = [];
+  it("lists each workflow with its status, runs, completion and last error", async () => {
     mockIPC((cmd) => {
-      calls.push(cmd);
-      if (cmd === "list_workflows") return [welcome, { ...welcome, id: 2, name: "Abandoned cart", status: "active" }];
+      if (cmd === "list_workflow_overviews")
+        return [
+          overview({}),
+          overview(
+            { id: 2, name: "Abandoned cart", status: "active" },
+            {
+              active_runs: 12,
+              completed_runs: 2,
+              ended_runs: 3,
+              completion_rate: 2 / 3,
+              last_error: { node: "receipt", message: "SMTP said 550", at: "2025-03-02T08:00:00Z" },
+            },
+          ),
+        ];
       throw new Error(`unexpected command ${cmd}`);
     });
     renderPage();
 
     const rows = await screen.findAllByTestId("workflow-row");
     expect(rows).toHaveLength(2);
-    expect(within(rows[0]!).getByTestId("workflow-name")).toHaveTextContent("Welcome series");
-    expect(within(rows[0]!).getByTestId("workflow-status")).toHaveTextContent("Paused");
-    expect(within(rows[1]!).getByTestId("workflow-status")).toHaveTextContent("Active");
-    expect(within(rows[0]!).getByText("v2")).toBeInTheDocument();
-    expect(calls).toEqual(["list_workflows"]);
+    const [welcome, cart] = rows as [HTMLElement, HTMLElement];
+    expect(within(welcome).getByTestId("workflow-name")).toHaveTextContent("Welcome series");
+    expect(within(welcome).getByTestId("workflow-status")).toHaveTextContent("Paused");
+    expect(within(welcome).getByTestId("workflow-completion")).toHaveTextContent("—");
+    expect(within(welcome).getByTestId("workflow-last-error")).toHaveTextContent("None");
+    expect(within(welcome).getByTestId("workflow-activate")).toBeInTheDocument();
+    expect(within(cart).getByTestId("workflow-status")).toHaveTextContent("Active");
+    expect(within(cart).getByTestId("workflow-active-runs")).toHaveTextContent("12");
+    expect(within(cart).getByTestId("workflow-completion")).toHaveTextContent("67%");
+    expect(within(cart).getByTestId("workflow-last-error")).toHaveTextContent("receipt: SMTP said 550");
+    expect(within(cart).getByTestId("workflow-pause")).toBeInTheDocument();
+    expect(within(welcome).getByTestId("workflow-name")).toHaveAttribute("href", "/workflows/1");
   });
 
   it("tells the user what to do when there are no workflows", async () => {
@@ -55,7 +95,8 @@ describe("WorkflowsPage", () => {
 
     const empty = await screen.findByTestId("workflows-empty");
     expect(empty).toHaveTextContent("No workflows yet");
-    expect(empty).toHaveTextContent("cairn workflow import FILE");
+    expect(within(empty).getByTestId("empty-new")).toBeInTheDocument();
+    expect(within(empty).getByTestId("empty-import")).toBeInTheDocument();
     expect(screen.queryByTestId("workflow-list")).not.toBeInTheDocument();
   });
 
@@ -64,7 +105,7 @@ describe("WorkflowsPage", () => {
     mockIPC(() => {
       // eslint-disable-next-line @typescript-eslint/only-throw-error -- the shell rejects with a plain {code, message}
       if (fail) throw { code: "newer_database", message: "update Cairn to open it" };
-      return [welcome];
+      return [overview({})];
     });
     renderPage();
 
@@ -75,6 +116,127 @@ describe("WorkflowsPage", () => {
     fail = false;
     await userEvent.click(within(panel).getByRole("button", { name: /try again/i }));
     expect(await screen.findByTestId("workflow-row")).toHaveTextContent("Welcome series");
-    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+  });
+
+  it("creates a workflow and opens it, and says when the name is taken", async () => {
+    const names: string[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "list_workflow_overviews") return [overview({})];
+      if (cmd === "create_workflow") {
+        const { name } = args as { name: string };
+        names.push(name);
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- as the shell rejects
+        if (name === "Welcome series") throw { code: "conflict", message: 'a workflow named "Welcome series" already exists' };
+        return { id: 7, version: 1, new_version: false, unchanged: false, report: { issues: [] } };
+      }
+      throw new Error(`unexpected command ${cmd}`);
+    });
+    renderPage();
+
+    await userEvent.click(await screen.findByTestId("new-workflow"));
+    await userEvent.type(screen.getByTestId("new-workflow-name"), "Welcome series");
+    await userEvent.click(screen.getByTestId("new-workflow-create"));
+    expect(await screen.findByTestId("error-new-workflow-name")).toHaveTextContent("exists already");
+
+    await userEvent.clear(screen.getByTestId("new-workflow-name"));
+    await userEvent.type(screen.getByTestId("new-workflow-name"), "Onboarding{Enter}");
+    expect(await screen.findByTestId("editor-route")).toHaveTextContent("/workflows/7");
+    expect(names).toEqual(["Welcome series", "Onboarding"]);
+  });
+
+  it("refuses activation while errors remain and lists them", async () => {
+    const calls: string[] = [];
+    mockIPC((cmd) => {
+      calls.push(cmd);
+      if (cmd === "list_workflow_overviews") return [overview({})];
+      if (cmd === "set_workflow_status")
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- as the shell rejects
+        throw { code: "validation_failed", message: "the workflow has 1 error: node vip: the tag is not set" };
+      if (cmd === "workflow_report")
+        return {
+          issues: [
+            { severity: "error", code: "missing_setting", node: "vip", message: "the tag is not set" },
+            { severity: "warning", code: "unreachable_node", node: "x", message: "no trigger leads to this node" },
+          ],
+        };
+      throw new Error(`unexpected command ${cmd}`);
+    });
+    renderPage();
+
+    await userEvent.click(await screen.findByTestId("workflow-activate"));
+    const dialog = await screen.findByTestId("activation-refused");
+    const issues = within(dialog).getAllByTestId("activation-issue");
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toHaveTextContent("vip the tag is not set");
+    await userEvent.click(within(dialog).getByTestId("activation-open-editor"));
+    expect(await screen.findByTestId("editor-route")).toHaveTextContent("/workflows/1");
+    expect(calls).toContain("workflow_report");
+  });
+
+  it("imports a picked file (as a copy by default) and shows a bad file's path and reason", async () => {
+    const imports: unknown[] = [];
+    let bad = true;
+    mockIPC((cmd, args) => {
+      if (cmd === "list_workflow_overviews") return [];
+      if (cmd === "plugin:dialog|open") return "/home/ada/flow.json";
+      if (cmd === "import_workflow_file") {
+        imports.push(args);
+        if (bad)
+          // eslint-disable-next-line @typescript-eslint/only-throw-error -- as the shell rejects
+          throw {
+            code: "invalid_field",
+            message: '/home/ada/flow.json: nodes[1].config.duration: expected a duration such as "2d"',
+          };
+        return {
+          id: 4,
+          name: "Flow (2)",
+          renamed_from: "Flow",
+          replaced: false,
+          version: 1,
+          status: "paused",
+          report: { issues: [] },
+        };
+      }
+      throw new Error(`unexpected command ${cmd}`);
+    });
+    renderPage();
+
+    await userEvent.click(await screen.findByTestId("empty-import"));
+    await userEvent.click(screen.getByTestId("import-choose"));
+    const error = await screen.findByTestId("import-error");
+    expect(error).toHaveTextContent("nodes[1].config.duration: expected a duration");
+    expect(error).toHaveTextContent("invalid_field");
+
+    bad = false;
+    await userEvent.click(screen.getByTestId("import-choose"));
+    expect(await screen.findByTestId("editor-route")).toHaveTextContent(
+      "/workflows/4 “Flow” exists already, so the file was imported as “Flow (2)”, paused.",
+    );
+    expect(imports).toEqual([
+      { path: "/home/ada/flow.json", replace: false },
+      { path: "/home/ada/flow.json", replace: false },
+    ]);
+  });
+
+  it("deletes only after confirming", async () => {
+    const deleted: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "list_workflow_overviews") return deleted.length ? [] : [overview({}, { active_runs: 2 })];
+      if (cmd === "delete_workflow") {
+        deleted.push(args);
+        return null;
+      }
+      throw new Error(`unexpected command ${cmd}`);
+    });
+    renderPage();
+
+    await userEvent.click(await screen.findByTestId("workflow-delete"));
+    const dialog = await screen.findByTestId("delete-dialog");
+    expect(dialog).toHaveTextContent("2 runs are still going");
+    expect(deleted).toEqual([]);
+    await userEvent.click(within(dialog).getByTestId("delete-confirm"));
+    expect(await screen.findByTestId("workflows-notice")).toHaveTextContent("Deleted “Welcome series”.");
+    expect(deleted).toEqual([{ name: "Welcome series" }]);
+    expect(await screen.findByTestId("workflows-empty")).toBeInTheDocument();
   });
 });

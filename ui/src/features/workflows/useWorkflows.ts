@@ -1,15 +1,33 @@
-import { useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
-import { api } from "@/api";
-import type { ApiError, WorkflowSummary } from "@/api";
+import { type ApiError, type WorkflowOverview, type WorkflowStatus, workflowsApi } from "@/api";
 
 /** The cache key of the workflow list; invalidate it after a change. */
 export const workflowsQueryKey = ["workflows"] as const;
 
-/** The workflow list, read from the database through the list_workflows command. */
+/** Every workflow with its headline numbers, through list_workflow_overviews. */
 export function useWorkflows() {
-  return useQuery<WorkflowSummary[], ApiError>({
+  return useQuery<WorkflowOverview[], ApiError>({
     queryKey: workflowsQueryKey,
-    queryFn: api.listWorkflows,
+    queryFn: workflowsApi.overviews,
   });
+}
+
+/** The list's changes: each refreshes the list when it is done. */
+export function useWorkflowActions() {
+  const client = useQueryClient();
+  const refresh = () => client.invalidateQueries({ queryKey: workflowsQueryKey });
+  const setStatus = useMutation<unknown, ApiError, { name: string; status: WorkflowStatus }>({
+    mutationFn: ({ name, status }) => workflowsApi.setStatus(name, status),
+    onSettled: refresh,
+  });
+  const duplicate = useMutation<unknown, ApiError, string>({
+    mutationFn: (name) => workflowsApi.duplicate(name),
+    onSettled: refresh,
+  });
+  const remove = useMutation<unknown, ApiError, string>({
+    mutationFn: (name) => workflowsApi.remove(name),
+    onSettled: refresh,
+  });
+  return { setStatus, duplicate, remove, refresh };
 }

@@ -1,0 +1,373 @@
+// The canvas editor of one workflow: palette, canvas, inspector, problems
+// list and toolbar around one reducer that holds the draft (our own
+// WorkflowDef) and its undo history. Saving sends that def, positions
+// included, to save_workflow; nothing of the canvas library's own state is
+// ever stored.
+
+import { useQueryClient } from "@tanstack/react-query";
+import { useReactFlow } from "@xyflow/react";
+import { History } from "lucide-react";
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
+
+import { Button } from "@/components";
+import { type WorkflowDef, type WorkflowSummary, pickExportPath, toApiError, workflowsApi } from "@/api";
+import { copyNodes, pasteClip } from "@/core/editor/clipboard";
+import { addNode, addNodeAfter, connect, moveNode, removeEdges, removeNodes, updateNode } from "@/core/editor/edit";
+import { edgeId } from "@/core/editor/graph";
+import { canRedo, canUndo } from "@/core/editor/history";
+import { indexIssues, problemList } from "@/core/editor/issues";
+import type { Kind } from "@/core/editor/kinds";
+import { NODE_SIZE, autoLayout } from "@/core/editor/layout";
+import { namesFor } from "@/core/editor/names";
+
+import { Canvas } from "./Canvas";
+import { heldClip, holdClip } from "./clipboardStore";
+import styles from "./Editor.module.css";
+import { catalogQueryKey, useCatalog, useValidation } from "./hooks";
+import { Inspector } from "./inspector/Inspector";
+import { LeaveGuard } from "./LeaveGuard";
+import { Palette } from "./Palette";
+import { Problems } from "./Problems";
+import { ShortcutSheet } from "./ShortcutSheet";
+import { editorReducer, initialState, isDirty } from "./state";
+import { type StatusLine, Toolbar } from "./Toolbar";
+import { useKeptDraft } from "./useKeptDraft";
+
+/** The workflow list's cache key (features/workflows), refreshed after a save. */
+const WORKFLOWS_KEY = ["workflows"] as const;
+
+type Props = {
+  summary: WorkflowSummary;
+  def: WorkflowDef;
+  /** A sentence to show first (what an import did). */
+  notice?: string;
+};
+
+function typingIn(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  if (!el) return false;
+  return el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName);
+}
+
+export function Editor({ summary, def: loaded, notice }: Props) {
+  const [state, dispatch] = useReducer(editorReducer, undefined, () => initialState(summary, loaded));
+  const def = state.history.present;
+  const dirty = useMemo(() => isDirty(state), [state]);
+  const flow = useReactFlow();
+  const client = useQueryClient();
+  const catalog = useCatalog();
+  const names = useMemo(() => namesFor(def, catalog.data, state.summary.name), [def, catalog.data, state.summary.name]);
+
+  const validation = useValidation(def);
+  const idsKey = def.nodes.map((n) => n.id).join("\u0000");
+  // Re-indexed when the report or the set of nodes changes, not on every
+  // drag frame, so unchanged nodes keep their issue objects.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const issues = useMemo(() => indexIssues(validation.report?.issues ?? [], def), [validation.report, idsKey]);
+  const problems = useMemo(() => problemList(validation.report?.issues ?? [], def), [validation.report, def]);
+
+  const [statusLine, setStatusLine] = useState<StatusLine>(notice ? { tone: "info", text: notice } : null);
+  const [saving, setSaving] = useState(false);
+  const [problemsOpen, setProblemsOpen] = useState(true);
+  const [sheet, setSheet] = useState(false);
+  const [clipReady, setClipReady] = useState(heldClip() !== null);
+  const kept = useKeptDraft(summary.id, summary.version, loaded, def, dirty);
+
+  const selected = state.selection;
+  const single = selected.nodes.length === 1 ? (def.nodes.find((n) => n.id === selected.nodes[0]) ?? null) : null;
+
+  const edit = useCallback(
+    (next: WorkflowDef, opts: { select?: { nodes: string[]; edges: string[] }; coalesce?: string } = {}) => {
+      if (next === def) return;
+      dispatch({ type: "edit", def: next, ...opts });
+      setStatusLine(null);
+    },
+    [def],
+  );
+
+  const focusNode = useCallback(
+    (id: string, position?: { x: number; y: number }) => {
+      const n = position ?? def.nodes.find((x) => x.id === id)?.position;
+      if (!n) return;
+      void flow.setCenter(n.x + NODE_SIZE.width / 2, n.y + NODE_SIZE.height / 2, { zoom: flow.getZoom(), duration: 250 });
+    },
+    [def.nodes, flow],
+  );
+
+  // --- Commands ------------------------------------------------------------
+
+  const add = (kind: Kind) => {
+    const after = selected.nodes.length === 1 ? selected.nodes[0]! : null;
+    const r = addNodeAfter(def, kind, after);
+    edit(r.def, { select: { nodes: [r.id], edges: [] } });
+    focusNode(r.id, r.def.nodes.find((n) => n.id === r.id)?.position);
+  };
+
+  const drop = (kind: Kind, at: { x: number; y: number }) => {
+    const r = addNode(def, kind, at);
+    edit(r.def, { select: { nodes: [r.id], edges: [] } });
+  };
+
+  const deleteSelection = () => {
+    const edges = def.edges.filter((e) => selected.edges.includes(edgeId(e)));
+    const next = removeEdges(removeNodes(def, new Set(selected.nodes)), edges);
+    edit(next, { select: { nodes: [], edges: [] } });
+  };
+
+  const copy = () => {
+    const clip = copyNodes(def, selected.nodes);
+    if (!clip) return;
+    holdClip(clip);
+    setClipReady(true);
+    setStatusLine({ tone: "info", text: `Copied ${clip.nodes.length} node${clip.nodes.length === 1 ? "" : "s"}.` });
+  };
+
+  const paste = () => {
+    const clip = heldClip();
+    if (!clip) return;
+    const here = new Set(def.nodes.map((n) => n.id));
+    const fromHere = clip.nodes.every((n) => here.has(n.id));
+    let at: { x: number; y: number } | undefined;
+    if (!fromHere) {
+      const box = document.querySelector("[data-testid=canvas]")?.getBoundingClientRect();
+      if (box) {
+        const c = flow.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 3 });
+        at = { x: Math.round(c.x - NODE_SIZE.width / 2), y: Math.round(c.y) };
+      }
+    }
+    const r = pasteClip(def, clip, at);
+    edit(r.def, { select: { nodes: r.ids, edges: [] } });
+    setStatusLine({ tone: "info", text: `Pasted ${r.ids.length} node${r.ids.length === 1 ? "" : "s"}.` });
+  };
+
+  const duplicate = () => {
+    const clip = copyNodes(def, selected.nodes);
+    if (!clip) return;
+    const r = pasteClip(def, clip);
+    edit(r.def, { select: { nodes: r.ids, edges: [] } });
+  };
+
+  const layout = () => {
+    const sizes = new Map(flow.getNodes().map((n) => [n.id, n.measured ?? {}]));
+    edit(autoLayout(def, sizes));
+    requestAnimationFrame(() => void flow.fitView({ padding: 0.2, duration: 250, maxZoom: 1 }));
+  };
+
+  const fit = () => void flow.fitView({ padding: 0.2, duration: 250, maxZoom: 1 });
+
+  const save = async (): Promise<boolean> => {
+    setSaving(true);
+    const sent = def;
+    try {
+      const outcome = await workflowsApi.save(state.summary.id, sent);
+      dispatch({
+        type: "saved",
+        def: sent,
+        summary: { ...state.summary, name: sent.name.trim(), version: outcome.version },
+      });
+      setStatusLine({
+        tone: "ok",
+        text: outcome.unchanged
+          ? "Nothing changed since the last save."
+          : outcome.new_version
+            ? `Version ${outcome.version} saved. Runs already going stay on version ${outcome.version - 1}.`
+            : `Saved (version ${outcome.version}).`,
+      });
+      void client.invalidateQueries({ queryKey: WORKFLOWS_KEY });
+      void client.invalidateQueries({ queryKey: catalogQueryKey });
+      return true;
+    } catch (e) {
+      const err = toApiError(e);
+      setStatusLine({
+        tone: "error",
+        text:
+          err.code === "validation_failed"
+            ? "Not saved: an active workflow must stay free of errors. Fix them, or pause the workflow first."
+            : err.code === "conflict"
+              ? `Not saved: ${err.message}. Pick another name in the workflow settings.`
+              : `Not saved: ${err.message}`,
+      });
+      return false;
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const setStatus = async (status: "active" | "paused") => {
+    if (dirty && !(await save())) return;
+    setSaving(true);
+    try {
+      const w = await workflowsApi.setStatus(state.summary.name, status);
+      dispatch({ type: "status", summary: w });
+      setStatusLine({
+        tone: "ok",
+        text: status === "active" ? "Active: new runs start when a trigger fires." : "Paused: nothing new starts; waiting runs stay put.",
+      });
+      void client.invalidateQueries({ queryKey: WORKFLOWS_KEY });
+    } catch (e) {
+      const err = toApiError(e);
+      if (err.code === "validation_failed") {
+        setProblemsOpen(true);
+        const n = issues.errors;
+        setStatusLine({
+          tone: "error",
+          text: `Activation refused: fix the ${n > 0 ? `${n} ` : ""}error${n === 1 ? "" : "s"} listed under Problems first.`,
+        });
+      } else {
+        setStatusLine({ tone: "error", text: err.message });
+      }
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const exportFile = async () => {
+    if (dirty && !(await save())) return;
+    try {
+      const path = await pickExportPath(state.summary.name);
+      if (path === null) return;
+      const bytes = await workflowsApi.exportFile(state.summary.name, path);
+      setStatusLine({ tone: "ok", text: `Exported to ${path} (${bytes.toLocaleString("en-GB")} bytes).` });
+    } catch (e) {
+      setStatusLine({ tone: "error", text: `Not exported: ${toApiError(e).message}` });
+    }
+  };
+
+  // --- Keyboard ------------------------------------------------------------
+
+  const keys = useRef({ save, add, deleteSelection, copy, paste, duplicate, layout, fit });
+  keys.current = { save, add, deleteSelection, copy, paste, duplicate, layout, fit };
+  const selectionRef = useRef(selected);
+  selectionRef.current = selected;
+  const nodeIdsRef = useRef<string[]>([]);
+  nodeIdsRef.current = def.nodes.map((n) => n.id);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const mod = e.ctrlKey || e.metaKey;
+      const k = e.key.toLowerCase();
+      if (mod && k === "s") {
+        e.preventDefault();
+        void keys.current.save();
+        return;
+      }
+      if (typingIn(e.target) || document.querySelector("dialog[open]")) return;
+      const sel = selectionRef.current;
+      const has = sel.nodes.length > 0 || sel.edges.length > 0;
+      if (mod && k === "z" && !e.shiftKey) dispatch({ type: "undo" });
+      else if ((mod && k === "y") || (mod && k === "z" && e.shiftKey)) dispatch({ type: "redo" });
+      else if (mod && k === "c") keys.current.copy();
+      else if (mod && k === "x") {
+        keys.current.copy();
+        keys.current.deleteSelection();
+      } else if (mod && k === "v") keys.current.paste();
+      else if (mod && k === "d") keys.current.duplicate();
+      else if (mod && k === "a") dispatch({ type: "select", selection: { nodes: nodeIdsRef.current, edges: [] } });
+      else if ((e.key === "Delete" || e.key === "Backspace") && has) keys.current.deleteSelection();
+      else if (e.key === "Escape") dispatch({ type: "select", selection: { nodes: [], edges: [] } });
+      else if (e.shiftKey && k === "l" && !mod) keys.current.layout();
+      else if (e.shiftKey && k === "f" && !mod) keys.current.fit();
+      else if (e.key === "?") setSheet(true);
+      else return;
+      e.preventDefault();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
+  return (
+    <div className={styles.editor} data-testid="editor" data-dirty={dirty}>
+      <Toolbar
+        name={def.name}
+        status={state.summary.status}
+        version={state.summary.version}
+        dirty={dirty}
+        saving={saving}
+        statusLine={statusLine}
+        canUndo={canUndo(state.history)}
+        canRedo={canRedo(state.history)}
+        hasSelection={selected.nodes.length > 0 || selected.edges.length > 0}
+        canPaste={clipReady}
+        onUndo={() => dispatch({ type: "undo" })}
+        onRedo={() => dispatch({ type: "redo" })}
+        onCopy={copy}
+        onPaste={paste}
+        onDelete={deleteSelection}
+        onLayout={layout}
+        onFit={fit}
+        onShortcuts={() => setSheet(true)}
+        onExport={() => void exportFile()}
+        onSave={() => void save()}
+        onActivate={() => void setStatus("active")}
+        onPause={() => void setStatus("paused")}
+      />
+      <div className={styles.body}>
+        <Palette onAdd={add} after={single ? single.label?.trim() || single.id : null} />
+        <div className={styles.center}>
+          {kept.offer && (
+            <div className={styles.recovery} role="status" data-testid="recovery-banner">
+              <History size={16} aria-hidden />
+              <span>
+                Changes to this workflow from {new Date(kept.offer.keptAt).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" })} were
+                never saved. Bring them back?
+              </span>
+              <Button
+                onClick={() => {
+                  const draft = kept.offer!.draft;
+                  kept.answered();
+                  edit(draft, { select: { nodes: [], edges: [] } });
+                  setStatusLine({ tone: "info", text: "Unsaved changes restored; save to keep them." });
+                }}
+                data-testid="recovery-restore"
+              >
+                Restore
+              </Button>
+              <button type="button" className={styles.recoveryDismiss} onClick={kept.answered} data-testid="recovery-discard">
+                Discard
+              </button>
+            </div>
+          )}
+          <Canvas
+            def={def}
+            selection={selected}
+            issues={issues}
+            onMove={(moved) => {
+              let next = def;
+              for (const [id, p] of moved) next = moveNode(next, id, p);
+              dispatch({ type: "move", def: next });
+            }}
+            onDragStart={() => dispatch({ type: "checkpoint" })}
+            onSelectionChange={(kind, changes) => dispatch({ type: "selectionChange", kind, changes })}
+            onConnect={(c) => edit(connect(def, c))}
+            onDrop={drop}
+          />
+          <Problems
+            problems={problems}
+            errors={issues.errors}
+            warnings={issues.warnings}
+            checking={validation.checking}
+            failure={validation.error?.message ?? null}
+            open={problemsOpen}
+            onToggle={() => setProblemsOpen((o) => !o)}
+            onJump={(id) => {
+              dispatch({ type: "select", selection: { nodes: [id], edges: [] } });
+              focusNode(id);
+            }}
+          />
+        </div>
+        <Inspector
+          def={def}
+          node={single}
+          selectedCount={selected.nodes.length}
+          issues={single ? (issues.byNode.get(single.id) ?? null) : null}
+          names={names}
+          onNode={(n, key) => edit(updateNode(def, n.id, n), key ? { coalesce: key } : {})}
+          onDef={(d, key) => edit(d, key ? { coalesce: key } : {})}
+          onDelete={deleteSelection}
+        />
+      </div>
+      {sheet && <ShortcutSheet onClose={() => setSheet(false)} />}
+      <LeaveGuard dirty={dirty} onSave={save} onDiscard={kept.forget} />
+    </div>
+  );
+}

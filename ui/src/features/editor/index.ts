@@ -1,0 +1,2 @@
+// The canvas editor of one workflow (route /workflows/:workflowId).
+export { EditorPage } from "./EditorPage";
