@@ -187,3 +187,99 @@ async fn without_a_keyring_the_screen_shows_the_vaults_advice_and_stores_nothing
     assert!(app.store().accounts().unwrap().is_empty());
     app.close().await;
 }
+
+/// A JSON feed on this machine: answers every request with one order whose
+/// time is the moment of the request (a feed only counts events from when
+/// the account was connected), and counts the requests.
+fn serve_feed() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hits = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            // The request line and headers, up to the blank line.
+            while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                line.clear();
+            }
+            counter.fetch_add(1, Ordering::SeqCst);
+            let body = serde_json::json!({"data": [{
+                "id": "ord_1001",
+                "created_at": chrono::Utc::now().to_rfc3339(),
+                "type": "order.created",
+                "customer": {"email": "buyer@example.com"},
+                "total": 120
+            }]})
+            .to_string();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (port, hits)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_json_feed_added_in_the_form_syncs_now_without_doubling_events() {
+    let (port, hits) = serve_feed();
+    let launch = Launch::new("accounts_feed");
+    let app = launch.launch().await;
+    app.click("nav a[href='#/accounts']").await;
+    app.click("[data-testid=add-account]").await;
+    choose(&app, "[data-testid=account-kind]", "json_feed").await;
+    type_into(&app, "[data-testid=account-name]", "shop feed").await;
+    type_into(
+        &app,
+        "[data-testid=account-url]",
+        &format!("http://127.0.0.1:{port}/orders.json"),
+    )
+    .await;
+    type_into(&app, "[data-testid=account-items]", "/data").await;
+    type_into(&app, "[data-testid=account-id]", "/id").await;
+    type_into(&app, "[data-testid=account-time]", "/created_at").await;
+    type_into(&app, "[data-testid=account-type]", "/type").await;
+    type_into(&app, "[data-testid=account-email]", "/customer/email").await;
+    app.screenshot("accounts_add_feed").await.unwrap();
+    app.click("[data-testid=save-account]").await;
+    app.wait_for_text("[data-testid=source-accounts]", "shop feed")
+        .await;
+
+    app.click("[data-testid=test-account]").await;
+    app.wait_for_text("[data-testid=account-result]", "answered with 1 items")
+        .await;
+    app.click("[data-testid=sync-account]").await;
+    app.wait_for_text("[data-testid=account-result]", "Synced")
+        .await;
+    app.wait_until("the card to show how far the sync read", || async {
+        app.text_of("[data-testid=account-cursor]")
+            .await
+            .is_some_and(|t| t.contains("ago") || t == "just now")
+    })
+    .await;
+    // Once more: the same order is already known.
+    app.click("[data-testid=sync-account]").await;
+    app.wait_for_text("[data-testid=account-result]", "1 already known")
+        .await;
+    app.screenshot("accounts_feed_synced").await.unwrap();
+
+    assert!(hits.load(std::sync::atomic::Ordering::SeqCst) >= 3);
+    let store = app.store();
+    let buyer = store.require_contact("buyer@example.com").unwrap();
+    let events = store.events_of_contact(buyer.id, 10).unwrap();
+    let orders: Vec<_> = events
+        .iter()
+        .filter(|e| e.event_type == "order.created")
+        .collect();
+    assert_eq!(orders.len(), 1, "{events:?}");
+    assert_eq!(orders[0].external_id.as_deref(), Some("ord_1001"));
+    let account = store.account("shop feed").unwrap();
+    assert!(account.last_poll_at.is_some());
+    app.close().await;
+}

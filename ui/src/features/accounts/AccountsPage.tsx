@@ -5,6 +5,7 @@ import { useState } from "react";
 import { type AccountView, type ApiError, type AppSettings, type SyncSummary, accountsApi, settingsApi } from "@/api";
 import { Badge, Button, Dialog, EmptyState, ErrorPanel, PageHeader } from "@/components";
 import { kindSpec } from "@/core/accountForms";
+import { formatIn, sourceSummary } from "@/core/format";
 import { formatRelative } from "@/core/time";
 
 import styles from "./Accounts.module.css";
@@ -17,6 +18,14 @@ function syncText(s: SyncSummary): Outcome {
   if (s.outcome === "synced")
     return { ok: true, text: `Synced: ${s.new} new event${s.new === 1 ? "" : "s"}, ${s.duplicates} already known${s.ignored ? `, ${s.ignored} ignored` : ""}.` };
   return { ok: false, text: s.message ?? s.outcome, code: s.code ?? undefined };
+}
+
+/** A public feed and a webhook account without signing have no secret to keep. */
+function needsNoSecret(v: AccountView): boolean {
+  const s = v.account.settings;
+  if (v.account.kind === "json_feed") return !s.auth_header;
+  if (v.account.kind === "webhook") return s.signed === false;
+  return false;
 }
 
 function AccountCard({ view, now }: { view: AccountView; now: Date }) {
@@ -82,10 +91,16 @@ function AccountCard({ view, now }: { view: AccountView; now: Date }) {
         )}
         {view.is_source && (
           <>
+            {sourceSummary(a.kind, a.settings) && (
+              <>
+                <dt>Reads</dt>
+                <dd>{sourceSummary(a.kind, a.settings)}</dd>
+              </>
+            )}
             <dt>Last sync</dt>
             <dd data-testid="account-last-sync">
               {a.last_poll_at ? formatRelative(a.last_poll_at, now) : "not yet"}
-              {a.next_poll_at && healthy && <span className={styles.muted}> · next {formatRelative(a.next_poll_at, now).replace(" ago", "")}</span>}
+              {a.next_poll_at && healthy && <span className={styles.muted}> · next {formatIn(a.next_poll_at, now)}</span>}
             </dd>
             <dt>Events up to</dt>
             <dd data-testid="account-cursor">
@@ -100,7 +115,9 @@ function AccountCard({ view, now }: { view: AccountView; now: Date }) {
               <KeyRound size={13} aria-hidden /> in the keyring
             </span>
           )}
-          {view.secret.state === "missing" && <span className={styles.muted}>none stored</span>}
+          {view.secret.state === "missing" && (
+            <span className={styles.muted}>{needsNoSecret(view) ? "none needed" : "none stored"}</span>
+          )}
           {view.secret.state === "unknown" && <span className={styles.attentionText}>cannot be checked</span>}
         </dd>
       </dl>
