@@ -177,8 +177,16 @@ pub async fn wait_for_node_count(app: &App, n: usize) {
 
 /// Clicks the canvas node with `id` (selecting it).
 pub async fn click_node(app: &App, id: &str) {
-    app.click(&format!("[data-testid=canvas-node][data-node-id='{id}']"))
-        .await;
+    // The canvas may still be framing the workflow (nodes move) when the
+    // editor has just opened: try again until a click lands.
+    let css = format!("[data-testid=canvas-node][data-node-id='{id}']");
+    app.wait_until(&format!("a click on node {id} to land"), || async {
+        match app.client().find(Locator::Css(&css)).await {
+            Ok(el) => el.click().await.is_ok(),
+            Err(_) => false,
+        }
+    })
+    .await;
     app.wait_until(&format!("the inspector to show {id}"), || async {
         match app
             .client()
@@ -708,5 +716,73 @@ async fn a_palette_item_dropped_on_the_canvas_becomes_a_node() {
     wait_for_node_count(&app, 1).await;
     assert_eq!(canvas_nodes(&app).await, ["tag_added_1"]);
     wait_for_content(&app, "[data-testid=inspector-title]", "Tag added").await;
+    app.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saving_an_active_workflow_with_runs_makes_a_new_version() {
+    let launch = Launch::new("editor_new_version");
+    {
+        let mut store = launch.store();
+        let text = std::fs::read_to_string(fixtures().join("ui/welcome.json")).unwrap();
+        let id = store.import_workflow(&text, false, now()).unwrap().id;
+        store
+            .set_workflow_status(
+                "Welcome",
+                cairn_store::workflows::WorkflowStatus::Active,
+                now(),
+            )
+            .unwrap();
+        // A run on version 1: its version must not change under it.
+        let contact = store
+            .add_contact(
+                &cairn_store::contacts::ContactInput {
+                    email: "ada@example.com".into(),
+                    ..Default::default()
+                },
+                now(),
+            )
+            .unwrap()
+            .id;
+        store
+            .write(|tx| {
+                cairn_store::runs::insert_run_using(
+                    tx,
+                    id,
+                    1,
+                    contact,
+                    "start",
+                    None,
+                    &serde_json::json!({}),
+                    cairn_model::effect::RunMode::Live,
+                    now(),
+                )
+            })
+            .unwrap();
+    }
+    let app = launch.launch().await;
+    open_workflow(&app, "Welcome").await;
+    click_node(&app, "vip").await;
+    fill(&app, "[data-testid=config-label]", "Mark as VIP").await;
+    wait_for_content(
+        &app,
+        "[data-testid=canvas-node][data-node-id=vip]",
+        "Mark as VIP",
+    )
+    .await;
+    ctrl(&app, 's').await;
+    let said = wait_for_status(&app, "Version 2 saved").await;
+    assert!(said.contains("stay on version 1"), "{said}");
+    wait_for_content(&app, "[data-testid=editor-status]", "Active").await;
+    let versions = app.store().workflow_versions("Welcome").unwrap();
+    assert_eq!(
+        versions
+            .iter()
+            .map(|v| (v.version, v.runs))
+            .collect::<Vec<_>>(),
+        [(1, 1), (2, 0)]
+    );
+    let (_, def) = app.store().workflow_def("Welcome").unwrap();
+    assert_eq!(def.nodes[1].label.as_deref(), Some("Mark as VIP"));
     app.close().await;
 }
