@@ -323,6 +323,19 @@ async fn a_csv_with_a_bad_row_names_its_line_and_imports_only_on_request() {
     app.close().await;
 }
 
+const ONBOARDING: &str = r#"{
+  "format": "cairn.workflow",
+  "version": 1,
+  "name": "Client onboarding",
+  "nodes": [
+    {"id": "won", "kind": "trigger.deal_stage_changed", "position": {"x": 0, "y": 0},
+     "config": {"pipeline": "Coaching", "stage": "Won"}},
+    {"id": "welcome-client", "kind": "action.add_tag", "position": {"x": 0, "y": 120},
+     "config": {"tag": "client-won"}}
+  ],
+  "edges": [{"from": "won", "to": "welcome-client"}]
+}"#;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn moving_a_deal_to_another_stage_shows_in_the_contacts_timeline() {
     let launch = Launch::new("contacts_deal");
@@ -360,6 +373,15 @@ async fn moving_a_deal_to_another_stage_shows_in_the_contacts_timeline() {
                 )
             })
             .unwrap();
+        // Moving a deal to Won starts this workflow, which tags the client.
+        store.import_workflow(ONBOARDING, false, now).unwrap();
+        store
+            .set_workflow_status(
+                "Client onboarding",
+                cairn_store::workflows::WorkflowStatus::Active,
+                now,
+            )
+            .unwrap();
         (c.id, deal)
     };
 
@@ -376,6 +398,21 @@ async fn moving_a_deal_to_another_stage_shows_in_the_contacts_timeline() {
         .await;
     let line = wait_for_content(&app, "[data-testid=timeline-event]", "Lead → Won").await;
     assert!(line.contains("Coaching"), "{line}");
+
+    // The executor was woken: the workflow's run appears in the timeline
+    // without a reload, and opens to its steps.
+    wait_for_content(&app, "[data-testid=timeline-run]", "Client onboarding").await;
+    app.wait_until("the run to finish", || async {
+        contents(&app, "[data-testid=timeline-run]")
+            .await
+            .iter()
+            .any(|t| t.contains("completed"))
+    })
+    .await;
+    app.click("[data-testid=timeline-run] button").await;
+    let step = wait_for_content(&app, "[data-testid=run-step]", "welcome-client").await;
+    assert!(step.contains("ok"), "{step}");
+    wait_for_content(&app, "[data-testid=contact-tags]", "client-won").await;
     app.screenshot("contact_deal_moved").await.unwrap();
 
     let store = app.store();
@@ -406,6 +443,10 @@ async fn moving_a_deal_to_another_stage_shows_in_the_contacts_timeline() {
     app.wait_for_text("[data-testid=contact-details]", "unsubscribed")
         .await;
     let c = app.store().contact(contact_id).unwrap().unwrap();
-    assert!(c.tags.is_empty(), "{:?}", c.tags);
+    assert_eq!(
+        c.tags,
+        vec!["client-won"],
+        "client taken off, the workflow's tag kept"
+    );
     app.close().await;
 }

@@ -19,6 +19,7 @@ import {
   useEnrollments,
   usePipelines,
   useRefreshContact,
+  useLiveContact,
   useTimeline,
 } from "./useContact";
 
@@ -212,6 +213,7 @@ export function ContactPage() {
   const contact = useContact(id);
   const { events, runs } = useTimeline(id);
   const refresh = useRefreshContact(id);
+  useLiveContact(id);
   const [editing, setEditing] = useState(false);
   const now = new Date();
 

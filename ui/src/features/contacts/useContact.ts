@@ -1,6 +1,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect } from "react";
 
-import { contactsApi } from "@/api";
+import { activityApi, contactsApi } from "@/api";
 import type { ApiError, Contact, Deal, Enrollment, Event, Pipeline, Run, Step } from "@/api";
 
 import { contactsKey } from "./useContacts";
@@ -48,4 +49,32 @@ export function useSteps(runId: number, enabled: boolean) {
 export function useRefreshContact(id: number) {
   const client = useQueryClient();
   return () => client.invalidateQueries({ queryKey: one(id) });
+}
+
+/**
+ * Keeps one contact's page current while the executor works: each run or
+ * step change the shell announces (`cairn://change`) reloads the contact,
+ * its timeline and any open run's steps. A workflow started by a change on
+ * this page (a deal moved) shows up without a reload.
+ */
+export function useLiveContact(id: number) {
+  const client = useQueryClient();
+  useEffect(() => {
+    let stop: (() => void) | undefined;
+    let cancelled = false;
+    activityApi
+      .onChange(() => {
+        void client.invalidateQueries({ queryKey: one(id) });
+        void client.invalidateQueries({ queryKey: ["runs"] });
+      })
+      .then((unlisten) => {
+        if (cancelled) unlisten();
+        else stop = unlisten;
+      })
+      .catch(() => undefined);
+    return () => {
+      cancelled = true;
+      stop?.();
+    };
+  }, [client, id]);
 }
