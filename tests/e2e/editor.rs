@@ -25,7 +25,7 @@ pub fn now() -> cairn_model::Timestamp {
 /// Queues the path the next native file dialog "returns": WebDriver cannot
 /// click inside a GTK dialog, so the page's picker takes a path queued in
 /// `window.__cairnPickedPaths` instead of opening one (see
-/// ui/src/api/workflows.ts). Everything after the dialog is the real path.
+/// ui/src/api/dialog.ts). Everything after the dialog is the real path.
 pub async fn queue_picked_path(app: &App, path: &Path) {
     app.client()
         .execute(
@@ -784,5 +784,95 @@ async fn saving_an_active_workflow_with_runs_makes_a_new_version() {
     );
     let (_, def) = app.store().workflow_def("Welcome").unwrap();
     assert_eq!(def.nodes[1].label.as_deref(), Some("Mark as VIP"));
+    app.close().await;
+}
+
+/// Selects a node the way a click does (React Flow selects on `click`),
+/// wherever it sits: for sweeping over every node of a big workflow, where
+/// some lie under the minimap or outside the view.
+async fn select_node(app: &App, id: &str) {
+    app.client()
+        .execute(
+            "document.querySelector(`.react-flow__node[data-id='${arguments[0]}']`).click();",
+            vec![serde_json::Value::String(id.into())],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("cannot select {id}: {e}"));
+    app.wait_until(&format!("the inspector to show {id}"), || async {
+        match app
+            .client()
+            .find(Locator::Css("[data-testid=inspector]"))
+            .await
+        {
+            Ok(el) => el.attr("data-node-id").await.ok().flatten().as_deref() == Some(id),
+            Err(_) => false,
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_node_of_the_fixtures_opens_its_settings_form() {
+    let launch = Launch::new("editor_forms");
+    let mut names = Vec::new();
+    {
+        let mut store = launch.store();
+        for file in [
+            "abandoned-cart",
+            "lead-capture",
+            "lifecycle",
+            "order-status",
+            "refund",
+        ] {
+            let text =
+                std::fs::read_to_string(fixtures().join(format!("workflows/good/{file}.json")))
+                    .unwrap();
+            let def = cairn_model::file::parse(&text).unwrap();
+            store.import_workflow(&text, false, now()).unwrap();
+            names.push((
+                def.name.clone(),
+                def.nodes
+                    .iter()
+                    .map(|n| (n.id.clone(), n.spec.kind()))
+                    .collect::<Vec<_>>(),
+            ));
+        }
+    }
+    let app = launch.launch().await;
+    let mut kinds = std::collections::BTreeSet::new();
+    for (name, nodes) in &names {
+        open_workflow(&app, name).await;
+        wait_for_node_count(&app, nodes.len()).await;
+        for (id, kind) in nodes {
+            select_node(&app, id).await;
+            let title = cairn_model::workflow::NodeSpec::title_of(kind).unwrap();
+            wait_for_content(&app, "[data-testid=inspector-title]", title).await;
+            assert!(
+                app.client()
+                    .find(Locator::Css("[data-testid=inspector-crash]"))
+                    .await
+                    .is_err(),
+                "the form of {name}/{id} ({kind}) failed to draw"
+            );
+            kinds.insert(*kind);
+            let shot = match (name.as_str(), id.as_str()) {
+                ("Abandoned cart", "engaged") => Some("editor_branch"),
+                ("Lead capture", "office_hours") => Some("editor_condition"),
+                ("Lead capture", "crm") => Some("editor_webhook"),
+                ("Customer lifecycle", "birthday") => Some("editor_date_trigger"),
+                _ => None,
+            };
+            if let Some(shot) = shot {
+                app.screenshot(shot).await.unwrap();
+            }
+        }
+        // Looking changes nothing: leaving asks no question.
+        app.click("[data-testid=editor-back]").await;
+        app.wait_for_text("[data-testid=workflow-row]", name).await;
+    }
+    assert!(
+        kinds.len() >= 30,
+        "the fixtures cover most kinds: {kinds:?}"
+    );
     app.close().await;
 }

@@ -25,6 +25,7 @@ import { heldClip, holdClip } from "./clipboardStore";
 import styles from "./Editor.module.css";
 import { catalogQueryKey, useCatalog, useValidation } from "./hooks";
 import { Inspector } from "./inspector/Inspector";
+import { InspectorBoundary } from "./InspectorBoundary";
 import { LeaveGuard } from "./LeaveGuard";
 import { Palette } from "./Palette";
 import { Problems } from "./Problems";
@@ -355,16 +356,18 @@ export function Editor({ summary, def: loaded, notice }: Props) {
             }}
           />
         </div>
-        <Inspector
-          def={def}
-          node={single}
-          selectedCount={selected.nodes.length}
-          issues={single ? (issues.byNode.get(single.id) ?? null) : null}
-          names={names}
-          onNode={(n, key) => edit(updateNode(def, n.id, n), key ? { coalesce: key } : {})}
-          onDef={(d, key) => edit(d, key ? { coalesce: key } : {})}
-          onDelete={deleteSelection}
-        />
+        <InspectorBoundary key={single?.id ?? "workflow"}>
+          <Inspector
+            def={def}
+            node={single}
+            selectedCount={selected.nodes.length}
+            issues={single ? (issues.byNode.get(single.id) ?? null) : null}
+            names={names}
+            onNode={(n, key) => edit(updateNode(def, n.id, n), key ? { coalesce: key } : {})}
+            onDef={(d, key) => edit(d, key ? { coalesce: key } : {})}
+            onDelete={deleteSelection}
+          />
+        </InspectorBoundary>
       </div>
       {sheet && <ShortcutSheet onClose={() => setSheet(false)} />}
       <LeaveGuard dirty={dirty} onSave={save} onDiscard={kept.forget} />
