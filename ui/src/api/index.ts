@@ -40,7 +40,7 @@ export const api = {
 export { accountsApi } from "./accounts";
 export { activityApi, CHANGE_EVENT } from "./activity";
 export { contactsApi } from "./contacts";
-export { pickCsvFile } from "./dialog";
+export { pickBackupDestination, pickBackupFile, pickCsvFile, pickExportPath, pickWorkflowFile } from "./dialog";
 export { emailTemplatesApi } from "./emailTemplates";
 export { settingsApi } from "./settings";
 export type {
@@ -83,7 +83,7 @@ export type {
 } from "@/bindings/app";
 
 // The Workflows screen and the canvas editor.
-export { pickExportPath, pickWorkflowFile, workflowsApi } from "./workflows";
+export { workflowsApi } from "./workflows";
 export type {
   CatalogNames,
   Condition,
@@ -102,3 +102,23 @@ export type {
   WorkflowDef,
   WorkflowOverview,
 } from "@/bindings";
+
+// Running in the background and keeping the database in order (Settings'
+// housekeeping section, the wake notice).
+export {
+  BACKGROUND_EVENT,
+  RESTORED_EVENT,
+  housekeepingApi,
+} from "./housekeeping";
+export type {
+  AlertPolicy,
+  BackgroundSummary,
+  BackupInfo,
+  DatabaseStats,
+  Incident,
+  MaintenanceReport,
+  PauseReport,
+  RestoreReport,
+  TableUsage,
+} from "@/bindings";
+export type { BackgroundStatus } from "@/bindings/app";

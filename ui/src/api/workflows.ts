@@ -1,7 +1,5 @@
 // Commands of the Workflows screen and the canvas editor
-// (src-tauri/commands/workflows.rs) and the native file dialogs they use.
-
-import { open, save } from "@tauri-apps/plugin-dialog";
+// (src-tauri/commands/workflows.rs); their file pickers are in ./dialog.
 
 import type {
   CatalogNames,
@@ -55,44 +53,3 @@ export const workflowsApi = {
   importFile: (path: string, replace: boolean) => call("import_workflow_file", { path, replace }),
   exportFile: (name: string, path: string) => call("export_workflow_file", { name, path }),
 };
-
-// --- Native file dialogs ---------------------------------------------------
-//
-// WebDriver cannot click inside a native dialog. The end-to-end tests
-// (tests/e2e/workflows.rs) therefore queue the path the user "picks" on the
-// page, in `window.__cairnPickedPaths`, before clicking Import or Export;
-// when the queue holds a path the picker returns it instead of opening the
-// dialog. Nothing else sets it; only the app's own scripts run in the page
-// (see the CSP in tauri.conf.json), and a path chosen this way reaches the
-// same command a path from the dialog reaches.
-
-declare global {
-  interface Window {
-    __cairnPickedPaths?: (string | null)[];
-  }
-}
-
-function queuedPick(): { path: string | null } | null {
-  const queue = window.__cairnPickedPaths;
-  if (!queue || queue.length === 0) return null;
-  return { path: queue.shift() ?? null };
-}
-
-const workflowFiles = [{ name: "Cairn workflow", extensions: ["json"] }];
-
-/** Asks for a workflow file to import; null when the user cancelled. */
-export async function pickWorkflowFile(): Promise<string | null> {
-  const queued = queuedPick();
-  if (queued) return queued.path;
-  const picked = await open({ title: "Import a workflow", multiple: false, directory: false, filters: workflowFiles });
-  return typeof picked === "string" ? picked : null;
-}
-
-/** Asks where to export a workflow; null when the user cancelled. */
-export async function pickExportPath(suggestedName: string): Promise<string | null> {
-  const queued = queuedPick();
-  if (queued) return queued.path;
-  const safe = suggestedName.replace(/[\\/:*?"<>|]+/g, "-").trim() || "workflow";
-  const picked = await save({ title: "Export the workflow", defaultPath: `${safe}.json`, filters: workflowFiles });
-  return picked ?? null;
-}
