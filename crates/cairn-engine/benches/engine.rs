@@ -86,7 +86,7 @@ fn ingest(n: usize) {
         s.emit_batch(chunk, clock.now()).unwrap();
     }
     let mut e = Engine::new(s);
-    e.tick(clock.now()).unwrap();
+    while e.tick(clock.now()).unwrap().more {}
     activate(
         e.store_mut(),
         json!({"name": "Listen", "nodes": [node("t", "trigger.event", json!({"event_type": "signal", "filters": [{"path": "v", "op": "eq", "value": -1}]})), node("a", "action.add_tag", json!({"tag": "x"}))], "edges": chain(&["t", "a"])}),
