@@ -100,11 +100,10 @@ impl BackgroundHandle {
             .map_err(|e| CommandError::new(e.code(), e.to_string()))?;
         let rt = tauri::async_runtime::handle();
         let rt = rt.inner();
-        let executor = Executor::start_on(
-            rt,
-            ExecutorConfig::new(db, clock.clone(), Some(Arc::new(effects))),
-        )
-        .map_err(|e| CommandError::new(e.code(), e.to_string()))?;
+        let mut config = ExecutorConfig::new(db, clock.clone(), Some(Arc::new(effects)));
+        config.holder = cairn_store::lock::holder_name("the Cairn app");
+        let executor = Executor::start_on(rt, config)
+            .map_err(|e| CommandError::new(e.code(), e.to_string()))?;
         let waker = executor.waker();
         let poller =
             match Poller::start_on(rt, PollerConfig::new(db, vault, clock, Some(waker.clone()))) {

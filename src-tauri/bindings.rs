@@ -46,6 +46,7 @@ fn shell_types(b: &mut Shell) {
     b.add::<settings::Problem>();
     b.add::<crate::commands::activity::ActivityEvent>();
     b.add::<cairn_engine::Change>();
+    b.add::<crate::commands::housekeeping::BackgroundStatus>();
 }
 
 #[test]

@@ -55,6 +55,19 @@ const COMMANDS: &[&str] = &[
     "save_sender_defaults",
     "recent_events",
     "recent_runs",
+    "background_status",
+    "pause_all_workflows",
+    "resume_all_workflows",
+    "database_stats",
+    "set_retention_days",
+    "maintain_database",
+    "backup_database",
+    "inspect_backup",
+    "restore_database",
+    "alert_policy",
+    "set_alert_policy",
+    "autostart_enabled",
+    "set_autostart",
 ];
 
 fn main() {

@@ -11,6 +11,7 @@
 //! Keeping the shell this thin is what lets the CLI and the tests call the
 //! same core functions the window does.
 
+pub mod alerts;
 pub mod background;
 #[cfg(test)]
 mod bindings;
@@ -18,6 +19,8 @@ pub mod commands;
 pub mod error;
 pub mod logging;
 pub mod state;
+pub mod tray;
+pub mod window;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -51,6 +54,8 @@ pub fn run() {
     let _log = logging::init(&logging::directory_for(&db_path));
     tracing::info!(version = env!("CARGO_PKG_VERSION"), db = %db_path.display(), "starting Cairn");
 
+    let context = tauri::generate_context!();
+    let instance = window::instance_id(&context.config().identifier, &db_path);
     let state = AppState::new(db_path);
     // Create or migrate the database now, so a problem shows in the log at
     // once. The app still opens: every command meets the same error and the
@@ -61,6 +66,19 @@ pub fn run() {
 
     let background = background::BackgroundHandle::default();
     let app = tauri::Builder::default()
+        // First, so a second start hands over before anything else runs.
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .dbus_id(instance)
+                .callback(window::on_second_instance)
+                .build(),
+        )
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .args([window::BACKGROUND_ARG])
+                .build(),
+        )
+        .on_window_event(window::on_window_event)
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
         .manage(state)
@@ -114,9 +132,22 @@ pub fn run() {
             commands::settings::save_sender_defaults,
             commands::activity::recent_events,
             commands::activity::recent_runs,
+            commands::housekeeping::background_status,
+            commands::housekeeping::pause_all_workflows,
+            commands::housekeeping::resume_all_workflows,
+            commands::housekeeping::database_stats,
+            commands::housekeeping::set_retention_days,
+            commands::housekeeping::maintain_database,
+            commands::housekeeping::backup_database,
+            commands::housekeeping::inspect_backup,
+            commands::housekeeping::restore_database,
+            commands::housekeeping::alert_policy,
+            commands::housekeeping::set_alert_policy,
+            commands::housekeeping::autostart_enabled,
+            commands::housekeeping::set_autostart,
         ])
         .setup(setup)
-        .build(tauri::generate_context!());
+        .build(context);
     let app = match app {
         Ok(a) => a,
         Err(e) => {
@@ -141,6 +172,15 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let handle = app.state::<background::BackgroundHandle>().inner().clone();
     if let Err(e) = handle.start(db.path(), app.handle()) {
         tracing::error!(code = %e.code, "the executor could not start: {}", e.message);
+    }
+    // The tray, and desktop notifications of incidents.
+    tray::install(app.handle());
+    alerts::start(app.handle());
+    if window::starts_hidden(std::env::args()) {
+        if let Some(w) = app.get_webview_window(window::MAIN) {
+            let _ = w.hide();
+        }
+        tracing::info!("started at login: running in the tray");
     }
     Ok(())
 }

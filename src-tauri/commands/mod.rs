@@ -11,5 +11,6 @@ pub mod accounts;
 pub mod activity;
 pub mod contacts;
 pub mod email_templates;
+pub mod housekeeping;
 pub mod settings;
 pub mod workflows;

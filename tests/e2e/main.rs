@@ -18,8 +18,10 @@
 //! ```
 
 mod accounts;
+mod background;
 mod contacts;
 mod editor;
 mod harness;
 mod settings;
 mod workflows;
+mod x11;

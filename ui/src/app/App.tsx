@@ -2,6 +2,8 @@ import { QueryClientProvider } from "@tanstack/react-query";
 import { useState } from "react";
 import { createHashRouter, RouterProvider } from "react-router";
 
+import { WakeNotice } from "@/features/housekeeping";
+
 import { createQueryClient } from "./queryClient";
 import { routes } from "./routes";
 
@@ -11,6 +13,7 @@ export function App() {
   const [router] = useState(() => createHashRouter(routes));
   return (
     <QueryClientProvider client={client}>
+      <WakeNotice />
       <RouterProvider router={router} />
     </QueryClientProvider>
   );

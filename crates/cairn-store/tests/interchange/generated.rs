@@ -46,6 +46,13 @@ fn ui_types(b: &mut Bindings) {
     b.add::<cairn_store::csv_import::CsvImportOptions>();
     b.add::<cairn_model::builtin::TemplateInfo>();
     b.add::<cairn_store::analytics::WorkflowStats>();
+    b.add::<cairn_store::hygiene::DatabaseStats>();
+    b.add::<cairn_store::hygiene::MaintenanceReport>();
+    b.add::<cairn_store::hygiene::BackupInfo>();
+    b.add::<cairn_store::hygiene::RestoreReport>();
+    b.add::<cairn_store::incidents::AlertPolicy>();
+    b.add::<cairn_store::incidents::BackgroundSummary>();
+    b.add::<cairn_store::pause::PauseReport>();
 }
 
 /// Collects the generated files of the registered types.

@@ -12,3 +12,4 @@ export type { SecretsView } from "./SecretsView";
 export type { Problem } from "./Problem";
 export type { ActivityEvent } from "./ActivityEvent";
 export type { Change } from "./Change";
+export type { BackgroundStatus } from "./BackgroundStatus";

@@ -12,6 +12,7 @@ import {
   settingsApi,
 } from "@/api";
 import { Button, ErrorPanel, Field, PageHeader, inputClass, selectClass } from "@/components";
+import { HousekeepingSettings } from "@/features/housekeeping";
 import { formatBytes } from "@/core/format";
 
 import styles from "./Settings.module.css";
@@ -198,6 +199,7 @@ export function SettingsPage() {
             )}
           </section>
           <SenderDefaultsForm defaults={s.defaults} accounts={accounts.data ?? []} />
+          <HousekeepingSettings />
         </div>
       )}
     </>

@@ -1,0 +1,450 @@
+// The Settings screen's housekeeping sections: running in the background
+// (start at login, pause all), notifications, the database's size with
+// retention and clean-up, and backup / restore.
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Archive, BellRing, HardDrive, MonitorCog } from "lucide-react";
+import { useEffect, useState } from "react";
+
+import {
+  type AlertPolicy,
+  type ApiError,
+  type BackgroundStatus,
+  type BackupInfo,
+  type DatabaseStats,
+  type MaintenanceReport,
+  type RestoreReport,
+  housekeepingApi,
+  pickBackupDestination,
+  pickBackupFile,
+} from "@/api";
+import { Badge, Button, Dialog, ErrorPanel, Field, inputClass } from "@/components";
+import { parsePercent, parseRetention, percentOf, retentionText } from "@/core/background";
+import { formatBytes } from "@/core/format";
+
+import styles from "./Housekeeping.module.css";
+
+const statusKey = ["background-status"] as const;
+const statsKey = ["database-stats"] as const;
+const policyKey = ["alert-policy"] as const;
+const autostartKey = ["autostart"] as const;
+
+function when(t: string | null): string {
+  return t ? new Date(t).toLocaleString() : "never";
+}
+
+function plural(n: number, one: string, many: string): string {
+  return n === 1 ? `1 ${one}` : `${n} ${many}`;
+}
+
+/** Re-reads the background's status whenever the tray re-reads its counts. */
+function useBackgroundStatus() {
+  const client = useQueryClient();
+  useEffect(() => {
+    let stop: (() => void) | null = null;
+    let gone = false;
+    void housekeepingApi
+      .onBackground(() => void client.invalidateQueries({ queryKey: statusKey }))
+      .then((s) => {
+        if (gone) s();
+        else stop = s;
+      })
+      .catch(() => undefined);
+    return () => {
+      gone = true;
+      stop?.();
+    };
+  }, [client]);
+  return useQuery<BackgroundStatus, ApiError>({ queryKey: statusKey, queryFn: housekeepingApi.status });
+}
+
+function BackgroundCard() {
+  const client = useQueryClient();
+  const status = useBackgroundStatus();
+  const autostart = useQuery<boolean, ApiError>({ queryKey: autostartKey, queryFn: housekeepingApi.autostartEnabled });
+  const setAutostart = useMutation<boolean, ApiError, boolean>({
+    mutationFn: housekeepingApi.setAutostart,
+    onSuccess: (now) => client.setQueryData(autostartKey, now),
+  });
+  const toggle = useMutation<unknown, ApiError, "pause" | "resume">({
+    mutationFn: (what) => (what === "pause" ? housekeepingApi.pauseAll() : housekeepingApi.resumeAll()),
+    onSuccess: () => void client.invalidateQueries(),
+  });
+  const s = status.data;
+  return (
+    <section className={styles.card} data-testid="background-card">
+      <div className={styles.cardHead}>
+        <MonitorCog size={18} aria-hidden className={styles.icon} />
+        <div>
+          <h2>Running in the background</h2>
+          <p className={styles.muted}>
+            Closing the window keeps Cairn running in the tray, so waits fire and emails go out on time. Quit from the tray
+            icon to stop it.
+          </p>
+        </div>
+      </div>
+      {status.error && <ErrorPanel title="The status could not be read" error={status.error} onRetry={() => void status.refetch()} />}
+      {s && (
+        <>
+          <p data-testid="background-running">
+            {s.running ? (
+              <Badge tone="success" label="Running" />
+            ) : (
+              <Badge tone="warning" label="Not running here" />
+            )}{" "}
+            {s.running
+              ? "Workflows run in this app."
+              : s.held_by
+                ? `Workflows run in ${s.held_by}, not in this app.`
+                : "The executor could not start; the log says why."}
+          </p>
+          <p className={styles.muted} data-testid="background-counts">
+            {plural(s.summary.waiting_runs, "run", "runs")} waiting · {s.summary.failed_runs_24h} failed in the last 24 hours ·{" "}
+            {plural(s.summary.active_workflows, "active workflow", "active workflows")}
+          </p>
+          {s.summary.open_incidents.length > 0 && (
+            <ul className={styles.incidents} data-testid="open-incidents">
+              {s.summary.open_incidents.map((i) => (
+                <li key={i.id}>
+                  <strong>{i.title}</strong> — {i.message}
+                </li>
+              ))}
+            </ul>
+          )}
+          <div className={styles.actions}>
+            {s.summary.paused_by_pause_all > 0 && (
+              <Button onClick={() => toggle.mutate("resume")} disabled={toggle.isPending} data-testid="resume-all">
+                Resume all ({s.summary.paused_by_pause_all})
+              </Button>
+            )}
+            <Button
+              onClick={() => toggle.mutate("pause")}
+              disabled={toggle.isPending || s.summary.active_workflows === 0}
+              data-testid="pause-all"
+            >
+              Pause all workflows
+            </Button>
+          </div>
+          {toggle.error && <ErrorPanel title="That did not work" error={toggle.error} />}
+        </>
+      )}
+      <label className={styles.check}>
+        <input
+          type="checkbox"
+          data-testid="autostart"
+          checked={autostart.data ?? false}
+          disabled={autostart.isPending || setAutostart.isPending}
+          onChange={(e) => setAutostart.mutate(e.target.checked)}
+        />{" "}
+        Start Cairn when I log in (in the tray, without a window)
+      </label>
+      {(autostart.error ?? setAutostart.error) && (
+        <ErrorPanel title="Start at login" error={(autostart.error ?? setAutostart.error) as ApiError} />
+      )}
+    </section>
+  );
+}
+
+type PolicyDraft = { enabled: boolean; percent: string; minutes: string; minSteps: string };
+
+function draftOf(p: AlertPolicy): PolicyDraft {
+  return {
+    enabled: p.enabled,
+    percent: percentOf(p.error_rate),
+    minutes: String(p.window_minutes),
+    minSteps: String(p.min_steps),
+  };
+}
+
+function NotificationsCard() {
+  const client = useQueryClient();
+  const policy = useQuery<AlertPolicy, ApiError>({ queryKey: policyKey, queryFn: housekeepingApi.alertPolicy });
+  const [draft, setDraft] = useState<PolicyDraft | null>(null);
+  useEffect(() => {
+    if (policy.data) setDraft(draftOf(policy.data));
+  }, [policy.data]);
+  const save = useMutation<AlertPolicy, ApiError, AlertPolicy>({
+    mutationFn: housekeepingApi.setAlertPolicy,
+    onSuccess: (p) => client.setQueryData(policyKey, p),
+  });
+  if (!draft) {
+    return policy.error ? <ErrorPanel title="Notifications" error={policy.error} /> : null;
+  }
+  const rate = parsePercent(draft.percent);
+  const minutes = parseRetention(draft.minutes);
+  const minSteps = parseRetention(draft.minSteps);
+  const valid = rate !== null && minutes !== null && minutes > 0 && minSteps !== null && minSteps > 0;
+  const set = (patch: Partial<PolicyDraft>) => setDraft({ ...draft, ...patch });
+  return (
+    <section className={styles.card} data-testid="alerts-card">
+      <div className={styles.cardHead}>
+        <BellRing size={18} aria-hidden className={styles.icon} />
+        <div>
+          <h2>Notifications</h2>
+          <p className={styles.muted}>
+            A desktop notification when a workflow starts failing or a connected account needs attention — once per problem,
+            not for every failure.
+          </p>
+        </div>
+      </div>
+      <label className={styles.check}>
+        <input type="checkbox" checked={draft.enabled} onChange={(e) => set({ enabled: e.target.checked })} data-testid="alerts-enabled" />{" "}
+        Notify me
+      </label>
+      <div className={styles.grid3}>
+        <Field label="When failed steps reach (%)" htmlFor="a-rate" error={rate === null ? "A percentage above 0, at most 100." : undefined}>
+          <input id="a-rate" className={inputClass} inputMode="decimal" value={draft.percent} onChange={(e) => set({ percent: e.target.value })} />
+        </Field>
+        <Field label="Over the last (minutes)" htmlFor="a-window" error={minutes === null || minutes === 0 ? "Whole minutes, at least 1." : undefined}>
+          <input id="a-window" className={inputClass} inputMode="numeric" value={draft.minutes} onChange={(e) => set({ minutes: e.target.value })} />
+        </Field>
+        <Field label="With at least (steps)" htmlFor="a-min" error={minSteps === null || minSteps === 0 ? "At least 1 step." : undefined}>
+          <input id="a-min" className={inputClass} inputMode="numeric" value={draft.minSteps} onChange={(e) => set({ minSteps: e.target.value })} />
+        </Field>
+      </div>
+      {save.error && <ErrorPanel title="The notification settings were not saved" error={save.error} />}
+      <div className={styles.actions}>
+        {save.isSuccess && (
+          <span className={styles.saved} role="status">
+            Saved
+          </span>
+        )}
+        <Button
+          variant="primary"
+          disabled={!valid || save.isPending}
+          onClick={() =>
+            valid &&
+            save.mutate({ enabled: draft.enabled, error_rate: rate, window_minutes: minutes, min_steps: minSteps })
+          }
+          data-testid="save-alerts"
+        >
+          Save notifications
+        </Button>
+      </div>
+    </section>
+  );
+}
+
+function maintenanceText(m: MaintenanceReport): string {
+  const p = m.prune;
+  const pruned = p.cutoff
+    ? `Details of ${plural(p.runs, "finished run", "finished runs")} and ${plural(p.events, "event", "events")} removed.`
+    : "Retention is off; nothing removed.";
+  const space = m.converted ? "The file was compacted once." : `${plural(m.pages_freed, "free page", "free pages")} given back.`;
+  return `${pruned} ${space} ${formatBytes(m.bytes_before)} → ${formatBytes(m.bytes_after)}.`;
+}
+
+function DatabaseCard() {
+  const client = useQueryClient();
+  const stats = useQuery<DatabaseStats, ApiError>({ queryKey: statsKey, queryFn: housekeepingApi.databaseStats });
+  const [days, setDays] = useState<string | null>(null);
+  useEffect(() => {
+    if (stats.data) setDays(String(stats.data.retention_days));
+  }, [stats.data]);
+  const saveRetention = useMutation<number, ApiError, number>({
+    mutationFn: housekeepingApi.setRetentionDays,
+    onSuccess: () => void client.invalidateQueries({ queryKey: statsKey }),
+  });
+  const maintain = useMutation<MaintenanceReport, ApiError>({
+    mutationFn: housekeepingApi.maintain,
+    onSuccess: () => void client.invalidateQueries({ queryKey: statsKey }),
+  });
+  const s = stats.data;
+  const parsed = days === null ? null : parseRetention(days);
+  return (
+    <section className={styles.card} data-testid="database-hygiene">
+      <div className={styles.cardHead}>
+        <HardDrive size={18} aria-hidden className={styles.icon} />
+        <div>
+          <h2>Database size and retention</h2>
+          <p className={styles.muted}>
+            Finished runs older than the retention period keep their counts — analytics of old months stay exact — but lose
+            their details: step details, trigger data, the content of sent emails. Processed events lose their payload.
+            Nothing a waiting run may still need is removed. Cairn cleans up once a day.
+          </p>
+        </div>
+      </div>
+      {stats.error && <ErrorPanel title="The database size could not be read" error={stats.error} onRetry={() => void stats.refetch()} />}
+      {s && (
+        <>
+          <dl className={styles.facts}>
+            <dt>File</dt>
+            <dd data-testid="db-file-size">
+              {formatBytes(s.file_bytes)} (+ {formatBytes(s.wal_bytes)} write-ahead log)
+            </dd>
+            <dt>Free inside</dt>
+            <dd>{formatBytes(s.free_pages * s.page_size)}</dd>
+            <dt>Last cleaned</dt>
+            <dd data-testid="db-last-maintained">{when(s.last_maintained_at)}</dd>
+          </dl>
+          <table className={styles.table} data-testid="db-tables">
+            <thead>
+              <tr>
+                <th>Table</th>
+                <th>Rows</th>
+                <th>Data</th>
+                <th>Indexes</th>
+              </tr>
+            </thead>
+            <tbody>
+              {s.tables
+                .filter((t) => t.rows > 0 || t.bytes > s.page_size)
+                .map((t) => (
+                  <tr key={t.table}>
+                    <td>{t.table}</td>
+                    <td>{t.rows.toLocaleString()}</td>
+                    <td>{s.per_table_sizes ? formatBytes(t.bytes) : "—"}</td>
+                    <td>{s.per_table_sizes ? formatBytes(t.index_bytes) : "—"}</td>
+                  </tr>
+                ))}
+            </tbody>
+          </table>
+          <div className={styles.row}>
+            <Field
+              label="Keep details of finished runs for (days)"
+              htmlFor="retention-days"
+              hint={parsed === null ? undefined : `Now: ${retentionText(s.retention_days)}. 0 keeps them forever.`}
+              error={days !== null && parsed === null ? "Whole days, 0 to 36500." : undefined}
+            >
+              <input
+                id="retention-days"
+                data-testid="retention-days"
+                className={inputClass}
+                inputMode="numeric"
+                value={days ?? ""}
+                onChange={(e) => setDays(e.target.value)}
+              />
+            </Field>
+            <Button
+              disabled={parsed === null || parsed === s.retention_days || saveRetention.isPending}
+              onClick={() => parsed !== null && saveRetention.mutate(parsed)}
+              data-testid="save-retention"
+            >
+              Save
+            </Button>
+            <Button onClick={() => maintain.mutate()} disabled={maintain.isPending} data-testid="maintain-now">
+              {maintain.isPending ? "Cleaning up…" : "Clean up now"}
+            </Button>
+          </div>
+          {maintain.data && (
+            <p className={styles.ok} role="status" data-testid="maintain-result">
+              {maintenanceText(maintain.data)}
+            </p>
+          )}
+          {(saveRetention.error ?? maintain.error) && (
+            <ErrorPanel title="That did not work" error={(saveRetention.error ?? maintain.error) as ApiError} />
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+function today(): string {
+  const d = new Date();
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+function BackupCard() {
+  const client = useQueryClient();
+  const [confirm, setConfirm] = useState<BackupInfo | null>(null);
+  const backup = useMutation<BackupInfo | null, ApiError>({
+    mutationFn: async () => {
+      const path = await pickBackupDestination(`cairn-backup-${today()}.cairn`);
+      return path ? housekeepingApi.backup(path) : null;
+    },
+  });
+  const inspect = useMutation<BackupInfo | null, ApiError>({
+    mutationFn: async () => {
+      const path = await pickBackupFile();
+      return path ? housekeepingApi.inspectBackup(path) : null;
+    },
+    onSuccess: (info) => setConfirm(info),
+  });
+  const restore = useMutation<RestoreReport, ApiError, string>({
+    mutationFn: housekeepingApi.restore,
+    onSuccess: () => {
+      setConfirm(null);
+      void client.invalidateQueries();
+    },
+    onError: () => setConfirm(null),
+  });
+  const error = backup.error ?? inspect.error ?? restore.error;
+  return (
+    <section className={styles.card} data-testid="backup-card">
+      <div className={styles.cardHead}>
+        <Archive size={18} aria-hidden className={styles.icon} />
+        <div>
+          <h2>Backup and restore</h2>
+          <p className={styles.muted}>
+            A backup is one file holding everything: workflows, contacts, events and run history (secrets stay in the
+            keyring). It can be made while workflows run.
+          </p>
+        </div>
+      </div>
+      <div className={styles.actions}>
+        <Button onClick={() => inspect.mutate()} disabled={inspect.isPending || restore.isPending} data-testid="restore-start">
+          Restore from a backup…
+        </Button>
+        <Button variant="primary" onClick={() => backup.mutate()} disabled={backup.isPending} data-testid="backup-now">
+          {backup.isPending ? "Backing up…" : "Back up now…"}
+        </Button>
+      </div>
+      {backup.data && (
+        <p className={styles.ok} role="status" data-testid="backup-result">
+          Backup written to <code>{backup.data.path}</code> ({formatBytes(backup.data.bytes)}:{" "}
+          {plural(backup.data.contacts, "contact", "contacts")}, {plural(backup.data.workflows, "workflow", "workflows")},{" "}
+          {plural(backup.data.runs, "run", "runs")}).
+        </p>
+      )}
+      {restore.data && (
+        <p className={styles.ok} role="status" data-testid="restore-result">
+          Restored from <code>{restore.data.restored.path}</code>.
+          {restore.data.previous_copy && (
+            <>
+              {" "}
+              The database as it was is kept at <code>{restore.data.previous_copy}</code>.
+            </>
+          )}
+        </p>
+      )}
+      {error && <ErrorPanel title="Backup and restore" error={error} />}
+      {confirm && (
+        <Dialog
+          title="Replace everything with this backup?"
+          description="Workflows pause while the database is replaced, then go on from the backup's state."
+          onClose={() => setConfirm(null)}
+          testId="restore-confirm"
+          footer={
+            <>
+              <Button onClick={() => setConfirm(null)}>Cancel</Button>
+              <Button variant="primary" onClick={() => restore.mutate(confirm.path)} disabled={restore.isPending} data-testid="restore-confirm-yes">
+                {restore.isPending ? "Restoring…" : "Restore"}
+              </Button>
+            </>
+          }
+        >
+          <p>
+            <code>{confirm.path}</code> holds {plural(confirm.contacts, "contact", "contacts")},{" "}
+            {plural(confirm.workflows, "workflow", "workflows")} and {plural(confirm.runs, "run", "runs")} (
+            {formatBytes(confirm.bytes)}).
+          </p>
+          <p className={styles.muted}>The current database is kept beside it, so this can be undone by restoring that copy.</p>
+        </Dialog>
+      )}
+    </section>
+  );
+}
+
+/** The housekeeping sections of the Settings screen. */
+export function HousekeepingSettings() {
+  return (
+    <>
+      <BackgroundCard />
+      <NotificationsCard />
+      <DatabaseCard />
+      <BackupCard />
+    </>
+  );
+}
