@@ -21,8 +21,9 @@ pub fn print<R: Render>(report: &R, json: bool) -> Result<(), CliError> {
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let written = if json {
+        // `From` keeps an I/O error's kind (a closed pipe stays BrokenPipe).
         serde_json::to_writer_pretty(&mut out, report)
-            .map_err(io::Error::other)
+            .map_err(io::Error::from)
             .and_then(|()| writeln!(out))
     } else {
         report.human(&mut out)

@@ -885,3 +885,40 @@ fn workflow_activate_refuses_errors_and_pause_pauses() {
     );
     db.fails(&["workflow", "pause", "Nope"]);
 }
+
+/// `cairn --json contact list | head` closes the pipe early: that is how the
+/// reader said "enough", not a failure, in either output mode.
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    use std::io::Read;
+    use std::process::Stdio;
+
+    let db = Db::init();
+    let mut csv = String::from("email,name\n");
+    for i in 0..3000 {
+        csv.push_str(&format!("person{i}@example.com,Person {i}\n"));
+    }
+    let file = db.file("people.csv", &csv);
+    db.ok(&["contact", "import", file.to_str().unwrap()]);
+    for json in [true, false] {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_cairn"));
+        c.env_remove("RUST_LOG").env("CAIRN_NOW", NOW);
+        c.arg("--db").arg(&db.path);
+        if json {
+            c.arg("--json");
+        }
+        let mut child = c
+            .args(["contact", "list"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 16];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        // The read end is dropped here: the rest of the output meets a closed pipe.
+        let o = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8(o.stderr).unwrap();
+        assert_eq!(stderr, "", "json={json}: nothing on stderr");
+        assert!(o.status.success(), "json={json}: {:?}", o.status);
+    }
+}
