@@ -2,6 +2,7 @@
 // screen; features compose them.
 export { Badge, type BadgeTone } from "./Badge";
 export { Button } from "./Button";
+export { Card, Facts } from "./Card";
 export { EmptyState } from "./EmptyState";
 export { ErrorPanel } from "./ErrorPanel";
 export { PageHeader } from "./PageHeader";

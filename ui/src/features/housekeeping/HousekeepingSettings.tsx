@@ -18,7 +18,7 @@ import {
   pickBackupDestination,
   pickBackupFile,
 } from "@/api";
-import { Badge, Button, Dialog, ErrorPanel, Field, inputClass } from "@/components";
+import { Badge, Button, Card, Dialog, ErrorPanel, Facts, Field, inputClass } from "@/components";
 import { parsePercent, parseRetention, percentOf, retentionText } from "@/core/background";
 import { formatBytes } from "@/core/format";
 
@@ -72,17 +72,7 @@ function BackgroundCard() {
   });
   const s = status.data;
   return (
-    <section className={styles.card} data-testid="background-card">
-      <div className={styles.cardHead}>
-        <MonitorCog size={18} aria-hidden className={styles.icon} />
-        <div>
-          <h2>Running in the background</h2>
-          <p className={styles.muted}>
-            Closing the window keeps Cairn running in the tray, so waits fire and emails go out on time. Quit from the tray
-            icon to stop it.
-          </p>
-        </div>
-      </div>
+    <Card icon={MonitorCog} title="Running in the background" testId="background-card" description="Closing the window keeps Cairn running in the tray, so waits fire and emails go out on time. Quit from the tray icon to stop it.">
       {status.error && <ErrorPanel title="The status could not be read" error={status.error} onRetry={() => void status.refetch()} />}
       {s && (
         <>
@@ -141,7 +131,7 @@ function BackgroundCard() {
       {(autostart.error ?? setAutostart.error) && (
         <ErrorPanel title="Start at login" error={(autostart.error ?? setAutostart.error) as ApiError} />
       )}
-    </section>
+    </Card>
   );
 }
 
@@ -176,17 +166,7 @@ function NotificationsCard() {
   const valid = rate !== null && minutes !== null && minutes > 0 && minSteps !== null && minSteps > 0;
   const set = (patch: Partial<PolicyDraft>) => setDraft({ ...draft, ...patch });
   return (
-    <section className={styles.card} data-testid="alerts-card">
-      <div className={styles.cardHead}>
-        <BellRing size={18} aria-hidden className={styles.icon} />
-        <div>
-          <h2>Notifications</h2>
-          <p className={styles.muted}>
-            A desktop notification when a workflow starts failing or a connected account needs attention — once per problem,
-            not for every failure.
-          </p>
-        </div>
-      </div>
+    <Card icon={BellRing} title="Notifications" testId="alerts-card" description="A desktop notification when a workflow starts failing or a connected account needs attention — once per problem, not for every failure.">
       <label className={styles.check}>
         <input type="checkbox" checked={draft.enabled} onChange={(e) => set({ enabled: e.target.checked })} data-testid="alerts-enabled" />{" "}
         Notify me
@@ -221,7 +201,7 @@ function NotificationsCard() {
           Save notifications
         </Button>
       </div>
-    </section>
+    </Card>
   );
 }
 
@@ -252,22 +232,11 @@ function DatabaseCard() {
   const s = stats.data;
   const parsed = days === null ? null : parseRetention(days);
   return (
-    <section className={styles.card} data-testid="database-hygiene">
-      <div className={styles.cardHead}>
-        <HardDrive size={18} aria-hidden className={styles.icon} />
-        <div>
-          <h2>Database size and retention</h2>
-          <p className={styles.muted}>
-            Finished runs older than the retention period keep their counts — analytics of old months stay exact — but lose
-            their details: step details, trigger data, the content of sent emails. Processed events lose their payload.
-            Nothing a waiting run may still need is removed. Cairn cleans up once a day.
-          </p>
-        </div>
-      </div>
+    <Card icon={HardDrive} title="Database size and retention" testId="database-hygiene" description="Finished runs older than the retention period keep their counts — analytics of old months stay exact — but lose their details: step details, trigger data, the content of sent emails. Processed events lose their payload. Nothing a waiting run may still need is removed. Cairn cleans up once a day.">
       {stats.error && <ErrorPanel title="The database size could not be read" error={stats.error} onRetry={() => void stats.refetch()} />}
       {s && (
         <>
-          <dl className={styles.facts}>
+          <Facts>
             <dt>File</dt>
             <dd data-testid="db-file-size">
               {formatBytes(s.file_bytes)} (+ {formatBytes(s.wal_bytes)} write-ahead log)
@@ -276,7 +245,7 @@ function DatabaseCard() {
             <dd>{formatBytes(s.free_pages * s.page_size)}</dd>
             <dt>Last cleaned</dt>
             <dd data-testid="db-last-maintained">{when(s.last_maintained_at)}</dd>
-          </dl>
+          </Facts>
           <table className={styles.table} data-testid="db-tables">
             <thead>
               <tr>
@@ -336,7 +305,7 @@ function DatabaseCard() {
           )}
         </>
       )}
-    </section>
+    </Card>
   );
 }
 
@@ -372,17 +341,7 @@ function BackupCard() {
   });
   const error = backup.error ?? inspect.error ?? restore.error;
   return (
-    <section className={styles.card} data-testid="backup-card">
-      <div className={styles.cardHead}>
-        <Archive size={18} aria-hidden className={styles.icon} />
-        <div>
-          <h2>Backup and restore</h2>
-          <p className={styles.muted}>
-            A backup is one file holding everything: workflows, contacts, events and run history (secrets stay in the
-            keyring). It can be made while workflows run.
-          </p>
-        </div>
-      </div>
+    <Card icon={Archive} title="Backup and restore" testId="backup-card" description="A backup is one file holding everything: workflows, contacts, events and run history (secrets stay in the keyring). It can be made while workflows run.">
       <div className={styles.actions}>
         <Button onClick={() => inspect.mutate()} disabled={inspect.isPending || restore.isPending} data-testid="restore-start">
           Restore from a backup…
@@ -433,7 +392,7 @@ function BackupCard() {
           <p className={styles.muted}>The current database is kept beside it, so this can be undone by restoring that copy.</p>
         </Dialog>
       )}
-    </section>
+    </Card>
   );
 }
 

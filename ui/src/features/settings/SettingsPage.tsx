@@ -11,7 +11,7 @@ import {
   accountsApi,
   settingsApi,
 } from "@/api";
-import { Button, ErrorPanel, Field, PageHeader, inputClass, selectClass } from "@/components";
+import { Button, Card, ErrorPanel, Facts, Field, PageHeader, inputClass, selectClass } from "@/components";
 import { HousekeepingSettings } from "@/features/housekeeping";
 import { formatBytes } from "@/core/format";
 
@@ -60,14 +60,7 @@ function SenderDefaultsForm({ defaults, accounts }: { defaults: SenderDefaults; 
   const smtp = accounts.filter((a) => a.account.kind === "smtp");
   const set = (patch: Partial<Draft>) => setDraft((d) => ({ ...d, ...patch }));
   return (
-    <section className={styles.card} data-testid="sender-defaults">
-      <div className={styles.cardHead}>
-        <Send size={18} aria-hidden className={styles.icon} />
-        <div>
-          <h2>Sender defaults</h2>
-          <p className={styles.muted}>What new workflows and new "Send email" steps start with. Existing ones keep theirs.</p>
-        </div>
-      </div>
+    <Card icon={Send} title="Sender defaults" testId="sender-defaults" description={'What new workflows and new "Send email" steps start with. Existing ones keep theirs.'}>
       <div className={styles.grid}>
         <Field
           label="Default SMTP account"
@@ -136,7 +129,7 @@ function SenderDefaultsForm({ defaults, accounts }: { defaults: SenderDefaults; 
           Save defaults
         </Button>
       </div>
-    </section>
+    </Card>
   );
 }
 
@@ -158,38 +151,17 @@ export function SettingsPage() {
       )}
       {s && (
         <div className={styles.stack}>
-          <section className={styles.card} data-testid="database">
-            <div className={styles.cardHead}>
-              <Database size={18} aria-hidden className={styles.icon} />
-              <div>
-                <h2>Database</h2>
-                <p className={styles.muted}>
-                  Workflows, contacts, events and the whole run history live in this one file. Back it up by copying it
-                  while Cairn is closed.
-                </p>
-              </div>
-            </div>
-            <dl className={styles.facts}>
+          <Card icon={Database} title="Database" testId="database" description="Workflows, contacts, events and the whole run history live in this one file. Back it up, or restore a backup, under Backup and restore below.">
+            <Facts>
               <dt>Location</dt>
               <dd>
                 <code data-testid="database-path">{s.database_path}</code>
               </dd>
               <dt>Size on disk</dt>
               <dd data-testid="database-size">{formatBytes(s.database_bytes)}</dd>
-            </dl>
-          </section>
-          <section className={styles.card} data-testid="secrets">
-            <div className={styles.cardHead}>
-              <KeyRound size={18} aria-hidden className={styles.icon} />
-              <div>
-                <h2>Secrets</h2>
-                <p className={styles.muted}>
-                  Passwords, API keys and webhook URLs of connected accounts are kept in{" "}
-                  <strong data-testid="secrets-store">{s.secrets.store}</strong>, never in the database, a workflow file
-                  or a log.
-                </p>
-              </div>
-            </div>
+            </Facts>
+          </Card>
+          <Card icon={KeyRound} title="Secrets" testId="secrets" description={<>Passwords, API keys and webhook URLs of connected accounts are kept in{" "} <strong data-testid="secrets-store">{s.secrets.store}</strong>, never in the database, a workflow file or a log.</>}>
             {s.secrets.problem ? (
               <ErrorPanel title="The secret store cannot be reached" error={s.secrets.problem} onRetry={() => void settings.refetch()} />
             ) : (
@@ -197,7 +169,7 @@ export function SettingsPage() {
                 It answers: accounts can be added and used.
               </p>
             )}
-          </section>
+          </Card>
           <SenderDefaultsForm defaults={s.defaults} accounts={accounts.data ?? []} />
           <HousekeepingSettings />
         </div>
