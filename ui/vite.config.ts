@@ -32,5 +32,7 @@ export default defineConfig({
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
     restoreMocks: true,
+    // Room for the longer asyncUtilTimeout of src/test/setup.ts.
+    testTimeout: 15000,
   },
 });
