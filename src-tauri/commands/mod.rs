@@ -13,4 +13,5 @@ pub mod contacts;
 pub mod email_templates;
 pub mod housekeeping;
 pub mod settings;
+pub mod test_runs;
 pub mod workflows;

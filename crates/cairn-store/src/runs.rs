@@ -451,6 +451,16 @@ pub fn next_timer_due_using(c: &Connection) -> Result<Option<Timestamp>> {
     Ok(ts_opt(v))
 }
 
+/// When the run's earliest timer falls due (a wait, an event wait's
+/// timeout, a send window), if it has one: what a test run's "skip the
+/// wait" would fire now.
+pub fn run_timer_due_using(c: &Connection, run_id: i64) -> Result<Option<Timestamp>> {
+    let v: Option<i64> = c
+        .prepare_cached("SELECT MIN(due_at) FROM timers WHERE run_id = ?1")?
+        .query_row([run_id], |r| r.get(0))?;
+    Ok(ts_opt(v))
+}
+
 /// A run waiting for an event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventWait {
@@ -570,6 +580,11 @@ impl Store {
             run_row,
         )?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// When the run's earliest timer falls due, if it has one.
+    pub fn run_timer_due(&self, run_id: i64) -> Result<Option<Timestamp>> {
+        run_timer_due_using(self.conn(), run_id)
     }
 
     /// A run's steps in order.

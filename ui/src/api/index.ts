@@ -122,3 +122,8 @@ export type {
   TableUsage,
 } from "@/bindings";
 export type { BackgroundStatus } from "@/bindings/app";
+
+// The editor's test run panel and the run counts on its canvas.
+export { testRunsApi } from "./testRuns";
+export type { NodeCounts, RunMode } from "@/bindings";
+export type { TestRun, TestRunRequest } from "@/bindings/app";

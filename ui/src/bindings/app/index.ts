@@ -12,4 +12,6 @@ export type { SecretsView } from "./SecretsView";
 export type { Problem } from "./Problem";
 export type { ActivityEvent } from "./ActivityEvent";
 export type { Change } from "./Change";
+export type { TestRunRequest } from "./TestRunRequest";
+export type { TestRun } from "./TestRun";
 export type { BackgroundStatus } from "./BackgroundStatus";

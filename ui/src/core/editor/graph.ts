@@ -5,16 +5,21 @@
 // templates, requires) and every node's settings. Saving never looks at the
 // canvas library's own state.
 
-import type { Edge, Node, WorkflowDef } from "@/bindings";
+import type { Edge, Node, NodeCounts, WorkflowDef } from "@/bindings";
 
 import { exitLabel, exitsOf } from "./exits";
 import type { NodeIssues } from "./issues";
+import type { TraceMark } from "./testRun";
 
 /** What a canvas node carries: plain data only (no callbacks). */
 export type StepData = {
   node: Node;
   exits: string[];
   issues: NodeIssues | null;
+  /** This node's step in the test run shown, if it has one. */
+  trace?: TraceMark | null;
+  /** Live runs' steps here, when the run counts are shown. */
+  counts?: NodeCounts | null;
 };
 
 export type Point = { x: number; y: number };

@@ -23,13 +23,14 @@ import {
 import { MousePointerClick } from "lucide-react";
 import { type DragEvent, useCallback, useEffect, useMemo, useRef, useState } from "react";
 
-import type { WorkflowDef } from "@/api";
+import type { NodeCounts, WorkflowDef } from "@/api";
 import { connectionProblem } from "@/core/editor/edit";
 import { exitTone } from "@/core/editor/exits";
 import { type GraphEdge, toGraphEdge, toGraphNode } from "@/core/editor/graph";
 import type { IssueIndex, NodeIssues } from "@/core/editor/issues";
 import { type Kind, isKind } from "@/core/editor/kinds";
 import { NODE_SIZE } from "@/core/editor/layout";
+import type { TraceMark } from "@/core/editor/testRun";
 
 import styles from "./Editor.module.css";
 import { KIND_MIME } from "./Palette";
@@ -51,13 +52,25 @@ const defaultEdgeOptions = {
  */
 const READABLE_ZOOM = 0.75;
 
-type Cached = { source: WorkflowDef["nodes"][number]; selected: boolean; issues: NodeIssues | null; measured: Measured | undefined; node: StepFlowNode };
+type Cached = {
+  source: WorkflowDef["nodes"][number];
+  selected: boolean;
+  issues: NodeIssues | null;
+  measured: Measured | undefined;
+  trace: TraceMark | null;
+  counts: NodeCounts | null;
+  node: StepFlowNode;
+};
 type Measured = { width?: number; height?: number };
 
 type Props = {
   def: WorkflowDef;
   selection: Selection;
   issues: IssueIndex;
+  /** The test run's mark per node (the panel's run), or null. */
+  trace?: Map<string, TraceMark> | null;
+  /** Live runs' counts per node when "Show run counts" is on, or null. */
+  counts?: Map<string, NodeCounts> | null;
   /** Positions changed during a drag (`done` when the drag ended). */
   onMove: (positions: Map<string, { x: number; y: number }>) => void;
   onDragStart: () => void;
@@ -67,7 +80,7 @@ type Props = {
   onDrop: (kind: Kind, at: { x: number; y: number }) => void;
 };
 
-export function Canvas({ def, selection, issues, onMove, onDragStart, onSelectionChange, onConnect, onDrop }: Props) {
+export function Canvas({ def, selection, issues, trace = null, counts = null, onMove, onDragStart, onSelectionChange, onConnect, onDrop }: Props) {
   const flow = useReactFlow<StepFlowNode, FlowEdge>();
   const [measured, setMeasured] = useState<Map<string, Measured>>(() => new Map());
   const cache = useRef(new Map<string, Cached>());
@@ -108,18 +121,29 @@ export function Canvas({ def, selection, issues, onMove, onDragStart, onSelectio
       const sel = selectedNodes.has(n.id);
       const iss = issues.byNode.get(n.id) ?? null;
       const m = measured.get(n.id);
+      const tr = trace?.get(n.id) ?? null;
+      const ct = counts?.get(n.id) ?? null;
       const prev = cache.current.get(n.id);
-      if (prev && prev.source === n && prev.selected === sel && prev.issues === iss && prev.measured === m) {
+      if (
+        prev &&
+        prev.source === n &&
+        prev.selected === sel &&
+        prev.issues === iss &&
+        prev.measured === m &&
+        prev.trace === tr &&
+        prev.counts === ct
+      ) {
         next.set(n.id, prev);
         return prev.node;
       }
-      const node: StepFlowNode = { ...toGraphNode(n, iss), selected: sel, ...(m ? { measured: m } : {}) };
-      next.set(n.id, { source: n, selected: sel, issues: iss, measured: m, node });
+      const g = toGraphNode(n, iss);
+      const node: StepFlowNode = { ...g, data: { ...g.data, trace: tr, counts: ct }, selected: sel, ...(m ? { measured: m } : {}) };
+      next.set(n.id, { source: n, selected: sel, issues: iss, measured: m, trace: tr, counts: ct, node });
       return node;
     });
     cache.current = next;
     return list;
-  }, [def.nodes, selectedNodes, issues, measured]);
+  }, [def.nodes, selectedNodes, issues, measured, trace, counts]);
 
   const edges = useMemo(
     () =>

@@ -10,7 +10,7 @@ import { History } from "lucide-react";
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 
 import { Button } from "@/components";
-import { type WorkflowDef, type WorkflowSummary, pickExportPath, toApiError, workflowsApi } from "@/api";
+import { type TestRun, type WorkflowDef, type WorkflowSummary, pickExportPath, toApiError, workflowsApi } from "@/api";
 import { copyNodes, pasteClip } from "@/core/editor/clipboard";
 import { addNode, addNodeAfter, connect, moveNode, removeEdges, removeNodes, updateNode } from "@/core/editor/edit";
 import { edgeId } from "@/core/editor/graph";
@@ -19,6 +19,7 @@ import { indexIssues, problemList } from "@/core/editor/issues";
 import type { Kind } from "@/core/editor/kinds";
 import { NODE_SIZE, autoLayout } from "@/core/editor/layout";
 import { namesFor } from "@/core/editor/names";
+import { traceOf } from "@/core/editor/testRun";
 
 import { Canvas } from "./Canvas";
 import { heldClip, holdClip } from "./clipboardStore";
@@ -31,8 +32,10 @@ import { Palette } from "./Palette";
 import { Problems } from "./Problems";
 import { ShortcutSheet } from "./ShortcutSheet";
 import { editorReducer, initialState, isDirty } from "./state";
+import { TestRunPanel } from "./TestRunPanel";
 import { type StatusLine, Toolbar } from "./Toolbar";
 import { useKeptDraft } from "./useKeptDraft";
+import { useRunCounts } from "./useRunCounts";
 
 /** The workflow list's cache key (features/workflows), refreshed after a save. */
 const WORKFLOWS_KEY = ["workflows"] as const;
@@ -73,6 +76,16 @@ export function Editor({ summary, def: loaded, notice }: Props) {
   const [sheet, setSheet] = useState(false);
   const [clipReady, setClipReady] = useState(heldClip() !== null);
   const kept = useKeptDraft(summary.id, summary.version, loaded, def, dirty);
+  // The test run panel replaces the inspector while open; its run lights
+  // the canvas up. The counts badges are the live runs'.
+  const [testing, setTesting] = useState(false);
+  const [testRun, setTestRun] = useState<TestRun | null>(null);
+  const trace = useMemo(() => (testing && testRun ? traceOf(testRun.steps, testRun.run.current_node) : null), [testing, testRun]);
+  const [showCounts, setShowCounts] = useState(false);
+  const runCounts = useRunCounts(state.summary.name, state.summary.id, showCounts);
+  useEffect(() => {
+    if (runCounts.error) setStatusLine({ tone: "error", text: `The run counts could not be read: ${runCounts.error}` });
+  }, [runCounts.error]);
 
   const selected = state.selection;
   const single = selected.nodes.length === 1 ? (def.nodes.find((n) => n.id === selected.nodes[0]) ?? null) : null;
@@ -289,6 +302,10 @@ export function Editor({ summary, def: loaded, notice }: Props) {
         canRedo={canRedo(state.history)}
         hasSelection={selected.nodes.length > 0 || selected.edges.length > 0}
         canPaste={clipReady}
+        testing={testing}
+        showCounts={showCounts}
+        onTest={() => setTesting((t) => !t)}
+        onCounts={() => setShowCounts((c) => !c)}
         onUndo={() => dispatch({ type: "undo" })}
         onRedo={() => dispatch({ type: "redo" })}
         onCopy={copy}
@@ -332,6 +349,8 @@ export function Editor({ summary, def: loaded, notice }: Props) {
             def={def}
             selection={selected}
             issues={issues}
+            trace={trace}
+            counts={runCounts.counts}
             onMove={(moved) => {
               let next = def;
               for (const [id, p] of moved) next = moveNode(next, id, p);
@@ -356,18 +375,29 @@ export function Editor({ summary, def: loaded, notice }: Props) {
             }}
           />
         </div>
-        <InspectorBoundary key={single?.id ?? "workflow"}>
-          <Inspector
+        {testing ? (
+          <TestRunPanel
             def={def}
-            node={single}
-            selectedCount={selected.nodes.length}
-            issues={single ? (issues.byNode.get(single.id) ?? null) : null}
-            names={names}
-            onNode={(n, key) => edit(updateNode(def, n.id, n), key ? { coalesce: key } : {})}
-            onDef={(d, key) => edit(d, key ? { coalesce: key } : {})}
-            onDelete={deleteSelection}
+            workflow={state.summary.name}
+            dirty={dirty}
+            onSave={async () => ((await save()) ? def.name.trim() : null)}
+            onRun={setTestRun}
+            onClose={() => setTesting(false)}
           />
-        </InspectorBoundary>
+        ) : (
+          <InspectorBoundary key={single?.id ?? "workflow"}>
+            <Inspector
+              def={def}
+              node={single}
+              selectedCount={selected.nodes.length}
+              issues={single ? (issues.byNode.get(single.id) ?? null) : null}
+              names={names}
+              onNode={(n, key) => edit(updateNode(def, n.id, n), key ? { coalesce: key } : {})}
+              onDef={(d, key) => edit(d, key ? { coalesce: key } : {})}
+              onDelete={deleteSelection}
+            />
+          </InspectorBoundary>
+        )}
       </div>
       {sheet && <ShortcutSheet onClose={() => setSheet(false)} />}
       <LeaveGuard dirty={dirty} onSave={save} onDiscard={kept.forget} />

@@ -1,8 +1,10 @@
 import {
   ArrowLeft,
+  ChartColumn,
   ClipboardPaste,
   Copy,
   Download,
+  FlaskConical,
   Keyboard,
   LayoutGrid,
   LoaderCircle,
@@ -35,6 +37,7 @@ function Tool({
   keys,
   onClick,
   disabled,
+  pressed,
   testId,
   children,
 }: {
@@ -42,15 +45,18 @@ function Tool({
   keys?: string;
   onClick: () => void;
   disabled?: boolean;
+  /** For a toggle: whether it is on. */
+  pressed?: boolean;
   testId: string;
   children: ReactNode;
 }) {
   return (
     <button
       type="button"
-      className={styles.tool}
+      className={`${styles.tool} ${pressed ? styles.toolOn : ""}`}
       onClick={onClick}
       disabled={disabled}
+      aria-pressed={pressed}
       aria-label={label}
       title={keys ? `${label} (${keys})` : label}
       data-testid={testId}
@@ -71,6 +77,10 @@ type Props = {
   canRedo: boolean;
   hasSelection: boolean;
   canPaste: boolean;
+  /** The test run panel is open. */
+  testing: boolean;
+  /** The live runs' counts are shown on the nodes. */
+  showCounts: boolean;
   onUndo: () => void;
   onRedo: () => void;
   onCopy: () => void;
@@ -83,6 +93,8 @@ type Props = {
   onSave: () => void;
   onActivate: () => void;
   onPause: () => void;
+  onTest: () => void;
+  onCounts: () => void;
 };
 
 export function Toolbar(p: Props) {
@@ -146,11 +158,17 @@ export function Toolbar(p: Props) {
           <Keyboard size={17} aria-hidden />
         </Tool>
         <span className={styles.sep} />
+        <Tool label="Show run counts" onClick={p.onCounts} pressed={p.showCounts} testId="tool-counts">
+          <ChartColumn size={17} aria-hidden />
+        </Tool>
         <Tool label="Export to a file" onClick={p.onExport} testId="tool-export">
           <Download size={17} aria-hidden />
         </Tool>
       </div>
       <div className={styles.actions}>
+        <Button onClick={p.onTest} aria-pressed={p.testing} className={p.testing ? styles.testOn : ""} data-testid="editor-test">
+          <FlaskConical size={16} aria-hidden /> Test
+        </Button>
         <Button onClick={p.onSave} disabled={p.saving} data-testid="editor-save" title="Save (Ctrl S)">
           <Save size={16} aria-hidden /> Save
         </Button>
