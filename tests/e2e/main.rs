@@ -23,5 +23,6 @@ mod contacts;
 mod editor;
 mod harness;
 mod settings;
+mod testrun;
 mod workflows;
 mod x11;

@@ -1,0 +1,222 @@
+//! The editor's test run panel and run counts in the real app: a dry run for
+//! a new test contact lights the canvas up step by step, shows the email the
+//! run rendered, skips the two-day wait and ends with the tag in the
+//! database; the canvas's run counts show the live run that was already
+//! waiting, and leave the test run out.
+//!
+//! The live run is made before launch through the engine, as the executor
+//! would make it, on the system clock (the app runs on the system clock, so
+//! its two-day wait must still be ahead when the window opens).
+
+use cairn_engine::{Engine, SendOutcome};
+use cairn_model::account::AccountKind;
+use cairn_model::effect::RunMode;
+use cairn_model::{Clock, SystemClock};
+use cairn_store::contacts::ContactInput;
+use cairn_store::runs::{RunQuery, RunStatus, StepStatus};
+use cairn_store::workflows::WorkflowStatus;
+use fantoccini::Locator;
+
+use crate::editor::{contents_of, fill, wait_for_content, wait_for_node_count};
+use crate::harness::{App, Launch};
+
+/// A purchase sends a receipt, waits two days, then tags the buyer.
+const RECEIPTS: &str = r#"{
+  "format": "cairn.workflow",
+  "version": 1,
+  "name": "Receipts",
+  "settings": {"timezone": "UTC"},
+  "nodes": [
+    {"id": "paid", "kind": "trigger.purchase_completed", "position": {"x": 0, "y": 0},
+     "config": {"filters": [{"path": "product", "op": "eq", "value": "Program A"}]}},
+    {"id": "receipt", "kind": "action.send_email", "position": {"x": 0, "y": 150},
+     "config": {"template": "Receipt", "account": "Gmail"}},
+    {"id": "later", "kind": "wait.duration", "position": {"x": 0, "y": 300}, "config": {"duration": "2d"}},
+    {"id": "thank", "kind": "action.add_tag", "position": {"x": 0, "y": 450}, "config": {"tag": "buyer"}}
+  ],
+  "edges": [
+    {"from": "paid", "exit": "next", "to": "receipt"},
+    {"from": "receipt", "exit": "next", "to": "later"},
+    {"from": "later", "exit": "next", "to": "thank"}
+  ],
+  "email_templates": [
+    {"name": "Receipt", "subject": "Your {{ trigger.product }} receipt, {{ contact.first_name }}",
+     "body": "Hi {{ contact.first_name }},\n\nthank you for buying **{{ trigger.product }}**."}
+  ]
+}"#;
+
+/// The `data-trace` of the canvas node `id` (how the test run marked it).
+async fn trace_of(app: &App, id: &str) -> Option<String> {
+    let css = format!("[data-testid=canvas-node][data-node-id='{id}']");
+    let el = app.client().find(Locator::Css(&css)).await.ok()?;
+    el.attr("data-trace").await.ok().flatten()
+}
+
+async fn wait_for_trace(app: &App, id: &str, status: &str) {
+    app.wait_until(&format!("node {id} to be marked {status:?}"), || async {
+        trace_of(app, id).await.as_deref() == Some(status)
+    })
+    .await;
+}
+
+/// The `data-*` attribute `name` of the counts badge on node `id`.
+async fn count_on(app: &App, id: &str, name: &str) -> Option<String> {
+    let css = format!("[data-testid=canvas-node][data-node-id='{id}'] [data-testid=node-counts]");
+    let el = app.client().find(Locator::Css(&css)).await.ok()?;
+    el.attr(name).await.ok().flatten()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_lights_the_steps_shows_the_email_and_skips_the_wait() {
+    let launch = Launch::new("testrun");
+    let now = SystemClock.now();
+    {
+        let mut s = launch.store();
+        s.add_account(
+            "Gmail",
+            AccountKind::Smtp,
+            &serde_json::json!({"from": "Coach <coach@example.com>"}),
+            None,
+            now,
+        )
+        .unwrap();
+        s.import_workflow(RECEIPTS, false, now).unwrap();
+        s.set_workflow_status("Receipts", WorkflowStatus::Active, now)
+            .unwrap();
+        s.add_contact(
+            &ContactInput {
+                email: "lee@example.com".into(),
+                name: Some("Lee Live".into()),
+                ..Default::default()
+            },
+            now,
+        )
+        .unwrap();
+    }
+    // One live run: its receipt went out and it waits at "later" for two days.
+    {
+        let mut engine = Engine::new(launch.store());
+        let live = engine
+            .start_run(
+                "Receipts",
+                "lee@example.com",
+                None,
+                &serde_json::json!({"product": "Program A"}),
+                RunMode::Live,
+                now,
+            )
+            .unwrap()
+            .expect("the live run starts");
+        let due = engine.take_due(now, 10).unwrap();
+        assert_eq!(due.len(), 1, "the receipt is queued");
+        engine
+            .record_outcome(due[0].id, &SendOutcome::Sent { detail: None }, now)
+            .unwrap();
+        assert_eq!(engine.store().run(live).unwrap().status, RunStatus::Waiting);
+        // Tests run in a paused workflow too; paused, the live run stays put.
+        engine
+            .store_mut()
+            .set_workflow_status("Receipts", WorkflowStatus::Paused, now)
+            .unwrap();
+    }
+
+    let app = launch.launch().await;
+    app.click("[data-testid=workflow-row][data-workflow='Receipts'] [data-testid=workflow-name]")
+        .await;
+    wait_for_content(&app, "[data-testid=editor-name]", "Receipts").await;
+    wait_for_node_count(&app, 4).await;
+
+    // The live run's counts: through the trigger and the email, waiting at the wait.
+    app.click("[data-testid=tool-counts]").await;
+    app.wait_until("the counts badges", || async {
+        count_on(&app, "later", "data-waiting").await.as_deref() == Some("1")
+    })
+    .await;
+    assert_eq!(
+        count_on(&app, "receipt", "data-passed").await.as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+        count_on(&app, "thank", "data-passed").await.as_deref(),
+        Some("0")
+    );
+    app.screenshot("testrun_counts").await.unwrap();
+
+    // A dry run for a new test contact, the product typed in the payload form.
+    app.click("[data-testid=editor-test]").await;
+    app.wait_for_text("[data-testid=test-run-panel]", "Dry run")
+        .await;
+    fill(&app, "[data-testid=test-email]", "tess@example.com").await;
+    fill(&app, "[data-testid=test-name]", "Tess Tester").await;
+    fill(&app, "[data-testid='payload-product']", "Program A").await;
+    app.screenshot("testrun_form").await.unwrap();
+    app.click("[data-testid=test-run-start]").await;
+
+    // The email step lights up, with the rendered subject in the panel.
+    wait_for_trace(&app, "receipt", "ok").await;
+    wait_for_trace(&app, "later", "waiting").await;
+    wait_for_content(
+        &app,
+        "[data-testid=test-email-subject]",
+        "Your Program A receipt, Tess",
+    )
+    .await;
+    assert_eq!(trace_of(&app, "thank").await.as_deref(), Some("none"));
+    app.wait_for_text("[data-testid=test-run-status]", "Waiting")
+        .await;
+    app.screenshot("testrun_waiting").await.unwrap();
+
+    let store = app.store();
+    let tess = store
+        .contact_by_email("tess@example.com")
+        .unwrap()
+        .expect("the test contact was added");
+    assert!(
+        tess.is_test,
+        "a contact made in the panel is a test contact"
+    );
+    let runs = store
+        .runs(&RunQuery {
+            contact_id: Some(tess.id),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].mode, RunMode::DryRun);
+    let run = runs[0].id;
+    // Nothing was queued to send: the dry run only recorded the email.
+    let email = store
+        .steps(run)
+        .unwrap()
+        .into_iter()
+        .find(|s| s.node_id == "receipt")
+        .unwrap();
+    assert_eq!(email.status, StepStatus::Ok);
+    assert_eq!(email.detail["sent"], serde_json::json!(false));
+    assert_eq!(email.detail["effect"]["to"], "tess@example.com");
+
+    // Time travel: the two-day wait is skipped, the tag is added, the run ends.
+    app.click("[data-testid=test-run-skip]").await;
+    app.wait_for_text("[data-testid=test-run-status]", "Completed")
+        .await;
+    wait_for_trace(&app, "thank", "ok").await;
+    wait_for_trace(&app, "later", "ok").await;
+    let shown = contents_of(&app, "[data-testid=test-step]").await;
+    assert_eq!(shown.len(), 4, "one row per step: {shown:?}");
+    app.screenshot("testrun_completed").await.unwrap();
+
+    assert_eq!(store.run(run).unwrap().status, RunStatus::Completed);
+    let tess = store.contact_by_email("tess@example.com").unwrap().unwrap();
+    assert!(tess.tags.contains(&"buyer".to_string()), "{:?}", tess.tags);
+
+    // The counts are the live runs': the test run is not among them.
+    assert_eq!(
+        count_on(&app, "thank", "data-passed").await.as_deref(),
+        Some("0")
+    );
+    assert_eq!(
+        count_on(&app, "later", "data-waiting").await.as_deref(),
+        Some("1")
+    );
+    app.close().await;
+}
