@@ -72,6 +72,11 @@ const COMMANDS: &[&str] = &[
     "set_alert_policy",
     "autostart_enabled",
     "set_autostart",
+    "list_templates",
+    "template_workflow",
+    "use_template",
+    "workflow_analytics",
+    "analytics_overview",
 ];
 
 fn main() {

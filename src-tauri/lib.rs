@@ -149,6 +149,11 @@ pub fn run() {
             commands::housekeeping::set_alert_policy,
             commands::housekeeping::autostart_enabled,
             commands::housekeeping::set_autostart,
+            commands::templates::list_templates,
+            commands::templates::template_workflow,
+            commands::templates::use_template,
+            commands::analytics::workflow_analytics,
+            commands::analytics::analytics_overview,
         ])
         .setup(setup)
         .build(context);

@@ -9,9 +9,11 @@
 
 pub mod accounts;
 pub mod activity;
+pub mod analytics;
 pub mod contacts;
 pub mod email_templates;
 pub mod housekeeping;
 pub mod settings;
+pub mod templates;
 pub mod test_runs;
 pub mod workflows;

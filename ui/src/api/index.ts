@@ -127,3 +127,14 @@ export type { BackgroundStatus } from "@/bindings/app";
 export { testRunsApi } from "./testRuns";
 export type { NodeCounts, RunMode } from "@/bindings";
 export type { TestRun, TestRunRequest } from "@/bindings/app";
+
+// The templates gallery and the analytics screens.
+export { analyticsApi, templatesApi } from "./insights";
+export type {
+  AccountUse,
+  CompletionTimes,
+  DayPoint,
+  DropOff,
+  TemplateInfo,
+  WorkflowStats,
+} from "@/bindings";

@@ -44,7 +44,7 @@ export const mainNav: NavItem[] = [
     icon: LayoutTemplate,
     purpose:
       "Ready-made workflows (welcome series, abandoned cart, webinar reminders) to start from and adapt.",
-    ready: false,
+    ready: true,
   },
   {
     path: "/accounts",
@@ -74,7 +74,7 @@ export const mainNav: NavItem[] = [
     icon: ChartColumn,
     purpose:
       "Completion, drop-off, errors, conversions and time saved, per workflow and over time.",
-    ready: false,
+    ready: true,
   },
 ];
 

@@ -12,6 +12,7 @@ import { ActivityPage } from "@/features/activity";
 import { ContactPage, ContactsPage } from "@/features/contacts";
 import { EmailTemplatesPage } from "@/features/email-templates";
 import { SettingsPage } from "@/features/settings";
+import { TemplatesPage } from "@/features/templates";
 import { WorkflowsPage } from "@/features/workflows";
 
 import { ComingSoonPage } from "./ComingSoonPage";
@@ -38,6 +39,16 @@ export const routes: RouteObject[] = [
       { path: "workflows", element: <WorkflowsPage /> },
       { path: "contacts", element: <ContactsPage /> },
       { path: "contacts/:contactId", element: <ContactPage /> },
+      { path: "templates", element: <TemplatesPage /> },
+      // The analytics screens carry the charting library: they load on first use.
+      {
+        path: "analytics",
+        lazy: async () => ({ Component: (await import("@/features/analytics")).AnalyticsOverviewPage }),
+      },
+      {
+        path: "workflows/:workflowId/analytics",
+        lazy: async () => ({ Component: (await import("@/features/analytics")).WorkflowAnalyticsPage }),
+      },
       { path: "accounts", element: <AccountsPage /> },
       { path: "email-templates", element: <EmailTemplatesPage /> },
       { path: "activity", element: <ActivityPage /> },

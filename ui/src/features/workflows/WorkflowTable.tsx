@@ -1,4 +1,4 @@
-import { Copy, Download, Pause, Play, Trash2 } from "lucide-react";
+import { ChartColumn, Copy, Download, Pause, Play, Trash2 } from "lucide-react";
 import { Link } from "react-router";
 
 import { Badge } from "@/components";
@@ -107,6 +107,15 @@ export function WorkflowTable({ workflows, now, busy, onActivate, onPause, onDup
                     <Play size={15} aria-hidden /> Activate
                   </button>
                 )}
+                <Link
+                  to={`/workflows/${w.id}/analytics`}
+                  className={styles.iconButton}
+                  title="Analytics"
+                  aria-label={`Analytics of ${w.name}`}
+                  data-testid="workflow-analytics"
+                >
+                  <ChartColumn size={16} aria-hidden />
+                </Link>
                 <button
                   type="button"
                   className={styles.iconButton}

@@ -87,6 +87,7 @@ describe("WorkflowsPage", () => {
     expect(within(cart).getByTestId("workflow-last-error")).toHaveTextContent("receipt: SMTP said 550");
     expect(within(cart).getByTestId("workflow-pause")).toBeInTheDocument();
     expect(within(welcome).getByTestId("workflow-name")).toHaveAttribute("href", "/workflows/1");
+    expect(within(welcome).getByTestId("workflow-analytics")).toHaveAttribute("href", "/workflows/1/analytics");
   });
 
   it("tells the user what to do when there are no workflows", async () => {
