@@ -22,6 +22,7 @@ mod background;
 mod contacts;
 mod editor;
 mod harness;
+mod insights;
 mod settings;
 mod testrun;
 mod workflows;
