@@ -203,6 +203,7 @@ async fn a_dry_run_lights_the_steps_shows_the_email_and_skips_the_wait() {
     wait_for_trace(&app, "later", "ok").await;
     let shown = contents_of(&app, "[data-testid=test-step]").await;
     assert_eq!(shown.len(), 4, "one row per step: {shown:?}");
+    assert!(shown[3].contains("Tag “buyer”"), "{shown:?}");
     app.screenshot("testrun_completed").await.unwrap();
 
     assert_eq!(store.run(run).unwrap().status, RunStatus::Completed);
@@ -218,5 +219,115 @@ async fn a_dry_run_lights_the_steps_shows_the_email_and_skips_the_wait() {
         count_on(&app, "later", "data-waiting").await.as_deref(),
         Some("1")
     );
+    app.close().await;
+}
+
+/// Issue 7's case: the built-in post-purchase template, fired for a new test
+/// contact in dry run from the editor. All six actions complete (course
+/// access, receipt, two tags, the deal moved to Won, the Slack notice), the
+/// receipt is rendered in the panel, and the run then waits for day 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_post_purchase_template_in_dry_run_completes_its_six_actions() {
+    let launch = Launch::new("testrun_purchase");
+    let now = SystemClock.now();
+    let name = {
+        let mut s = launch.store();
+        s.add_account(
+            "Email",
+            AccountKind::Smtp,
+            &serde_json::json!({"from": "Coach <coach@example.com>"}),
+            None,
+            now,
+        )
+        .unwrap();
+        s.add_account(
+            "Team Slack",
+            AccountKind::Slack,
+            &serde_json::json!({}),
+            None,
+            now,
+        )
+        .unwrap();
+        let template = cairn_model::builtin::get("post-purchase").unwrap();
+        s.import_workflow(template.text, false, now).unwrap().name
+    };
+
+    let app = launch.launch().await;
+    app.click(&format!(
+        "[data-testid=workflow-row][data-workflow='{name}'] [data-testid=workflow-name]"
+    ))
+    .await;
+    wait_for_content(&app, "[data-testid=editor-name]", &name).await;
+    wait_for_node_count(&app, 17).await;
+
+    app.click("[data-testid=editor-test]").await;
+    app.wait_for_text("[data-testid=test-run-panel]", "Dry run")
+        .await;
+    fill(&app, "[data-testid=test-email]", "ada@example.com").await;
+    fill(&app, "[data-testid=test-name]", "Ada Lovelace").await;
+    fill(&app, "[data-testid='payload-product']", "Program A").await;
+    app.click("[data-testid=test-run-start]").await;
+
+    let six = [
+        "access",
+        "receipt",
+        "tag_buyer",
+        "onboarding",
+        "won",
+        "notify_team",
+    ];
+    for id in six {
+        wait_for_trace(&app, id, "ok").await;
+    }
+    wait_for_trace(&app, "day_1", "waiting").await;
+    app.wait_for_text("[data-testid=test-run-status]", "Waiting")
+        .await;
+    wait_for_content(
+        &app,
+        "[data-testid=test-email-subject]",
+        "Your receipt for Program A",
+    )
+    .await;
+    app.screenshot("testrun_post_purchase").await.unwrap();
+
+    // What the six actions did, read from the database.
+    let store = app.store();
+    let ada = store.contact_by_email("ada@example.com").unwrap().unwrap();
+    for tag in ["buyer-program-A", "onboarding-program-A"] {
+        assert!(ada.tags.iter().any(|t| t == tag), "{tag}: {:?}", ada.tags);
+    }
+    let courses = store.enrollments_of_contact(ada.id).unwrap();
+    assert!(
+        courses
+            .iter()
+            .any(|e| e.course == "Program A" && e.revoked_at.is_none()),
+        "{courses:?}"
+    );
+    let deals = store.deals_of_contact(ada.id).unwrap();
+    assert!(
+        deals
+            .iter()
+            .any(|d| d.pipeline == "Sales" && d.stage == "Won"),
+        "{deals:?}"
+    );
+    let runs = store
+        .runs(&RunQuery {
+            contact_id: Some(ada.id),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].mode, RunMode::DryRun);
+    let steps = store.steps(runs[0].id).unwrap();
+    for id in six {
+        let step = steps.iter().find(|s| s.node_id == id).unwrap();
+        assert_eq!(step.status, StepStatus::Ok, "{id}: {:?}", step.detail);
+    }
+    // Dry run: the receipt and the Slack notice were rendered, not sent.
+    let receipt = steps.iter().find(|s| s.node_id == "receipt").unwrap();
+    assert_eq!(receipt.detail["sent"], serde_json::json!(false));
+    assert_eq!(receipt.detail["effect"]["to"], "ada@example.com");
+    let slack = steps.iter().find(|s| s.node_id == "notify_team").unwrap();
+    assert_eq!(slack.detail["sent"], serde_json::json!(false));
     app.close().await;
 }
