@@ -96,7 +96,7 @@ pub fn start(
             CommandError::new(
                 "not_started",
                 format!(
-                    "{} did not enter {:?}: its trigger did not accept this contact and payload",
+                    "{} did not enter {:?}: the workflow's re-entry rule keeps this contact out",
                     request.contact_email, request.workflow
                 ),
             )

@@ -68,5 +68,8 @@ describe("a run's marks", () => {
     expect(noteOf(s)).toBe("dry run: nothing was sent");
     expect(effectOf(step("x", "ok", { tag: "vip" }))).toBeNull();
     expect(noteOf(step("x", "failed", { error: "no account named \"Gmail\"" }))).toBe('no account named "Gmail"');
+    expect(noteOf(step("x", "ok", { tag: "vip", changed: true }))).toBe("Tag “vip”");
+    expect(noteOf(step("x", "ok", { tag: "vip", changed: false }))).toBe("Tag “vip” (no change: it already was)");
+    expect(noteOf(step("x", "ok", { result: false }))).toBe("No");
   });
 });

@@ -114,7 +114,11 @@ export function effectOf(step: Step): Effect | null {
   return e as Effect;
 }
 
-/** The step's own sentence: the engine's note, error or reason, if it wrote one. */
+/**
+ * The step's own sentence: the engine's note, error or reason if it wrote
+ * one, else what an internal action did (a tag, a field, a course, a deal,
+ * a branch taken).
+ */
 export function noteOf(step: Step): string | null {
   const d = step.detail as Record<string, unknown> | null;
   if (!d || typeof d !== "object") return null;
@@ -122,5 +126,12 @@ export function noteOf(step: Step): string | null {
     const v = d[k];
     if (typeof v === "string" && v.trim()) return v;
   }
+  const unchanged = d.changed === false ? " (no change: it already was)" : "";
+  if (typeof d.tag === "string") return `Tag “${d.tag}”${unchanged}`;
+  if (typeof d.field === "string") return `${d.field} = ${JSON.stringify(d.value)}${unchanged}`;
+  if (typeof d.course === "string") return `Course “${d.course}”${unchanged}`;
+  if (typeof d.pipeline === "string" && typeof d.stage === "string") return `Deal in ${d.pipeline}: ${d.stage}`;
+  if (typeof d.result === "boolean") return d.result ? "Yes" : "No";
+  if (typeof d.path === "string") return `Path: ${d.path}`;
   return null;
 }

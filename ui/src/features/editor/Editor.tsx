@@ -108,6 +108,14 @@ export function Editor({ summary, def: loaded, notice }: Props) {
     [def.nodes, flow],
   );
 
+  // Follow the test run: bring the node it is at into view as it moves.
+  const runAt = testing ? (testRun?.run.current_node ?? null) : null;
+  useEffect(() => {
+    if (runAt) focusNode(runAt);
+    // Only when the run moves, not when the nodes do.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [runAt]);
+
   // --- Commands ------------------------------------------------------------
 
   const add = (kind: Kind) => {

@@ -220,6 +220,7 @@ describe("the test run panel", { timeout: LONG }, () => {
     await waitFor(() => expect(canvasNode("tag")).toHaveAttribute("data-trace", "ok"));
     expect(canvasNode("later")).toHaveAttribute("data-trace", "ok");
     expect(within(panel).queryByTestId("test-run-skip")).not.toBeInTheDocument();
+    expect(within(panel).getByText("Tag “buyer”")).toBeInTheDocument();
 
     // Closing the panel puts the canvas back as it was.
     fireEvent.click(within(panel).getByTestId("test-run-close"));
