@@ -178,24 +178,23 @@ pub async fn wait_for_node_count(app: &App, n: usize) {
 /// Clicks the canvas node with `id` (selecting it).
 pub async fn click_node(app: &App, id: &str) {
     // The canvas may still be framing the workflow (nodes move) when the
-    // editor has just opened: try again until a click lands.
+    // editor has just opened, so a click can land where the node was: click
+    // again until the inspector shows the node (clicking a selected node
+    // keeps it selected).
     let css = format!("[data-testid=canvas-node][data-node-id='{id}']");
-    app.wait_until(&format!("a click on node {id} to land"), || async {
-        match app.client().find(Locator::Css(&css)).await {
-            Ok(el) => el.click().await.is_ok(),
-            Err(_) => false,
-        }
-    })
-    .await;
-    app.wait_until(&format!("the inspector to show {id}"), || async {
-        match app
+    app.wait_until(&format!("a click on node {id} to select it"), || async {
+        let shown = match app
             .client()
             .find(Locator::Css("[data-testid=inspector]"))
             .await
         {
             Ok(el) => el.attr("data-node-id").await.ok().flatten().as_deref() == Some(id),
             Err(_) => false,
+        };
+        if !shown && let Ok(el) = app.client().find(Locator::Css(&css)).await {
+            let _ = el.click().await;
         }
+        shown
     })
     .await;
 }
