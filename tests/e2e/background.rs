@@ -32,8 +32,18 @@ fn jan_fifth() -> cairn_model::Timestamp {
     chrono::Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap()
 }
 
-/// Builds the `cairn` CLI (a no-op when it is up to date) and returns its path.
+/// The `cairn` CLI. A workspace test run (`./scripts/test`, `cargo test
+/// --workspace`) has built it beside this test's own executable for the CLI's
+/// tests; a run of this test alone builds it here. (Building it here in every
+/// case would compile the CLI's dependencies again with its own feature set:
+/// minutes on a busy 2-core machine.)
 fn cairn_cli() -> PathBuf {
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.join("cairn")));
+    if let Some(path) = beside.filter(|p| p.is_file()) {
+        return path;
+    }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
         .args([
