@@ -288,6 +288,17 @@ async fn the_post_purchase_template_in_dry_run_completes_its_six_actions() {
         "Your receipt for Program A",
     )
     .await;
+    // The receipt's HTML part is shown as the contact would see it.
+    let html = app
+        .client()
+        .find(Locator::Css("[data-testid=test-email-html]"))
+        .await
+        .expect("the receipt's HTML is shown")
+        .attr("srcdoc")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(html.contains("<strong>Program A</strong>"), "{html}");
     app.screenshot("testrun_post_purchase").await.unwrap();
 
     // What the six actions did, read from the database.

@@ -394,7 +394,16 @@ function StepRow({ step, def }: { step: Step; def: WorkflowDef }) {
           <div className={styles.subject} data-testid="test-email-subject">
             {effect.subject}
           </div>
-          {effect.text && <pre className={styles.body}>{effect.text}</pre>}
+          {/* No scripts, no same origin, no network: the email's HTML is only shown. */}
+          {effect.html && (
+            <iframe title={`The email “${effect.subject}”`} className={styles.frame} sandbox="" srcDoc={effect.html} data-testid="test-email-html" />
+          )}
+          {effect.text && (
+            <details className={styles.textPart}>
+              <summary>Plain-text part</summary>
+              <pre className={styles.body}>{effect.text}</pre>
+            </details>
+          )}
         </div>
       )}
       {effect?.kind === "webhook" && (
