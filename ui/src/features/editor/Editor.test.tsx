@@ -1,6 +1,6 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { fireEvent, render, screen, within } from "@testing-library/react";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { RouterProvider, createMemoryRouter } from "react-router";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -130,13 +130,14 @@ describe("the editor", () => {
     // The core's validation lands on the node and in the problems list.
     const node = () => screen.getAllByTestId("canvas-node").find((n) => n.getAttribute("data-node-id") === "remove_tag_1")!;
     await screen.findByText("the tag is not set", { selector: "[data-testid=problem-row] span" });
-    expect(node()).toHaveAttribute("data-severity", "error");
+    // The canvas takes the issues on its next render: wait for it too.
+    await waitFor(() => expect(node()).toHaveAttribute("data-severity", "error"));
     expect(within(node()).getByTestId("node-issue")).toHaveTextContent("the tag is not set");
 
     await userEvent.type(screen.getByTestId("config-tag"), "lead");
     expect(within(node()).getByText("Remove lead")).toBeInTheDocument();
     await screen.findByText("Ready to activate");
-    expect(node()).toHaveAttribute("data-severity", "none");
+    await waitFor(() => expect(node()).toHaveAttribute("data-severity", "none"));
 
     // Save sends the WorkflowDef itself: no canvas state in it.
     fireEvent.click(screen.getByTestId("editor-save"));
