@@ -576,7 +576,7 @@ fn check_account(c: &mut Checker, node: &str, name: &str, kinds: &[AccountKind])
             "unknown_account",
             Some(node),
             format!(
-                "there is no connected account named {name:?}; add a {} account with that name",
+                "there is no connected account named {name:?}; connect one of kind {} under that name",
                 kinds
                     .iter()
                     .map(|k| k.as_str())

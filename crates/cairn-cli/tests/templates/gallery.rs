@@ -14,9 +14,10 @@ use serde_json::json;
 
 use crate::common::*;
 
-/// The box a node takes on the canvas, for the overlap check.
-const NODE_W: f64 = 220.0;
-const NODE_H: f64 = 120.0;
+/// The box a node takes on the canvas, for the overlap check (the editor's
+/// `NODE_SIZE` in ui/src/core/editor/layout.ts).
+const NODE_W: f64 = 248.0;
+const NODE_H: f64 = 88.0;
 
 #[test]
 fn every_template_is_a_canonical_workflow_file() {
@@ -34,7 +35,7 @@ fn every_template_is_a_canonical_workflow_file() {
 }
 
 #[test]
-fn every_template_reads_left_to_right_without_overlaps() {
+fn every_template_reads_top_down_without_overlaps() {
     for t in TEMPLATES {
         let def = t.def().unwrap();
         for (i, a) in def.nodes.iter().enumerate() {
@@ -46,8 +47,10 @@ fn every_template_reads_left_to_right_without_overlaps() {
         }
         for e in &def.edges {
             let (from, to) = (def.node(&e.from).unwrap(), def.node(&e.to).unwrap());
-            let forward = to.position.x > from.position.x
-                || (to.position.x == from.position.x && to.position.y > from.position.y);
+            // Down the canvas, as the editor's ports (in on top, out at the
+            // bottom) and its auto-layout draw a flow.
+            let forward = to.position.y > from.position.y
+                || (to.position.y == from.position.y && to.position.x > from.position.x);
             assert!(
                 forward,
                 "{}: edge {} → {} goes backwards on the canvas",
@@ -56,8 +59,8 @@ fn every_template_reads_left_to_right_without_overlaps() {
         }
         let triggers: Vec<_> = def.triggers().collect();
         assert!(
-            triggers.iter().all(|n| n.position.x == 0.0),
-            "{}: triggers sit at the left edge",
+            triggers.iter().all(|n| n.position.y == 0.0),
+            "{}: triggers sit at the top",
             t.slug
         );
         assert!(
