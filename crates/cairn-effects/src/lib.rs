@@ -126,7 +126,7 @@ impl Effects {
             Ok(a) => Ok(a),
             Err(StoreError::NotFound { .. }) => Err(SendOutcome::Failed {
                 error: format!(
-                    "no connected account named {name:?}; add it with `cairn account add` or in Settings"
+                    "no connected account named {name:?}; add it on the Accounts screen or with `cairn account add`"
                 ),
             }),
             Err(e) => Err(store_failure(e)),
