@@ -214,7 +214,7 @@ pub async fn workflow_node_counts(
 ) -> Result<Vec<NodeCounts>, CommandError> {
     state
         .database()
-        .with_store(move |s| Ok(s.workflow_stats(&workflow, None, now())?.nodes))
+        .with_store(move |s| Ok(s.node_counts(&workflow, now())?))
         .await
 }
 

@@ -633,6 +633,16 @@ impl Store {
             .ok_or_else(|| StoreError::not_found("workflow", name.trim()))?;
         workflow_stats_using(self.conn(), &w, since, until)
     }
+
+    /// The canvas badges: per node, the steps of every live run of the
+    /// workflow named `name` up to `until`, without the rest of the
+    /// analytics (which the editor asks for again on every run change).
+    pub fn node_counts(&self, name: &str, until: Timestamp) -> Result<Vec<NodeCounts>> {
+        let w = summary_using(self.conn(), name)?
+            .ok_or_else(|| StoreError::not_found("workflow", name.trim()))?;
+        let def = definition_using(self.conn(), w.id, w.version)?;
+        node_counts_using(self.conn(), &def, w.id, ts(0), until)
+    }
 }
 
 #[cfg(test)]
@@ -892,6 +902,21 @@ mod tests {
             .store
             .workflow_stats("Follow-up", Some(h(0)), h(72))
             .unwrap();
+        // The canvas badges count every live run up to now, whatever the
+        // range: the node counts of a range that starts before the log.
+        let all = log
+            .store
+            .workflow_stats("Follow-up", Some(ts(0)), h(72))
+            .unwrap();
+        assert_eq!(
+            log.store.node_counts("Follow-up", h(72)).unwrap(),
+            all.nodes
+        );
+        let passed = |n: &[NodeCounts]| n.iter().map(|c| c.passed).sum::<u64>();
+        assert!(
+            passed(&all.nodes) > passed(&s.nodes),
+            "runs before h(0) count too"
+        );
         // Started in range: R1, R2, R3, R4, R5, R6, R7, R11 = 8; open: R7.
         assert_eq!(s.runs.started, 8);
         assert_eq!(s.runs.open, 1);
