@@ -67,6 +67,22 @@ fn cairn_cli() -> PathBuf {
         .expect("cargo names the cairn executable")
 }
 
+/// `cairn event emit ping --contact EMAIL` over `db`, as another process
+/// beside the app would; fails the test with the CLI's message.
+fn emit_ping(cli: &Path, db: &Path, email: &str) {
+    let out = Command::new(cli)
+        .args(["--db", db.to_str().unwrap(), "event", "emit", "ping"])
+        .args(["--contact", email])
+        .env_remove("CAIRN_NOW")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// The pid of the `cairn-app` process whose `CAIRN_DB` is `db`.
 fn app_pid(db: &Path) -> Option<u32> {
     let exe = std::fs::canonicalize(APP_BINARY).ok()?;
@@ -138,24 +154,7 @@ async fn closing_the_window_keeps_the_executor_running() {
     app.screenshot("background_close_hidden").await.ok();
 
     // Another process writes an event into the same database.
-    let out = Command::new(&cli)
-        .args([
-            "--db",
-            db.to_str().unwrap(),
-            "event",
-            "emit",
-            "ping",
-            "--contact",
-            "ada@example.com",
-        ])
-        .env_remove("CAIRN_NOW")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    emit_ping(&cli, &db, "ada@example.com");
 
     // The app's executor, window closed, runs the workflow to its end.
     let store = Store::open(&db).unwrap();
@@ -362,24 +361,7 @@ async fn settings_start_at_login_retention_backup_and_restore() {
             .is_some_and(|t| t.contains("Workflows run in this app."))
     })
     .await;
-    let out = Command::new(cairn_cli())
-        .args([
-            "--db",
-            db.to_str().unwrap(),
-            "event",
-            "emit",
-            "ping",
-            "--contact",
-            "after@example.com",
-        ])
-        .env_remove("CAIRN_NOW")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    emit_ping(&cairn_cli(), &db, "after@example.com");
     let store = Store::open(&db).unwrap();
     wait_for(&app, "a run after the restore", || {
         store
