@@ -342,3 +342,138 @@ async fn the_post_purchase_template_in_dry_run_completes_its_six_actions() {
     assert_eq!(slack.detail["sent"], serde_json::json!(false));
     app.close().await;
 }
+
+/// An SMTP server on loopback (aiosmtpd, the effects tests' fixture) that
+/// writes what it accepts to a Maildir; it stops when its stdin closes.
+struct SmtpServer {
+    _child: std::process::Child,
+    port: u16,
+    maildir: std::path::PathBuf,
+}
+
+impl SmtpServer {
+    fn start(dir: &std::path::Path) -> SmtpServer {
+        use std::io::BufRead;
+        use std::process::{Command, Stdio};
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("crates/cairn-effects/tests/fixtures/smtp_server.py");
+        let maildir = dir.join("Maildir");
+        // Debian's python3 has python3-aiosmtpd; a pyenv shim on PATH may not.
+        let python = std::env::var("CAIRN_TEST_PYTHON").unwrap_or_else(|_| {
+            let debian = std::path::Path::new("/usr/bin/python3");
+            if debian.exists() {
+                debian.display().to_string()
+            } else {
+                "python3".into()
+            }
+        });
+        let mut child = Command::new(python)
+            .arg(&script)
+            .arg(&maildir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("python3 with aiosmtpd (./scripts/test installs python3-aiosmtpd)");
+        // It prints its port once it listens: reading that line is the wait.
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("the SMTP fixture did not start: {line:?}"));
+        SmtpServer {
+            _child: child,
+            port,
+            maildir,
+        }
+    }
+
+    /// Every message accepted so far, as text.
+    fn messages(&self) -> Vec<String> {
+        std::fs::read_dir(self.maildir.join("new"))
+            .map(|rd| {
+                rd.map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// "Send to the test contact": the receipt really leaves over SMTP, to the
+/// test contact's address and no one else's, and the step says it was sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sending_to_the_test_contact_delivers_the_email_to_them_only() {
+    let launch = Launch::new("testrun_send");
+    let smtp = SmtpServer::start(launch.db_path().parent().unwrap().parent().unwrap());
+    let now = SystemClock.now();
+    {
+        let mut s = launch.store();
+        s.add_account(
+            "Gmail",
+            AccountKind::Smtp,
+            &serde_json::json!({
+                "host": "127.0.0.1",
+                "port": smtp.port,
+                "security": "none",
+                "from": "Coach <coach@example.com>"
+            }),
+            None,
+            now,
+        )
+        .unwrap();
+        s.import_workflow(RECEIPTS, false, now).unwrap();
+        // A real subscriber, who must receive nothing from a test.
+        s.add_contact(
+            &ContactInput {
+                email: "lee@example.com".into(),
+                name: Some("Lee Live".into()),
+                ..Default::default()
+            },
+            now,
+        )
+        .unwrap();
+    }
+
+    let app = launch.launch().await;
+    app.click("[data-testid=workflow-row][data-workflow='Receipts'] [data-testid=workflow-name]")
+        .await;
+    wait_for_content(&app, "[data-testid=editor-name]", "Receipts").await;
+    app.click("[data-testid=editor-test]").await;
+    app.wait_for_text("[data-testid=test-run-panel]", "Send to the test contact")
+        .await;
+    app.click("[data-testid=test-mode-test]").await;
+    fill(&app, "[data-testid=test-email]", "tess@example.com").await;
+    fill(&app, "[data-testid=test-name]", "Tess Tester").await;
+    fill(&app, "[data-testid='payload-product']", "Program A").await;
+    app.click("[data-testid=test-run-start]").await;
+
+    // The executor's dispatcher sends it; the step turns done when it has.
+    wait_for_trace(&app, "receipt", "ok").await;
+    wait_for_trace(&app, "later", "waiting").await;
+    app.wait_until("the SMTP server to hold the receipt", || async {
+        !smtp.messages().is_empty()
+    })
+    .await;
+    app.screenshot("testrun_sent").await.unwrap();
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), 1, "one email in all: {messages:?}");
+    let m = &messages[0];
+    assert!(m.contains("X-RcptTo: tess@example.com"), "{m}");
+    assert!(!m.contains("lee@example.com"), "{m}");
+    assert!(m.contains("Subject: Your Program A receipt, Tess"), "{m}");
+
+    let store = app.store();
+    let tess = store.contact_by_email("tess@example.com").unwrap().unwrap();
+    let runs = store
+        .runs(&RunQuery {
+            contact_id: Some(tess.id),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].mode, RunMode::Test);
+    app.close().await;
+}
