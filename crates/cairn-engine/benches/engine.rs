@@ -10,32 +10,17 @@
 
 use std::time::Instant;
 
+// The soak's setup of the coach's workflows, shared (the rest of the module,
+// the soak itself, is unused here: the module allows dead code).
+#[path = "../tests/soak/mod.rs"]
+mod soak;
+
 use cairn_engine::{Engine, EngineConfig};
-use cairn_model::account::AccountKind;
 use cairn_model::event::NewEvent;
 use cairn_model::{Clock, VirtualClock};
 use cairn_store::Store;
-use cairn_store::workflows::WorkflowStatus;
 use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};
-
-fn node(id: &str, kind: &str, config: Value) -> Value {
-    json!({"id": id, "position": {"x": 0, "y": 0}, "kind": kind, "config": config})
-}
-
-fn chain(ids: &[&str]) -> Vec<Value> {
-    ids.windows(2)
-        .map(|w| json!({"from": w[0], "exit": "next", "to": w[1]}))
-        .collect()
-}
-
-fn activate(s: &mut Store, mut def: Value, now: chrono::DateTime<Utc>) {
-    def["format"] = json!("cairn.workflow");
-    def["version"] = json!(1);
-    let out = s.import_workflow(&def.to_string(), false, now).unwrap();
-    s.set_workflow_status(&out.name, WorkflowStatus::Active, now)
-        .unwrap();
-}
 
 fn events(
     n: usize,
@@ -87,9 +72,9 @@ fn ingest(n: usize) {
     }
     let mut e = Engine::new(s);
     while e.tick(clock.now()).unwrap().more {}
-    activate(
+    soak::activate(
         e.store_mut(),
-        json!({"name": "Listen", "nodes": [node("t", "trigger.event", json!({"event_type": "signal", "filters": [{"path": "v", "op": "eq", "value": -1}]})), node("a", "action.add_tag", json!({"tag": "x"}))], "edges": chain(&["t", "a"])}),
+        json!({"name": "Listen", "nodes": [soak::node("t", "trigger.event", json!({"event_type": "signal", "filters": [{"path": "v", "op": "eq", "value": -1}]})), soak::node("a", "action.add_tag", json!({"tag": "x"}))], "edges": soak::chain(&["t", "a"])}),
         clock.now(),
     );
     let evs = events(
@@ -133,9 +118,13 @@ fn steps(contacts: usize) {
     let clock = VirtualClock::new(Utc.with_ymd_and_hms(2026, 1, 5, 8, 0, 0).unwrap());
     let mut s = fresh(&dir, "steps.db");
     let ids: Vec<String> = (0..10).map(|i| format!("a{i}")).collect();
-    let mut nodes = vec![node("t", "trigger.event", json!({"event_type": "go"}))];
+    let mut nodes = vec![soak::node(
+        "t",
+        "trigger.event",
+        json!({"event_type": "go"}),
+    )];
     for (i, id) in ids.iter().enumerate() {
-        nodes.push(node(
+        nodes.push(soak::node(
             id,
             "action.add_tag",
             json!({"tag": format!("tag-{i}")}),
@@ -143,9 +132,9 @@ fn steps(contacts: usize) {
     }
     let mut order: Vec<&str> = vec!["t"];
     order.extend(ids.iter().map(String::as_str));
-    activate(
+    soak::activate(
         &mut s,
-        json!({"name": "Chain", "nodes": nodes, "edges": chain(&order)}),
+        json!({"name": "Chain", "nodes": nodes, "edges": soak::chain(&order)}),
         clock.now(),
     );
     let evs = events(contacts, "go", 0, |_| json!({}));
@@ -181,43 +170,10 @@ fn post_purchase(contacts: usize) {
     let clock = VirtualClock::new(Utc.with_ymd_and_hms(2026, 1, 5, 8, 0, 0).unwrap());
     let mut s = fresh(&dir, "purchase.db");
     let now = clock.now();
-    s.add_account(
-        "Gmail",
-        AccountKind::Smtp,
-        &json!({"from": "Coach <coach@example.com>"}),
-        None,
-        now,
-    )
-    .unwrap();
-    s.add_account("Team", AccountKind::Slack, &json!({}), None, now)
-        .unwrap();
-    activate(
+    soak::add_coach_workflows(
         &mut s,
-        json!({
-            "name": "Onboarding sequence",
-            "nodes": [node("m", "trigger.manual", json!({})), node("w", "wait.duration", json!({"duration": "14d"})), node("e", "action.add_tag", json!({"tag": "onboarded"}))],
-            "edges": chain(&["m", "w", "e"]),
-        }),
         now,
-    );
-    activate(
-        &mut s,
-        json!({
-            "name": "Post-purchase",
-            "nodes": [
-                node("t", "trigger.purchase_completed", json!({"filters": [{"path": "product", "op": "eq", "value": "Program A"}]})),
-                node("access", "action.enroll_course", json!({"course": "Program A"})),
-                node("receipt", "action.send_email", json!({"template": "receipt", "account": "Gmail"})),
-                node("tag", "action.add_tag", json!({"tag": "buyer-program-A"})),
-                node("onboard", "action.start_workflow", json!({"workflow": "Onboarding sequence"})),
-                node("won", "action.move_deal", json!({"pipeline": "Sales", "stage": "Won"})),
-                node("slack", "action.notify", json!({"channel": {"slack": {"account": "Team"}}, "message": "New sale: {{ contact.email }} bought {{ trigger.product }} for ${{ trigger.amount }}"})),
-            ],
-            "edges": chain(&["t", "access", "receipt", "tag", "onboard", "won", "slack"]),
-            "email_templates": [{"name": "receipt", "subject": "Your receipt for {{ trigger.product }}", "body": "Hi {{ contact.first_name }},\n\nThank you for joining **{{ trigger.product }}**. Your payment of ${{ trigger.amount }} went through.\n\n[Open the course](https://example.com/course)"}],
-            "requires": {"pipelines": [{"name": "Sales", "stages": ["Lead", "Won"]}], "courses": ["Program A"]},
-        }),
-        now,
+        "Hi {{ contact.first_name }},\n\nThank you for joining **{{ trigger.product }}**. Your payment of ${{ trigger.amount }} went through.\n\n[Open the course](https://example.com/course)",
     );
     let evs = events(
         contacts,

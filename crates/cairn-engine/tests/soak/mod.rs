@@ -69,17 +69,17 @@ impl SoakReport {
     }
 }
 
-fn node(id: &str, kind: &str, config: Value) -> Value {
+pub fn node(id: &str, kind: &str, config: Value) -> Value {
     json!({"id": id, "position": {"x": 0, "y": 0}, "kind": kind, "config": config})
 }
 
-fn chain(ids: &[&str]) -> Vec<Value> {
+pub fn chain(ids: &[&str]) -> Vec<Value> {
     ids.windows(2)
         .map(|w| json!({"from": w[0], "exit": "next", "to": w[1]}))
         .collect()
 }
 
-fn activate(s: &mut Store, mut def: Value, now: chrono::DateTime<Utc>) {
+pub fn activate(s: &mut Store, mut def: Value, now: chrono::DateTime<Utc>) {
     def["format"] = json!("cairn.workflow");
     def["version"] = json!(1);
     let out = s.import_workflow(&def.to_string(), false, now).unwrap();
@@ -95,13 +95,11 @@ fn wal(db: &Path) -> PathBuf {
     db.with_file_name("cairn.db-wal")
 }
 
-/// Sets up the workflows in `dir/cairn.db` and runs the soak.
-pub fn soak(dir: &Path, cfg: &SoakConfig) -> SoakReport {
-    let db = dir.join("cairn.db");
-    let clock = VirtualClock::new(Utc.with_ymd_and_hms(2026, 1, 5, 8, 0, 0).unwrap());
-    let mut s = Store::open(&db).unwrap();
-    let now = clock.now();
-    s.set_retention_days(cfg.retention_days).unwrap();
+/// The coach's accounts (Gmail, Team on Slack) and two active workflows:
+/// "Post-purchase" (enroll, receipt email, tag, start "Onboarding sequence",
+/// deal to Won, Slack notice) and the 14-day "Onboarding sequence" it starts.
+/// Shared with the engine bench (`benches/engine.rs`).
+pub fn add_coach_workflows(s: &mut Store, now: chrono::DateTime<Utc>, receipt_body: &str) {
     s.add_account(
         "Gmail",
         AccountKind::Smtp,
@@ -113,7 +111,7 @@ pub fn soak(dir: &Path, cfg: &SoakConfig) -> SoakReport {
     s.add_account("Team", AccountKind::Slack, &json!({}), None, now)
         .unwrap();
     activate(
-        &mut s,
+        s,
         json!({
             "name": "Onboarding sequence",
             "nodes": [node("m", "trigger.manual", json!({})), node("w", "wait.duration", json!({"duration": "14d"})), node("e", "action.add_tag", json!({"tag": "onboarded"}))],
@@ -122,7 +120,7 @@ pub fn soak(dir: &Path, cfg: &SoakConfig) -> SoakReport {
         now,
     );
     activate(
-        &mut s,
+        s,
         json!({
             "name": "Post-purchase",
             "nodes": [
@@ -135,11 +133,24 @@ pub fn soak(dir: &Path, cfg: &SoakConfig) -> SoakReport {
                 node("slack", "action.notify", json!({"channel": {"slack": {"account": "Team"}}, "message": "New sale: {{ contact.email }} bought {{ trigger.product }} for ${{ trigger.amount }}"})),
             ],
             "edges": chain(&["t", "access", "receipt", "tag", "onboard", "won", "slack"]),
-            "email_templates": [{"name": "receipt", "subject": "Your receipt for {{ trigger.product }}", "body": "Hi {{ contact.first_name }},\n\nThank you for joining **{{ trigger.product }}**. Your payment of ${{ trigger.amount }} went through.\n\nYour course is waiting for you: log in with this email address and start with the first lesson, *Where you stand*. It takes about twenty minutes; the workbook is attached to the lesson.\n\nIf anything is unclear, reply to this email — it reaches me directly.\n\n[Open the course](https://example.com/course)"}],
+            "email_templates": [{"name": "receipt", "subject": "Your receipt for {{ trigger.product }}", "body": receipt_body}],
             "requires": {"pipelines": [{"name": "Sales", "stages": ["Lead", "Won"]}], "courses": ["Program A"]},
         }),
         now,
     );
+}
+
+/// The soak's receipt: a realistic length, since its bytes are what is measured.
+const RECEIPT: &str = "Hi {{ contact.first_name }},\n\nThank you for joining **{{ trigger.product }}**. Your payment of ${{ trigger.amount }} went through.\n\nYour course is waiting for you: log in with this email address and start with the first lesson, *Where you stand*. It takes about twenty minutes; the workbook is attached to the lesson.\n\nIf anything is unclear, reply to this email — it reaches me directly.\n\n[Open the course](https://example.com/course)";
+
+/// Sets up the workflows in `dir/cairn.db` and runs the soak.
+pub fn soak(dir: &Path, cfg: &SoakConfig) -> SoakReport {
+    let db = dir.join("cairn.db");
+    let clock = VirtualClock::new(Utc.with_ymd_and_hms(2026, 1, 5, 8, 0, 0).unwrap());
+    let mut s = Store::open(&db).unwrap();
+    let now = clock.now();
+    s.set_retention_days(cfg.retention_days).unwrap();
+    add_coach_workflows(&mut s, now, RECEIPT);
     // The executor's upkeep has its own connection.
     let mut keeper = Store::open(&db).unwrap();
     let upkeep = Upkeep::new(UpkeepPolicy::default());
