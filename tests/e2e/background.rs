@@ -331,14 +331,13 @@ async fn settings_start_at_login_retention_backup_and_restore() {
             .text_of("[data-testid=maintain-now]")
             .await
             .is_some_and(|t| t.contains("Clean up now"));
-        if idle {
-            if let Ok(b) = app
+        if idle
+            && let Ok(b) = app
                 .client()
                 .find(fantoccini::Locator::Css("[data-testid=maintain-now]"))
                 .await
-            {
-                let _ = b.click().await;
-            }
+        {
+            let _ = b.click().await;
         }
         false
     })
