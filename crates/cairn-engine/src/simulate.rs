@@ -49,21 +49,23 @@ pub fn parse_script(text: &str) -> std::result::Result<Vec<ScriptEvent>, String>
         if t.is_empty() || t.starts_with('#') {
             continue;
         }
-        let mut parts = t.splitn(3, char::is_whitespace);
-        let off = parts.next().unwrap_or_default();
+        // Any run of spaces or tabs separates the fields, so scripts can
+        // align their columns (as the one in docs/cli.md does).
+        let (off, rest) = next_field(t);
         let Some(off) = off.strip_prefix('+') else {
             return Err(format!(
                 "line {line}: expected an offset such as +3d at the start, found {off:?}"
             ));
         };
         let offset = Duration::parse(off).map_err(|e| format!("line {line}: {e}"))?;
-        let event_type = parts
-            .next()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| format!("line {line}: expected an event type after the offset"))?
-            .to_string();
-        let payload = match parts.next().map(str::trim).filter(|s| !s.is_empty()) {
+        let (event_type, rest) = next_field(rest);
+        if event_type.is_empty() {
+            return Err(format!(
+                "line {line}: expected an event type after the offset"
+            ));
+        }
+        let event_type = event_type.to_string();
+        let payload = match Some(rest.trim()).filter(|s| !s.is_empty()) {
             None => json!({}),
             Some(j) => {
                 let v: Value = serde_json::from_str(j)
@@ -83,6 +85,16 @@ pub fn parse_script(text: &str) -> std::result::Result<Vec<ScriptEvent>, String>
     }
     out.sort_by_key(|e| (e.offset, e.line));
     Ok(out)
+}
+
+/// The first field of `s` (up to the first space or tab) and the rest after
+/// the run of blanks that follows it.
+fn next_field(s: &str) -> (&str, &str) {
+    let s = s.trim_start();
+    match s.find(char::is_whitespace) {
+        Some(i) => (&s[..i], s[i..].trim_start()),
+        None => (s, ""),
+    }
 }
 
 /// What to simulate.
@@ -468,5 +480,36 @@ mod tests {
         assert!(e.contains("expected a duration"), "{e}");
         let e = parse_script("+1d go [1]").unwrap_err();
         assert!(e.contains("JSON object"), "{e}");
+        let e = parse_script("+1d   ").unwrap_err();
+        assert!(e.contains("expected an event type"), "{e}");
+    }
+
+    #[test]
+    fn any_run_of_spaces_or_tabs_separates_the_fields() {
+        let s = parse_script("+0s \t  go\t\t{\"a\": 1}\n\t+2h\tthen   \n").unwrap();
+        assert_eq!(s[0].event_type, "go");
+        assert_eq!(s[0].payload["a"], 1);
+        assert_eq!(s[1].event_type, "then");
+        assert_eq!(s[1].offset, Duration::from_hours(2));
+        assert_eq!(s[1].payload, json!({}));
+    }
+
+    /// The example script printed in docs/cli.md (aligned columns) parses.
+    #[test]
+    fn the_script_in_the_cli_docs_parses() {
+        let doc = include_str!("../../../docs/cli.md");
+        let start = doc
+            .find("# abandoned cart")
+            .expect("docs/cli.md shows an events script");
+        let script = &doc[start..start + doc[start..].find("```").unwrap()];
+        let s = parse_script(script).unwrap();
+        let types: Vec<_> = s.iter().map(|e| e.event_type.as_str()).collect();
+        assert_eq!(
+            types,
+            ["cart.abandoned", "purchase.completed", "email.opened"]
+        );
+        assert_eq!(s[0].payload["cart_id"], "c-1");
+        assert_eq!(s[1].offset, Duration::from_hours(26));
+        assert_eq!(s[2].payload["email"], "welcome-1");
     }
 }
