@@ -801,6 +801,50 @@ fn workflow_validate_prints_issues_with_node_ids_and_fails_on_errors() {
 }
 
 #[test]
+fn workflow_validate_checks_a_file_without_a_database() {
+    let db = Db::new();
+    // What only a database can confirm (a contact field, another workflow)
+    // is reported as not checked, not as an error.
+    db.file(
+        "set-plan.json",
+        &WELCOME.replace(
+            r#""kind":"action.add_tag","config":{"tag":"welcomed"}"#,
+            r#""kind":"action.set_field","config":{"field":"plan","value":"gold"}"#,
+        ),
+    );
+    let out = db.ok(&["workflow", "validate", "set-plan.json"]);
+    assert!(
+        out.contains("not checked: no database: node tag: contacts have no field \"plan\""),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("set-plan.json: 0 errors, 0 warnings; accounts, fields, tags, pipelines, courses and other workflows not checked: no database\n"),
+        "{out}"
+    );
+    let v = db.json(&["workflow", "validate", "set-plan.json"]);
+    assert_eq!(v["valid"], json!(true));
+    assert_eq!(v["database"], json!(false));
+    assert_eq!(v["errors"], json!([]));
+    assert_eq!(v["not_checked"][0]["code"], json!("unknown_field"));
+    assert_eq!(v["not_checked"][0]["node"], json!("tag"));
+
+    // What the file gets wrong by itself is still an error.
+    db.file("broken.json", NO_TRIGGER);
+    let o = db.fails(&["--json", "workflow", "validate", "broken.json"]);
+    let v: Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["errors"][0]["code"], json!("no_trigger"));
+    assert!(!db.path.exists(), "validate created a database");
+
+    // With a database, its catalog decides.
+    db.ok(&["init"]);
+    let v = db.fails(&["--json", "workflow", "validate", "set-plan.json"]);
+    let v: Value = serde_json::from_str(&v.stdout).unwrap();
+    assert_eq!(v["database"], json!(true));
+    assert_eq!(v["errors"][0]["code"], json!("unknown_field"));
+    assert_eq!(v["not_checked"], json!([]));
+}
+
+#[test]
 fn workflow_show_lists_nodes_and_problems() {
     let db = Db::init();
     db.file("welcome.json", WELCOME);

@@ -1,11 +1,11 @@
 //! `cairn workflow`: import, export, validate, list, show, versions,
-//! activate and pause.
+//! activate and pause (one, or all at once).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use cairn_model::file;
-use cairn_model::validate::{Issue, Report, Severity};
+use cairn_model::validate::{self, Catalog, Issue, Report, Severity};
 use cairn_store::workflows::{ImportOutcome, VersionInfo, WorkflowStatus, WorkflowSummary};
 use clap::Subcommand;
 use serde::Serialize;
@@ -28,7 +28,8 @@ pub enum WorkflowCommand {
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
     },
-    /// Check a workflow file against this database; fails on errors.
+    /// Check a workflow file (against this database when there is one);
+    /// fails on errors.
     Validate { file: PathBuf },
     /// List workflows with their status and version.
     List,
@@ -40,6 +41,11 @@ pub enum WorkflowCommand {
     Activate { name: String },
     /// Pause a workflow: no new runs start, waiting runs stay put.
     Pause { name: String },
+    /// Pause every active workflow (remembered, for resume-all).
+    PauseAll,
+    /// Activate again the workflows pause-all (or a restore) paused, and let
+    /// the outbox held after a restore send.
+    ResumeAll,
 }
 
 pub fn run(ctx: &mut Ctx, cmd: WorkflowCommand) -> Result<(), CliError> {
@@ -85,8 +91,24 @@ pub fn run(ctx: &mut Ctx, cmd: WorkflowCommand) -> Result<(), CliError> {
             let text = read(&file)?;
             let def =
                 file::parse(&text).map_err(|e| in_file(&file, cairn_store::StoreError::File(e)))?;
-            let report = ctx.store()?.validate_workflow(&def)?;
-            let view = Validated::new(&file, def.name.clone(), &report);
+            // The file alone can be checked anywhere; what it names in a
+            // database (accounts, fields, other workflows…) only when there
+            // is one. Without one those issues are "not checked", never
+            // errors: the file may be meant for another machine's database.
+            let has_db = ctx.db_path().exists();
+            let mut report = if has_db {
+                ctx.store()?.validate_workflow(&def)?
+            } else {
+                validate::validate(&def, &Catalog::default())
+            };
+            let not_checked = if has_db {
+                vec![]
+            } else {
+                let (unchecked, rest) = report.issues.into_iter().partition(needs_database);
+                report.issues = rest;
+                unchecked
+            };
+            let view = Validated::new(&file, def.name.clone(), &report, has_db, not_checked);
             ctx.print(&view)?;
             if report.has_errors() {
                 let n = view.errors.len();
@@ -138,6 +160,22 @@ pub fn run(ctx: &mut Ctx, cmd: WorkflowCommand) -> Result<(), CliError> {
         }
         WorkflowCommand::Activate { name } => set_status(ctx, &name, WorkflowStatus::Active),
         WorkflowCommand::Pause { name } => set_status(ctx, &name, WorkflowStatus::Paused),
+        WorkflowCommand::PauseAll => {
+            let now = ctx.now();
+            let report = ctx.store()?.pause_all(now)?;
+            ctx.print(&AllToggled {
+                paused: true,
+                report,
+            })
+        }
+        WorkflowCommand::ResumeAll => {
+            let now = ctx.now();
+            let report = ctx.store()?.resume_all(now)?;
+            ctx.print(&AllToggled {
+                paused: false,
+                report,
+            })
+        }
     }
 }
 
@@ -145,6 +183,36 @@ fn set_status(ctx: &mut Ctx, name: &str, status: WorkflowStatus) -> Result<(), C
     let now = ctx.now();
     let w = ctx.store()?.set_workflow_status(name, status, now)?;
     ctx.print(&StatusChanged(w))
+}
+
+/// `workflow pause-all` / `resume-all`: what changed.
+#[derive(Serialize)]
+struct AllToggled {
+    #[serde(skip)]
+    paused: bool,
+    #[serde(flatten)]
+    report: cairn_store::pause::PauseReport,
+}
+
+impl Render for AllToggled {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let verb = if self.paused { "paused" } else { "activated" };
+        if self.report.changed.is_empty() {
+            writeln!(out, "no workflow {verb}")?;
+        } else {
+            writeln!(out, "{verb}: {}", self.report.changed.join(", "))?;
+        }
+        for l in &self.report.left {
+            writeln!(out, "left paused: {l}")?;
+        }
+        if self.report.released_outbox {
+            writeln!(
+                out,
+                "the outbox held since the restore is released: queued sends go out"
+            )?;
+        }
+        Ok(())
+    }
 }
 
 fn read(path: &Path) -> Result<String, CliError> {
@@ -159,6 +227,20 @@ fn in_file(path: &Path, e: cairn_store::StoreError) -> CliError {
             source: fe,
         },
         other => other.into(),
+    }
+}
+
+/// Whether an issue found against an empty catalog says only that the
+/// database lacks something the file names: an account, a field, a tag, a
+/// pipeline or stage, a course, another workflow.
+fn needs_database(i: &Issue) -> bool {
+    match i.code.as_str() {
+        "unknown_account" | "unknown_field" | "unknown_tag" | "unknown_pipeline"
+        | "unknown_stage" | "unknown_course" | "unknown_workflow" => true,
+        // A merge field naming a contact field the catalog lacks; a merge
+        // field with a wrong root (`{{ foo.bar }}`) is wrong everywhere.
+        "unknown_merge_field" => i.message.contains("contacts have no field"),
+        _ => false,
     }
 }
 
@@ -223,16 +305,23 @@ pub struct Validated {
     pub valid: bool,
     pub errors: Vec<Issue>,
     pub warnings: Vec<Issue>,
+    /// Whether the file was checked against a database's catalog.
+    pub database: bool,
+    /// Without a database: what the file names that only a database can
+    /// confirm (an account, a field, another workflow…), left unchecked.
+    pub not_checked: Vec<Issue>,
 }
 
 impl Validated {
-    fn new(file: &Path, name: String, r: &Report) -> Self {
+    fn new(file: &Path, name: String, r: &Report, database: bool, not_checked: Vec<Issue>) -> Self {
         Validated {
             file: file.display().to_string(),
             name,
             valid: !r.has_errors(),
             errors: r.errors().cloned().collect(),
             warnings: r.warnings().cloned().collect(),
+            database,
+            not_checked,
         }
     }
 }
@@ -242,7 +331,14 @@ impl Render for Validated {
         for i in self.errors.iter().chain(&self.warnings) {
             issue_line(out, i)?;
         }
-        writeln!(
+        for i in &self.not_checked {
+            match &i.node {
+                Some(n) => write!(out, "not checked: no database: node {n}: ")?,
+                None => write!(out, "not checked: no database: ")?,
+            }
+            writeln!(out, "{} [{}]", i.message, i.code)?;
+        }
+        write!(
             out,
             "{}: {} error{}, {} warning{}",
             self.file,
@@ -250,7 +346,15 @@ impl Render for Validated {
             if self.errors.len() == 1 { "" } else { "s" },
             self.warnings.len(),
             if self.warnings.len() == 1 { "" } else { "s" }
-        )
+        )?;
+        if self.database {
+            writeln!(out)
+        } else {
+            writeln!(
+                out,
+                "; accounts, fields, tags, pipelines, courses and other workflows not checked: no database"
+            )
+        }
     }
 }
 
