@@ -358,3 +358,92 @@ async fn cairn_run_polls_and_a_purchase_starts_its_workflow() {
     let o = env.run(t0, &["--json", "contact", "show", "ada@example.com"], "");
     assert!(o.stdout.contains("program-a"), "{}", o.stdout);
 }
+
+/// A JSON feed without an auth header has no secret: `cairn sync` polls it
+/// on a machine with no session bus (no keyring reachable), while a feed
+/// with a header, in the same environment, fails on the keyring — the
+/// proof that the vault really is out of reach there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feed_without_an_auth_header_syncs_without_a_keyring() {
+    let server = MockServer::start().await;
+    let page = serde_json::json!([
+        {"id": "f-1", "at": "2026-03-02T08:30:00Z", "email": "ada@example.com"},
+        {"id": "f-2", "at": "2026-03-02T08:40:00Z", "email": "bob@example.com"}
+    ]);
+    Mock::given(method("GET"))
+        .and(path("/feed"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page))
+        .mount(&server)
+        .await;
+    let env = Env::new();
+    let t0 = "2026-03-02T08:00:00Z";
+    let url = format!("{}/feed", server.uri());
+    let feed = |name: &'static str, auth: Option<&'static str>| {
+        let mut args = vec![
+            "account",
+            "add",
+            "json-feed",
+            name,
+            "--url",
+            &url,
+            "--id",
+            "/id",
+            "--time",
+            "/at",
+            "--email",
+            "/email",
+            "--event-type",
+            "feed.item",
+        ];
+        if let Some(h) = auth {
+            args.extend(["--auth-header", h, "--api-key-stdin"]);
+        }
+        let o = env.run(t0, &args, "feed-key-0001\n");
+        assert_eq!(o.code, 0, "{}", o.stderr);
+    };
+    feed("Public", None);
+    feed("Private", Some("X-Key"));
+
+    // No session bus, no X display to autolaunch one, no secrets file:
+    // the OS keyring cannot be reached.
+    let out = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .arg("--db")
+        .arg(&env.db)
+        .args(["--json", "sync"])
+        .env("CAIRN_NOW", "2026-03-02T09:05:00Z")
+        .env_remove("CAIRN_SECRETS_FILE")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("XDG_RUNTIME_DIR")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let v: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let report = |name: &str| {
+        v["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["account"] == name)
+            .unwrap_or_else(|| panic!("no report for {name}: {v}"))
+            .clone()
+    };
+    let public = report("Public");
+    assert_eq!(public["status"], "synced", "{public}");
+    assert_eq!(public["new"], 2, "{public}");
+    let private = report("Private");
+    assert_ne!(private["status"], "synced", "{private}");
+    assert!(
+        private.to_string().contains("keyring_no_session_bus"),
+        "{private}"
+    );
+
+    // The events landed in the database, each on its contact.
+    for email in ["ada@example.com", "bob@example.com"] {
+        let o = env.run(t0, &["--json", "contact", "show", email], "");
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(o.stdout.contains("feed.item"), "{}", o.stdout);
+    }
+}

@@ -64,11 +64,7 @@ pub fn add(
             ),
         ));
     }
-    let needs_secret = match settings {
-        SourceSettings::JsonFeed(f) => f.auth_header.is_some(),
-        _ => true,
-    };
-    match (&secret, needs_secret) {
+    match (&secret, settings.needs_secret()) {
         (None, true) if vault.find(name)?.is_none() => {
             return Err(ConnectorError::invalid(
                 name,

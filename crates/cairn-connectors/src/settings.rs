@@ -83,6 +83,15 @@ impl SourceSettings {
         }
     }
 
+    /// Whether the account has a secret in the vault. Every kind does but a
+    /// JSON feed without an auth header: its polls never touch the vault.
+    pub fn needs_secret(&self) -> bool {
+        match self {
+            SourceSettings::JsonFeed(f) => f.auth_header.is_some(),
+            _ => true,
+        }
+    }
+
     /// As stored in the account row.
     pub fn to_json(&self) -> serde_json::Value {
         let v = match self {

@@ -23,7 +23,7 @@
 
 use std::sync::Arc;
 
-use cairn_model::account::AccountKind;
+use cairn_model::account::{AccountKind, MailboxSettings};
 use cairn_model::contact::ContactStatus;
 use cairn_model::event::Appended;
 use cairn_model::{Clock, Sensitive, Timestamp};
@@ -154,8 +154,7 @@ pub fn staleness(account: &Account, now: Timestamp) -> Option<String> {
 
 /// Whether the poller should poll the account at `now`.
 pub fn is_due(account: &Account, now: Timestamp) -> bool {
-    account.kind.is_source()
-        && provider::of(account.kind).is_some()
+    provider::of_account(account).is_some()
         && account.status != AccountStatus::NeedsAttention
         && account.next_poll_at.is_none_or(|t| t <= now)
 }
@@ -198,6 +197,20 @@ impl Syncer {
             .map_err(ConnectorError::from)
     }
 
+    /// A source account's secret. A JSON feed without an auth header has
+    /// none, and its polls never touch the vault: a machine without a
+    /// keyring (no session bus, a server) can still poll a public feed.
+    async fn source_secret(
+        &self,
+        account: &Account,
+        settings: &SourceSettings,
+    ) -> Result<Sensitive<String>, ConnectorError> {
+        if !settings.needs_secret() {
+            return Ok(Sensitive::new(String::new()));
+        }
+        self.secret(&account.name).await
+    }
+
     fn api<'a>(
         &'a self,
         account: &'a Account,
@@ -217,9 +230,31 @@ impl Syncer {
         }
     }
 
+    /// The mailbox of an SMTP account and its password: the account's own
+    /// secret, or the mailbox's own vault entry.
+    async fn mailbox(
+        &self,
+        account: &Account,
+    ) -> Result<(MailboxSettings, Sensitive<String>), ConnectorError> {
+        let m = MailboxSettings::of_settings(&account.settings)
+            .ok_or_else(|| ConnectorError::invalid(&account.name, "imap", "no mailbox is set"))?
+            .map_err(|e| ConnectorError::invalid(&account.name, "imap", e))?;
+        let entry = if m.own_password {
+            MailboxSettings::vault_name(&account.name)
+        } else {
+            account.name.clone()
+        };
+        let secret = self.secret(&entry).await?;
+        Ok((m, secret))
+    }
+
     /// Proves an account works with one cheap request (`cairn account
     /// test`). Returns what was proven, in words.
     pub async fn probe(&self, account: &Account) -> Result<String, ConnectorError> {
+        if provider::of_account(account) == Some(&provider::MAILBOX) {
+            let (m, secret) = self.mailbox(account).await?;
+            return crate::mailbox::probe(&account.name, &m, &secret).await;
+        }
         let p = provider::of(account.kind).ok_or_else(|| {
             ConnectorError::invalid(
                 &account.name,
@@ -228,15 +263,7 @@ impl Syncer {
             )
         })?;
         let settings = SourceSettings::of(account)?;
-        let secret = match (&settings, self.secret(&account.name).await) {
-            (_, Ok(s)) => s,
-            // A public feed needs no secret.
-            (
-                SourceSettings::JsonFeed(f),
-                Err(ConnectorError::Vault(VaultError::NotFound { .. })),
-            ) if f.auth_header.is_none() => Sensitive::new(String::new()),
-            (_, Err(e)) => return Err(e),
-        };
+        let secret = self.source_secret(account, &settings).await?;
         let mut api = self.api(account, p, &secret);
         match &settings {
             SourceSettings::Stripe(s) => crate::stripe::probe(&mut api, s).await,
@@ -251,7 +278,7 @@ impl Syncer {
     pub async fn sync(&self, store: &mut Store, account: &Account) -> SyncReport {
         let now = self.clock.now();
         let mut report = SyncReport::new(account);
-        let Some(p) = provider::of(account.kind) else {
+        let Some(p) = provider::of_account(account) else {
             report.outcome = SyncOutcome::Skipped {
                 reason: if account.kind.is_source() {
                     format!("Cairn cannot poll {} accounts yet", account.kind)
@@ -265,7 +292,15 @@ impl Syncer {
         if let Some(w) = &report.warning {
             tracing::warn!(account = %account.name, "{w}");
         }
-        let (result, requests) = self.read(account, p, now).await;
+        let (result, requests) = if p == &provider::MAILBOX {
+            // Read before the first await: a `&Store` cannot cross it.
+            match cairn_store::unsubscribe::key_using(store.conn()) {
+                Ok(key) => (self.read_mailbox(account, key, now).await, 1),
+                Err(e) => (Err(e.into()), 0),
+            }
+        } else {
+            self.read(account, p, now).await
+        };
         report.requests = requests;
         let result = match result {
             Ok(batch) => commit(store, account, p, batch, &mut report, now),
@@ -275,6 +310,28 @@ impl Syncer {
             self.record_failure(store, account, &e, &mut report, now);
         }
         report
+    }
+
+    async fn read_mailbox(
+        &self,
+        account: &Account,
+        key: Vec<u8>,
+        now: Timestamp,
+    ) -> Result<Batch, ConnectorError> {
+        let (m, secret) = self.mailbox(account).await?;
+        let cursor = Cursor::parse(account.cursor.as_deref(), &account.name);
+        let w = Window {
+            source: source_of(account),
+            since: cursor.at.unwrap_or(account.created_at),
+            start: account.created_at,
+            now,
+            cursor,
+        };
+        let cx = crate::mailbox::Context {
+            account: &account.name,
+            unsubscribe_key: &key,
+        };
+        crate::mailbox::fetch(&cx, &m, &secret, &w).await
     }
 
     async fn read(
@@ -287,13 +344,9 @@ impl Syncer {
             Ok(s) => s,
             Err(e) => return (Err(e), 0),
         };
-        let secret = match (&settings, self.secret(&account.name).await) {
-            (_, Ok(s)) => s,
-            (
-                SourceSettings::JsonFeed(f),
-                Err(ConnectorError::Vault(VaultError::NotFound { .. })),
-            ) if f.auth_header.is_none() => Sensitive::new(String::new()),
-            (_, Err(e)) => return (Err(e), 0),
+        let secret = match self.source_secret(account, &settings).await {
+            Ok(s) => s,
+            Err(e) => return (Err(e), 0),
         };
         let cursor = Cursor::parse(account.cursor.as_deref(), &account.name);
         let start = account.created_at;
@@ -397,7 +450,21 @@ fn commit(
         let (mut new, mut duplicates) = (0, 0);
         for inc in batch.items {
             let mut ev = inc.event;
-            if let Some(key) = &inc.sent_message {
+            let sent_message = match (&inc.sent_message, &inc.sent_to) {
+                (Some(k), _) => Some(k.clone()),
+                (None, Some(to)) => match last_sent_to_using(tx, to)? {
+                    Some(k) => Some(k),
+                    None => {
+                        ignored.push(format!(
+                            "{} about {to}, to whom Cairn sent no email",
+                            ev.event_type
+                        ));
+                        continue;
+                    }
+                },
+                (None, None) => None,
+            };
+            if let Some(key) = &sent_message {
                 match sent_email_using(tx, key)? {
                     Some((template, workflow)) => {
                         if let Some(p) = ev.payload.as_object_mut() {
@@ -415,6 +482,10 @@ fn commit(
                         continue;
                     }
                 }
+            }
+            if let Some(why) = refused_contact_value(&ev) {
+                ignored.push(format!("{} skipped: {why}", ev.event_type));
+                continue;
             }
             match events::emit_using(tx, &ev, now)? {
                 Appended::Stored { .. } => {
@@ -440,6 +511,26 @@ fn commit(
         tracing::info!(account = %account.name, new, duplicates, "events arrived");
     }
     Ok(())
+}
+
+/// Why a record must be skipped before it reaches a contact: its email, or
+/// a name its payload gives the contact, holds a control character (a line
+/// break would reach an email header). One such record is skipped and
+/// reported in the poll's notes; the rest of the batch goes in.
+fn refused_contact_value(ev: &cairn_model::event::NewEvent) -> Option<String> {
+    if let Some(email) = &ev.contact_email
+        && let Err(e) = contacts::check_no_control("the email", email.trim())
+    {
+        return Some(e.to_string());
+    }
+    for key in ["name", "first_name", "last_name", "email"] {
+        if let Some(v) = ev.payload.get(key).and_then(|v| v.as_str())
+            && let Err(e) = contacts::check_no_control(&format!("the {key}"), v.trim())
+        {
+            return Some(e.to_string());
+        }
+    }
+    None
 }
 
 /// A bounce marks the contact bounced; a complaint unsubscribes a contact
@@ -468,6 +559,20 @@ fn apply_using(
     };
     contacts::set_status_using(tx, id, status, now)?;
     Ok(())
+}
+
+/// The idempotency key of the latest email Cairn sent to `to`.
+fn last_sent_to_using(
+    tx: &rusqlite::Connection,
+    to: &str,
+) -> Result<Option<String>, ConnectorError> {
+    tx.prepare_cached(
+        "SELECT idempotency_key FROM outbox
+          WHERE kind = 'email' AND json_extract(payload, '$.to') = ?1 COLLATE NOCASE
+          ORDER BY id DESC LIMIT 1",
+    )
+    .and_then(|mut st| st.query_row([to.trim()], |r| r.get(0)).optional())
+    .map_err(|e| cairn_store::StoreError::from(e).into())
 }
 
 /// The template and workflow of the email Cairn sent under idempotency key
