@@ -395,8 +395,9 @@ async fn a_feed_without_an_auth_header_syncs_without_a_keyring() {
             "--event-type",
             "feed.item",
         ];
-        if let Some(h) = auth {
-            args.extend(["--auth-header", h, "--api-key-stdin"]);
+        match auth {
+            Some(h) => args.extend(["--auth-header", h, "--api-key-stdin"]),
+            None => args.extend(["--poll-every", "30s"]),
         }
         let o = env.run(t0, &args, "feed-key-0001\n");
         assert_eq!(o.code, 0, "{}", o.stderr);
@@ -406,20 +407,23 @@ async fn a_feed_without_an_auth_header_syncs_without_a_keyring() {
 
     // No session bus, no X display to autolaunch one, no secrets file:
     // the OS keyring cannot be reached.
-    let out = Command::new(env!("CARGO_BIN_EXE_cairn"))
-        .arg("--db")
-        .arg(&env.db)
-        .args(["--json", "sync"])
-        .env("CAIRN_NOW", "2026-03-02T09:05:00Z")
-        .env_remove("CAIRN_SECRETS_FILE")
-        .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .env_remove("XDG_RUNTIME_DIR")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let no_bus = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_cairn"))
+            .arg("--db")
+            .arg(&env.db)
+            .args(args)
+            .env("CAIRN_NOW", "2026-03-02T09:05:00Z")
+            .env_remove("CAIRN_SECRETS_FILE")
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("XDG_RUNTIME_DIR")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let stdout = no_bus(&["--json", "sync"]);
     let v: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
     let report = |name: &str| {
         v["accounts"]
@@ -439,6 +443,28 @@ async fn a_feed_without_an_auth_header_syncs_without_a_keyring() {
         private.to_string().contains("keyring_no_session_bus"),
         "{private}"
     );
+
+    // The list says the public feed needs no secret (without asking the
+    // vault), its interval in seconds, and the keyring's long message once
+    // although both the failed poll and the secret lookup hit it.
+    let list = no_bus(&["account", "list"]);
+    assert!(
+        list.contains("no secret needed") && list.contains("(every 30 s)"),
+        "{list}"
+    );
+    assert_eq!(list.matches("no D-Bus session bus").count(), 1, "{list}");
+    assert!(
+        list.contains("secret unknown (the vault cannot be asked, see above)"),
+        "{list}"
+    );
+    let v: Value = serde_json::from_str(&no_bus(&["--json", "account", "list"])).unwrap();
+    assert_eq!(v["accounts"][0]["name"], "Private", "{v}");
+    assert_eq!(v["accounts"][0]["secret"]["state"], "unknown", "{v}");
+    assert_eq!(
+        v["accounts"][1]["secret"],
+        serde_json::json!({"state": "not_needed"})
+    );
+    assert_eq!(v["accounts"][1]["sync"]["poll_every_secs"], 30);
 
     // The events landed in the database, each on its contact.
     for email in ["ada@example.com", "bob@example.com"] {

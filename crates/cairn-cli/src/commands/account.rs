@@ -257,16 +257,21 @@ fn rejected_source(e: cairn_connectors::ConnectorError) -> CliError {
     }
 }
 
-/// The poll interval in seconds from `--poll-every`.
+/// The poll interval in seconds from `--poll-every` (its bounds, 30s to
+/// 7d, are checked by `cairn_connectors::accounts::add`).
 fn poll_every(a: &SourceArgs) -> Result<Option<i64>, CliError> {
-    a.poll_every
-        .as_deref()
-        .map(|d| {
-            cairn_model::Duration::parse(d)
-                .map(|d| d.secs())
-                .map_err(|e| CliError::Usage(format!("--poll-every: {e}")))
-        })
-        .transpose()
+    use cairn_model::duration::DurationParseError;
+    let Some(text) = a.poll_every.as_deref() else {
+        return Ok(None);
+    };
+    match cairn_model::Duration::parse(text) {
+        Ok(d) => Ok(Some(d.secs())),
+        Err(DurationParseError::TooLong { .. }) => Err(CliError::Usage(format!(
+            "--poll-every: {text:?} is longer than the longest interval, {}",
+            cairn_model::Duration::from_secs(cairn_connectors::provider::MAX_POLL_SECS)
+        ))),
+        Err(e) => Err(CliError::Usage(format!("--poll-every: {e}"))),
+    }
 }
 
 /// Adds an account polled for events (see `cairn_connectors::accounts`).
@@ -346,10 +351,33 @@ impl Render for AccountAdded {
 pub struct AccountRow {
     #[serde(flatten)]
     pub account: Account,
-    pub secret: SecretState,
+    pub secret: RowSecret,
     /// For an account polled for events: where its sync stands.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sync: Option<SyncState>,
+}
+
+/// Whether an account's secret is stored, for `account list`: the vault's
+/// answer, or `not_needed` for an account that has none (a JSON feed
+/// without an auth header), whose row never asks the vault.
+#[derive(Debug, Serialize)]
+#[serde(tag = "state", content = "reason", rename_all = "snake_case")]
+pub enum RowSecret {
+    Stored,
+    Missing,
+    NotNeeded,
+    /// The vault could not be asked (the reason says why).
+    Unknown(String),
+}
+
+impl From<SecretState> for RowSecret {
+    fn from(s: SecretState) -> Self {
+        match s {
+            SecretState::Stored => RowSecret::Stored,
+            SecretState::Missing => RowSecret::Missing,
+            SecretState::Unknown(why) => RowSecret::Unknown(why),
+        }
+    }
 }
 
 /// Where an account's sync stands, for `account list`.
@@ -377,6 +405,17 @@ fn sync_state(a: &Account, now: cairn_model::Timestamp) -> Option<SyncState> {
 
 fn ago(secs: i64) -> String {
     cairn_engine::human_span(secs.max(0))
+}
+
+/// A poll interval: seconds stay seconds (30 s, 1 min 30 s), whole minutes
+/// and longer read as spans (2 min, 1 h).
+fn interval(secs: i64) -> String {
+    let secs = secs.max(0);
+    match (secs / 60, secs % 60) {
+        (0, s) => format!("{s} s"),
+        (m, s) if s != 0 && m < 60 => format!("{m} min {s} s"),
+        _ => cairn_engine::human_span(secs),
+    }
 }
 
 /// `account list` result.
@@ -425,16 +464,30 @@ impl Render for AccountList {
             .map(|r| r.account.name.chars().count())
             .max()
             .unwrap_or(0);
+        // A vault that cannot be asked says so in a long message, the same
+        // for every account (and often in the status of the last poll too):
+        // it is printed once, where it first appears.
+        let mut told: Vec<&str> = vec![];
         for r in &self.accounts {
             let a = &r.account;
-            let secret = match &r.secret {
-                SecretState::Stored => "secret stored".to_string(),
-                SecretState::Missing => "no secret".to_string(),
-                SecretState::Unknown(why) => format!("secret unknown: {why}"),
-            };
             let status = match &a.status_message {
-                Some(m) => format!("{}: {m}", a.status.as_str()),
+                Some(m) => {
+                    told.push(m);
+                    format!("{}: {m}", a.status.as_str())
+                }
                 None => a.status.as_str().to_string(),
+            };
+            let secret = match &r.secret {
+                RowSecret::Stored => "secret stored".to_string(),
+                RowSecret::Missing => "no secret".to_string(),
+                RowSecret::NotNeeded => "no secret needed".to_string(),
+                RowSecret::Unknown(why) if told.iter().any(|t| t.contains(why.as_str())) => {
+                    "secret unknown (the vault cannot be asked, see above)".to_string()
+                }
+                RowSecret::Unknown(why) => {
+                    told.push(why);
+                    format!("secret unknown: {why}")
+                }
             };
             let summary = summary(a);
             let summary = if summary.is_empty() {
@@ -468,7 +521,7 @@ impl Render for AccountList {
                     out,
                     "{:<w$}  {last}{cursor}{next} (every {})",
                     "",
-                    ago(s.poll_every_secs)
+                    interval(s.poll_every_secs)
                 )?;
             }
         }
@@ -646,9 +699,12 @@ pub fn run(ctx: &mut Ctx, cmd: AccountCommand) -> Result<(), CliError> {
             let accounts = accounts
                 .into_iter()
                 .map(|account| {
+                    let needs_secret = !account.kind.is_source()
+                        || SourceSettings::of(&account).is_ok_and(|s| s.needs_secret());
                     let secret = match &vault {
-                        Ok(v) => core::secret_state(v, &account.name),
-                        Err(e) => SecretState::Unknown(e.to_string()),
+                        _ if !needs_secret => RowSecret::NotNeeded,
+                        Ok(v) => core::secret_state(v, &account.name).into(),
+                        Err(e) => RowSecret::Unknown(e.to_string()),
                     };
                     let sync = sync_state(&account, now);
                     AccountRow {
