@@ -9,11 +9,13 @@ APP_APT_PACKAGES=(
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev pkg-config
 )
 # What the tests add: an X server, the WebDriver for WebKitGTK, a Secret
-# Service (keyring) on a private D-Bus, an SMTP server and Chromium.
+# Service (keyring) on a private D-Bus, an SMTP server, an IMAP server
+# (Dovecot, started by the mailbox tests) and Chromium.
 TEST_APT_PACKAGES=(
   "${APP_APT_PACKAGES[@]}"
   xvfb xauth webkit2gtk-driver imagemagick x11-utils xdotool fonts-dejavu-core
   chromium gnome-keyring dbus dbus-x11 libsecret-tools keyutils python3-aiosmtpd
+  dovecot-imapd
 )
 # The oldest toolchains the code builds with.
 MIN_RUST=1.89

@@ -62,6 +62,9 @@ pub struct Incoming {
     /// `"email"` (the template) and `"workflow"` to the payload; an event
     /// about mail Cairn did not send is skipped.
     pub sent_message: Option<String>,
+    /// For a bounce or complaint known only by its recipient: the latest
+    /// email Cairn sent to this address stands for `sent_message`.
+    pub sent_to: Option<String>,
 }
 
 impl Incoming {
@@ -70,6 +73,7 @@ impl Incoming {
             event,
             effect: None,
             sent_message: None,
+            sent_to: None,
         }
     }
 }

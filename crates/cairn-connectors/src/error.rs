@@ -33,6 +33,11 @@ pub enum ConnectorError {
         status: u16,
         detail: String,
     },
+    /// The mail server refused the mailbox's login (IMAP `NO` to LOGIN).
+    #[error(
+        "account {account:?}: the mailbox refused the login: {reason}; check imap_username, or replace the password with `cairn account secret {account}`, then `cairn account test {account}`"
+    )]
+    MailboxLoginRefused { account: String, reason: String },
     /// The provider asked us to slow down (HTTP 429).
     #[error("account {account:?}: {provider} asked to slow down (HTTP 429){}", match .retry_after { Some(d) => format!("; it asked for {} s", d.num_seconds()), None => String::new() })]
     RateLimited {
@@ -90,6 +95,7 @@ impl ConnectorError {
             ConnectorError::Vault(e) => e.code(),
             ConnectorError::InvalidSetting { .. } => "invalid_account_setting",
             ConnectorError::Unauthorized { .. } => "unauthorized",
+            ConnectorError::MailboxLoginRefused { .. } => "mailbox_login_refused",
             ConnectorError::RateLimited { .. } => "rate_limited",
             ConnectorError::Unavailable { .. } => "provider_unavailable",
             ConnectorError::Unreachable { .. } => "provider_unreachable",
@@ -111,6 +117,7 @@ impl ConnectorError {
             | ConnectorError::BadResponse { .. } => true,
             ConnectorError::InvalidSetting { .. }
             | ConnectorError::Unauthorized { .. }
+            | ConnectorError::MailboxLoginRefused { .. }
             | ConnectorError::Rejected { .. }
             | ConnectorError::HttpClient(_) => false,
         }
@@ -121,6 +128,7 @@ impl ConnectorError {
     pub fn needs_attention(&self) -> bool {
         match self {
             ConnectorError::Unauthorized { .. }
+            | ConnectorError::MailboxLoginRefused { .. }
             | ConnectorError::Rejected { .. }
             | ConnectorError::InvalidSetting { .. } => true,
             ConnectorError::Vault(e) => !e.is_retryable(),

@@ -28,6 +28,7 @@ pub mod batch;
 mod error;
 pub mod http;
 pub mod json_feed;
+pub mod mailbox;
 pub mod mailgun;
 pub mod map;
 pub mod pace;

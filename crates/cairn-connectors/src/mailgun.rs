@@ -274,6 +274,7 @@ fn map_event(item: &Value, at: Timestamp, w: &Window) -> Result<Incoming, String
         ),
         effect,
         sent_message: Some(key),
+        sent_to: None,
     })
 }
 

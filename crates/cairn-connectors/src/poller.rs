@@ -158,7 +158,10 @@ async fn poll_loop(
             }
         };
         let mut next: Option<Timestamp> = None;
-        for account in accounts.iter().filter(|a| a.kind.is_source()) {
+        for account in accounts
+            .iter()
+            .filter(|a| crate::provider::of_account(a).is_some())
+        {
             if *stop.borrow() {
                 break;
             }
@@ -176,9 +179,7 @@ async fn poll_loop(
                 let _ = reports.send(report);
             } else if account.status == AccountStatus::NeedsAttention {
                 warn_when_stale(&mut store, account, now, &mut warned);
-            } else if let Some(t) = account.next_poll_at
-                && crate::provider::of(account.kind).is_some()
-            {
+            } else if let Some(t) = account.next_poll_at {
                 next = Some(next.map_or(t, |n| n.min(t)));
             }
         }

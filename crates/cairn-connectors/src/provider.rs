@@ -97,6 +97,29 @@ pub const JSON_FEED: Provider = Provider {
     retention_secs: None,
 };
 
+/// An SMTP account's paired mailbox, read over IMAP (`mailbox.rs`). The
+/// cursor is a UID, so there is no overlap; every five minutes by default,
+/// one connection a poll.
+pub const MAILBOX: Provider = Provider {
+    kind: AccountKind::Smtp,
+    name: "the mailbox",
+    default_poll_secs: 5 * 60,
+    spacing_ms: 1000,
+    overlap_secs: 0,
+    retention_secs: None,
+};
+
+/// What polls `account`: its kind's provider, or for an SMTP account with
+/// an `imap` setting, its mailbox.
+pub fn of_account(account: &cairn_store::accounts::Account) -> Option<&'static Provider> {
+    match account.kind {
+        AccountKind::Smtp if account.settings.get("imap").is_some_and(|v| !v.is_null()) => {
+            Some(&MAILBOX)
+        }
+        kind => of(kind),
+    }
+}
+
 /// The provider of a kind Cairn can poll now; `None` for kinds that send
 /// (SMTP, webhooks, Slack) and for sources not built yet (Tally, Postmark).
 pub fn of(kind: AccountKind) -> Option<&'static Provider> {
@@ -112,3 +135,6 @@ pub fn of(kind: AccountKind) -> Option<&'static Provider> {
 
 /// The shortest poll interval accepted, seconds.
 pub const MIN_POLL_SECS: i64 = 30;
+/// The longest poll interval accepted, seconds (7 days): a source polled
+/// more rarely would drop events its provider keeps for less.
+pub const MAX_POLL_SECS: i64 = 7 * 86_400;

@@ -1012,7 +1012,10 @@ fn render_effect(
                 format!("this workflow has no email template named {:?}", s.template)
             })?;
             let (from, _) = email_of(&s.account)?;
-            let unsubscribe = format!("mailto:{from}?subject=unsubscribe");
+            // The contact's own token: a request read back from the sending
+            // mailbox unsubscribes only the contact it was given to.
+            let unsubscribe = cairn_store::unsubscribe::mailto_using(cx.tx, &from, &c.email)
+                .map_err(|e| e.to_string())?;
             let ctx = merge_ctx(cx, cur, c, &unsubscribe).map_err(|e| e.to_string())?;
             let r = template::render_email(tpl, &ctx)
                 .map_err(|e| format!("email template {:?}: {e}", s.template))?;

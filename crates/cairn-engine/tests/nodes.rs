@@ -95,9 +95,13 @@ fn coach_post_purchase_runs_six_actions_exactly_once() {
         mail.message_id,
         format!("<{}@example.com>", seen[0].idempotency_key)
     );
+    // The link carries Ada's own token (an HMAC of her address under this
+    // database's key), so a request by mail can only unsubscribe her.
+    let key = cairn_store::unsubscribe::key_using(b.store().conn()).unwrap();
+    let token = cairn_store::unsubscribe::token(&key, "ada@example.com").unwrap();
     assert_eq!(
         mail.list_unsubscribe.as_deref(),
-        Some("mailto:coach@example.com?subject=unsubscribe")
+        Some(format!("mailto:coach@example.com?subject=unsubscribe%20{token}").as_str())
     );
     let cairn_model::effect::Effect::Slack(s) = &seen[1].effect else {
         panic!()

@@ -22,6 +22,12 @@ pub mod types {
     pub const EMAIL_DELIVERED: &str = "email.delivered";
     pub const EMAIL_BOUNCED: &str = "email.bounced";
     pub const EMAIL_COMPLAINED: &str = "email.complained";
+    /// A contact answered an email Cairn sent (read from the sending
+    /// mailbox); payload `{"email", "workflow", "subject", "message_id"}`.
+    pub const EMAIL_REPLIED: &str = "email.replied";
+    /// A contact asked to stop receiving mail (a provider's unsubscribe, a
+    /// mailto unsubscribe read from the sending mailbox).
+    pub const CONTACT_UNSUBSCRIBED: &str = "contact.unsubscribed";
     pub const COURSE_PROGRESS: &str = "course.progress";
     pub const COURSE_COMPLETED: &str = "course.completed";
     pub const COURSE_ENROLLED: &str = "course.enrolled";

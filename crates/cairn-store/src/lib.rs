@@ -27,6 +27,7 @@ pub mod outbox;
 pub mod pause;
 pub mod runs;
 pub mod settings;
+pub mod unsubscribe;
 pub mod workflows;
 
 use std::path::{Path, PathBuf};
@@ -49,6 +50,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_analytics.sql"),
     include_str!("../migrations/0004_hygiene.sql"),
     include_str!("../migrations/0005_lean_indexes.sql"),
+    include_str!("../migrations/0010_unsubscribe_key.sql"),
 ];
 
 /// `PRAGMA application_id` of every Cairn database ("Crn1" in ASCII), so a

@@ -4,6 +4,7 @@
 
 mod common;
 mod json_feed;
+mod mailbox;
 mod mailgun;
 mod poller;
 mod shopify;
