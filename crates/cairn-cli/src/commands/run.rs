@@ -61,12 +61,12 @@ pub fn run(ctx: &mut Ctx, a: RunArgs) -> Result<(), CliError> {
                 .map_err(|e| CliError::Usage(format!("--until {u:?}: {e}")))?
                 .with_timezone(&chrono::Utc),
         ),
-        (None, Some(d)) => Some(
-            ctx.now()
-                + Duration::parse(d)
-                    .map_err(|e| CliError::Usage(format!("--for: {e}")))?
-                    .to_chrono(),
-        ),
+        (None, Some(d)) => Some(cairn_model::time::add_checked(
+            ctx.now(),
+            Duration::parse(d)
+                .map_err(|e| CliError::Usage(format!("--for: {e}")))?
+                .to_chrono(),
+        )),
         (None, None) => None,
     };
     let vault = cairn_effects::Vault::from_env();
@@ -99,12 +99,19 @@ pub fn run(ctx: &mut Ctx, a: RunArgs) -> Result<(), CliError> {
     cfg.engine.force_dry_run = a.dry_run;
     cfg.holder = cairn_store::lock::holder_name("cairn run");
     let json = ctx.json();
-    let rt = tokio::runtime::Builder::new_multi_thread()
+    // One thread for the async side (the engine's database work runs on
+    // tokio's blocking threads): a task spawned by `Executor::start` cannot
+    // run before `subscribe` below, so the work done at start-up (events
+    // that arrived while Cairn was stopped, waits that fell due) is printed
+    // and counted like the rest. On a multi-threaded runtime the first tick
+    // could finish before anyone listened.
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| CliError::Output(format!("cannot start the runtime: {e}")))?;
     let stopped = rt.block_on(async move {
         let exec = Executor::start(cfg)?;
+        // No await between these two lines (see the runtime above).
         let mut changes = exec.subscribe();
         let poller = match poll_vault {
             Some(v) => match Poller::start(PollerConfig::new(
@@ -175,7 +182,7 @@ pub fn run(ctx: &mut Ctx, a: RunArgs) -> Result<(), CliError> {
                             Change::RunStarted { .. } => tally.runs_started += 1,
                             Change::Step { .. } => tally.steps += 1,
                             Change::RunEnded { .. } => tally.runs_ended += 1,
-                            Change::Woke { .. } => {}
+                            Change::Woke { .. } | Change::Fault { .. } => {}
                         }
                         print_change(&c, json);
                     }
@@ -222,6 +229,9 @@ fn print_change(c: &Change, json: bool) {
                 format!("run {run_id}: {node_id} {}", status.as_str())
             }
             Change::RunEnded { run_id, status, .. } => format!("run {run_id} {}", status.as_str()),
+            Change::Fault { task, message } => {
+                format!("the executor's {task} hit a fault and carried on: {message}")
+            }
             Change::Woke {
                 gap_secs,
                 late_waits,
