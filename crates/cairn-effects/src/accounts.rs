@@ -91,6 +91,17 @@ pub fn add_smtp(
             "a password was given without a login (--username)",
         ));
     }
+    if let Some(m) = &settings.imap
+        && !m.own_password
+        && password.is_none()
+        && vault.find(name)?.is_none()
+    {
+        return Err(EffectsError::invalid(
+            name,
+            "imap",
+            "the mailbox logs in with the SMTP password, and there is none: pass --password-stdin, or give the mailbox its own (--imap-password-stdin)",
+        ));
+    }
     if settings.extra_root_certificate.is_some() {
         // Reads and parses the certificate now, so a wrong path is told at once.
         email::transport(name, &settings, password.as_ref())?;
@@ -166,6 +177,17 @@ pub fn remove(store: &mut Store, vault: &Vault, name: &str) -> Result<Account, E
                 "the account was not removed, because its secret could not be deleted: {e}"
             ),
         })?;
+    if account
+        .settings
+        .pointer("/imap/own_password")
+        .and_then(serde_json::Value::as_bool)
+        == Some(true)
+    {
+        let entry = cairn_model::account::MailboxSettings::vault_name(&account.name);
+        if let Err(e) = vault.delete(&entry) {
+            tracing::warn!(account = %account.name, error = %e, "could not delete the mailbox's own password");
+        }
+    }
     Ok(store.remove_account(&account.name)?)
 }
 
@@ -246,6 +268,21 @@ pub async fn test(account: &Account, vault: &Vault) -> Result<String, EffectsErr
     }
 }
 
+/// Stores the own password of an SMTP account's mailbox (its `imap`
+/// setting with `own_password`), under
+/// [`cairn_model::account::MailboxSettings::vault_name`].
+pub fn set_mailbox_password(
+    vault: &Vault,
+    name: &str,
+    password: &Sensitive<String>,
+) -> Result<(), EffectsError> {
+    vault.set(
+        &cairn_model::account::MailboxSettings::vault_name(name),
+        password,
+    )?;
+    Ok(())
+}
+
 /// Settings for an SMTP account from the CLI's flags; the rest default.
 pub fn smtp_settings(
     host: &str,
@@ -265,5 +302,6 @@ pub fn smtp_settings(
         rate_per_day: settings::DEFAULT_RATE_PER_DAY,
         extra_root_certificate: None,
         timeout_secs: settings::DEFAULT_TIMEOUT_SECS,
+        imap: None,
     }
 }

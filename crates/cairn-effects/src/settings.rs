@@ -24,7 +24,7 @@
 
 use std::path::PathBuf;
 
-use cairn_model::account::AccountKind;
+use cairn_model::account::{AccountKind, MailboxSettings};
 use cairn_store::accounts::Account;
 use lettre::message::Mailbox;
 use serde::{Deserialize, Serialize};
@@ -101,6 +101,12 @@ pub struct SmtpSettings {
     pub extra_root_certificate: Option<PathBuf>,
     #[serde(default = "default_timeout")]
     pub timeout_secs: u64,
+    /// The mailbox of the From address, read over IMAP for replies,
+    /// bounces, complaints and mailto unsubscribes (cairn-connectors'
+    /// `mailbox`); its password is this account's secret unless
+    /// `own_password`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imap: Option<MailboxSettings>,
 }
 
 impl SmtpSettings {
@@ -143,6 +149,20 @@ impl SmtpSettings {
                     "\"none\" would send the password unencrypted to {host}; use starttls (port 587) or tls (port 465)"
                 ),
             ));
+        }
+        if let Some(m) = &self.imap {
+            m.check().map_err(|e| {
+                let (key, reason) = e.split_once(": ").unwrap_or(("imap", e.as_str()));
+                let key = match key {
+                    "imap_host" => "imap_host",
+                    "imap_port" => "imap_port",
+                    "imap_username" => "imap_username",
+                    "imap_folder" => "imap_folder",
+                    "imap_security" => "imap_security",
+                    _ => "imap",
+                };
+                EffectsError::invalid(account, key, reason.to_string())
+            })?;
         }
         if self.timeout_secs == 0 {
             return Err(EffectsError::invalid(
@@ -252,6 +272,7 @@ mod tests {
             rate_per_day: 500,
             extra_root_certificate: None,
             timeout_secs: 30,
+            imap: None,
         }
     }
 

@@ -241,6 +241,25 @@ pub struct SmtpArgs {
     /// Read the password from standard input.
     #[arg(long)]
     password_stdin: bool,
+    /// The From address's mailbox, read over IMAP for replies, bounces,
+    /// complaints and mailto unsubscribes (docs/accounts.md).
+    #[arg(long)]
+    imap_host: Option<String>,
+    #[arg(long, default_value_t = 993, requires = "imap_host")]
+    imap_port: u16,
+    #[arg(long, value_enum, default_value = "tls", requires = "imap_host")]
+    imap_security: SecurityArg,
+    /// The mailbox's login (default: --username).
+    #[arg(long, requires = "imap_host")]
+    imap_username: Option<String>,
+    /// The folder read (default: INBOX).
+    #[arg(long, requires = "imap_host")]
+    imap_folder: Option<String>,
+    /// The mailbox has its own password, read from standard input (after
+    /// the SMTP password's line when --password-stdin is given too);
+    /// without it the mailbox logs in with the SMTP password.
+    #[arg(long, requires = "imap_host")]
+    imap_password_stdin: bool,
 }
 
 fn rejected(e: EffectsError) -> CliError {
@@ -573,10 +592,30 @@ pub fn run(ctx: &mut Ctx, cmd: AccountCommand) -> Result<(), CliError> {
             let vault = vault()?;
             let (account, secret) = match add {
                 AddCommand::Smtp(a) => {
-                    let password = if a.password_stdin {
-                        Some(read_secret("password")?)
-                    } else {
-                        None
+                    let (password, imap_password) = match (a.password_stdin, a.imap_password_stdin)
+                    {
+                        (true, true) => {
+                            let both = read_secret("SMTP and IMAP passwords")?;
+                            let (smtp, imap) = both.expose().split_once('\n').ok_or_else(|| {
+                                CliError::Usage(
+                                    "--password-stdin with --imap-password-stdin reads two lines: the SMTP password, then the mailbox's".into(),
+                                )
+                            })?;
+                            let imap = imap.trim_end_matches(['\r', '\n']);
+                            if imap.is_empty() {
+                                return Err(CliError::Usage(
+                                    "no mailbox password on the second line of standard input"
+                                        .into(),
+                                ));
+                            }
+                            (
+                                Some(Sensitive::new(smtp.trim_end_matches('\r').to_string())),
+                                Some(Sensitive::new(imap.to_string())),
+                            )
+                        }
+                        (true, false) => (Some(read_secret("password")?), None),
+                        (false, true) => (None, Some(read_secret("mailbox password")?)),
+                        (false, false) => (None, None),
                     };
                     let mut s = core::smtp_settings(&a.host, a.port, a.security.into(), &a.from);
                     s.username = a
@@ -589,12 +628,42 @@ pub fn run(ctx: &mut Ctx, cmd: AccountCommand) -> Result<(), CliError> {
                     s.rate_per_day = a.per_day;
                     s.extra_root_certificate = a.extra_root_certificate;
                     s.timeout_secs = a.timeout;
+                    if let Some(host) = &a.imap_host {
+                        let username = a
+                            .imap_username
+                            .clone()
+                            .or_else(|| s.username.clone())
+                            .ok_or_else(|| {
+                                CliError::Usage(
+                                    "the mailbox needs a login: --imap-username (or --username)"
+                                        .into(),
+                                )
+                            })?;
+                        s.imap = Some(cairn_model::account::MailboxSettings {
+                            host: host.trim().to_string(),
+                            port: a.imap_port,
+                            security: match a.imap_security {
+                                SecurityArg::None => cairn_model::account::MailSecurity::None,
+                                SecurityArg::Starttls => {
+                                    cairn_model::account::MailSecurity::Starttls
+                                }
+                                SecurityArg::Tls => cairn_model::account::MailSecurity::Tls,
+                            },
+                            username: username.trim().to_string(),
+                            folder: a.imap_folder.clone().unwrap_or_else(|| "INBOX".into()),
+                            own_password: imap_password.is_some(),
+                        });
+                    }
                     let has = password.is_some();
-                    (
-                        core::add_smtp(ctx.store()?, &vault, &a.name, s, password, now)
-                            .map_err(rejected)?,
-                        has,
-                    )
+                    let account = core::add_smtp(ctx.store()?, &vault, &a.name, s, password, now)
+                        .map_err(rejected)?;
+                    if let Some(pw) = &imap_password
+                        && let Err(e) = core::set_mailbox_password(&vault, &account.name, pw)
+                    {
+                        let _ = core::remove(ctx.store()?, &vault, &account.name);
+                        return Err(rejected(e));
+                    }
+                    (account, has || imap_password.is_some())
                 }
                 AddCommand::Webhook {
                     name,
@@ -731,7 +800,19 @@ pub fn run(ctx: &mut Ctx, cmd: AccountCommand) -> Result<(), CliError> {
                 ))
                 .map_err(rejected_source)
             } else {
-                rt.block_on(core::test(&account, &vault)).map_err(rejected)
+                let sent = rt.block_on(core::test(&account, &vault)).map_err(rejected);
+                // An SMTP account's mailbox is tested with it.
+                match sent {
+                    Ok(m) if cairn_connectors::provider::of_account(&account).is_some() => rt
+                        .block_on(cairn_connectors::accounts::test(
+                            &account,
+                            &vault,
+                            ctx.clock(),
+                        ))
+                        .map(|read| format!("{m}; mailbox: {read}"))
+                        .map_err(rejected_source),
+                    other => other,
+                }
             };
             let store = ctx.store()?;
             match result {

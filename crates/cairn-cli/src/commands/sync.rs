@@ -87,7 +87,8 @@ pub fn run(ctx: &mut Ctx, a: SyncArgs) -> Result<(), CliError> {
             .store()?
             .accounts()?
             .into_iter()
-            .filter(|a| a.kind.is_source())
+            // Sources, and SMTP accounts with a mailbox to read.
+            .filter(|a| a.kind.is_source() || cairn_connectors::provider::of_account(a).is_some())
             .collect(),
     };
     let vault = cairn_effects::Vault::from_env().map_err(|e| CliError::Rejected {
