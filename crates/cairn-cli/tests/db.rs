@@ -141,7 +141,7 @@ fn restore_waits_for_cairn_run_to_stop_and_a_second_run_is_refused() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_cairn"))
         .arg("--db")
         .arg(&db)
-        .args(["run", "--dry-run", "--no-sync"])
+        .args(["run", "--no-sync"])
         .env_remove("CAIRN_NOW")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -176,7 +176,7 @@ fn restore_waits_for_cairn_run_to_stop_and_a_second_run_is_refused() {
     let msg = e["error"]["message"].as_str().unwrap();
     assert!(msg.contains(&format!("cairn run (pid {pid})")), "{msg}");
 
-    let o = cairn(&db, &["run", "--dry-run", "--no-sync", "--for", "1m"]);
+    let o = cairn(&db, &["run", "--no-sync", "--for", "1m"]);
     assert_eq!(o.code, 1, "a second executor over the same file");
     assert!(
         o.stderr
@@ -196,4 +196,101 @@ fn restore_waits_for_cairn_run_to_stop_and_a_second_run_is_refused() {
     assert!(child.wait().unwrap().success());
     let out = ok(&db, &["db", "restore", backup.to_str().unwrap()]);
     assert!(out.contains("restored from"), "{out}");
+}
+
+#[test]
+fn a_restore_is_on_hold_until_resume_all() {
+    let (dir, db) = setup();
+    let wf = dir.path().join("welcome.json");
+    std::fs::write(
+        &wf,
+        serde_json::json!({"format": "cairn.workflow", "version": 1, "name": "Welcome", "nodes": [
+            {"id": "t", "position": {"x": 0, "y": 0}, "kind": "trigger.manual", "config": {}},
+            {"id": "tag", "position": {"x": 0, "y": 100}, "kind": "action.add_tag", "config": {"tag": "new"}}],
+            "edges": [{"from": "t", "to": "tag"}]})
+        .to_string(),
+    )
+    .unwrap();
+    ok(&db, &["workflow", "import", wf.to_str().unwrap()]);
+    ok(&db, &["workflow", "activate", "Welcome"]);
+    let backup = dir.path().join("monday.cairn");
+    ok(&db, &["db", "backup", backup.to_str().unwrap()]);
+
+    let out = ok(&db, &["db", "restore", backup.to_str().unwrap()]);
+    assert!(
+        out.contains(
+            "on hold: 0 runs waiting and 0 sends queued; nothing is sent and no workflow runs until you resume"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("paused: Welcome"), "{out}");
+    assert!(out.contains("cairn workflow resume-all"), "{out}");
+    let outbox = ok(&db, &["outbox"]);
+    assert!(
+        outbox.starts_with("held since the restore of 2026-01-05 09:00:00 UTC"),
+        "{outbox}"
+    );
+    let list = json(&db, &["workflow", "list"]);
+    assert_eq!(list["workflows"][0]["status"], "paused", "{list}");
+
+    let out = ok(&db, &["workflow", "resume-all"]);
+    assert!(out.contains("activated: Welcome"), "{out}");
+    assert!(
+        out.contains("the outbox held since the restore is released"),
+        "{out}"
+    );
+    let list = json(&db, &["workflow", "list"]);
+    assert_eq!(list["workflows"][0]["status"], "active", "{list}");
+    assert_eq!(json(&db, &["outbox"])["held_since"], Value::Null);
+    let again = json(&db, &["workflow", "resume-all"]);
+    assert_eq!(again["released_outbox"], false);
+    assert_eq!(again["changed"], serde_json::json!([]));
+}
+
+#[test]
+fn absurd_spans_on_the_command_line_are_refused_with_a_clear_message() {
+    let (dir, db) = setup();
+    let o = cairn(
+        &db,
+        &["account", "add", "stripe", "Shop", "--poll-every", "999999999d"],
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("--poll-every: \"999999999d\" is longer than the longest interval, 7d"),
+        "{}",
+        o.stderr
+    );
+    let o = cairn(&db, &["account", "add", "stripe", "Shop", "--poll-every", "30d"]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("longer than the longest interval, 604800 s (7 days)"),
+        "{}",
+        o.stderr
+    );
+    let o = cairn(&db, &["db", "retention", "999999999"]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stderr.contains("at most 36500 days"), "{}", o.stderr);
+
+    let wf = dir.path().join("w.json");
+    std::fs::write(
+        &wf,
+        r#"{"format":"cairn.workflow","version":1,"name":"W","nodes":[
+            {"id":"t","position":{"x":0,"y":0},"kind":"trigger.manual","config":{}}]}"#,
+    )
+    .unwrap();
+    for (span, words) in [
+        ("20000d", "--for: at most 3653d (10 years) can be simulated, not 20000d"),
+        ("99999999999d", "--for: expected a duration of at most 36600d (100 years)"),
+    ] {
+        let o = cairn(
+            &db,
+            &["simulate", wf.to_str().unwrap(), "--contact", "a@b.c", "--for", span],
+        );
+        assert_eq!(o.code, 2, "{}", o.stderr);
+        assert!(o.stderr.contains(words), "{}", o.stderr);
+    }
+    let o = cairn(&db, &["run", "--for", "99999999999d"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("at most 36600d"), "{}", o.stderr);
 }

@@ -181,3 +181,148 @@ fn runs_started_at_start_up_are_printed_and_counted() {
     let ada = env.json(&["contact", "show", "ada@example.com"]);
     assert!(ada.to_string().contains("buyer"), "{ada}");
 }
+
+/// The SMTP fixture of cairn-effects (aiosmtpd on loopback, requiring a
+/// login), writing what it accepts to a Maildir; it stops when dropped.
+struct Smtp {
+    child: Child,
+    port: u16,
+    maildir: PathBuf,
+}
+
+impl Smtp {
+    fn start(dir: &std::path::Path, user: &str, password: &str) -> Smtp {
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../cairn-effects/tests/fixtures/smtp_server.py");
+        // Debian's python3 has python3-aiosmtpd; a pyenv shim on PATH may not.
+        let python = std::env::var("CAIRN_TEST_PYTHON").unwrap_or_else(|_| {
+            if std::path::Path::new("/usr/bin/python3").exists() {
+                "/usr/bin/python3".into()
+            } else {
+                "python3".into()
+            }
+        });
+        let maildir = dir.join("Maildir");
+        let mut child = Command::new(python)
+            .arg(script)
+            .arg(&maildir)
+            .args(["--user", user, "--password", password])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 with aiosmtpd (apt-get install python3-aiosmtpd)");
+        // It prints its port once it listens: reading that line is the wait.
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("the SMTP fixture did not start: {line:?}"));
+        Smtp {
+            child,
+            port,
+            maildir,
+        }
+    }
+
+    /// Every message accepted so far, as text.
+    fn messages(&self) -> Vec<String> {
+        std::fs::read_dir(self.maildir.join("new"))
+            .map(|rd| {
+                rd.map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A dry run works on a snapshot copy: it sends nothing and leaves the
+/// database as it was, so the live run after it still starts the run and
+/// sends the real email for the same purchase.
+#[test]
+fn a_dry_run_leaves_the_purchase_to_the_live_run_that_sends() {
+    let env = Env::new();
+    let password = "Run-Smtp-Pw-4Kd";
+    let smtp = Smtp::start(env.dir.path(), "coach", password);
+    let port = smtp.port.to_string();
+    env.ok(
+        &[
+            "account",
+            "add",
+            "smtp",
+            "Mail",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--security",
+            "none",
+            "--from",
+            "Coach <coach@coach.test>",
+            "--username",
+            "coach",
+            "--password-stdin",
+        ],
+        &format!("{password}\n"),
+    );
+    env.workflow(json!({
+        "format": "cairn.workflow", "version": 1, "name": "Receipts",
+        "nodes": [
+            node("t", "trigger.event", json!({"event_type": "purchase"})),
+            node("e", "action.send_email", json!({"template": "receipt", "account": "Mail"})),
+            node("tag", "action.add_tag", json!({"tag": "receipted"}))
+        ],
+        "edges": [{"from": "t", "to": "e"}, {"from": "e", "to": "tag"}],
+        "email_templates": [{"name": "receipt", "subject": "Your receipt for {{ trigger.product }}", "body": "Thank you."}]
+    }));
+    env.purchase("ada@example.com");
+
+    let (seen, stderr) = env.run_until_ended(&["--dry-run", "--no-sync"], 1);
+    assert!(
+        stderr.contains("running over a snapshot copy of"),
+        "{stderr}"
+    );
+    let summary = seen.last().unwrap();
+    assert_eq!(summary["dry_run"], "snapshot", "{seen:?}");
+    assert_eq!(summary["runs_ended"], 1, "{seen:?}");
+    assert_eq!(smtp.messages(), Vec::<String>::new());
+    // The database is as it was: no run, no tag, and no snapshot left behind.
+    assert_eq!(env.json(&["runs", "Receipts"])["runs"], json!([]));
+    let ada = env.json(&["contact", "show", "ada@example.com"]);
+    assert!(!ada.to_string().contains("receipted"), "{ada}");
+    let left: Vec<_> = std::fs::read_dir(env.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".cairn-dry-run-"))
+        .collect();
+    assert_eq!(left, Vec::<String>::new());
+
+    // The live run takes the same purchase and really sends.
+    let (seen, _) = env.run_until_ended(&["--no-sync"], 1);
+    let summary = seen.last().unwrap();
+    assert_eq!(summary["runs_started"], 1, "{seen:?}");
+    assert!(summary.get("dry_run").is_none(), "{seen:?}");
+    let mails = smtp.messages();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert!(
+        mails[0].contains("X-RcptTo: ada@example.com"),
+        "{}",
+        mails[0]
+    );
+    assert!(
+        mails[0].contains("Subject: Your receipt for Program A"),
+        "{}",
+        mails[0]
+    );
+    let runs = env.json(&["runs", "Receipts"]);
+    assert_eq!(runs["runs"][0]["status"], "completed", "{runs}");
+}

@@ -306,7 +306,7 @@ async fn cairn_run_polls_and_a_purchase_starts_its_workflow() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_cairn"))
         .arg("--db")
         .arg(&env.db)
-        .args(["run", "--dry-run"])
+        .args(["run"])
         .env("CAIRN_NOW", "2026-03-02T09:05:00Z")
         .env("CAIRN_SECRETS_FILE", env.dir.path().join("secrets.json"))
         .stdin(Stdio::null())

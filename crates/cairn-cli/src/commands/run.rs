@@ -3,9 +3,11 @@
 //! Beside it the poller syncs connected accounts (Stripe, Shopify, …) and
 //! wakes the executor when events arrive (`--no-sync` leaves them alone).
 //! Ctrl-C (or SIGTERM) stops both cleanly: the send in flight finishes and
-//! is recorded first, and so does the poll in hand.
+//! is recorded first, and so does the poll in hand. `--dry-run` runs on a
+//! snapshot copy of the database (see [`Snapshot`]), never on the database.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use cairn_connectors::{Poller, PollerConfig, SyncOutcome, SyncReport};
@@ -25,7 +27,8 @@ pub struct RunArgs {
     /// Stop after this long, such as 10m.
     #[arg(long = "for", value_name = "DURATION")]
     duration: Option<String>,
-    /// Record every effect with its content and send nothing.
+    /// Run on a snapshot copy of the database, recording every effect with
+    /// its content and sending nothing; the database is left as it was.
     #[arg(long)]
     dry_run: bool,
     /// Do not poll connected accounts for events.
@@ -39,21 +42,67 @@ struct Stopped {
     runs_started: u64,
     steps: u64,
     runs_ended: u64,
+    /// `"snapshot"` for a dry run: it ran on a copy, thrown away at the end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dry_run: Option<&'static str>,
 }
 
 impl Render for Stopped {
     fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(
             out,
-            "stopped ({}): {} runs started, {} steps, {} runs ended",
-            self.reason, self.runs_started, self.steps, self.runs_ended
+            "stopped ({}): {} runs started, {} steps, {} runs ended{}",
+            self.reason,
+            self.runs_started,
+            self.steps,
+            self.runs_ended,
+            if self.dry_run.is_some() {
+                " (dry run on a snapshot copy; the database is unchanged)"
+            } else {
+                ""
+            }
         )
     }
 }
 
+/// What a dry run works on: a consistent copy of the database, in a private
+/// folder beside it, deleted when the run stops. A dry run's runs, steps,
+/// handled events and poll cursors stay in the copy, so the same events
+/// still start real runs (and real emails) in the next live run; and it
+/// takes no lock on the real database, so it runs beside the app.
+struct Snapshot {
+    /// Removed with everything in it when dropped.
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl Snapshot {
+    fn take(store: &cairn_store::Store, db: &Path) -> Result<Snapshot, CliError> {
+        let parent = match db.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let dir = tempfile::Builder::new()
+            .prefix(".cairn-dry-run-")
+            .tempdir_in(&parent)
+            .map_err(|e| CliError::io("create a folder in", &parent, e))?;
+        let path = dir.path().join("snapshot.cairn");
+        store.backup_to(&path, false)?;
+        Ok(Snapshot { _dir: dir, path })
+    }
+}
+
 pub fn run(ctx: &mut Ctx, a: RunArgs) -> Result<(), CliError> {
-    let db = ctx.db_path().to_path_buf();
-    ctx.store()?; // refuses a missing database, upgrades an old one
+    let real_db = ctx.db_path().to_path_buf();
+    let store = ctx.store()?; // refuses a missing database, upgrades an old one
+    let snapshot = if a.dry_run {
+        Some(Snapshot::take(store, &real_db)?)
+    } else {
+        None
+    };
+    let db = snapshot
+        .as_ref()
+        .map_or_else(|| real_db.clone(), |s| s.path.clone());
     let clock = ctx.clock();
     let stop_at = match (&a.until, &a.duration) {
         (Some(u), _) => Some(
@@ -129,20 +178,20 @@ pub fn run(ctx: &mut Ctx, a: RunArgs) -> Result<(), CliError> {
             None => None,
         };
         let mut syncs = poller.as_ref().map(Poller::subscribe);
-        eprintln!(
-            "cairn is running over {}{} — Ctrl-C to stop",
-            db.display(),
-            if a.dry_run {
-                " (dry run: nothing is sent)"
-            } else {
-                ""
-            }
-        );
+        if a.dry_run {
+            eprintln!(
+                "cairn is running over a snapshot copy of {} (dry run: nothing is sent, and the database is left as it was) — Ctrl-C to stop",
+                real_db.display()
+            );
+        } else {
+            eprintln!("cairn is running over {} — Ctrl-C to stop", db.display());
+        }
         let mut tally = Stopped {
             reason: "interrupted",
             runs_started: 0,
             steps: 0,
             runs_ended: 0,
+            dry_run: a.dry_run.then_some("snapshot"),
         };
         let deadline = async {
             match stop_at {
