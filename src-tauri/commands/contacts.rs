@@ -10,9 +10,11 @@
 use cairn_model::contact::{Contact, FieldDef};
 use cairn_model::event::Event;
 use cairn_model::{Clock, SystemClock};
+use cairn_store::consent::{Consent, ConsentEntry};
 use cairn_store::contacts::{ContactInput, ContactQuery};
 use cairn_store::csv_import::{CsvImportOptions, CsvImportReport};
 use cairn_store::deals::{Deal, Enrollment, Pipeline};
+use cairn_store::privacy::ErasureReport;
 use cairn_store::runs::{Run, RunQuery, Step};
 use cairn_store::{Store, StoreError};
 use tauri::State;
@@ -88,16 +90,22 @@ pub async fn get_contact(state: State<'_, AppState>, id: i64) -> Result<Contact,
         .await
 }
 
-/// Adds a contact; an existing email is a `conflict`.
+/// Adds a contact; an existing email is a `conflict`. A contact erased
+/// earlier comes back unsubscribed unless `resubscribe_erased`.
 #[tauri::command]
 pub async fn add_contact(
     state: State<'_, AppState>,
     background: State<'_, BackgroundHandle>,
     input: ContactInput,
+    resubscribe_erased: Option<bool>,
 ) -> Result<Contact, CommandError> {
+    let how = Consent {
+        resubscribe_erased: resubscribe_erased.unwrap_or(false),
+        ..Consent::manual()
+    };
     let c = state
         .database()
-        .with_store(move |s| Ok(s.add_contact(&input, now())?))
+        .with_store(move |s| Ok(s.add_contact_as(&input, &how, now())?))
         .await?;
     background.wake();
     Ok(c)
@@ -118,6 +126,82 @@ pub async fn update_contact(
         .await?;
     background.wake();
     Ok(c)
+}
+
+/// When the contact with this email was erased, if it was: the form says
+/// so before adding them back.
+#[tauri::command]
+pub async fn contact_erased_at(
+    state: State<'_, AppState>,
+    email: String,
+) -> Result<Option<cairn_model::Timestamp>, CommandError> {
+    state
+        .database()
+        .with_store(move |s| Ok(s.erased_at(&email)?))
+        .await
+}
+
+/// How contact `id`'s subscription started and changed, oldest first.
+#[tauri::command]
+pub async fn contact_consent(
+    state: State<'_, AppState>,
+    contact_id: i64,
+) -> Result<Vec<ConsentEntry>, CommandError> {
+    state
+        .database()
+        .with_store(move |s| Ok(s.consent_history(contact_id)?))
+        .await
+}
+
+/// What erasing contact `id` would remove: the numbers the confirmation shows.
+#[tauri::command]
+pub async fn erasure_preview(
+    state: State<'_, AppState>,
+    contact_id: i64,
+) -> Result<ErasureReport, CommandError> {
+    state
+        .database()
+        .with_store(move |s| Ok(s.erasure_preview_id(contact_id)?))
+        .await
+}
+
+/// Erases contact `id` and everything held about them (see
+/// `cairn_store::privacy`). Wakes the executor: its open runs ended.
+#[tauri::command]
+pub async fn erase_contact(
+    state: State<'_, AppState>,
+    background: State<'_, BackgroundHandle>,
+    contact_id: i64,
+) -> Result<ErasureReport, CommandError> {
+    let report = state
+        .database()
+        .with_store(move |s| Ok(s.erase_contact_id(contact_id, now())?))
+        .await?;
+    background.wake();
+    Ok(report)
+}
+
+/// Writes everything held about contact `id` as one JSON document to
+/// `path` (chosen in the native save dialog), readable by the user only.
+#[tauri::command]
+pub async fn export_contact(
+    state: State<'_, AppState>,
+    contact_id: i64,
+    path: String,
+) -> Result<(), CommandError> {
+    state
+        .database()
+        .with_store(move |s| export_file(s, contact_id, &path))
+        .await
+}
+
+/// The body of [`export_contact`], callable without a window.
+pub fn export_file(store: &Store, contact_id: i64, path: &str) -> Result<(), CommandError> {
+    let export = store.export_contact_id(contact_id, now())?;
+    let text = serde_json::to_string_pretty(&export)
+        .map_err(|e| CommandError::new("io", e.to_string()))?;
+    cairn_store::private_file::write_new(std::path::Path::new(path), text.as_bytes())
+        .map_err(|e| CommandError::new("io", format!("cannot write {path}: {e}")))
 }
 
 /// Imports contacts from the CSV file at `path` (chosen in the native file
@@ -148,7 +232,14 @@ pub fn import_file(
 ) -> Result<CsvImportReport, CommandError> {
     let file = std::fs::File::open(path)
         .map_err(|e| CommandError::new("io", format!("cannot open {path}: {e}")))?;
-    Ok(store.import_contacts_csv(file, &CsvImportOptions { skip_invalid }, now())?)
+    let opts = CsvImportOptions {
+        skip_invalid,
+        file_name: std::path::Path::new(path)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned()),
+        ..Default::default()
+    };
+    Ok(store.import_contacts_csv(file, &opts, now())?)
 }
 
 /// Every pipeline with its stages in order.

@@ -491,7 +491,7 @@ fn commit(
                 Appended::Stored { .. } => {
                     new += 1;
                     if let (Some(effect), Some(email)) = (inc.effect, &ev.contact_email) {
-                        apply_using(tx, effect, email, &ev.source, now)?;
+                        apply_using(tx, effect, email, &ev.source, &ev.event_type, now)?;
                     }
                 }
                 Appended::Duplicate { .. } => duplicates += 1,
@@ -540,9 +540,22 @@ fn apply_using(
     effect: ContactEffect,
     email: &str,
     source: &str,
+    event_type: &str,
     now: Timestamp,
 ) -> Result<(), ConnectorError> {
+    use cairn_store::consent::{Consent, ConsentVia};
     let (id, _) = contacts::ensure_using(tx, email, source, now)?;
+    // The consent log says how the subscription ended, and through which account.
+    let via = match effect {
+        ContactEffect::Bounced => ConsentVia::Bounce,
+        ContactEffect::Unsubscribed
+            if event_type == cairn_model::event::types::EMAIL_COMPLAINED =>
+        {
+            ConsentVia::Complaint
+        }
+        ContactEffect::Unsubscribed => ConsentVia::UnsubscribeLink,
+    };
+    let how = Consent::new(via, Some(source.to_string()));
     let status = match effect {
         ContactEffect::Bounced => ContactStatus::Bounced,
         ContactEffect::Unsubscribed => {
@@ -557,7 +570,7 @@ fn apply_using(
             ContactStatus::Unsubscribed
         }
     };
-    contacts::set_status_using(tx, id, status, now)?;
+    contacts::set_status_as_using(tx, id, status, &how, now)?;
     Ok(())
 }
 

@@ -129,7 +129,11 @@ pub(crate) fn record(cx: &mut Cx<'_>, id: i64, outcome: &SendOutcome) -> Result<
             if let Effect::Email(m) = &row.effect
                 && let Some(cid) = m.contact_id
             {
-                contacts::set_status_using(cx.tx, cid, ContactStatus::Bounced, cx.now)?;
+                let how = cairn_store::consent::Consent::new(
+                    cairn_store::consent::ConsentVia::Bounce,
+                    Some(m.account.clone()),
+                );
+                contacts::set_status_as_using(cx.tx, cid, ContactStatus::Bounced, &how, cx.now)?;
             }
             final_failure(&format!("{error} (the contact is now marked bounced)"))
         }

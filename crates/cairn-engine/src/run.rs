@@ -660,7 +660,11 @@ fn exec_internal_action(cx: &mut Cx<'_>, cur: &mut Cursor, node: &Node) -> Resul
         NodeSpec::UnenrollCourse(k) => deals::unenroll_using(cx.tx, cid, &k.course, now)
             .map(|changed| json!({"course": k.course, "changed": changed})),
         NodeSpec::Unsubscribe(_) => {
-            contacts::set_status_using(cx.tx, cid, ContactStatus::Unsubscribed, now)
+            let how = cairn_store::consent::Consent::new(
+                cairn_store::consent::ConsentVia::Workflow,
+                Some(cur.def.name.clone()),
+            );
+            contacts::set_status_as_using(cx.tx, cid, ContactStatus::Unsubscribed, &how, now)
                 .map(|changed| json!({"status": "unsubscribed", "changed": changed}))
         }
         NodeSpec::StartWorkflow(w) => {

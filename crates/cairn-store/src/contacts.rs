@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use ts_rs::TS;
 
+use crate::consent::{self, Consent};
 use crate::events::append_using;
 use crate::{Result, Store, StoreError, ms, ts};
 
@@ -112,6 +113,41 @@ pub struct CheckedContact {
     pub is_test: bool,
 }
 
+/// Refuses a value holding a control character (C0 including tab, CR and
+/// LF; DEL; C1). Every value of a contact can reach an email header or a
+/// CSV cell, where a line break starts a new header or row; no field of a
+/// contact has a use for one, so they are refused at every door (forms,
+/// the CLI, the CSV import, connectors, workflow actions) rather than
+/// cleaned at each exit.
+pub fn check_no_control(what: &str, value: &str) -> std::result::Result<(), ModelError> {
+    match value.chars().find(|c| c.is_control()) {
+        None => Ok(()),
+        Some(c) => Err(ModelError::Invalid(format!(
+            "{what} {:?} contains a control character ({}); line breaks, tabs and other control characters are not allowed",
+            clip(value),
+            control_name(c)
+        ))),
+    }
+}
+
+fn clip(s: &str) -> String {
+    let mut out: String = s.chars().take(60).collect();
+    if out.len() < s.len() {
+        out.push('…');
+    }
+    out
+}
+
+fn control_name(c: char) -> String {
+    match c {
+        '\n' => "line feed".into(),
+        '\r' => "carriage return".into(),
+        '\t' => "tab".into(),
+        '\0' => "NUL".into(),
+        c => format!("U+{:04X}", c as u32),
+    }
+}
+
 fn blank_to_none(s: &str) -> Option<String> {
     let t = s.trim();
     (!t.is_empty()).then(|| t.to_string())
@@ -124,6 +160,33 @@ pub fn check_input(
     fields: &HashMap<String, FieldInfo>,
 ) -> std::result::Result<CheckedContact, Vec<ModelError>> {
     let mut problems = vec![];
+    let mut no_control_problems = vec![];
+    // Surrounding white space is trimmed anyway; what stays must be clean.
+    let mut no_control = |what: &str, v: &str| {
+        if let Err(e) = check_no_control(what, v.trim()) {
+            problems.push(e);
+        }
+    };
+    no_control("the email", &input.email);
+    if let Some(n) = &input.name {
+        no_control("the name", n);
+    }
+    if let Some(t) = &input.timezone {
+        no_control("the time zone", t);
+    }
+    for (k, v) in &input.fields {
+        // Text values are kept as written, so the untrimmed value counts.
+        if let Err(e) = check_no_control(&format!("the field {:?}", clip(k)), v) {
+            no_control_problems.push(e);
+        }
+    }
+    for t in &input.tags {
+        no_control("the tag", t);
+    }
+    problems.append(&mut no_control_problems);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
     let (email, key) = match normalize_email(&input.email) {
         Ok(ok) => ok,
         Err(e) => {
@@ -226,9 +289,32 @@ pub struct Written {
     pub changed: bool,
 }
 
-fn insert_using(tx: &Connection, c: &CheckedContact, source: &str, now: Timestamp) -> Result<i64> {
+fn insert_using(
+    tx: &Connection,
+    c: &CheckedContact,
+    source: &str,
+    how: &Consent,
+    now: Timestamp,
+) -> Result<i64> {
     let name = c.name.clone().flatten();
-    let status = c.status.unwrap_or_default();
+    let mut status = c.status.unwrap_or_default();
+    // An erased contact comes back unsubscribed unless brought back on
+    // purpose: an old list or a later sync must not re-subscribe them.
+    let mut note = None;
+    if let Some(erased) = crate::privacy::erased_at_using(tx, &c.key)? {
+        let when = erased.format("%Y-%m-%d");
+        if how.resubscribe_erased {
+            crate::privacy::forget_erasure_using(tx, &c.key)?;
+            note = Some(format!(
+                "added again on purpose after being erased on {when}"
+            ));
+        } else {
+            status = ContactStatus::Unsubscribed;
+            note = Some(format!(
+                "erased on {when}; came back unsubscribed until re-subscribed on purpose"
+            ));
+        }
+    }
     tx.prepare_cached(
         "INSERT INTO contacts (email, email_key, name, status, timezone, is_test, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
@@ -243,6 +329,7 @@ fn insert_using(tx: &Connection, c: &CheckedContact, source: &str, now: Timestam
         ms(now)
     ])?;
     let id = tx.last_insert_rowid();
+    consent::record_using(tx, id, status, how, note.as_deref(), now)?;
     for (f, v) in &c.fields {
         if !v.is_null() {
             tx.prepare_cached(
@@ -292,6 +379,19 @@ pub fn write_checked_using(
     write_checked_with_tags_using(tx, c, source, now, &mut TagIds::default())
 }
 
+/// [`write_checked_with_tags_using`] with its consent (how the contact came
+/// or changed status) given, rather than read from `source`.
+pub fn write_checked_as_using(
+    tx: &Connection,
+    c: &CheckedContact,
+    source: &str,
+    how: &Consent,
+    now: Timestamp,
+    tag_ids: &mut TagIds,
+) -> Result<Written> {
+    write_inner_using(tx, c, source, how, now, tag_ids)
+}
+
 /// [`write_checked_using`] reusing tag ids across many contacts written in
 /// one transaction (the `TagIds` must not outlive it).
 pub fn write_checked_with_tags_using(
@@ -301,8 +401,19 @@ pub fn write_checked_with_tags_using(
     now: Timestamp,
     tag_ids: &mut TagIds,
 ) -> Result<Written> {
+    write_inner_using(tx, c, source, &Consent::from_source(source), now, tag_ids)
+}
+
+fn write_inner_using(
+    tx: &Connection,
+    c: &CheckedContact,
+    source: &str,
+    how: &Consent,
+    now: Timestamp,
+    tag_ids: &mut TagIds,
+) -> Result<Written> {
     let Some(id) = id_by_email_using(tx, &c.key)? else {
-        let id = insert_using(tx, c, source, now)?;
+        let id = insert_using(tx, c, source, how, now)?;
         for t in &c.tags {
             let (tag_id, name) = tag_ids.get(tx, t, now)?;
             link_tag_using(tx, id, tag_id, &name, now, false)?;
@@ -321,7 +432,7 @@ pub fn write_checked_with_tags_using(
         changed |= set_timezone_using(tx, id, tz.as_deref(), now)?;
     }
     if let Some(st) = c.status {
-        changed |= set_status_using(tx, id, st, now)?;
+        changed |= set_status_as_using(tx, id, st, how, now)?;
     }
     for (f, v) in &c.fields {
         changed |= set_field_value_using(tx, id, f, v, now)?;
@@ -351,6 +462,18 @@ pub fn ensure_using(
     source: &str,
     now: Timestamp,
 ) -> Result<(i64, bool)> {
+    ensure_as_using(tx, email, source, &Consent::from_source(source), now)
+}
+
+/// [`ensure_using`] with the consent of a new contact given.
+pub fn ensure_as_using(
+    tx: &Connection,
+    email: &str,
+    source: &str,
+    how: &Consent,
+    now: Timestamp,
+) -> Result<(i64, bool)> {
+    check_no_control("the email", email.trim())?;
     let (email, key) = normalize_email(email)?;
     if let Some(id) = id_by_email_using(tx, &key)? {
         return Ok((id, false));
@@ -365,7 +488,7 @@ pub fn ensure_using(
         tags: vec![],
         is_test: false,
     };
-    Ok((insert_using(tx, &c, source, now)?, true))
+    Ok((insert_using(tx, &c, source, how, now)?, true))
 }
 
 /// Adds or updates a contact from `input`. Returns `(id, created)`.
@@ -460,6 +583,9 @@ pub fn set_name_using(
     now: Timestamp,
 ) -> Result<bool> {
     let new = name.map(str::trim).filter(|s| !s.is_empty());
+    if let Some(n) = new {
+        check_no_control("the name", n)?;
+    }
     let old: Option<String> = tx
         .prepare_cached("SELECT name FROM contacts WHERE id = ?1")?
         .query_row([contact_id], |r| r.get(0))?;
@@ -480,6 +606,9 @@ pub fn set_timezone_using(
     now: Timestamp,
 ) -> Result<bool> {
     let new = tz.map(str::trim).filter(|s| !s.is_empty());
+    if let Some(t) = new {
+        check_no_control("the time zone", t)?;
+    }
     if let Some(t) = new
         && parse_tz(t).is_none()
     {
@@ -506,6 +635,9 @@ pub fn set_field_value_using(
     value: &Value,
     now: Timestamp,
 ) -> Result<bool> {
+    if let Value::String(s) = value {
+        check_no_control(&format!("the field {:?}", field.name), s)?;
+    }
     let old: Option<String> = tx
         .prepare_cached("SELECT value FROM contact_fields WHERE contact_id = ?1 AND field_id = ?2")?
         .query_row(params![contact_id, field.id], |r| r.get(0))
@@ -577,6 +709,7 @@ fn tag_id_using(tx: &Connection, tag: &str, now: Timestamp) -> Result<(i64, Stri
     if tag.is_empty() {
         return Err(ModelError::Invalid("a tag cannot be empty".into()).into());
     }
+    check_no_control("the tag", tag)?;
     tx.prepare_cached(
         "INSERT INTO tags (name, created_at) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
     )?
@@ -662,11 +795,23 @@ pub fn remove_tag_using(
     Ok(n == 1)
 }
 
-/// Sets the status; records `status.changed` when it changed.
+/// Sets the status by hand; records `status.changed` when it changed.
 pub fn set_status_using(
     tx: &Connection,
     contact_id: i64,
     status: ContactStatus,
+    now: Timestamp,
+) -> Result<bool> {
+    set_status_as_using(tx, contact_id, status, &Consent::manual(), now)
+}
+
+/// Sets the status; records `status.changed` and a consent row saying how
+/// when it changed.
+pub fn set_status_as_using(
+    tx: &Connection,
+    contact_id: i64,
+    status: ContactStatus,
+    how: &Consent,
     now: Timestamp,
 ) -> Result<bool> {
     let old: String = tx
@@ -677,6 +822,7 @@ pub fn set_status_using(
     }
     tx.prepare_cached("UPDATE contacts SET status = ?2, updated_at = ?3 WHERE id = ?1")?
         .execute(params![contact_id, status.as_str(), ms(now)])?;
+    consent::record_using(tx, contact_id, status, how, None, now)?;
     append_using(
         tx,
         types::STATUS_CHANGED,
@@ -693,7 +839,7 @@ pub fn set_status_using(
 pub fn get_using(c: &rusqlite::Connection, id: i64) -> Result<Option<Contact>> {
     let base = c
         .prepare_cached(
-            "SELECT id, email, name, status, timezone, is_test, created_at, updated_at FROM contacts WHERE id = ?1",
+            "SELECT id, email, name, status, timezone, is_test, created_at, updated_at FROM contacts WHERE id = ?1 AND erased_at IS NULL",
         )?
         .query_row([id], |r| {
             Ok(Contact {
@@ -734,8 +880,20 @@ pub fn get_using(c: &rusqlite::Connection, id: i64) -> Result<Option<Contact>> {
 }
 
 impl Store {
-    /// Adds a new contact; an existing email (in any case) is a conflict.
+    /// Adds a new contact by hand; an existing email (in any case) is a
+    /// conflict.
     pub fn add_contact(&mut self, input: &ContactInput, now: Timestamp) -> Result<Contact> {
+        self.add_contact_as(input, &Consent::manual(), now)
+    }
+
+    /// [`Store::add_contact`] with its consent given: how it came, and
+    /// whether an erased contact may come back subscribed.
+    pub fn add_contact_as(
+        &mut self,
+        input: &ContactInput,
+        how: &Consent,
+        now: Timestamp,
+    ) -> Result<Contact> {
         let id = self.write(|tx| {
             let checked = check_input(input, &fields_by_key_using(tx)?).map_err(one_error)?;
             if let Some(existing) = id_by_email_using(tx, &checked.key)? {
@@ -748,7 +906,15 @@ impl Store {
                     "a contact with email {stored:?} already exists"
                 )));
             }
-            Ok(write_checked_using(tx, &checked, sources::CAIRN, now)?.id)
+            Ok(write_checked_as_using(
+                tx,
+                &checked,
+                sources::CAIRN,
+                how,
+                now,
+                &mut TagIds::default(),
+            )?
+            .id)
         })?;
         Ok(get_using(self.conn(), id)?.expect("just written"))
     }
@@ -775,7 +941,7 @@ impl Store {
     ) -> Result<Contact> {
         self.write(|tx| {
             let key: String = tx
-                .query_row("SELECT email_key FROM contacts WHERE id = ?1", [id], |r| {
+                .query_row("SELECT email_key FROM contacts WHERE id = ?1 AND erased_at IS NULL", [id], |r| {
                     r.get(0)
                 })
                 .optional()?
@@ -898,7 +1064,8 @@ impl Store {
 fn query_sql(q: &ContactQuery, select: &str) -> (String, Vec<rusqlite::types::Value>) {
     use rusqlite::types::Value as V;
     let mut sql = format!("SELECT {select} FROM contacts c");
-    let mut wh: Vec<String> = vec![];
+    // Erased contacts are tombstones kept for their runs' analytics.
+    let mut wh: Vec<String> = vec!["c.erased_at IS NULL".into()];
     let mut args: Vec<V> = vec![];
     if let Some(tag) = q.tag.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         args.push(V::Text(tag.into()));
@@ -925,7 +1092,7 @@ fn query_sql(q: &ContactQuery, select: &str) -> (String, Vec<rusqlite::types::Va
         args.push(V::Text(st.as_str().into()));
         wh.push(format!("c.status = ?{}", args.len()));
     }
-    if !wh.is_empty() {
+    {
         sql.push_str(" WHERE ");
         sql.push_str(&wh.join(" AND "));
     }

@@ -27,9 +27,10 @@ use cairn_model::contact::{BUILTIN_FIELDS, ContactStatus, FieldDef, FieldType};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::consent::{Consent, ConsentVia};
 use crate::contacts::{
     CheckedContact, ContactInput, FieldInfo, TagIds, check_field_name, check_input,
-    define_field_using, fields_by_key_using, write_checked_with_tags_using,
+    define_field_using, fields_by_key_using, id_by_email_using, write_checked_as_using,
 };
 use crate::{Result, Store, StoreError};
 
@@ -38,9 +39,15 @@ pub const CSV_SOURCE: &str = "csv";
 
 /// How to import.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
 pub struct CsvImportOptions {
     /// Import the valid rows even when some rows are invalid.
     pub skip_invalid: bool,
+    /// The file's name, recorded in each new contact's consent.
+    pub file_name: Option<String>,
+    /// Contacts erased earlier come back with the file's status (normally
+    /// subscribed) instead of unsubscribed.
+    pub resubscribe_erased: bool,
 }
 
 /// A row that was not imported, and why.
@@ -74,6 +81,10 @@ pub struct CsvImportReport {
     /// Invalid rows left out (with `skip_invalid`).
     #[ts(type = "number")]
     pub skipped: u64,
+    /// Contacts erased earlier that this file brought back, unsubscribed
+    /// (without `resubscribe_erased`) or as the file says (with it).
+    #[ts(type = "number")]
+    pub returned_erased: u64,
     /// Fields declared by `NAME:TYPE` columns.
     pub fields_created: Vec<FieldDef>,
     pub invalid: Vec<InvalidRow>,
@@ -425,7 +436,7 @@ impl Store {
             return Ok(report);
         }
         report.skipped = report.invalid.len() as u64;
-        let (created, updated, unchanged, fields_created) = self.write(|tx| {
+        let (created, updated, unchanged, fields_created, returned_erased) = self.write(|tx| {
             let mut fields_created = vec![];
             for def in &header.new_fields {
                 if define_field_using(tx, def, now)? {
@@ -436,26 +447,38 @@ impl Store {
             let ids = fields_by_key_using(tx)?;
             let (mut created, mut updated, mut unchanged) = (0u64, 0u64, 0u64);
             let mut tag_ids = TagIds::default();
+            let how = Consent {
+                via: ConsentVia::Import,
+                detail: opts.file_name.clone(),
+                resubscribe_erased: opts.resubscribe_erased,
+            };
+            let mut returned_erased = 0u64;
             for mut c in valid {
                 for (f, _) in c.fields.iter_mut() {
                     if f.id < 0 {
                         f.id = ids[&f.name.to_lowercase()].id;
                     }
                 }
-                let w = write_checked_with_tags_using(tx, &c, CSV_SOURCE, now, &mut tag_ids)?;
+                if id_by_email_using(tx, &c.key)?.is_none()
+                    && crate::privacy::erased_at_using(tx, &c.key)?.is_some()
+                {
+                    returned_erased += 1;
+                }
+                let w = write_checked_as_using(tx, &c, CSV_SOURCE, &how, now, &mut tag_ids)?;
                 match (w.created, w.changed) {
                     (true, _) => created += 1,
                     (false, true) => updated += 1,
                     (false, false) => unchanged += 1,
                 }
             }
-            Ok::<_, StoreError>((created, updated, unchanged, fields_created))
+            Ok::<_, StoreError>((created, updated, unchanged, fields_created, returned_erased))
         })?;
         report.imported = true;
         report.created = created;
         report.updated = updated;
         report.unchanged = unchanged;
         report.fields_created = fields_created;
+        report.returned_erased = returned_erased;
         tracing::info!(
             rows = report.rows,
             created,

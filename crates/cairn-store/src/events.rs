@@ -86,7 +86,8 @@ pub fn emit_using(tx: &rusqlite::Connection, ev: &NewEvent, now: Timestamp) -> R
     let contact_id = match &ev.contact_email {
         Some(email) => {
             normalize_email(email)?;
-            Some(contacts::ensure_using(tx, email, &ev.source, now)?.0)
+            let how = crate::consent::Consent::for_event(&ev.event_type, &ev.source);
+            Some(contacts::ensure_as_using(tx, email, &ev.source, &how, now)?.0)
         }
         None => None,
     };

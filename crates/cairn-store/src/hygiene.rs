@@ -526,7 +526,7 @@ impl Store {
                 dest.display()
             )));
         }
-        if same_file(dest, &self.path) {
+        if same_file(dest, &self.path) || is_live_companion(dest, &self.path) {
             return Err(StoreError::Conflict(
                 "a backup cannot overwrite the database it copies".into(),
             ));
@@ -535,7 +535,7 @@ impl Store {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        std::fs::create_dir_all(&dir).map_err(|e| io("create", &dir, e))?;
+        crate::private_file::create_dir_private(&dir).map_err(|e| io("create", &dir, e))?;
         let mut name = std::ffi::OsString::from(".");
         name.push(dest.file_name().unwrap_or_default());
         name.push(format!(".partial-{}", std::process::id()));
@@ -545,6 +545,11 @@ impl Store {
             to.busy_timeout(std::time::Duration::from_secs(10))?;
             copy_database(&self.conn, &mut to)?;
             // One self-contained file: no -wal beside it to lose in a copy.
+        // A backup holds every contact: created empty with mode 0600 (and
+        // O_EXCL: a file or link left at this name is removed, not followed)
+        // before SQLite writes into it.
+        let _ = std::fs::remove_file(&tmp);
+        crate::private_file::create_new(&tmp).map_err(|e| io("create", &tmp, e))?;
             let _: String = to.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
             drop(to);
             std::fs::rename(&tmp, dest).map_err(|e| io("write", dest, e))
@@ -562,6 +567,32 @@ fn same_file(a: &Path, b: &Path) -> bool {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
     }
+/// Whether `dest` names the `-wal`, `-shm` or `-journal` file of the
+/// database at `db` (existing or not: overwriting either corrupts it).
+fn is_live_companion(dest: &Path, db: &Path) -> bool {
+    let parent = |p: &Path| {
+        let d = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::canonicalize(d).ok()
+    };
+    let (Some(dd), Some(db_dir)) = (parent(dest), parent(db)) else {
+        return false;
+    };
+    if dd != db_dir {
+        return false;
+    }
+    let (Some(name), Some(db_name)) = (dest.file_name(), db.file_name()) else {
+        return false;
+    };
+    ["-wal", "-shm", "-journal"].iter().any(|suffix| {
+        let mut live = db_name.to_owned();
+        live.push(suffix);
+        live == name
+    })
+}
+
 }
 
 fn open_read_only(path: &Path) -> Result<Connection> {

@@ -15,6 +15,7 @@
 pub mod accounts;
 pub mod analytics;
 pub mod catalog;
+pub mod consent;
 pub mod contacts;
 pub mod csv_import;
 pub mod deals;
@@ -26,6 +27,8 @@ pub mod lock;
 pub mod outbox;
 pub mod pause;
 pub mod runs;
+pub mod privacy;
+pub mod private_file;
 pub mod settings;
 pub mod unsubscribe;
 pub mod workflows;
@@ -50,6 +53,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_analytics.sql"),
     include_str!("../migrations/0004_hygiene.sql"),
     include_str!("../migrations/0005_lean_indexes.sql"),
+    include_str!("../migrations/0008_privacy.sql"),
     include_str!("../migrations/0010_unsubscribe_key.sql"),
 ];
 
@@ -103,13 +107,14 @@ impl Store {
         if let Some(dir) = path.parent()
             && !dir.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(dir)
+            private_file::create_dir_private(dir)
                 .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", dir.display())))?;
         }
         let conn = Connection::open_with_flags(
             &path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
                 | OpenFlags::SQLITE_OPEN_CREATE
+        restrict_database_files(&path);
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX
                 | OpenFlags::SQLITE_OPEN_URI,
         )
@@ -149,6 +154,10 @@ impl Store {
         // a process crash (kill -9); only an OS crash can lose the last
         // transactions, never corrupt the file. A 32 MB page cache keeps a
         // 100,000-contact import from spilling dirty pages mid-transaction.
+        // secure_delete FAST zeroes what a write frees inside the pages it
+        // writes anyway (no extra I/O), so deleted and overwritten values do
+        // not linger in the file; erasure turns it fully ON (privacy.rs).
+        // Cost measured in docs/BENCHMARKS.md ("Erasure").
         let mode: String = self
             .conn
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
@@ -160,7 +169,8 @@ impl Store {
              PRAGMA synchronous = NORMAL;
              PRAGMA journal_size_limit = 67108864;
              PRAGMA temp_store = MEMORY;
-             PRAGMA cache_size = -32768;",
+             PRAGMA cache_size = -32768;
+             PRAGMA secure_delete = FAST;",
         )?;
         Ok(())
     }
@@ -264,6 +274,31 @@ impl Store {
 pub fn ms(t: Timestamp) -> i64 {
     t.timestamp_millis()
 }
+/// Makes the database file the user's only before SQLite opens it: a new
+/// one is created empty with mode 0600 (SQLite gives its `-wal` and `-shm`
+/// the same mode), an existing one and its companions are narrowed to 0600.
+/// Failing to narrow another user's file is not an error here: opening it
+/// will say what is wrong.
+fn restrict_database_files(path: &Path) {
+    let text = path.to_string_lossy();
+    if text.is_empty() || text == ":memory:" || text.starts_with("file:") {
+        return;
+    }
+    if !path.exists()
+        && let Err(e) = private_file::create_new(path)
+        && e.kind() != std::io::ErrorKind::AlreadyExists
+    {
+        tracing::warn!(path = %path.display(), error = %e, "cannot create the database file");
+    }
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        if let Err(e) = private_file::restrict(Path::new(&p)) {
+            tracing::warn!(path = %Path::new(&p).display(), error = %e, "cannot make a database file private");
+        }
+    }
+}
+
 
 /// The instant a stored millisecond count stands for.
 pub fn ts(ms: i64) -> Timestamp {

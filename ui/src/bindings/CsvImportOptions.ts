@@ -7,4 +7,13 @@ export type CsvImportOptions = {
 /**
  * Import the valid rows even when some rows are invalid.
  */
-skip_invalid: boolean, };
+skip_invalid: boolean, 
+/**
+ * The file's name, recorded in each new contact's consent.
+ */
+file_name: string | null, 
+/**
+ * Contacts erased earlier come back with the file's status (normally
+ * subscribed) instead of unsubscribed.
+ */
+resubscribe_erased: boolean, };

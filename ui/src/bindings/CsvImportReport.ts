@@ -24,6 +24,11 @@ unchanged: number,
  */
 skipped: number, 
 /**
+ * Contacts erased earlier that this file brought back, unsubscribed
+ * (without `resubscribe_erased`) or as the file says (with it).
+ */
+returned_erased: number, 
+/**
  * Fields declared by `NAME:TYPE` columns.
  */
 fields_created: Array<FieldDef>, invalid: Array<InvalidRow>, };

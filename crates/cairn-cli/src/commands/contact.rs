@@ -1,4 +1,5 @@
-//! `cairn contact`: add, import, show, list, tag and untag contacts.
+//! `cairn contact`: add, import, show, list, tag and untag contacts; erase
+//! (`delete`) and export one contact's data.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -6,8 +7,10 @@ use std::path::PathBuf;
 
 use cairn_model::contact::Contact;
 use cairn_model::event::Event;
+use cairn_store::consent::{Consent, ConsentEntry};
 use cairn_store::contacts::{ContactInput, ContactQuery};
 use cairn_store::csv_import::{CsvImportOptions, CsvImportReport};
+use cairn_store::privacy::{ContactExport, ErasureReport};
 use clap::Subcommand;
 use serde::Serialize;
 
@@ -32,6 +35,10 @@ pub enum ContactCommand {
         /// An IANA time zone such as Europe/Berlin.
         #[arg(long)]
         timezone: Option<String>,
+        /// Add a contact that was erased earlier as subscribed (without it,
+        /// an erased contact comes back unsubscribed).
+        #[arg(long)]
+        resubscribe_erased: bool,
     },
     /// Import contacts from a CSV file (see docs/cli.md for the columns).
     Import {
@@ -39,6 +46,10 @@ pub enum ContactCommand {
         /// Import the valid rows even when some rows are invalid.
         #[arg(long)]
         skip_invalid: bool,
+        /// Contacts erased earlier come back with the file's status
+        /// (without it, they come back unsubscribed).
+        #[arg(long)]
+        resubscribe_erased: bool,
     },
     /// Show one contact with its fields, tags and latest events.
     Show { email: String },
@@ -54,6 +65,21 @@ pub enum ContactCommand {
     Tag { email: String, tag: String },
     /// Remove a tag from a contact.
     Untag { email: String, tag: String },
+    /// Erase a contact and everything held about them (without --yes, only
+    /// says what would go).
+    Delete {
+        email: String,
+        /// Erase without asking.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Write everything held about a contact as one JSON document.
+    Export {
+        email: String,
+        /// Write to FILE (created readable by you only) instead of stdout.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 pub fn run(ctx: &mut Ctx, cmd: ContactCommand) -> Result<(), CliError> {
@@ -64,6 +90,7 @@ pub fn run(ctx: &mut Ctx, cmd: ContactCommand) -> Result<(), CliError> {
             fields,
             tags,
             timezone,
+            resubscribe_erased,
         } => {
             let input = ContactInput {
                 email,
@@ -74,13 +101,71 @@ pub fn run(ctx: &mut Ctx, cmd: ContactCommand) -> Result<(), CliError> {
                 ..ContactInput::default()
             };
             let now = ctx.now();
-            let contact = ctx.store()?.add_contact(&input, now)?;
-            ctx.print(&ContactAdded { contact })
+            let store = ctx.store()?;
+            let erased_at = store.erased_at(&input.email)?;
+            let how = Consent {
+                resubscribe_erased,
+                ..Consent::manual()
+            };
+            let contact = store.add_contact_as(&input, &how, now)?;
+            ctx.print(&ContactAdded {
+                contact,
+                erased_at: erased_at.map(|t| (t, resubscribe_erased)),
+            })
         }
-        ContactCommand::Import { file, skip_invalid } => import(ctx, file, skip_invalid),
+        ContactCommand::Import {
+            file,
+            skip_invalid,
+            resubscribe_erased,
+        } => import(ctx, file, skip_invalid, resubscribe_erased),
+        ContactCommand::Delete { email, yes } => {
+            if !yes {
+                let preview = ctx.store()?.erasure_preview(&email)?;
+                ctx.print(&ErasureView {
+                    email: email.trim().to_string(),
+                    erased: false,
+                    report: preview,
+                })?;
+                return Err(CliError::Rejected {
+                    code: "confirmation_required",
+                    message: format!(
+                        "nothing was erased; run `cairn contact delete {} --yes` to erase this contact",
+                        email.trim()
+                    ),
+                });
+            }
+            let now = ctx.now();
+            let report = ctx.store()?.erase_contact(&email, now)?;
+            ctx.print(&ErasureView {
+                email: email.trim().to_string(),
+                erased: true,
+                report,
+            })
+        }
+        ContactCommand::Export { email, output } => {
+            let now = ctx.now();
+            let export = ctx.store()?.export_contact(&email, now)?;
+            match output {
+                None => ctx.print(&ExportView {
+                    export: &export,
+                    file: None,
+                }),
+                Some(path) => {
+                    let text = serde_json::to_string_pretty(&export)
+                        .map_err(|e| CliError::Output(e.to_string()))?;
+                    cairn_store::private_file::write_new(&path, text.as_bytes())
+                        .map_err(|e| CliError::io("write", &path, e))?;
+                    ctx.print(&ExportView {
+                        export: &export,
+                        file: Some(path.display().to_string()),
+                    })
+                }
+            }
+        }
         ContactCommand::Show { email } => {
             let store = ctx.store()?;
             let contact = store.require_contact(&email)?;
+            let consent = store.consent_history(contact.id)?;
             let events = store.events_of_contact(contact.id, SHOWN_EVENTS)?;
             let runs = store
                 .runs(&cairn_store::runs::RunQuery {
@@ -96,6 +181,7 @@ pub fn run(ctx: &mut Ctx, cmd: ContactCommand) -> Result<(), CliError> {
                 .collect::<Result<Vec<_>, CliError>>()?;
             ctx.print(&ContactView {
                 contact,
+                consent,
                 events,
                 runs,
             })
@@ -156,14 +242,24 @@ fn parse_field_args(args: &[String]) -> Result<BTreeMap<String, String>, CliErro
     Ok(out)
 }
 
-fn import(ctx: &mut Ctx, file: PathBuf, skip_invalid: bool) -> Result<(), CliError> {
+fn import(
+    ctx: &mut Ctx,
+    file: PathBuf,
+    skip_invalid: bool,
+    resubscribe_erased: bool,
+) -> Result<(), CliError> {
     let reader = std::fs::File::open(&file).map_err(|e| CliError::io("read", &file, e))?;
     let now = ctx.now();
-    let opts = CsvImportOptions { skip_invalid };
+    let opts = CsvImportOptions {
+        skip_invalid,
+        file_name: file.file_name().map(|n| n.to_string_lossy().into_owned()),
+        resubscribe_erased,
+    };
     let report = ctx.store()?.import_contacts_csv(reader, &opts, now)?;
     ctx.print(&ImportView {
         file: file.display().to_string(),
         report: &report,
+        resubscribe_erased,
     })?;
     if !report.imported {
         let n = report.invalid.len();
@@ -184,6 +280,10 @@ fn import(ctx: &mut Ctx, file: PathBuf, skip_invalid: bool) -> Result<(), CliErr
 #[serde(transparent)]
 pub struct ContactAdded {
     pub contact: Contact,
+    /// When the email had been erased before, and whether it was added
+    /// back subscribed on purpose.
+    #[serde(skip)]
+    pub erased_at: Option<(cairn_model::Timestamp, bool)>,
 }
 
 impl Render for ContactAdded {
@@ -192,7 +292,105 @@ impl Render for ContactAdded {
             out,
             "added contact {} (#{})",
             self.contact.email, self.contact.id
-        )
+        )?;
+        match self.erased_at {
+            Some((at, false)) => writeln!(
+                out,
+                "note: this contact was erased on {}; they were added back unsubscribed (pass --resubscribe-erased to subscribe them on purpose)",
+                when(at)
+            ),
+            Some((at, true)) => writeln!(
+                out,
+                "note: this contact was erased on {}; added back {} on purpose",
+                when(at),
+                self.contact.status
+            ),
+            None => Ok(()),
+        }
+    }
+}
+
+/// `contact delete` result: what was (or would be) erased.
+#[derive(Debug, Serialize)]
+pub struct ErasureView {
+    pub email: String,
+    pub erased: bool,
+    #[serde(flatten)]
+    pub report: ErasureReport,
+}
+
+impl Render for ErasureView {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let r = &self.report;
+        let n = |k: u64, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
+        writeln!(
+            out,
+            "{} {}: the contact, {}, {}, {}, {}; the details of {} and {} (their rows stay counted in analytics); {}",
+            if self.erased {
+                "erased"
+            } else {
+                "erasing would remove"
+            },
+            self.email,
+            n(r.fields, "field value", "field values"),
+            n(r.tags, "tag", "tags"),
+            n(r.deals, "deal", "deals"),
+            n(r.courses, "course enrolment", "course enrolments"),
+            n(r.events, "event", "events"),
+            n(r.runs, "run", "runs"),
+            n(r.messages, "message", "messages"),
+        )?;
+        if r.runs_ended > 0 || r.sends_cancelled > 0 {
+            writeln!(
+                out,
+                "{} {} ended as exited (\"contact erased\"), {} cancelled",
+                if self.erased { "" } else { "would be:" },
+                n(r.runs_ended, "open run", "open runs"),
+                n(r.sends_cancelled, "pending send", "pending sends"),
+            )?;
+        }
+        if self.erased && !r.wal_cleared {
+            writeln!(
+                out,
+                "note: another program is reading the database; the erased data leaves its WAL file at the next checkpoint (`cairn db maintain`)"
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// `contact export` result: the document on stdout, or where it went.
+#[derive(Debug)]
+pub struct ExportView<'a> {
+    pub export: &'a ContactExport,
+    pub file: Option<String>,
+}
+
+impl Serialize for ExportView<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match &self.file {
+            None => self.export.serialize(s),
+            Some(f) => {
+                serde_json::json!({"file": f, "email": self.export.contact.email}).serialize(s)
+            }
+        }
+    }
+}
+
+impl Render for ExportView<'_> {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        match &self.file {
+            None => writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(self.export).map_err(std::io::Error::other)?
+            ),
+            Some(f) => writeln!(
+                out,
+                "wrote everything held about {} to {f}",
+                self.export.contact.email
+            ),
+        }
     }
 }
 
@@ -200,6 +398,8 @@ impl Render for ContactAdded {
 #[derive(Debug, Serialize)]
 pub struct ContactView {
     pub contact: Contact,
+    /// How the subscription started and changed, oldest first.
+    pub consent: Vec<ConsentEntry>,
     /// The latest events, newest first.
     pub events: Vec<Event>,
     /// The latest runs, newest first, each with its steps.
@@ -223,6 +423,22 @@ impl Render for ContactView {
             }
         )?;
         writeln!(out, "  created:  {}", when(c.created_at))?;
+        if !self.consent.is_empty() {
+            writeln!(out, "consent:")?;
+            for e in &self.consent {
+                writeln!(
+                    out,
+                    "  {}  {:<12} via {}{}",
+                    when(e.at),
+                    e.status.as_str(),
+                    e.via.as_str(),
+                    e.detail
+                        .as_deref()
+                        .map(|d| format!(" ({d})"))
+                        .unwrap_or_default()
+                )?;
+            }
+        }
         if !c.fields.is_empty() {
             writeln!(out, "fields:")?;
             for (k, v) in &c.fields {
@@ -350,6 +566,8 @@ pub struct ImportView<'a> {
     pub file: String,
     #[serde(flatten)]
     pub report: &'a CsvImportReport,
+    #[serde(skip)]
+    pub resubscribe_erased: bool,
 }
 
 impl Render for ImportView<'_> {
@@ -375,7 +593,22 @@ impl Render for ImportView<'_> {
                 } else {
                     String::new()
                 }
-            )
+            )?;
+            if r.returned_erased > 0 {
+                let n = r.returned_erased;
+                if self.resubscribe_erased {
+                    writeln!(
+                        out,
+                        "note: {n} of them had been erased earlier and came back as the file says, on purpose"
+                    )?;
+                } else {
+                    writeln!(
+                        out,
+                        "note: {n} of them had been erased earlier and came back unsubscribed (pass --resubscribe-erased to subscribe them on purpose)"
+                    )?;
+                }
+            }
+            Ok(())
         } else {
             writeln!(
                 out,

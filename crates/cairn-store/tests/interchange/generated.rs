@@ -44,6 +44,9 @@ fn ui_types(b: &mut Bindings) {
     b.add::<cairn_store::runs::Step>();
     b.add::<cairn_store::csv_import::CsvImportReport>();
     b.add::<cairn_store::csv_import::CsvImportOptions>();
+    b.add::<cairn_store::consent::ConsentEntry>();
+    b.add::<cairn_store::privacy::ErasureReport>();
+    b.add::<cairn_store::privacy::ContactExport>();
     b.add::<cairn_model::builtin::TemplateInfo>();
     b.add::<cairn_store::analytics::WorkflowStats>();
     b.add::<cairn_store::hygiene::DatabaseStats>();

@@ -7,3 +7,4 @@ mod events;
 mod hygiene;
 mod open;
 mod workflows;
+mod privacy;
