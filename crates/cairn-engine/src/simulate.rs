@@ -18,12 +18,15 @@ use std::collections::BTreeMap;
 use cairn_model::account::AccountKind;
 use cairn_model::contact::{Contact, FieldDef, FieldType};
 use cairn_model::event::{NewEvent, sources};
+use cairn_model::time::TimezoneRef;
+use cairn_model::time::add_checked;
 use cairn_model::workflow::{NodeSpec, NotifyChannel, WorkflowDef};
 use cairn_model::{Clock, Duration, Timestamp, VirtualClock, file};
 use cairn_store::Store;
 use cairn_store::contacts::ContactInput;
 use cairn_store::runs::{Run, RunQuery, Step, StepStatus};
 use cairn_store::workflows::WorkflowStatus;
+use chrono_tz::Tz;
 use serde::Serialize;
 use serde_json::{Value, json};
 use ts_rs::TS;
@@ -240,7 +243,31 @@ fn stand_ins(
     Ok(())
 }
 
-fn summary(step: &Step) -> (String, Option<String>) {
+/// The zone a step's times are read in: a wait's own zone (the contact's, a
+/// named one) where it has one, else the workflow's.
+fn zone_of(def: &WorkflowDef, node_id: &str, contact_tz: Option<&str>) -> Tz {
+    let workflow_tz = &def.settings.timezone;
+    match def.node(node_id).map(|n| &n.spec) {
+        Some(NodeSpec::WaitUntilTime(w)) => w.timezone.resolve(contact_tz, workflow_tz),
+        Some(NodeSpec::WaitUntilDate(w)) => w.timezone.resolve(contact_tz, workflow_tz),
+        _ => TimezoneRef::Workflow.resolve(contact_tz, workflow_tz),
+    }
+}
+
+/// `until` an instant: in UTC as stored, and beside it the wall-clock time
+/// in `tz` (the one the workflow was written in) unless that is UTC.
+fn until(u: &str, tz: Tz) -> String {
+    match chrono::DateTime::parse_from_rfc3339(u) {
+        Ok(t) if tz != Tz::UTC => format!(
+            "until {u} ({}, {})",
+            t.with_timezone(&tz).format("%Y-%m-%d %H:%M %a"),
+            tz.name()
+        ),
+        _ => format!("until {u}"),
+    }
+}
+
+fn summary(step: &Step, tz: Tz) -> (String, Option<String>) {
     let d = &step.detail;
     let s = |v: &Value| v.as_str().map(str::to_string);
     let subject = d["effect"]["subject"].as_str().map(str::to_string);
@@ -278,7 +305,7 @@ fn summary(step: &Step) -> (String, Option<String>) {
     } else if let Some(l) = s(&d["late"]) {
         l
     } else if let Some(u) = s(&d["until"]) {
-        format!("until {u}")
+        until(&u, tz)
     } else {
         String::new()
     };
@@ -336,6 +363,13 @@ fn trigger_event(def: &WorkflowDef, name: &str, given: &Value) -> Option<(String
 
 /// Runs `def` for one contact on a virtual clock and returns the timeline.
 pub fn simulate(def: &WorkflowDef, opts: &SimulateOptions) -> Result<Timeline> {
+    if opts.duration > cairn_model::validate::max_span() {
+        return Err(EngineError::Invalid(format!(
+            "a simulation covers at most {}d (10 years), not {}",
+            cairn_model::validate::MAX_SPAN_DAYS,
+            opts.duration
+        )));
+    }
     let dir = tempfile::tempdir()
         .map_err(|e| EngineError::Invalid(format!("cannot create a temporary folder: {e}")))?;
     let clock = VirtualClock::new(opts.start);
@@ -363,12 +397,14 @@ pub fn simulate(def: &WorkflowDef, opts: &SimulateOptions) -> Result<Timeline> {
         },
         now,
     )?;
-    let end = opts.start + opts.duration.to_chrono();
+    let end = add_checked(opts.start, opts.duration.to_chrono());
     let mut script = opts.script.iter().peekable();
     let mut first = true;
     loop {
         let now = clock.now();
-        while let Some(ev) = script.next_if(|e| opts.start + e.offset.to_chrono() <= now) {
+        while let Some(ev) =
+            script.next_if(|e| add_checked(opts.start, e.offset.to_chrono()) <= now)
+        {
             engine.store_mut().emit(
                 &NewEvent {
                     event_type: ev.event_type.clone(),
@@ -413,7 +449,9 @@ pub fn simulate(def: &WorkflowDef, opts: &SimulateOptions) -> Result<Timeline> {
                 }
             }
         }
-        let next_event = script.peek().map(|e| opts.start + e.offset.to_chrono());
+        let next_event = script
+            .peek()
+            .map(|e| add_checked(opts.start, e.offset.to_chrono()));
         let next = [engine.next_due()?, next_event]
             .into_iter()
             .flatten()
@@ -431,7 +469,8 @@ pub fn simulate(def: &WorkflowDef, opts: &SimulateOptions) -> Result<Timeline> {
     for r in &runs {
         for step in store.steps(r.id)? {
             let at = step.finished_at.unwrap_or(step.started_at);
-            let (summary, subject) = summary(&step);
+            let tz = zone_of(def, &step.node_id, opts.timezone.as_deref());
+            let (summary, subject) = summary(&step, tz);
             entries.push((
                 at,
                 step.id,

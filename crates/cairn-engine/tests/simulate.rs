@@ -107,3 +107,38 @@ fn merge_fields_read_the_event_a_wait_received() {
         validated.issues
     );
 }
+
+#[test]
+fn a_wait_shows_its_local_time_beside_utc() {
+    // t0 is Monday 2026-01-05 08:00 UTC (09:00 in Berlin). One wait reads
+    // the workflow's zone, the other the contact's.
+    let w = def(json!({
+        "name": "Local",
+        "settings": {"timezone": "Europe/Berlin"},
+        "nodes": [node("t", "trigger.manual", json!({})),
+                  node("tue", "wait.until_time", json!({"weekdays": ["tue"], "time": "09:00"})),
+                  node("wed", "wait.until_time", json!({"weekdays": ["wed"], "time": "09:00", "timezone": "contact"})),
+                  node("a", "action.add_tag", json!({"tag": "done"}))],
+        "edges": chain(&["t", "tue", "wed", "a"]),
+    }));
+    let mut o = opts(json!({}), "", 4);
+    o.timezone = Some("America/New_York".into());
+    let t = simulate(&w, &o).unwrap();
+    let summary = |node: &str| {
+        t.entries
+            .iter()
+            .find(|e| e.node == node)
+            .unwrap_or_else(|| panic!("no step {node}: {:?}", t.entries))
+            .summary
+            .clone()
+    };
+    assert_eq!(
+        summary("tue"),
+        "until 2026-01-06T08:00:00+00:00 (2026-01-06 09:00 Tue, Europe/Berlin)"
+    );
+    assert_eq!(
+        summary("wed"),
+        "until 2026-01-07T14:00:00+00:00 (2026-01-07 09:00 Wed, America/New_York)"
+    );
+    assert!(t.contact.has_tag("done"));
+}
