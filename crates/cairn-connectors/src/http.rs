@@ -217,18 +217,10 @@ fn chain(e: &dyn std::error::Error) -> String {
 }
 
 /// `Retry-After` as a duration from `now`: seconds (Shopify sends "2.0"),
-/// or an HTTP date (RFC 9110 §10.2.3). A date in the past means "now".
+/// or an HTTP date, capped at 7 days — the one parser the senders use too
+/// ([`cairn_engine::sender::retry_after`]).
 pub fn retry_after(headers: &HeaderMap, now: Timestamp) -> Option<chrono::Duration> {
-    let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = v.parse::<f64>() {
-        if !secs.is_finite() || secs < 0.0 {
-            return None;
-        }
-        let ms = (secs * 1000.0).ceil().min(7.0 * 86_400_000.0) as i64;
-        return Some(chrono::Duration::milliseconds(ms));
-    }
-    let at: Timestamp = httpdate::parse_http_date(v).ok()?.into();
-    Some((at - now).max(chrono::Duration::zero()))
+    cairn_engine::sender::retry_after(headers.get(RETRY_AFTER)?.to_str().ok()?, now)
 }
 
 /// Whether `url` may carry a secret: HTTPS, or plain HTTP to this machine
@@ -288,6 +280,8 @@ mod tests {
         assert_eq!(retry_after(&h, now), None);
         h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&h, now), None);
+        h.insert(RETRY_AFTER, HeaderValue::from_static("10000000000000"));
+        assert_eq!(retry_after(&h, now), Some(chrono::Duration::days(7)));
     }
 
     #[test]

@@ -302,6 +302,7 @@ pub fn smtp_settings(
         rate_per_day: settings::DEFAULT_RATE_PER_DAY,
         extra_root_certificate: None,
         timeout_secs: settings::DEFAULT_TIMEOUT_SECS,
+        pool_size: None,
         imap: None,
     }
 }

@@ -11,6 +11,10 @@
 //! connection is temporary (retry); a 5xx reply is permanent (failed); a
 //! 5xx whose enhanced status code says the recipient address is bad
 //! (5.1.x, except 5.1.7/5.1.8, which are about the sender) is a bounce.
+//! A failure of the account rather than of the message ([`account_fault`]:
+//! the login refused, no AUTH mechanism in common, TLS that does not match,
+//! the provider's account suspended) holds the account's queue instead of
+//! failing the message.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -62,10 +66,23 @@ pub fn build_message(
         .trim()
         .parse()
         .map_err(|e| format!("to: {:?} is not an email address ({e})", msg.to))?;
-    let to = Mailbox::new(
-        msg.to_name.clone().filter(|n| !n.trim().is_empty()),
-        to_addr,
-    );
+    let to_name = msg.to_name.clone().filter(|n| !n.trim().is_empty());
+    if let Some(n) = &to_name
+        && n.chars().any(char::is_control)
+    {
+        // lettre cannot write such a name into the To header (it panics):
+        // refuse it here, naming the field, so this one email fails alone.
+        return Err(format!(
+            "to_name: the contact's name {n:?} holds a line break or another control character, which cannot go into an email header; correct the contact's name"
+        ));
+    }
+    if msg.subject.chars().any(|c| c.is_control() && c != '\t') {
+        return Err(format!(
+            "subject: {:?} holds a line break or another control character, which cannot go into an email header",
+            msg.subject
+        ));
+    }
+    let to = Mailbox::new(to_name, to_addr);
     let mut b = Message::builder()
         .from(from.clone())
         .to(to)
@@ -176,7 +193,10 @@ pub fn transport(
     let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
         .port(s.port)
         .tls(tls)
-        .timeout(Some(StdDuration::from_secs(s.timeout_secs)));
+        .timeout(Some(StdDuration::from_secs(s.timeout_secs)))
+        // As many connections as the dispatcher sends at a time through
+        // this account (its lane), kept open between messages.
+        .pool_config(lettre::transport::smtp::PoolConfig::new().max_size(s.pool_size()));
     if let Some(user) = &s.username {
         let pw = password.ok_or_else(|| {
             EffectsError::invalid(
@@ -213,8 +233,9 @@ fn tls_parameters(account: &str, s: &SmtpSettings) -> Result<TlsParameters, Effe
         .map_err(|e| EffectsError::invalid(account, "security", format!("cannot set up TLS: {e}")))
 }
 
-/// Sends one message and says what became of it.
+/// Sends one message through `account` and says what became of it.
 pub async fn deliver(
+    account: &str,
     transport: &AsyncSmtpTransport<Tokio1Executor>,
     message: Message,
 ) -> SendOutcome {
@@ -226,8 +247,58 @@ pub async fn deliver(
                 response.message().collect::<Vec<_>>().join(" ")
             )),
         },
-        Err(e) => classify(&e),
+        Err(e) => match account_fault(&e) {
+            Some(error) => SendOutcome::AccountFault {
+                account: account.to_string(),
+                error,
+            },
+            None => classify(&e),
+        },
     }
+}
+
+/// Whether an SMTP failure is the account's rather than the message's, and
+/// what to tell the user: waiting or another recipient will not help, a
+/// change to the account will.
+pub fn account_fault(e: &lettre::transport::smtp::Error) -> Option<String> {
+    let text = format!("SMTP: {e}");
+    let lower = text.to_lowercase();
+    let code = e.status().map(u16::from);
+    let enhanced = enhanced_status(&text);
+    if matches!(code, Some(530 | 534 | 535 | 538))
+        || matches!(enhanced, Some((5, 7, 0 | 8 | 9 | 11 | 14)))
+    {
+        return Some(format!("the SMTP server refused the login: {text}"));
+    }
+    if (e.is_permanent() || e.is_transient())
+        && [
+            "suspended",
+            "disabled",
+            "deactivated",
+            "account locked",
+            "blocked your account",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        return Some(format!("the provider refuses this account: {text}"));
+    }
+    if lower.contains("no compatible authentication mechanism") {
+        return Some(format!(
+            "{text} (the server offers no login method Cairn can use over this connection; check the account's security setting)"
+        ));
+    }
+    if lower.contains("starttls is not supported") {
+        return Some(format!(
+            "{text} (the account requires STARTTLS but the server does not offer it; check the account's port and security setting)"
+        ));
+    }
+    if e.is_tls() || is_certificate_problem(e) {
+        return Some(format!(
+            "{text} (check the account's security setting and the server's certificate)"
+        ));
+    }
+    None
 }
 
 /// An SMTP failure as a send outcome.

@@ -140,17 +140,11 @@ async fn excerpt(mut resp: reqwest::Response) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// `Retry-After` as a duration from `now`: delay-seconds or an HTTP date
-/// (RFC 9110 §10.2.3). A date in the past means "now".
+/// `Retry-After` as a duration from `now`, through the one parser the
+/// connectors use too ([`cairn_engine::sender::retry_after`]): seconds
+/// (fractions allowed) or an HTTP date, capped at 7 days.
 pub fn retry_after(headers: &HeaderMap, now: Timestamp) -> Option<chrono::Duration> {
-    let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(chrono::Duration::seconds(
-            secs.min(i64::MAX as u64 / 1000) as i64
-        ));
-    }
-    let at: Timestamp = httpdate::parse_http_date(v).ok()?.into();
-    Some((at - now).max(chrono::Duration::zero()))
+    cairn_engine::sender::retry_after(headers.get(RETRY_AFTER)?.to_str().ok()?, now)
 }
 
 #[cfg(test)]
@@ -177,5 +171,12 @@ mod tests {
         assert_eq!(retry_after(&h, now), Some(chrono::Duration::zero()));
         h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&h, now), None);
+        h.insert(RETRY_AFTER, HeaderValue::from_static("10000000000000"));
+        assert_eq!(retry_after(&h, now), Some(chrono::Duration::days(7)));
+        h.insert(RETRY_AFTER, HeaderValue::from_static("2.5"));
+        assert_eq!(
+            retry_after(&h, now),
+            Some(chrono::Duration::milliseconds(2500))
+        );
     }
 }

@@ -7,8 +7,15 @@
 //! the real one: it dispatches on the effect's kind, reads the account's
 //! settings from the store and its secret from the vault, applies the
 //! account's rate limits, delivers, and turns what the other side said into
-//! an honest [`SendOutcome`] (sent, retry, failed, bounced, deferred).
-//! Retries, backoff and the outbox's bookkeeping are the engine's.
+//! an honest [`SendOutcome`] (sent, retry, failed, bounced, deferred, or a
+//! fault of the account, which holds the account's queue instead of failing
+//! the message). Retries, backoff, holds and the outbox's bookkeeping are
+//! the engine's.
+//!
+//! The dispatcher calls [`Effects`] for many entries at once (see
+//! `cairn_engine::executor`); nothing here holds a lock across an await.
+//! Data that cannot go into a message (a contact name with a line break)
+//! fails that message alone, with the field named.
 //!
 //! Invariants:
 //! - A secret is read from the vault for one send and handed to lettre or
@@ -34,6 +41,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use cairn_engine::{OutboxEntry, SendOutcome, Sender, sender::SendFuture};
 use cairn_model::account::AccountKind;
 use cairn_model::effect::{Effect, EmailMessage, RunMode, SlackMessage, WebhookRequest};
+use cairn_model::workflow::HeaderSecret;
 use cairn_model::{Sensitive, Timestamp};
 use cairn_store::accounts::{Account, AccountStatus};
 use cairn_store::{Store, StoreError};
@@ -154,8 +162,10 @@ impl Effects {
         }
     }
 
+    /// A secret the account needs is not stored: the account's fault.
     fn missing_secret(&self, account: &str, what: &str) -> SendOutcome {
-        SendOutcome::Failed {
+        SendOutcome::AccountFault {
+            account: account.to_string(),
             error: format!(
                 "account {account:?} has no {what} in {}; add the account again to store it",
                 self.vault.describe()
@@ -243,30 +253,53 @@ impl Effects {
         } else {
             None
         };
-        let message = match email::build_message(&account.name, settings, m, now) {
-            Ok(msg) => msg,
-            Err(error) => return SendOutcome::Failed { error },
+        // A second line of defence: whatever in the data makes the builder
+        // panic fails this message alone.
+        let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            email::build_message(&account.name, settings, m, now)
+        }));
+        let message = match built {
+            Ok(Ok(msg)) => msg,
+            Ok(Err(error)) => return SendOutcome::Failed { error },
+            Err(_) => {
+                return SendOutcome::Failed {
+                    error: "the email could not be built from its data (a header lettre cannot write); check the contact's name and the subject".into(),
+                };
+            }
         };
         let transport = match self.transports.get(&account.name, settings, password) {
             Ok(t) => t,
             Err(e) => {
-                return SendOutcome::Failed {
+                return SendOutcome::AccountFault {
+                    account: account.name.clone(),
                     error: e.to_string(),
                 };
             }
         };
-        let outcome = email::deliver(&transport, message).await;
-        match &outcome {
-            SendOutcome::Sent { .. } => self.flag(account, AccountStatus::Ok, None, now),
-            SendOutcome::Failed { error } if is_auth_failure(error) => self.flag(
-                account,
-                AccountStatus::NeedsAttention,
-                Some(&format!("the SMTP server refused the login: {error}")),
-                now,
-            ),
-            _ => {}
+        let outcome = email::deliver(&account.name, &transport, message).await;
+        if let SendOutcome::Sent { .. } = &outcome {
+            self.flag(account, AccountStatus::Ok, None, now);
         }
         outcome
+    }
+
+    /// The value of a header that names a webhook account's secret: the
+    /// prefix and the secret, read from the vault for this one request.
+    async fn header_secret(&self, r: &HeaderSecret) -> Result<Sensitive<String>, SendOutcome> {
+        let account = self.account(&r.secret)?;
+        if let Err(e) = settings::expect_kind(
+            &account,
+            AccountKind::Webhook,
+            "it holds no secret for a webhook header",
+        ) {
+            return Err(SendOutcome::Failed {
+                error: e.to_string(),
+            });
+        }
+        match self.secret(&account.name).await? {
+            Some(v) => Ok(Sensitive::new(format!("{}{}", r.prefix, v.expose()))),
+            None => Err(self.missing_secret(&account.name, "secret for the webhook header")),
+        }
     }
 
     async fn send_webhook(
@@ -285,7 +318,8 @@ impl Effects {
                 match WebhookSettings::of(&account) {
                     Ok(s) if s.signed => {}
                     Ok(_) => {
-                        return SendOutcome::Failed {
+                        return SendOutcome::AccountFault {
+                            account: account.name.clone(),
                             error: format!(
                                 "webhook account {:?} has no signing secret, so the request was not sent unsigned; add the account again with --signing-secret-stdin",
                                 account.name
@@ -305,7 +339,35 @@ impl Effects {
                 }
             }
         };
-        webhook::deliver(&self.http, w, &entry.idempotency_key, secret.as_ref(), now).await
+        let mut secret_headers = Vec::with_capacity(w.secret_headers.len());
+        for (header, reference) in &w.secret_headers {
+            match self.header_secret(reference).await {
+                Ok(v) => secret_headers.push((header.clone(), v)),
+                Err(o) => return o,
+            }
+        }
+        let outcome = webhook::deliver(
+            &self.http,
+            w,
+            &secret_headers,
+            &entry.idempotency_key,
+            secret.as_ref(),
+            now,
+        )
+        .await;
+        match (outcome, &w.signing_account) {
+            // The receiver refused the signed request's credentials: the
+            // webhook account's secret is wrong, for every request.
+            (SendOutcome::Failed { error }, Some(account))
+                if error.contains("HTTP 401") || error.contains("HTTP 403") =>
+            {
+                SendOutcome::AccountFault {
+                    account: account.clone(),
+                    error,
+                }
+            }
+            (o, _) => o,
+        }
     }
 
     async fn send_slack(&self, s: &SlackMessage, now: Timestamp) -> SendOutcome {
@@ -326,16 +388,25 @@ impl Effects {
             Err(o) => return o,
         };
         let outcome = slack::deliver(&self.http, &account.name, &url, &s.text, now).await;
-        match &outcome {
-            SendOutcome::Sent { .. } => self.flag(&account, AccountStatus::Ok, None, now),
-            // Slack answers 403/404/410 for a revoked, unknown or archived
-            // hook: only a new URL helps.
-            SendOutcome::Failed { error } => {
-                self.flag(&account, AccountStatus::NeedsAttention, Some(error), now)
+        match outcome {
+            SendOutcome::Sent { .. } => {
+                self.flag(&account, AccountStatus::Ok, None, now);
+                outcome
             }
-            _ => {}
+            // Slack answers 401/403/404/410 for a revoked, unknown or
+            // archived hook: only a new URL helps, for every message.
+            SendOutcome::Failed { error }
+                if ["HTTP 401", "HTTP 403", "HTTP 404", "HTTP 410"]
+                    .iter()
+                    .any(|c| error.contains(c)) =>
+            {
+                SendOutcome::AccountFault {
+                    account: account.name.clone(),
+                    error,
+                }
+            }
+            o => o,
         }
-        outcome
     }
 }
 
@@ -375,11 +446,6 @@ fn store_failure(e: StoreError) -> SendOutcome {
     }
 }
 
-/// SMTP 535 / enhanced 5.7.8: the login was refused.
-fn is_auth_failure(error: &str) -> bool {
-    error.contains("(535)") || matches!(email::enhanced_status(error), Some((5, 7, 8)))
-}
-
 fn log_outcome(entry: &OutboxEntry, outcome: &SendOutcome) {
     let kind = entry.effect.kind();
     let account = entry.effect.account().unwrap_or("");
@@ -412,6 +478,9 @@ fn log_outcome(entry: &OutboxEntry, outcome: &SendOutcome) {
         }
         SendOutcome::Unreachable { error } => {
             tracing::info!(entry = entry.id, kind, account, error = %error, "unreachable; kept in the queue")
+        }
+        SendOutcome::AccountFault { error, .. } => {
+            tracing::warn!(entry = entry.id, kind, account, error = %error, "the account needs attention; its sends are held")
         }
     }
 }

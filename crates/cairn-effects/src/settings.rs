@@ -16,7 +16,8 @@
 //! | `rate_per_second` | sends allowed per second, 0 for no limit | 1 |
 //! | `rate_per_day` | sends allowed per rolling 24 hours, 0 for no limit | 500 |
 //! | `extra_root_certificate` | a PEM file of a CA to trust besides the system's (a private CA; the tests' self-signed server) | none |
-//! | `timeout_secs` | connect and command timeout | 30 |
+//! | `timeout_secs` | connect and command timeout, at most [`MAX_TIMEOUT_SECS`] | 30 |
+//! | `pool_size` | messages sent at a time through the account, each over a kept-open connection (1–64) | 4 |
 //!
 //! The daily default is Gmail's documented limit for a consumer account
 //! (about 500 recipients a day; Google Workspace allows 2,000). Gmail counts
@@ -38,6 +39,11 @@ pub const OWNER_KEY: &str = "owner";
 pub const DEFAULT_RATE_PER_SECOND: u32 = 1;
 pub const DEFAULT_RATE_PER_DAY: u32 = 500;
 pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
+/// The longest SMTP timeout accepted: a server slower than this per command
+/// is as good as down.
+pub const MAX_TIMEOUT_SECS: u64 = 300;
+/// The most connections one account may keep (its `pool_size`).
+pub const MAX_POOL_SIZE: u32 = 64;
 
 /// How the SMTP connection is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,6 +107,11 @@ pub struct SmtpSettings {
     pub extra_root_certificate: Option<PathBuf>,
     #[serde(default = "default_timeout")]
     pub timeout_secs: u64,
+    /// Messages sent at a time (connections kept open); the default when
+    /// absent is `cairn_engine::sender::DEFAULT_SMTP_POOL`. The dispatcher
+    /// reads the same key to size the account's lane.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool_size: Option<u32>,
     /// The mailbox of the From address, read over IMAP for replies,
     /// bounces, complaints and mailto unsubscribes (cairn-connectors'
     /// `mailbox`); its password is this account's secret unless
@@ -164,14 +175,30 @@ impl SmtpSettings {
                 EffectsError::invalid(account, key, reason.to_string())
             })?;
         }
-        if self.timeout_secs == 0 {
+        if !(1..=MAX_TIMEOUT_SECS).contains(&self.timeout_secs) {
             return Err(EffectsError::invalid(
                 account,
                 "timeout_secs",
-                "must be at least 1 second",
+                format!("must be between 1 and {MAX_TIMEOUT_SECS} seconds"),
+            ));
+        }
+        if let Some(n) = self.pool_size
+            && !(1..=MAX_POOL_SIZE).contains(&n)
+        {
+            return Err(EffectsError::invalid(
+                account,
+                "pool_size",
+                format!("must be between 1 and {MAX_POOL_SIZE} connections"),
             ));
         }
         Ok(())
+    }
+
+    /// Connections kept open and messages sent at a time.
+    pub fn pool_size(&self) -> u32 {
+        self.pool_size
+            .unwrap_or(cairn_engine::sender::DEFAULT_SMTP_POOL as u32)
+            .clamp(1, MAX_POOL_SIZE)
     }
 
     pub fn from_mailbox(&self, account: &str) -> Result<Mailbox, EffectsError> {
@@ -272,6 +299,7 @@ mod tests {
             rate_per_day: 500,
             extra_root_certificate: None,
             timeout_secs: 30,
+            pool_size: None,
             imap: None,
         }
     }

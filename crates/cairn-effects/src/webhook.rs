@@ -32,6 +32,9 @@ pub const SIGNATURE_HEADER: &str = "X-Cairn-Signature";
 pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
 /// The timeout when a request names none.
 pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
+/// The longest a request may wait for its answer, whatever it names: a
+/// hanging endpoint holds only its own lane, and not for long.
+pub const MAX_TIMEOUT_SECS: u64 = 60;
 
 /// The signature header's value for `body` at `now`.
 pub fn signature(secret: &Sensitive<String>, now: Timestamp, body: &str) -> String {
@@ -53,10 +56,13 @@ fn method(m: HttpMethod) -> reqwest::Method {
     }
 }
 
-/// Sends one webhook request.
+/// Sends one webhook request. `secret_headers` are the values of the
+/// request's secret headers, read from the vault; an error about one never
+/// quotes it.
 pub async fn deliver(
     client: &reqwest::Client,
     req: &WebhookRequest,
+    secret_headers: &[(String, Sensitive<String>)],
     idempotency_key: &str,
     secret: Option<&Sensitive<String>>,
     now: Timestamp,
@@ -100,6 +106,23 @@ pub async fn deliver(
         };
         headers.insert(name, value);
     }
+    for (k, v) in secret_headers {
+        let Ok(name) = HeaderName::from_bytes(k.trim().as_bytes()) else {
+            return SendOutcome::Failed {
+                error: format!("headers: {k:?} is not a valid HTTP header name"),
+            };
+        };
+        let Ok(mut value) = HeaderValue::from_str(v.expose()) else {
+            return SendOutcome::Failed {
+                error: format!(
+                    "headers.{k}: the stored secret has characters HTTP headers cannot carry (a line break?); store it again"
+                ),
+            };
+        };
+        // Kept out of HTTP/2 header compression tables and debug output.
+        value.set_sensitive(true);
+        headers.insert(name, value);
+    }
     let body = req.body.clone().unwrap_or_default();
     if req.body.is_some() && !headers.contains_key(CONTENT_TYPE) {
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -126,7 +149,7 @@ pub async fn deliver(
     let timeout = if req.timeout_secs == 0 {
         DEFAULT_TIMEOUT_SECS
     } else {
-        req.timeout_secs
+        req.timeout_secs.min(MAX_TIMEOUT_SECS)
     };
     let mut rb = client
         .request(method(req.method), url)

@@ -43,4 +43,12 @@ pub enum Change {
         #[ts(type = "number")]
         late_waits: u64,
     },
+    /// Something went wrong inside the executor and it carried on: a task
+    /// stopped on a panic and was restarted, or an outbox entry made the
+    /// sender crash and was failed alone. Also recorded as an incident.
+    Fault {
+        /// "engine", "dispatcher", "upkeep".
+        task: String,
+        message: String,
+    },
 }

@@ -13,6 +13,7 @@ use cairn_model::event::types;
 use cairn_store::Store;
 use cairn_store::outbox;
 use cairn_store::runs::{self, StepStatus};
+use rusqlite::OptionalExtension;
 use serde_json::Value;
 
 use crate::change::Change;
@@ -20,7 +21,7 @@ use crate::defs::Definitions;
 use crate::error::{EngineError, Result};
 use crate::run::{self, Cx};
 use crate::schedule::ScheduleState;
-use crate::sender::{OutboxEntry, SendOutcome};
+use crate::sender::{Lane, OutboxEntry, SendOutcome, later};
 use crate::{ingest, outcome, schedule, timers};
 
 /// Tunables.
@@ -67,6 +68,18 @@ pub struct TickReport {
 /// Lateness from which a fired wait counts as late (below it is scheduling
 /// jitter). The step of such a wait records "fired … late" (timers.rs).
 pub const LATE_SECS: i64 = 60;
+
+/// How long a send may take before its entry counts as lost: longer than
+/// any send's own timeout (webhooks at most 60 s, SMTP per command).
+pub const SEND_LEASE: chrono::Duration = chrono::Duration::minutes(10);
+
+/// Due outbox entries taken to be sent, each with its lane.
+#[derive(Debug, Default)]
+pub struct Taken {
+    pub entries: Vec<(OutboxEntry, Lane)>,
+    /// Due entries left waiting because their lane was full.
+    pub lane_full: usize,
+}
 
 /// The executor's synchronous core.
 pub struct Engine {
@@ -338,17 +351,90 @@ impl Engine {
     /// Takes up to `limit` due outbox entries and records the intent to send
     /// them (committed before they are handed to a sender).
     pub fn take_due(&mut self, now: Timestamp, limit: usize) -> Result<Vec<OutboxEntry>> {
-        self.with_tx(now, |cx, _| {
-            let rows = outbox::due_using(cx.tx, cx.now, limit)?;
-            let mut out = vec![];
+        let taken = self.take_due_in_lanes(now, limit, &mut Default::default())?;
+        Ok(taken.entries.into_iter().map(|(e, _)| e).collect())
+    }
+
+    /// Takes up to `limit` due outbox entries, in due order, while their
+    /// lane has room: `in_lane` holds, per lane, the sends in flight and the
+    /// lane's limit, and is updated with those taken. Each taken entry is
+    /// committed `sending` with a lease of [`SEND_LEASE`].
+    pub fn take_due_in_lanes(
+        &mut self,
+        now: Timestamp,
+        limit: usize,
+        in_lane: &mut std::collections::HashMap<String, (usize, usize)>,
+    ) -> Result<Taken> {
+        if limit == 0 {
+            return Ok(Taken::default());
+        }
+        let lease_until = later(now, SEND_LEASE);
+        let mut counts = in_lane.clone();
+        let taken = self.with_tx(now, |cx, _| {
+            // Look past full lanes, so one busy account does not keep the
+            // others' due entries waiting.
+            // Full lanes are left out in the query, so one busy account
+            // does not fill the window and keep the others waiting.
+            let full: Vec<String> = counts
+                .iter()
+                .filter(|(_, (busy, max))| busy >= max)
+                .map(|(k, _)| k.clone())
+                .collect();
+            let rows =
+                outbox::due_in_lanes_using(cx.tx, cx.now, limit.saturating_mul(2).min(512), &full)?;
+            let mut out = Taken::default();
+            let mut pools: std::collections::HashMap<String, Option<usize>> = Default::default();
             for r in rows {
-                if outbox::mark_sending_using(cx.tx, r.id, cx.now)? {
-                    let mut e = outcome::entry_of(&r);
+                if out.entries.len() >= limit {
+                    break;
+                }
+                let mut e = outcome::entry_of(&r);
+                let pool = match (&r.effect, &r.account) {
+                    (cairn_model::effect::Effect::Email(_), Some(a)) => match pools.get(a) {
+                        Some(p) => *p,
+                        None => {
+                            let p = smtp_pool_using(cx.tx, a)?;
+                            pools.insert(a.clone(), p);
+                            p
+                        }
+                    },
+                    _ => None,
+                };
+                let lane = Lane::of(&e, pool);
+                let load = counts.entry(lane.key.clone()).or_insert((0, lane.limit));
+                load.1 = lane.limit;
+                if load.0 >= lane.limit {
+                    out.lane_full += 1;
+                    continue;
+                }
+                if outbox::mark_sending_using(cx.tx, r.id, cx.now, lease_until)? {
+                    load.0 += 1;
                     e.attempt += 1;
-                    out.push(e);
+                    out.entries.push((e, lane));
                 }
             }
             Ok(out)
+        })?;
+        *in_lane = counts;
+        Ok(taken)
+    }
+
+    /// Takes back entries whose lease expired while `sending` and that are
+    /// not in `in_hand` (the sends the dispatcher still waits for): their
+    /// attempt was lost. They are sent again, flagged possibly duplicated.
+    pub fn recover_expired(&mut self, now: Timestamp, in_hand: &[i64]) -> Result<usize> {
+        self.with_tx(now, |cx, _| {
+            let rows = outbox::recover_expired_using(cx.tx, cx.now, in_hand)?;
+            for r in &rows {
+                if let Some(step) = r.step_id {
+                    let d = run::merged_detail(cx.tx, step, serde_json::json!({
+                        "possibly_duplicated": true,
+                        "note": "the result of an attempt was lost (no answer was recorded within the send lease); it will be sent again with the same Message-ID / Idempotency-Key, so the recipient may see it twice"
+                    }))?;
+                    runs::update_step_using(cx.tx, step, StepStatus::Pending, None, Some(&d), None, cx.now)?;
+                }
+            }
+            Ok(rows.len())
         })
     }
 
@@ -361,4 +447,97 @@ impl Engine {
     ) -> Result<()> {
         self.with_tx(now, |cx, _| outcome::record(cx, entry_id, outcome))
     }
+
+    /// Records a batch of outcomes in one transaction (the dispatcher's
+    /// tick of outcomes). All or nothing: on an error, record them one by
+    /// one to find the one that fails.
+    pub fn record_outcomes(
+        &mut self,
+        outcomes: &[(i64, SendOutcome)],
+        now: Timestamp,
+    ) -> Result<()> {
+        if outcomes.is_empty() {
+            return Ok(());
+        }
+        self.with_tx(now, |cx, _| {
+            for (id, o) in outcomes {
+                outcome::record(cx, *id, o)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Fails entry `id` without moving its run through the usual path: for
+    /// an entry whose outcome could not be recorded at all (recording it
+    /// crashed). The step says why; the run is failed with the reason.
+    pub fn fail_entry(&mut self, id: i64, reason: &str, now: Timestamp) -> Result<()> {
+        self.with_tx(now, |cx, _| {
+            let row = outbox::get_using(cx.tx, id)?;
+            outbox::mark_failed_using(cx.tx, id, reason, cx.now)?;
+            if let Some(step) = row.step_id {
+                let d = run::merged_detail(cx.tx, step, serde_json::json!({"error": reason}))?;
+                runs::update_step_using(
+                    cx.tx,
+                    step,
+                    StepStatus::Failed,
+                    None,
+                    Some(&d),
+                    None,
+                    cx.now,
+                )?;
+            }
+            if let Some(run_id) = row.run_id
+                && matches!(
+                    runs::run_using(cx.tx, run_id)?.status,
+                    runs::RunStatus::Running | runs::RunStatus::Waiting
+                )
+            {
+                runs::end_run_using(
+                    cx.tx,
+                    run_id,
+                    runs::RunStatus::Failed,
+                    Some(reason),
+                    None,
+                    false,
+                    cx.now,
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Marks the oldest unprocessed event processed without handling it:
+    /// the executor found that handling it crashes the engine. Returns its
+    /// id and type.
+    pub fn skip_poison_event(&mut self, now: Timestamp) -> Result<Option<(i64, String)>> {
+        self.with_tx(now, |cx, _| {
+            let ev: Option<(i64, String)> = cx
+                .tx
+                .query_row(
+                    "SELECT id, type FROM events WHERE processed_at IS NULL ORDER BY id LIMIT 1",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            if let Some((id, _)) = &ev {
+                cx.tx.execute(
+                    "UPDATE events SET processed_at = ?2 WHERE id = ?1",
+                    rusqlite::params![id, cairn_store::ms(cx.now)],
+                )?;
+            }
+            Ok(ev)
+        })
+    }
+}
+
+/// The `pool_size` setting of SMTP account `account`, if it has one.
+fn smtp_pool_using(c: &rusqlite::Connection, account: &str) -> Result<Option<usize>> {
+    let v: Option<i64> = c
+        .prepare_cached(
+            "SELECT json_extract(settings, '$.pool_size') FROM accounts WHERE name = ?1",
+        )?
+        .query_row([account], |r| r.get(0))
+        .optional()?
+        .flatten();
+    Ok(v.and_then(|n| usize::try_from(n).ok()))
 }

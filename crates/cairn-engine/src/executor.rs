@@ -9,6 +9,26 @@
 //! wall clock jumped ahead (the laptop slept), it says so and fires what fell
 //! due, in order, honouring each wait's late policy.
 //!
+//! The dispatcher sends concurrently. Each due entry has a *lane*
+//! ([`Lane`]): its SMTP account (as many at a time as the account's
+//! connection pool, `pool_size`, default 4), its webhook host, its Slack
+//! account. A lane takes at most its limit at a time and lanes never wait
+//! for each other, so an account that hangs or fails delays no other. Each
+//! send runs in its own task; the outcomes that came back meanwhile are
+//! recorded together, one transaction per turn. Every database call runs on
+//! a blocking thread (`spawn_blocking`), never on the runtime's workers.
+//! An entry committed `sending` carries a lease ([`SEND_LEASE`]): one whose
+//! result was lost while the process lives (its outcome could not be
+//! recorded) is taken back when the lease expires, without a restart.
+//!
+//! Nothing one entry does stops the others. A send that panics fails its
+//! entry alone, with the reason on its step; a loop that panics is
+//! restarted (with a growing pause if it keeps failing); the engine, after
+//! a crash, handles the next event alone and sets aside the one that
+//! crashes it. Each such fault is recorded as an incident
+//! (`Store::record_executor_fault`), which the app shows once, and sent as
+//! [`Change::Fault`], which `cairn run` prints.
+//!
 //! A third task keeps the database in order ([`UpkeepConfig`]): a WAL
 //! checkpoint every minute, retention and space reclaimed once a day.
 //!
@@ -16,7 +36,10 @@
 //! database's [`ExecutorLock`] from start to shutdown (see
 //! `cairn_store::lock` for why two would not be safe).
 
+use std::collections::HashMap;
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
@@ -25,12 +48,12 @@ use cairn_store::Store;
 use cairn_store::hygiene::{Upkeep, UpkeepPolicy};
 use cairn_store::lock::{ExecutorLock, holder_name};
 use tokio::sync::{Notify, broadcast, watch};
-use tokio::task::JoinHandle;
+use tokio::task::{JoinError, JoinHandle, JoinSet};
 
 use crate::change::Change;
-use crate::engine::{Engine, EngineConfig};
+use crate::engine::{Engine, EngineConfig, SEND_LEASE};
 use crate::error::Result;
-use crate::sender::Sender;
+use crate::sender::{Lane, OutboxEntry, SendOutcome, Sender};
 
 /// How to run the executor.
 #[derive(Clone)]
@@ -49,6 +72,8 @@ pub struct ExecutorConfig {
     /// How this executor names itself in the lock file, for the message a
     /// second one gets ("cairn run (pid 42)").
     pub holder: String,
+    /// Sends in flight at most, over all lanes.
+    pub max_in_flight: usize,
 }
 
 /// When the executor's upkeep task runs.
@@ -87,6 +112,7 @@ impl ExecutorConfig {
             jump_threshold: chrono::Duration::seconds(30),
             upkeep: Some(UpkeepConfig::default()),
             holder: holder_name("a Cairn executor"),
+            max_in_flight: 256,
         }
     }
 }
@@ -118,6 +144,104 @@ impl Waker {
     }
 }
 
+/// What every loop shares: where to record faults and whom to tell.
+#[derive(Clone)]
+struct Shared {
+    cfg: ExecutorConfig,
+    stop: watch::Receiver<bool>,
+    wake_engine: Arc<Notify>,
+    wake_dispatch: Arc<Notify>,
+    changes: broadcast::Sender<Change>,
+}
+
+impl Shared {
+    /// Records a fault as an incident (on a blocking thread, its own
+    /// connection) and tells the subscribers.
+    async fn fault(&self, task: &str, title: String, message: String) {
+        tracing::error!(task, %message, "{title}");
+        let db = self.cfg.db_path.clone();
+        let now = self.cfg.clock.now();
+        let (t, ti, m) = (task.to_string(), title.clone(), message.clone());
+        let recorded = tokio::task::spawn_blocking(move || {
+            Store::open(&db).and_then(|mut s| s.record_executor_fault(&t, &ti, &m, now))
+        })
+        .await;
+        match recorded {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "could not record the executor fault"),
+            Err(e) => tracing::error!("could not record the executor fault: {e}"),
+        }
+        let _ = self.changes.send(Change::Fault {
+            task: task.to_string(),
+            message: format!("{title}: {message}"),
+        });
+    }
+}
+
+type LoopFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Runs a loop and restarts it when it panics: the fault is recorded, and
+/// the loop starts again after a pause that doubles (1 s to 1 min) while it
+/// keeps failing. `make` builds a fresh loop (its own connection).
+async fn supervise(
+    task: &'static str,
+    shared: Shared,
+    make: impl Fn(&Shared) -> Result<LoopFuture> + Send + 'static,
+) {
+    let mut pause = StdDuration::from_secs(1);
+    let mut stop = shared.stop.clone();
+    loop {
+        let started = Instant::now();
+        let outcome = match make(&shared) {
+            Ok(fut) => tokio::spawn(fut).await,
+            Err(e) => {
+                shared
+                    .fault(
+                        task,
+                        format!("Cairn's {task} could not start again"),
+                        format!("{e}; it tries again in {} s", pause.as_secs()),
+                    )
+                    .await;
+                Ok(())
+            }
+        };
+        match outcome {
+            Ok(()) if *stop.borrow() => return,
+            Ok(()) => {}
+            Err(e) if e.is_panic() => {
+                shared
+                    .fault(
+                        task,
+                        format!("Cairn's {task} stopped on an internal error and was restarted"),
+                        panic_text(e),
+                    )
+                    .await;
+            }
+            Err(_) => return,
+        }
+        if started.elapsed() > StdDuration::from_secs(600) {
+            pause = StdDuration::from_secs(1);
+        }
+        tokio::select! {
+            _ = stop.changed() => return,
+            _ = tokio::time::sleep(pause) => {}
+        }
+        pause = (pause * 2).min(StdDuration::from_secs(60));
+    }
+}
+
+/// What a panic said, for a message.
+fn panic_text(e: JoinError) -> String {
+    match e.try_into_panic() {
+        Ok(p) => p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "an internal error (no message)".into()),
+        Err(e) => e.to_string(),
+    }
+}
+
 impl Executor {
     /// Starts the executor on the current tokio runtime.
     pub fn start(cfg: ExecutorConfig) -> Result<Executor> {
@@ -136,37 +260,67 @@ impl Executor {
                 "outbox entries were interrupted mid-send; they will be sent again and marked possibly duplicated"
             );
         }
+        // Opened now so that a database that cannot be opened fails the
+        // start instead of a background task.
+        let first_dispatch = match cfg.sender {
+            Some(_) => Some(Engine::with_config(
+                Store::open(&cfg.db_path)?,
+                cfg.engine.clone(),
+            )),
+            None => None,
+        };
+        let first_upkeep = match cfg.upkeep {
+            Some(_) => Some(Store::open(&cfg.db_path)?),
+            None => None,
+        };
         let (stop, stop_rx) = watch::channel(false);
         let (changes, _) = broadcast::channel(1024);
         let wake_engine = Arc::new(Notify::new());
         let wake_dispatch = Arc::new(Notify::new());
-        let mut tasks = vec![rt.spawn(engine_loop(
-            engine,
-            cfg.clone(),
-            stop_rx.clone(),
-            wake_engine.clone(),
-            wake_dispatch.clone(),
-            changes.clone(),
-        ))];
+        let shared = Shared {
+            cfg: cfg.clone(),
+            stop: stop_rx,
+            wake_engine: wake_engine.clone(),
+            wake_dispatch: wake_dispatch.clone(),
+            changes: changes.clone(),
+        };
+        let mut tasks = vec![];
+        let first = std::sync::Mutex::new(Some(engine));
+        tasks.push(rt.spawn(supervise("engine", shared.clone(), move |sh| {
+            let engine = match first.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                Some(e) => e,
+                None => Engine::with_config(Store::open(&sh.cfg.db_path)?, sh.cfg.engine.clone()),
+            };
+            Ok(Box::pin(engine_loop(engine, sh.clone())))
+        })));
         if let Some(up) = cfg.upkeep.clone() {
-            tasks.push(rt.spawn(upkeep_loop(
-                Store::open(&cfg.db_path)?,
-                cfg.clock.clone(),
-                up,
-                stop_rx.clone(),
-            )));
+            let first = std::sync::Mutex::new(first_upkeep);
+            tasks.push(rt.spawn(supervise("upkeep", shared.clone(), move |sh| {
+                let store = match first.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                    Some(s) => s,
+                    None => Store::open(&sh.cfg.db_path)?,
+                };
+                Ok(Box::pin(upkeep_loop(store, sh.clone(), up.clone())))
+            })));
         }
         if let Some(sender) = cfg.sender.clone() {
-            let engine = Engine::with_config(Store::open(&cfg.db_path)?, cfg.engine.clone());
-            tasks.push(rt.spawn(dispatch_loop(
-                engine,
-                cfg,
-                sender,
-                stop_rx,
-                wake_dispatch.clone(),
-                wake_engine.clone(),
-                changes.clone(),
-            )));
+            let first = std::sync::Mutex::new(first_dispatch);
+            tasks.push(rt.spawn(supervise("dispatcher", shared, move |sh| {
+                let engine = match first.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                    Some(e) => e,
+                    None => {
+                        // The dispatcher that stopped left its sends
+                        // `sending`: they were interrupted.
+                        let mut e = Engine::with_config(
+                            Store::open(&sh.cfg.db_path)?,
+                            sh.cfg.engine.clone(),
+                        );
+                        e.recover_interrupted(sh.cfg.clock.now())?;
+                        e
+                    }
+                };
+                Ok(Box::pin(dispatch_loop(engine, sh.clone(), sender.clone())))
+            })));
         }
         Ok(Executor {
             wake_engine,
@@ -194,8 +348,8 @@ impl Executor {
         self.waker().wake();
     }
 
-    /// Stops both loops after the work in hand (a send in flight finishes
-    /// and is recorded) and waits for them.
+    /// Stops the loops after the work in hand (sends in flight finish and
+    /// are recorded) and waits for them.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
         for t in self.tasks.drain(..) {
@@ -213,52 +367,113 @@ impl Drop for Executor {
 fn sleep_for(next: Option<Timestamp>, now: Timestamp, cap: StdDuration) -> StdDuration {
     match next {
         Some(t) if t <= now => StdDuration::ZERO,
-        Some(t) => (t - now).to_std().unwrap_or(cap).min(cap),
+        Some(t) => t
+            .signed_duration_since(now)
+            .to_std()
+            .unwrap_or(cap)
+            .min(cap),
         None => cap,
     }
 }
 
-async fn engine_loop(
+/// Runs `f` with the engine on a blocking thread and gives it back; `None`
+/// when `f` panicked (the engine is lost with it).
+async fn blocking<T: Send + 'static>(
     mut engine: Engine,
-    cfg: ExecutorConfig,
-    mut stop: watch::Receiver<bool>,
-    wake: Arc<Notify>,
-    wake_dispatch: Arc<Notify>,
-    changes: broadcast::Sender<Change>,
-) {
+    f: impl FnOnce(&mut Engine) -> T + Send + 'static,
+) -> std::result::Result<(Engine, T), JoinError> {
+    tokio::task::spawn_blocking(move || {
+        let r = f(&mut engine);
+        (engine, r)
+    })
+    .await
+}
+
+async fn engine_loop(mut engine: Engine, sh: Shared) {
+    let cfg = sh.cfg.clone();
+    let mut stop = sh.stop.clone();
     let mut last_wall = cfg.clock.now();
     let mut last_mono = Instant::now();
     let mut last_version: Option<i64> = None;
     let mut next_due: Option<Timestamp> = None;
     let mut woken = true;
+    // After a crash: handle the next event alone first, so an event that
+    // crashes the engine is found and set aside instead of crashing it
+    // again and again.
+    let mut careful = false;
     loop {
         if *stop.borrow() {
             break;
         }
         let now = cfg.clock.now();
         let mono = Instant::now();
-        let wall_step = now - last_wall;
+        let wall_step = now.signed_duration_since(last_wall);
         let mono_step = chrono::Duration::from_std(mono - last_mono).unwrap_or_default();
-        let gap = wall_step - mono_step;
+        let gap = wall_step.checked_sub(&mono_step).unwrap_or_default();
         last_wall = now;
         last_mono = mono;
         let jumped = gap > cfg.jump_threshold;
-        let version: Option<i64> = engine
-            .store()
-            .conn()
-            .query_row("PRAGMA data_version", [], |r| r.get(0))
-            .ok();
+        let (back, version) = match blocking(engine, data_version).await {
+            Ok(v) => v,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        };
+        engine = back;
         let due = next_due.is_some_and(|d| d <= now);
         if woken || jumped || due || version != last_version {
-            let (back, result) = tokio::task::spawn_blocking(move || {
-                let r = engine
+            let was_careful = careful;
+            let done = blocking(engine, move |engine| {
+                if was_careful {
+                    engine.process_events(now).map(|_| ())?;
+                }
+                engine
                     .tick(now)
-                    .and_then(|rep| engine.next_due().map(|d| (rep, d)));
-                (engine, r)
+                    .and_then(|rep| engine.next_due().map(|d| (rep, d)))
             })
-            .await
-            .expect("engine tick panicked");
-            engine = back;
+            .await;
+            let result = match done {
+                Ok((back, r)) => {
+                    engine = back;
+                    careful = false;
+                    r
+                }
+                Err(e) => {
+                    let text = panic_text(e);
+                    // A fresh connection: the old one went down with the
+                    // panic (its transaction rolled back).
+                    let store = match Store::open(&cfg.db_path) {
+                        Ok(s) => s,
+                        Err(e) => panic!(
+                            "the engine crashed ({text}) and could not reopen the database: {e}"
+                        ),
+                    };
+                    engine = Engine::with_config(store, cfg.engine.clone());
+                    let mut message = text;
+                    if was_careful {
+                        // The next event alone crashed it: set it aside.
+                        match blocking(engine, move |e| e.skip_poison_event(now)).await {
+                            Ok((back, Ok(Some((id, ty))))) => {
+                                engine = back;
+                                message = format!(
+                                    "{message}. Event #{id} ({ty}) made it crash; it was set aside unhandled, the others go on"
+                                );
+                            }
+                            Ok((back, _)) => engine = back,
+                            Err(e) => std::panic::resume_unwind(e.into_panic()),
+                        }
+                        careful = false;
+                    } else {
+                        careful = true;
+                    }
+                    sh.fault(
+                        "engine",
+                        "Cairn's engine stopped on an internal error and carried on".into(),
+                        message,
+                    )
+                    .await;
+                    woken = true;
+                    continue;
+                }
+            };
             match result {
                 Ok((report, due)) => {
                     next_due = due;
@@ -267,22 +482,23 @@ async fn engine_loop(
                             gap_secs = gap.num_seconds(),
                             "the clock jumped ahead (wake from sleep?); handled what fell due"
                         );
-                        let _ = changes.send(Change::Woke {
+                        let _ = sh.changes.send(Change::Woke {
                             gap_secs: gap.num_seconds(),
                             late_waits: report.late_waits as u64,
                         });
                     }
                     for c in engine.drain_changes() {
-                        let _ = changes.send(c);
+                        let _ = sh.changes.send(c);
                     }
                     if report.events + report.timers + report.scheduled_runs > 0 {
-                        wake_dispatch.notify_one();
+                        sh.wake_dispatch.notify_one();
                     }
-                    last_version = engine
-                        .store()
-                        .conn()
-                        .query_row("PRAGMA data_version", [], |r| r.get(0))
-                        .ok();
+                    let (back, v) = match blocking(engine, data_version).await {
+                        Ok(v) => v,
+                        Err(e) => std::panic::resume_unwind(e.into_panic()),
+                    };
+                    engine = back;
+                    last_version = v;
                     if report.more {
                         woken = true;
                         tokio::task::yield_now().await;
@@ -298,71 +514,292 @@ async fn engine_loop(
         let nap = sleep_for(next_due, cfg.clock.now(), cfg.idle_check);
         tokio::select! {
             _ = stop.changed() => break,
-            _ = wake.notified() => { woken = true; }
+            _ = sh.wake_engine.notified() => { woken = true; }
             _ = tokio::time::sleep(nap) => {}
         }
     }
 }
 
-async fn dispatch_loop(
-    mut engine: Engine,
-    cfg: ExecutorConfig,
+fn data_version(engine: &mut Engine) -> Option<i64> {
+    engine
+        .store()
+        .conn()
+        .query_row("PRAGMA data_version", [], |r| r.get(0))
+        .ok()
+}
+
+/// A send in flight.
+struct Flight {
+    entry: i64,
+    lane: String,
+    kind: &'static str,
+    to: String,
+}
+
+/// The dispatcher's state between turns.
+struct Dispatch {
+    sh: Shared,
     sender: Arc<dyn Sender>,
-    mut stop: watch::Receiver<bool>,
-    wake: Arc<Notify>,
-    wake_engine: Arc<Notify>,
-    changes: broadcast::Sender<Change>,
-) {
-    loop {
-        if *stop.borrow() {
-            break;
+    engine: Option<Engine>,
+    sends: JoinSet<SendOutcome>,
+    flights: HashMap<tokio::task::Id, Flight>,
+    /// Per lane: sends in flight, the lane's limit.
+    in_lane: HashMap<String, (usize, usize)>,
+    /// Outcomes back from senders, not yet recorded.
+    done: Vec<(i64, SendOutcome)>,
+    /// Entries that crashed the sender: (title, message) for the incident.
+    crashed: Vec<String>,
+}
+
+impl Dispatch {
+    /// Takes in a finished send.
+    fn landed(&mut self, r: std::result::Result<(tokio::task::Id, SendOutcome), JoinError>) {
+        let (id, outcome) = match r {
+            Ok((id, o)) => (id, Ok(o)),
+            Err(e) => (e.id(), Err(e)),
+        };
+        let Some(f) = self.flights.remove(&id) else {
+            return;
+        };
+        if let Some((n, _)) = self.in_lane.get_mut(&f.lane) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.in_lane.remove(&f.lane);
+            }
         }
-        let now = cfg.clock.now();
-        let entries = match engine.take_due(now, 8) {
-            Ok(e) => e,
+        let outcome = match outcome {
+            Ok(o) => o,
             Err(e) => {
-                tracing::error!(error = %e, "could not read the outbox");
-                vec![]
+                let why = panic_text(e);
+                self.crashed.push(format!(
+                    "outbox entry #{} ({} to {}) made the sender crash: {why}. It was failed alone; the other sends go on",
+                    f.entry, f.kind, f.to
+                ));
+                SendOutcome::Failed {
+                    error: format!(
+                        "Cairn's sender crashed on this {} ({why}); it was not sent and is not retried. Check the data it was built from (a contact's name, a field)",
+                        f.kind
+                    ),
+                }
             }
         };
-        let worked = !entries.is_empty();
-        for entry in entries {
-            let outcome = sender.send(&entry, now).await;
-            tracing::debug!(
-                id = entry.id,
-                kind = entry.effect.kind(),
-                ?outcome,
-                "outbox attempt"
-            );
-            if let Err(e) = engine.record_outcome(entry.id, &outcome, cfg.clock.now()) {
-                // The entry stays "sending": at the next start it is retried
-                // and flagged possibly duplicated. That is the honest state.
-                tracing::error!(error = %e, id = entry.id, "could not record a send result");
+        tracing::debug!(id = f.entry, kind = f.kind, ?outcome, "outbox attempt");
+        self.done.push((f.entry, outcome));
+    }
+
+    fn collect_ready(&mut self) {
+        while let Some(r) = self.sends.try_join_next_with_id() {
+            self.landed(r);
+        }
+    }
+
+    /// Records the outcomes in hand: one transaction for all; when that
+    /// fails, one by one, so one bad record does not hold back the others.
+    async fn record(&mut self) {
+        if self.done.is_empty() && self.crashed.is_empty() {
+            return;
+        }
+        let done = std::mem::take(&mut self.done);
+        let now = self.sh.cfg.clock.now();
+        let engine = self.engine.take().expect("the dispatcher holds its engine");
+        let batch = done.clone();
+        let mut failed_batch = false;
+        match blocking(engine, move |e| e.record_outcomes(&batch, now)).await {
+            Ok((e, Ok(()))) => self.engine = Some(e),
+            Ok((e, Err(err))) => {
+                tracing::warn!(error = %err, "recording a batch of send results failed; recording them one by one");
+                self.engine = Some(e);
+                failed_batch = true;
             }
-            for c in engine.drain_changes() {
-                let _ = changes.send(c);
+            Err(p) => {
+                tracing::error!(
+                    "recording a batch of send results crashed ({}); recording them one by one",
+                    panic_text(p)
+                );
+                self.engine = Some(self.reopen());
+                failed_batch = true;
             }
         }
-        if worked {
-            wake_engine.notify_one();
+        if failed_batch {
+            for (id, o) in done {
+                let engine = self.engine.take().expect("the dispatcher holds its engine");
+                match blocking(engine, move |e| e.record_outcome(id, &o, now)).await {
+                    Ok((e, Ok(()))) => self.engine = Some(e),
+                    Ok((e, Err(err))) => {
+                        // The entry stays "sending" under its lease: it is
+                        // taken back and sent again when the lease expires.
+                        tracing::error!(error = %err, id, "could not record a send result");
+                        self.engine = Some(e);
+                    }
+                    Err(p) => {
+                        let why = panic_text(p);
+                        let mut engine = self.reopen();
+                        let reason = format!(
+                            "Cairn crashed while recording the result of this send ({why}); it is not retried"
+                        );
+                        let r = tokio::task::spawn_blocking(move || {
+                            let r = engine.fail_entry(id, &reason, now);
+                            (engine, r)
+                        })
+                        .await;
+                        self.engine = Some(match r {
+                            Ok((e, r)) => {
+                                if let Err(err) = r {
+                                    tracing::error!(error = %err, id, "could not fail the entry");
+                                }
+                                e
+                            }
+                            Err(_) => self.reopen(),
+                        });
+                        self.crashed.push(format!(
+                            "recording the result of outbox entry #{id} crashed: {why}. The entry was failed alone; the other sends go on"
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some(e) = self.engine.as_mut() {
+            for c in e.drain_changes() {
+                let _ = self.sh.changes.send(c);
+            }
+        }
+        for message in std::mem::take(&mut self.crashed) {
+            self.sh
+                .fault(
+                    "dispatcher",
+                    "A send made Cairn's sender crash".into(),
+                    message,
+                )
+                .await;
+        }
+        self.sh.wake_engine.notify_one();
+    }
+
+    fn reopen(&self) -> Engine {
+        match Store::open(&self.sh.cfg.db_path) {
+            Ok(s) => Engine::with_config(s, self.sh.cfg.engine.clone()),
+            // Nothing to go on with: the supervisor restarts the loop.
+            Err(e) => panic!("the dispatcher could not reopen the database: {e}"),
+        }
+    }
+
+    /// Takes back lost attempts and takes what is due while lanes have
+    /// room. Returns (entries taken, due entries left for full lanes, the
+    /// next due instant).
+    async fn take(&mut self) -> (Vec<(OutboxEntry, Lane)>, usize, Option<Timestamp>) {
+        let now = self.sh.cfg.clock.now();
+        let room = self.sh.cfg.max_in_flight.saturating_sub(self.sends.len());
+        let in_hand: Vec<i64> = self.flights.values().map(|f| f.entry).collect();
+        let mut lanes = std::mem::take(&mut self.in_lane);
+        let engine = self.engine.take().expect("the dispatcher holds its engine");
+        let r = blocking(engine, move |e| {
+            let recovered = e.recover_expired(now, &in_hand);
+            let taken = e.take_due_in_lanes(now, room, &mut lanes);
+            let next = cairn_store::outbox::next_due_using(e.store().conn());
+            (recovered, taken, next, lanes)
+        })
+        .await;
+        let (engine, (recovered, taken, next, lanes)) = match r {
+            Ok(v) => v,
+            Err(p) => std::panic::resume_unwind(p.into_panic()),
+        };
+        self.engine = Some(engine);
+        self.in_lane = lanes;
+        match recovered {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                n,
+                "sends whose result was lost were taken back after their lease ({} min); they go out again, marked possibly duplicated",
+                SEND_LEASE.num_minutes()
+            ),
+            Err(e) => tracing::error!(error = %e, "could not take back lost sends"),
+        }
+        let taken = match taken {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::error!(error = %e, "could not read the outbox");
+                Default::default()
+            }
+        };
+        (taken.entries, taken.lane_full, next.unwrap_or(None))
+    }
+
+    fn launch(&mut self, entry: OutboxEntry, lane: Lane) {
+        let now = self.sh.cfg.clock.now();
+        let sender = self.sender.clone();
+        let flight = Flight {
+            entry: entry.id,
+            lane: lane.key,
+            kind: entry.effect.kind(),
+            to: recipient(&entry),
+        };
+        let handle = self
+            .sends
+            .spawn(async move { sender.send(&entry, now).await });
+        self.flights.insert(handle.id(), flight);
+    }
+}
+
+/// Who an entry goes to, for messages (an email address, a host).
+fn recipient(entry: &OutboxEntry) -> String {
+    use cairn_model::effect::Effect;
+    match &entry.effect {
+        Effect::Email(m) => m.to.clone(),
+        Effect::Webhook(_) | Effect::Slack(_) | Effect::Desktop(_) => Lane::of(entry, None).key,
+    }
+}
+
+async fn dispatch_loop(engine: Engine, sh: Shared, sender: Arc<dyn Sender>) {
+    let mut stop = sh.stop.clone();
+    let mut d = Dispatch {
+        sh: sh.clone(),
+        sender,
+        engine: Some(engine),
+        sends: JoinSet::new(),
+        flights: HashMap::new(),
+        in_lane: HashMap::new(),
+        done: vec![],
+        crashed: vec![],
+    };
+    loop {
+        d.collect_ready();
+        d.record().await;
+        if *stop.borrow() {
+            // Sends in flight finish and are recorded.
+            if d.sends.is_empty() {
+                break;
+            }
+            if let Some(r) = d.sends.join_next_with_id().await {
+                d.landed(r);
+            }
             continue;
         }
-        let next = cairn_store::outbox::next_due_using(engine.store().conn()).unwrap_or(None);
-        let nap = sleep_for(next, cfg.clock.now(), cfg.idle_check);
+        let (taken, lane_full, next) = d.take().await;
+        let took = !taken.is_empty();
+        for (entry, lane) in taken {
+            d.launch(entry, lane);
+        }
+        if took && d.sends.len() < sh.cfg.max_in_flight && lane_full == 0 {
+            // There may be more due right away.
+            continue;
+        }
+        let nap = if lane_full > 0 || d.sends.len() >= sh.cfg.max_in_flight {
+            // Due entries wait for a lane: the next landing frees one.
+            sh.cfg.idle_check
+        } else {
+            sleep_for(next, sh.cfg.clock.now(), sh.cfg.idle_check)
+        };
         tokio::select! {
-            _ = stop.changed() => break,
-            _ = wake.notified() => {}
+            _ = stop.changed() => {}
+            _ = sh.wake_dispatch.notified() => {}
+            Some(r) = d.sends.join_next_with_id(), if !d.sends.is_empty() => d.landed(r),
             _ = tokio::time::sleep(nap) => {}
         }
     }
 }
 
-async fn upkeep_loop(
-    mut store: Store,
-    clock: Arc<dyn Clock>,
-    cfg: UpkeepConfig,
-    mut stop: watch::Receiver<bool>,
-) {
+async fn upkeep_loop(mut store: Store, sh: Shared, cfg: UpkeepConfig) {
+    let mut stop = sh.stop.clone();
     let upkeep = Upkeep::new(cfg.policy.clone());
     let mut nap = cfg.first_after;
     loop {
@@ -374,7 +811,7 @@ async fn upkeep_loop(
             break;
         }
         nap = cfg.every;
-        let now = clock.now();
+        let now = sh.cfg.clock.now();
         let up = upkeep.clone();
         let done = tokio::task::spawn_blocking(move || {
             let r = up.run(&mut store, now);
@@ -388,10 +825,8 @@ async fn upkeep_loop(
                     tracing::warn!(error = %e, code = e.code(), "database upkeep failed; trying again later");
                 }
             }
-            Err(e) => {
-                tracing::error!("database upkeep stopped: {e}");
-                break;
-            }
+            // The supervisor records it and starts again.
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
         }
     }
 }

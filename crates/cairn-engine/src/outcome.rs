@@ -5,14 +5,14 @@ use cairn_model::condition::split_bucket;
 use cairn_model::contact::ContactStatus;
 use cairn_model::effect::Effect;
 use cairn_model::workflow::{OnFailure, exits};
-use cairn_store::contacts;
 use cairn_store::outbox::{self, OutboxRow};
 use cairn_store::runs::{self, RunStatus, StepStatus};
+use cairn_store::{accounts, contacts};
 use serde_json::json;
 
 use crate::error::Result;
 use crate::run::{self, Cx};
-use crate::sender::{OutboxEntry, SendOutcome};
+use crate::sender::{OutboxEntry, SendOutcome, later};
 
 /// Retries never wait longer than this.
 const MAX_BACKOFF_SECS: i64 = 6 * 3600;
@@ -31,11 +31,16 @@ pub fn backoff(base_secs: i64, attempt: u32, key: &str) -> chrono::Duration {
 }
 
 /// How long an unreachable peer waits before the next try: a minute, plus
-/// up to a minute of jitter so a queue of many entries does not knock all at
-/// once when the network returns.
-fn offline_wait(key: &str, attempts: u32) -> chrono::Duration {
+/// up to a minute of jitter so many accounts do not knock all at once when
+/// the network returns. The jitter is the account's (`lane`), not the
+/// entry's: entries of one account wait together and so leave in due order.
+fn offline_wait(lane: &str, now: Timestamp) -> chrono::Duration {
     chrono::Duration::seconds(
-        60 + i64::from(split_bucket(key, &format!("offline-{attempts}"))) * 60 / 100,
+        60 + i64::from(split_bucket(
+            lane,
+            &format!("offline-{}", now.timestamp() / 60),
+        )) * 60
+            / 100,
     )
 }
 
@@ -77,14 +82,46 @@ pub(crate) fn record(cx: &mut Cx<'_>, id: i64, outcome: &SendOutcome) -> Result<
             return finish(cx, &row, StepStatus::Ok, exits::NEXT, d);
         }
         SendOutcome::Unreachable { error } => {
-            let at = cx.now + offline_wait(&row.idempotency_key, row.attempts);
+            let lane = row.account.clone().unwrap_or_else(|| row.kind.clone());
+            let at = later(cx.now, offline_wait(&lane, cx.now));
             outbox::reschedule_using(cx.tx, id, at, Some(error), false, cx.now)?;
+            if let Some(account) = &row.account {
+                outbox::postpone_account_using(cx.tx, account, at, cx.now)?;
+            }
             note_step(
                 cx,
                 &row,
                 json!({"queued_until": at.to_rfc3339(), "queued_because": format!("waiting for the network: {error}")}),
             )?;
             return Ok(());
+        }
+        SendOutcome::AccountFault { account, error } => {
+            if accounts::hold_using(cx.tx, account, error, cx.now)? {
+                // Back in the queue as it was (same due instant, attempt
+                // given back), held until the account is fixed.
+                outbox::reschedule_using(
+                    cx.tx,
+                    id,
+                    row.next_attempt_at,
+                    Some(error),
+                    false,
+                    cx.now,
+                )?;
+                note_step(
+                    cx,
+                    &row,
+                    json!({
+                        "held_by_account": account,
+                        "queued_because": format!(
+                            "account {account:?} needs attention: {error}. This send waits, its attempts unspent, until the account is fixed (cairn account secret / cairn account test, or the Accounts screen)"
+                        ),
+                    }),
+                )?;
+                return Ok(());
+            }
+            // No such account to hold: nothing the user can fix there, so
+            // it fails like any other permanent error.
+            final_failure(error)
         }
         SendOutcome::Deferred { until, reason } => {
             outbox::reschedule_using(cx.tx, id, *until, Some(reason), false, cx.now)?;
@@ -108,7 +145,7 @@ pub(crate) fn record(cx: &mut Cx<'_>, id: i64, outcome: &SendOutcome) -> Result<
                 {
                     wait = *ra;
                 }
-                let at: Timestamp = cx.now + wait;
+                let at: Timestamp = later(cx.now, wait);
                 outbox::reschedule_using(cx.tx, id, at, Some(error), true, cx.now)?;
                 runs::update_step_using(
                     cx.tx,

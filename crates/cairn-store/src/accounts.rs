@@ -123,6 +123,32 @@ pub fn record_poll_using(
     Ok(())
 }
 
+/// Marks account `name` as needing attention with `reason`, inside the
+/// caller's transaction: a send found a fault of the account (a refused
+/// login, a revoked hook), so its outbox rows are held
+/// (`outbox::HELD_BY_ACCOUNT`) until the account is fixed. Returns whether
+/// the account exists.
+pub fn hold_using(
+    tx: &rusqlite::Connection,
+    name: &str,
+    reason: &str,
+    now: Timestamp,
+) -> Result<bool> {
+    let exists = tx
+        .prepare_cached("SELECT 1 FROM accounts WHERE name = ?1")?
+        .query_row([name.trim()], |_| Ok(()))
+        .optional()?
+        .is_some();
+    if exists {
+        tx.prepare_cached(
+            "UPDATE accounts SET status = 'needs_attention', status_message = ?2, updated_at = ?3
+             WHERE name = ?1 AND (status != 'needs_attention' OR status_message IS NOT ?2)",
+        )?
+        .execute(params![name.trim(), reason, ms(now)])?;
+    }
+    Ok(exists)
+}
+
 const SELECT: &str = "SELECT id, name, kind, settings, status, status_message, poll_interval_secs, cursor, last_poll_at, next_poll_at, consecutive_failures, created_at FROM accounts";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
@@ -231,6 +257,11 @@ impl Store {
     }
 
     /// Records an account's health as seen by a test, a send or a poll.
+    ///
+    /// This is the one door through which an account is fixed (`cairn
+    /// account secret`, `cairn account test`, the Accounts screen's test):
+    /// back to `ok`, the outbox rows it held become due again, in due order,
+    /// and each goes out once (`outbox::HELD_BY_ACCOUNT`).
     pub fn set_account_status(
         &mut self,
         name: &str,

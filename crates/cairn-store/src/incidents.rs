@@ -1,8 +1,10 @@
 //! Incidents: what deserves a desktop notification, told once.
 //!
 //! A workflow that starts failing (its error rate over the last hour crosses
-//! a threshold) or a connected account that needs attention (a 401 from its
-//! API) is an *incident*. It opens when the condition starts and closes when
+//! a threshold), a connected account that needs attention (a 401 from its
+//! API, a refused SMTP login) or a fault of the executor (a task that
+//! stopped on a panic and was restarted, an outbox entry that crashed the
+//! sender: [`Store::record_executor_fault`]) is an *incident*. It opens when the condition starts and closes when
 //! it clears; the user is told when it opens, not at every failure. Open
 //! incidents live in the `incidents` table, so a restart re-reads them and
 //! stays quiet about what it already said.
@@ -79,18 +81,27 @@ pub enum IncidentKind {
     ErrorRate,
     /// A connected account needs attention.
     Account,
+    /// A task of the executor stopped on a panic (and was restarted), or an
+    /// entry made the sender crash (and was failed). Stays open for
+    /// [`FAULT_OPEN_HOURS`] after the last fault.
+    Executor,
 }
+
+/// How long an executor fault stays an open incident.
+pub const FAULT_OPEN_HOURS: i64 = 24;
 
 impl IncidentKind {
     pub fn as_str(self) -> &'static str {
         match self {
             IncidentKind::ErrorRate => "error_rate",
             IncidentKind::Account => "account",
+            IncidentKind::Executor => "executor",
         }
     }
     fn parse(s: &str) -> Self {
         match s {
             "account" => IncidentKind::Account,
+            "executor" => IncidentKind::Executor,
             _ => IncidentKind::ErrorRate,
         }
     }
@@ -244,6 +255,29 @@ pub fn observe_using(c: &Connection, now: Timestamp, p: &AlertPolicy) -> Result<
         .prepare_cached("SELECT name, status, status_message FROM accounts ORDER BY name")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
+    // Executor faults are recorded as they happen (record_executor_fault);
+    // each stays firing for a day after its last occurrence.
+    let faults: Vec<(String, String, String, i64)> = c
+        .prepare_cached(
+            "SELECT subject, title, message, opened_at FROM incidents
+             WHERE kind = 'executor' AND closed_at IS NULL ORDER BY id",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (subject, title, message, at) in faults {
+        let recent = ts(at) > now - chrono::Duration::hours(FAULT_OPEN_HOURS);
+        out.push(Observation {
+            kind: IncidentKind::Executor,
+            subject,
+            title,
+            message,
+            verdict: if recent {
+                Verdict::Firing
+            } else {
+                Verdict::Clear
+            },
+        });
+    }
     for (name, status, message) in accounts {
         out.push(Observation {
             kind: IncidentKind::Account,
@@ -358,6 +392,35 @@ impl Store {
                 .into_iter()
                 .filter(|i| i.notified_at.is_none())
                 .collect())
+        })
+    }
+
+    /// Records a fault of the executor: `task` ("dispatcher", "engine")
+    /// stopped on a panic or an entry crashed the sender. Opens an incident
+    /// (told once, by the app's alerts) or, when one is open for the task,
+    /// brings its message up to date without telling again.
+    pub fn record_executor_fault(
+        &mut self,
+        task: &str,
+        title: &str,
+        message: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.write(|tx| {
+            let n = tx
+                .prepare_cached(
+                    "UPDATE incidents SET message = ?2, title = ?3, opened_at = ?4
+                     WHERE kind = 'executor' AND subject = ?1 AND closed_at IS NULL",
+                )?
+                .execute(params![task, message, title, ms(now)])?;
+            if n == 0 {
+                tx.prepare_cached(
+                    "INSERT INTO incidents (kind, subject, title, message, opened_at)
+                     VALUES ('executor', ?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![task, title, message, ms(now)])?;
+            }
+            Ok(())
         })
     }
 

@@ -53,6 +53,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_analytics.sql"),
     include_str!("../migrations/0004_hygiene.sql"),
     include_str!("../migrations/0005_lean_indexes.sql"),
+    include_str!("../migrations/0007_sending.sql"),
     include_str!("../migrations/0008_privacy.sql"),
     include_str!("../migrations/0010_unsubscribe_key.sql"),
 ];

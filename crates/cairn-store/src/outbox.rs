@@ -5,6 +5,14 @@
 //! the row to a sender, and commits the result after. A row found `sending`
 //! at start-up was interrupted between the two: it is sent again with the
 //! same idempotency key and flagged `possibly_duplicated`.
+//!
+//! A row being sent carries a lease (`lease_until`): a row still `sending`
+//! after its lease, and not in the hands of the running dispatcher, lost its
+//! attempt (its result was never recorded) and is taken back the same way,
+//! without a restart ([`recover_expired_using`]).
+//!
+//! Rows of an account that needs attention are held: not attempted, their
+//! attempts unspent, until the account is fixed (see [`HELD_BY_ACCOUNT`]).
 
 use cairn_model::Timestamp;
 use cairn_model::effect::{Effect, RunMode};
@@ -12,6 +20,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::pause::OUTBOX_HELD;
 use crate::{Result, Store, StoreError, ms, ts, ts_opt};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
@@ -101,6 +110,26 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxRow> {
     })
 }
 
+/// The lane of an effect: entries of one lane are sent at most so many at a
+/// time, and lanes do not wait for each other (see `cairn_engine::Lane`).
+pub fn lane_of(effect: &Effect) -> String {
+    match effect {
+        Effect::Email(m) => format!("smtp:{}", m.account.trim().to_lowercase()),
+        Effect::Webhook(w) => format!("webhook:{}", host_of(&w.url)),
+        Effect::Slack(s) => format!("slack:{}", s.account.trim().to_lowercase()),
+        Effect::Desktop(_) => "desktop".into(),
+    }
+}
+
+/// The host (and port) of a URL, lower-cased, without parsing it fully: the
+/// sender checks the URL; a lane only needs a stable name.
+fn host_of(url: &str) -> String {
+    let rest = url.trim().split_once("://").map_or(url.trim(), |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    host.to_ascii_lowercase()
+}
+
 /// Queues an effect. An existing row with the same key is kept (a replayed
 /// transaction cannot queue twice); its id is returned.
 #[allow(clippy::too_many_arguments)]
@@ -118,8 +147,8 @@ pub fn enqueue_using(
     let payload = serde_json::to_string(effect).map_err(|e| StoreError::Io(e.to_string()))?;
     c.prepare_cached(
         "INSERT INTO outbox (run_id, step_id, kind, account, idempotency_key, payload, mode, status, attempts,
-                             max_attempts, backoff_secs, next_attempt_at, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?9, ?10, ?10, ?10)
+                             max_attempts, backoff_secs, next_attempt_at, created_at, updated_at, lane)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?9, ?10, ?10, ?10, ?11)
          ON CONFLICT (idempotency_key) DO NOTHING",
     )?
     .execute(params![
@@ -132,7 +161,8 @@ pub fn enqueue_using(
         mode.as_str(),
         max_attempts.max(1),
         backoff_secs,
-        ms(now)
+        ms(now),
+        lane_of(effect)
     ])?;
     Ok(
         c.prepare_cached("SELECT id FROM outbox WHERE idempotency_key = ?1")?
@@ -147,46 +177,137 @@ pub fn get_using(c: &Connection, id: i64) -> Result<OutboxRow> {
         .ok_or_else(|| StoreError::not_found("outbox entry", id.to_string()))
 }
 
-/// Pending rows due at `now`, oldest first; rows of held runs (live runs of
-/// a paused workflow) wait.
+/// The condition that holds a row back because its account needs attention
+/// (a refused login, a revoked Slack hook, a webhook account answered 401):
+/// a fault of the account, not of the message, so the row waits with its
+/// attempts unspent until the account's status is `ok` again
+/// (`Store::set_account_status`, which `account secret`, `account test` and
+/// the Accounts screen all go through).
+pub const HELD_BY_ACCOUNT: &str = "EXISTS (SELECT 1 FROM accounts a
+    WHERE a.name = outbox.account AND a.status = 'needs_attention')";
+
+/// Pending rows due at `now`, in due order (`next_attempt_at`, then id);
+/// rows of held runs (live runs of a paused workflow) and of accounts that
+/// need attention wait, and every row waits while the outbox is held after
+/// a restore ([`OUTBOX_HELD`]).
 pub fn due_using(c: &Connection, now: Timestamp, limit: usize) -> Result<Vec<OutboxRow>> {
     let mut st = c.prepare_cached(&format!(
         "{SELECT} WHERE status = 'pending' AND next_attempt_at <= ?1
            AND NOT EXISTS (SELECT 1 FROM runs r JOIN workflows w ON w.id = r.workflow_id
                            WHERE r.id = outbox.run_id AND w.status = 'paused' AND r.mode = 'live')
+           AND NOT {HELD_BY_ACCOUNT}
+           AND NOT {OUTBOX_HELD}
          ORDER BY next_attempt_at, id LIMIT ?2"
     ))?;
     let rows = st.query_map(params![ms(now), limit as i64], row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// The earliest instant a pending row falls due.
+/// Like [`due_using`], leaving out rows of the lanes in `full` (lanes that
+/// have as many sends in flight as they may), so that one busy lane does not
+/// fill the window and keep the others' due rows waiting.
+pub fn due_in_lanes_using(
+    c: &Connection,
+    now: Timestamp,
+    limit: usize,
+    full: &[String],
+) -> Result<Vec<OutboxRow>> {
+    if full.is_empty() {
+        return due_using(c, now, limit);
+    }
+    let full = serde_json::to_string(full).map_err(|e| StoreError::Io(e.to_string()))?;
+    let mut st = c.prepare_cached(&format!(
+        "{SELECT} WHERE status = 'pending' AND next_attempt_at <= ?1
+           AND NOT EXISTS (SELECT 1 FROM runs r JOIN workflows w ON w.id = r.workflow_id
+                           WHERE r.id = outbox.run_id AND w.status = 'paused' AND r.mode = 'live')
+           AND NOT {HELD_BY_ACCOUNT}
+           AND (lane IS NULL OR lane NOT IN (SELECT value FROM json_each(?3)))
+         ORDER BY next_attempt_at, id LIMIT ?2"
+    ))?;
+    let rows = st.query_map(params![ms(now), limit as i64, full], row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The earliest instant a pending row falls due (held rows left out).
 pub fn next_due_using(c: &Connection) -> Result<Option<Timestamp>> {
     let v: Option<i64> = c
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'
                AND NOT EXISTS (SELECT 1 FROM runs r JOIN workflows w ON w.id = r.workflow_id
-                               WHERE r.id = outbox.run_id AND w.status = 'paused' AND r.mode = 'live')",
-        )?
+                               WHERE r.id = outbox.run_id AND w.status = 'paused' AND r.mode = 'live')
+               AND NOT {HELD_BY_ACCOUNT}
+               AND NOT {OUTBOX_HELD}"
+        ))?
         .query_row([], |r| r.get(0))?;
     Ok(ts_opt(v))
 }
 
-/// Records the intent to send: `pending` → `sending`, one more attempt.
-/// Returns false when the row was no longer pending (another dispatcher took it).
-pub fn mark_sending_using(c: &Connection, id: i64, now: Timestamp) -> Result<bool> {
+/// Records the intent to send: `pending` → `sending`, one more attempt,
+/// leased until `lease_until`. Returns false when the row was no longer
+/// pending (another dispatcher took it).
+pub fn mark_sending_using(
+    c: &Connection,
+    id: i64,
+    now: Timestamp,
+    lease_until: Timestamp,
+) -> Result<bool> {
     let n = c
         .prepare_cached(
-            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ?2
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ?2, lease_until = ?3
              WHERE id = ?1 AND status = 'pending'",
         )?
-        .execute(params![id, ms(now)])?;
+        .execute(params![id, ms(now), ms(lease_until)])?;
     Ok(n == 1)
+}
+
+/// Rows still `sending` whose lease expired at `now`, except those in
+/// `in_hand` (sends the dispatcher is still waiting for): their attempt was
+/// lost. They go back to `pending`, due now and possibly duplicated, as
+/// after a crash. Returns the rows recovered.
+pub fn recover_expired_using(
+    c: &Connection,
+    now: Timestamp,
+    in_hand: &[i64],
+) -> Result<Vec<OutboxRow>> {
+    let mut st = c.prepare_cached(&format!(
+        "{SELECT} WHERE status = 'sending' AND lease_until IS NOT NULL AND lease_until <= ?1 ORDER BY id"
+    ))?;
+    let rows: Vec<OutboxRow> = st
+        .query_map([ms(now)], row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?
+        .into_iter()
+        .filter(|r| !in_hand.contains(&r.id))
+        .collect();
+    for r in &rows {
+        c.prepare_cached(
+            "UPDATE outbox SET status = 'pending', possibly_duplicated = 1, lease_until = NULL,
+                    next_attempt_at = MIN(next_attempt_at, ?2), updated_at = ?2
+             WHERE id = ?1 AND status = 'sending'",
+        )?
+        .execute(params![r.id, ms(now)])?;
+    }
+    Ok(rows)
+}
+
+/// Moves the pending rows of `account` due before `at` to `at`: its server
+/// cannot be reached, so they would fail the same way, and keeping them
+/// together keeps them in due order when it comes back.
+pub fn postpone_account_using(
+    c: &Connection,
+    account: &str,
+    at: Timestamp,
+    now: Timestamp,
+) -> Result<usize> {
+    Ok(c.prepare_cached(
+        "UPDATE outbox SET next_attempt_at = ?2, updated_at = ?3
+         WHERE status = 'pending' AND account = ?1 COLLATE NOCASE AND next_attempt_at < ?2",
+    )?
+    .execute(params![account, ms(at), ms(now)])?)
 }
 
 pub fn mark_sent_using(c: &Connection, id: i64, now: Timestamp) -> Result<()> {
     c.prepare_cached(
-        "UPDATE outbox SET status = 'sent', sent_at = ?2, updated_at = ?2, last_error = NULL WHERE id = ?1",
+        "UPDATE outbox SET status = 'sent', sent_at = ?2, updated_at = ?2, last_error = NULL, lease_until = NULL WHERE id = ?1",
     )?
     .execute(params![id, ms(now)])?;
     Ok(())
@@ -204,7 +325,7 @@ pub fn reschedule_using(
 ) -> Result<()> {
     c.prepare_cached(
         "UPDATE outbox SET status = 'pending', next_attempt_at = ?2, last_error = COALESCE(?3, last_error),
-                attempts = attempts - CASE WHEN ?4 THEN 0 ELSE 1 END, updated_at = ?5
+                attempts = attempts - CASE WHEN ?4 THEN 0 ELSE 1 END, updated_at = ?5, lease_until = NULL
          WHERE id = ?1",
     )?
     .execute(params![id, ms(at), error, count_attempt, ms(now)])?;
@@ -213,7 +334,7 @@ pub fn reschedule_using(
 
 pub fn mark_failed_using(c: &Connection, id: i64, error: &str, now: Timestamp) -> Result<()> {
     c.prepare_cached(
-        "UPDATE outbox SET status = 'failed', last_error = ?2, updated_at = ?3 WHERE id = ?1",
+        "UPDATE outbox SET status = 'failed', last_error = ?2, updated_at = ?3, lease_until = NULL WHERE id = ?1",
     )?
     .execute(params![id, error, ms(now)])?;
     Ok(())
@@ -225,7 +346,8 @@ pub fn recover_interrupted_using(c: &Connection, now: Timestamp) -> Result<Vec<O
     let mut st = c.prepare_cached(&format!("{SELECT} WHERE status = 'sending' ORDER BY id"))?;
     let rows: Vec<OutboxRow> = st.query_map([], row)?.collect::<rusqlite::Result<_>>()?;
     c.prepare_cached(
-        "UPDATE outbox SET status = 'pending', possibly_duplicated = 1, next_attempt_at = ?1, updated_at = ?1
+        "UPDATE outbox SET status = 'pending', possibly_duplicated = 1, next_attempt_at = MIN(next_attempt_at, ?1),
+                updated_at = ?1, lease_until = NULL
          WHERE status = 'sending'",
     )?
     .execute([ms(now)])?;

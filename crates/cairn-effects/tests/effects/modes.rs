@@ -28,6 +28,7 @@ async fn a_dry_run_sends_nothing_and_a_test_run_only_email() {
         method: HttpMethod::Post,
         url: format!("{}/h", http.uri()),
         headers: BTreeMap::new(),
+        secret_headers: BTreeMap::new(),
         body: None,
         signing_account: None,
         timeout_secs: 5,

@@ -51,7 +51,8 @@ async fn dispatch(
     clock: &VirtualClock,
 ) -> SendOutcome {
     let now = clock.now();
-    outbox::mark_sending_using(store.conn(), e.id, now).unwrap();
+    outbox::mark_sending_using(store.conn(), e.id, now, now + chrono::Duration::minutes(15))
+        .unwrap();
     let out = effects.deliver(e, now).await;
     match &out {
         SendOutcome::Sent { .. } => outbox::mark_sent_using(store.conn(), e.id, now).unwrap(),

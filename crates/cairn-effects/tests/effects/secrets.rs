@@ -187,6 +187,7 @@ async fn planted_secrets_reach_their_destination_and_nothing_else() {
         method: HttpMethod::Post,
         url: format!("{}/hooks/sale", http.uri()),
         headers: Default::default(),
+        secret_headers: Default::default(),
         body: Some(r#"{"email":"bea@client.test"}"#.into()),
         signing_account: Some("zap".into()),
         timeout_secs: 5,
@@ -202,7 +203,10 @@ async fn planted_secrets_reach_their_destination_and_nothing_else() {
     let posted = effects.deliver(&entry(3, slack("team")), t0()).await;
     assert!(matches!(posted, SendOutcome::Sent { .. }), "{posted:?}");
     let refused = effects.deliver(&entry(4, slack("old team")), t0()).await;
-    assert!(matches!(refused, SendOutcome::Failed { .. }), "{refused:?}");
+    assert!(
+        matches!(refused, SendOutcome::AccountFault { .. }),
+        "{refused:?}"
+    );
     texts += &format!(
         "{mail:?}\n{signed:?}\n{posted:?}\n{refused:?}\n{effects:?}\n{:?}\n",
         w.vault
