@@ -2,7 +2,8 @@
 //!
 //! A laptop cannot receive webhooks from the internet, so Cairn asks:
 //! purchases and refunds from Stripe, orders from Shopify, form answers
-//! from Typeform, what happened to sent mail from Mailgun, and anything at
+//! from Typeform, what happened to sent mail from Mailgun and Postmark (and
+//! what came back to an SMTP account's own mailbox, over IMAP), and anything at
 //! all from a JSON feed, each on its own interval.
 //!
 //! - [`Poller`] runs beside the executor (`cairn run`, the app): it polls
@@ -33,6 +34,7 @@ pub mod mailgun;
 pub mod map;
 pub mod pace;
 pub mod poller;
+pub mod postmark;
 pub mod provider;
 pub mod settings;
 pub mod shopify;

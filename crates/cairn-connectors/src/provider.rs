@@ -16,6 +16,9 @@
 //!   second at most. Events are kept at least 3 days (the Events API
 //!   reference); they arrive out of order, so only pages older than half an
 //!   hour are trusted (Mailgun's "Event Polling" guide).
+//! - Postmark: no request budget is published; Cairn asks once a second
+//!   at most. Opens, clicks and bounces are kept 45 days by default (the
+//!   Messages API reference); a ten-minute overlap re-reads late records.
 //! - A JSON feed: the user's own endpoint; one request a second unless its
 //!   settings say otherwise.
 
@@ -88,6 +91,15 @@ pub const MAILGUN: Provider = Provider {
     retention_secs: Some(3 * DAY),
 };
 
+pub const POSTMARK: Provider = Provider {
+    kind: AccountKind::Postmark,
+    name: "Postmark",
+    default_poll_secs: 10 * 60,
+    spacing_ms: 1000,
+    overlap_secs: 10 * 60,
+    retention_secs: Some(45 * DAY),
+};
+
 pub const JSON_FEED: Provider = Provider {
     kind: AccountKind::JsonFeed,
     name: "the JSON feed",
@@ -121,13 +133,14 @@ pub fn of_account(account: &cairn_store::accounts::Account) -> Option<&'static P
 }
 
 /// The provider of a kind Cairn can poll now; `None` for kinds that send
-/// (SMTP, webhooks, Slack) and for sources not built yet (Tally, Postmark).
+/// (SMTP, webhooks, Slack) and for sources not built yet (Tally).
 pub fn of(kind: AccountKind) -> Option<&'static Provider> {
     match kind {
         AccountKind::Stripe => Some(&STRIPE),
         AccountKind::Shopify => Some(&SHOPIFY),
         AccountKind::Typeform => Some(&TYPEFORM),
         AccountKind::Mailgun => Some(&MAILGUN),
+        AccountKind::Postmark => Some(&POSTMARK),
         AccountKind::JsonFeed => Some(&JSON_FEED),
         _ => None,
     }

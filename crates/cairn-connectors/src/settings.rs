@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use crate::error::ConnectorError;
 use crate::json_feed::FeedSettings;
 use crate::mailgun::MailgunSettings;
+use crate::postmark::PostmarkSettings;
 use crate::shopify::ShopifySettings;
 use crate::stripe::StripeSettings;
 use crate::typeform::TypeformSettings;
@@ -22,6 +23,7 @@ pub enum SourceSettings {
     Shopify(ShopifySettings),
     Typeform(TypeformSettings),
     Mailgun(MailgunSettings),
+    Postmark(PostmarkSettings),
     // Boxed: a feed's settings are four times any other kind's.
     JsonFeed(Box<FeedSettings>),
 }
@@ -44,6 +46,7 @@ impl SourceSettings {
             AccountKind::Shopify => SourceSettings::Shopify(parse(json, name)?),
             AccountKind::Typeform => SourceSettings::Typeform(parse(json, name)?),
             AccountKind::Mailgun => SourceSettings::Mailgun(parse(json, name)?),
+            AccountKind::Postmark => SourceSettings::Postmark(parse(json, name)?),
             AccountKind::JsonFeed => SourceSettings::JsonFeed(Box::new(parse(json, name)?)),
             other => {
                 return Err(ConnectorError::invalid(
@@ -69,6 +72,7 @@ impl SourceSettings {
             SourceSettings::Shopify(s) => s.check(account),
             SourceSettings::Typeform(s) => s.check(account),
             SourceSettings::Mailgun(s) => s.check(account),
+            SourceSettings::Postmark(s) => s.check(account),
             SourceSettings::JsonFeed(s) => s.check(account),
         }
     }
@@ -79,6 +83,7 @@ impl SourceSettings {
             SourceSettings::Shopify(_) => AccountKind::Shopify,
             SourceSettings::Typeform(_) => AccountKind::Typeform,
             SourceSettings::Mailgun(_) => AccountKind::Mailgun,
+            SourceSettings::Postmark(_) => AccountKind::Postmark,
             SourceSettings::JsonFeed(_) => AccountKind::JsonFeed,
         }
     }
@@ -99,6 +104,7 @@ impl SourceSettings {
             SourceSettings::Shopify(s) => serde_json::to_value(s),
             SourceSettings::Typeform(s) => serde_json::to_value(s),
             SourceSettings::Mailgun(s) => serde_json::to_value(s),
+            SourceSettings::Postmark(s) => serde_json::to_value(s),
             SourceSettings::JsonFeed(s) => serde_json::to_value(s),
         };
         v.unwrap_or_default()
@@ -113,6 +119,7 @@ impl SourceSettings {
             SourceSettings::Shopify(s) => format!("shop {}", s.shop),
             SourceSettings::Typeform(s) => format!("form {}", s.form_id),
             SourceSettings::Mailgun(s) => format!("domain {}", s.domain),
+            SourceSettings::Postmark(s) => format!("stream {}", s.message_stream),
             SourceSettings::JsonFeed(s) => s.url.clone(),
         }
     }

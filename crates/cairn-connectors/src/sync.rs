@@ -270,6 +270,7 @@ impl Syncer {
             SourceSettings::Shopify(s) => crate::shopify::probe(&mut api, s).await,
             SourceSettings::Typeform(s) => crate::typeform::probe(&mut api, s).await,
             SourceSettings::Mailgun(s) => crate::mailgun::probe(&mut api, s).await,
+            SourceSettings::Postmark(s) => crate::postmark::probe(&mut api, s).await,
             SourceSettings::JsonFeed(s) => crate::json_feed::probe(&mut api, s).await,
         }
     }
@@ -364,6 +365,7 @@ impl Syncer {
             SourceSettings::Shopify(s) => crate::shopify::fetch(&mut api, s, &w).await,
             SourceSettings::Typeform(s) => crate::typeform::fetch(&mut api, s, &w).await,
             SourceSettings::Mailgun(s) => crate::mailgun::fetch(&mut api, s, &w).await,
+            SourceSettings::Postmark(s) => crate::postmark::fetch(&mut api, s, &w).await,
             SourceSettings::JsonFeed(s) => crate::json_feed::fetch(&mut api, s, &w).await,
         };
         (r, api.requests)

@@ -7,6 +7,7 @@ mod json_feed;
 mod mailbox;
 mod mailgun;
 mod poller;
+mod postmark;
 mod shopify;
 mod stripe;
 mod typeform;
