@@ -10,6 +10,11 @@
 //! `RUST_LOG=info,cairn_store=debug`); the default is `info`. Secrets never
 //! reach a log line: they travel as `Sensitive<T>`, whose Debug and Display
 //! print `<redacted>`.
+//!
+//! Log lines name contacts, so on Unix the log folder is the user's only
+//! (mode 0700, narrowed at each start) and the files in it are narrowed to
+//! 0600 at each start; a file the appender rotates into later is created
+//! under the umask, but inside a folder no one else can enter.
 
 use std::path::{Path, PathBuf};
 
@@ -84,7 +89,7 @@ pub fn subscriber(
     filter: EnvFilter,
     dir: &Path,
 ) -> Result<(impl Subscriber + Send + Sync + 'static, WorkerGuard), std::io::Error> {
-    std::fs::create_dir_all(dir)?;
+    cairn_store::private_file::create_dir_private(dir)?;
     let appender = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
         .filename_prefix("cairn")
@@ -92,6 +97,7 @@ pub fn subscriber(
         .max_log_files(KEEP_FILES)
         .build(dir)
         .map_err(std::io::Error::other)?;
+    make_private(dir)?;
     let (file, guard) = tracing_appender::non_blocking(appender);
     let subscriber = tracing_subscriber::registry()
         .with(filter)
@@ -102,6 +108,24 @@ pub fn subscriber(
                 .with_writer(file),
         );
     Ok((subscriber, guard))
+}
+
+/// Narrows the log folder to 0700 and the files in it to 0600 (Unix).
+fn make_private(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        for entry in std::fs::read_dir(dir)? {
+            let p = entry?.path();
+            if p.is_file() {
+                cairn_store::private_file::restrict(&p)?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -137,6 +161,13 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("below the filter"), "{text}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&logs), 0o700);
+            assert_eq!(mode(&files[0]), 0o600);
+        }
     }
 
     #[test]

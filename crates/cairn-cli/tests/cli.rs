@@ -483,7 +483,7 @@ fn contact_import_reports_rows_and_refuses_a_file_with_bad_rows() {
         json!({
             "file": mixed.display().to_string(),
             "rows": 3, "imported": true, "created": 1, "updated": 1, "unchanged": 0, "skipped": 1,
-            "fields_created": [],
+            "returned_erased": 0, "fields_created": [],
             "invalid": [{"line": 3, "email": "nope", "reason": "invalid email address \"nope\": Missing separator character '@'."}]
         })
     );
@@ -965,4 +965,198 @@ fn a_reader_that_stops_early_is_not_an_error() {
         assert_eq!(stderr, "", "json={json}: nothing on stderr");
         assert!(o.status.success(), "json={json}: {:?}", o.status);
     }
+}
+
+// ---------------------------------------------------------------- erase, export, consent
+
+#[test]
+fn contact_delete_asks_first_then_erases_and_an_erased_email_comes_back_unsubscribed() {
+    let db = Db::init();
+    db.ok(&["field", "add", "city", "--type", "text"]);
+    db.ok(&[
+        "contact",
+        "add",
+        "Ada@Example.com",
+        "--name",
+        "Ada Lovelace",
+        "--field",
+        "city=Marylebone",
+        "--tag",
+        "vip",
+    ]);
+    db.ok(&[
+        "event",
+        "emit",
+        "purchase.completed",
+        "--contact",
+        "ada@example.com",
+        "--data",
+        r#"{"product":"Program A"}"#,
+    ]);
+    // Without --yes: what would go, and nothing erased.
+    let o = db.fails(&["contact", "delete", "ada@example.com"]);
+    assert!(
+        o.stdout.starts_with(
+            "erasing would remove ada@example.com: the contact, 1 field value, 1 tag, 0 deals"
+        ),
+        "{}",
+        o.stdout
+    );
+    assert_eq!(
+        o.stderr,
+        "error: nothing was erased; run `cairn contact delete ada@example.com --yes` to erase this contact\n"
+    );
+    let o = db.fails(&["--json", "contact", "delete", "ada@example.com"]);
+    assert_eq!(
+        serde_json::from_str::<Value>(&o.stderr).unwrap()["error"]["code"],
+        "confirmation_required"
+    );
+    assert_eq!(
+        db.json(&["contact", "show", "ada@example.com"])["contact"]["name"],
+        "Ada Lovelace"
+    );
+
+    let v = db.json(&["contact", "delete", "ada@example.com", "--yes"]);
+    assert_eq!(v["erased"], true);
+    assert_eq!(
+        (v["fields"].as_u64(), v["tags"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(v["wal_cleared"], true);
+    let o = db.fails(&["contact", "show", "ada@example.com"]);
+    assert_eq!(o.stderr, "error: no contact named \"ada@example.com\"\n");
+    let bytes = std::fs::read(&db.path).unwrap();
+    let wal = std::fs::read(db.path.with_extension("db-wal")).unwrap_or_default();
+    for needle in [
+        "Ada@Example.com",
+        "ada@example.com",
+        "Marylebone",
+        "Program A",
+    ] {
+        let n = needle.as_bytes();
+        assert!(
+            !bytes.windows(n.len()).any(|w| w == n) && !wal.windows(n.len()).any(|w| w == n),
+            "{needle} is still in the database files"
+        );
+    }
+
+    // Added again by hand: unsubscribed, and the output says why.
+    assert_eq!(
+        db.ok(&["contact", "add", "ada@example.com"]),
+        "added contact ada@example.com (#2)\nnote: this contact was erased on 2026-01-05 09:00:00 UTC; they were added back unsubscribed (pass --resubscribe-erased to subscribe them on purpose)\n"
+    );
+    let shown = db.json(&["contact", "show", "ada@example.com"]);
+    assert_eq!(shown["contact"]["status"], "unsubscribed");
+    assert_eq!(shown["consent"][0]["via"], "manual");
+    db.ok(&["contact", "delete", "ada@example.com", "--yes"]);
+    // An old list brings them back unsubscribed too, unless asked.
+    let csv = db.file("old-list.csv", "email,name\nada@example.com,Ada\n");
+    let out = db.ok(&["contact", "import", csv.to_str().unwrap()]);
+    assert!(
+        out.contains("note: 1 of them had been erased earlier and came back unsubscribed"),
+        "{out}"
+    );
+    let shown = db.json(&["contact", "show", "ada@example.com"]);
+    assert_eq!(shown["contact"]["status"], "unsubscribed");
+    assert_eq!(shown["consent"][0]["via"], "import");
+    assert!(
+        shown["consent"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("old-list.csv; erased on")
+    );
+    db.ok(&["contact", "delete", "ada@example.com", "--yes"]);
+    let out = db.ok(&["contact", "add", "ada@example.com", "--resubscribe-erased"]);
+    assert!(out.contains("added back subscribed on purpose"), "{out}");
+    assert_eq!(
+        db.json(&["contact", "show", "ada@example.com"])["contact"]["status"],
+        "subscribed"
+    );
+}
+
+#[test]
+fn contact_export_writes_everything_to_a_file_only_the_user_can_read() {
+    let db = Db::init();
+    db.ok(&["field", "add", "city", "--type", "text"]);
+    db.ok(&[
+        "contact",
+        "add",
+        "ada@example.com",
+        "--field",
+        "city=Paris",
+        "--tag",
+        "vip",
+    ]);
+    db.ok(&[
+        "event",
+        "emit",
+        "purchase.completed",
+        "--contact",
+        "ada@example.com",
+        "--data",
+        r#"{"product":"Program A"}"#,
+    ]);
+    let out = db.dir.path().join("ada.json");
+    assert_eq!(
+        db.ok(&[
+            "contact",
+            "export",
+            "ada@example.com",
+            "-o",
+            out.to_str().unwrap()
+        ]),
+        format!(
+            "wrote everything held about ada@example.com to {}\n",
+            out.display()
+        )
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(v["format"], "cairn.contact-export");
+    assert_eq!(v["contact"]["fields"]["city"], "Paris");
+    assert_eq!(v["tags"][0]["name"], "vip");
+    assert_eq!(v["consent"][0]["status"], "subscribed");
+    let types: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        ["contact.created", "tag.added", "purchase.completed"]
+    );
+    assert_eq!(v["events"][2]["payload"]["product"], "Program A");
+    // Without -o, the same document on stdout.
+    let stdout = db.json(&["contact", "export", "ada@example.com"]);
+    assert_eq!(stdout["contact"], v["contact"]);
+    let o = db.fails(&["contact", "export", "nobody@example.com"]);
+    assert_eq!(o.stderr, "error: no contact named \"nobody@example.com\"\n");
+}
+
+#[test]
+fn contact_add_refuses_control_characters() {
+    let db = Db::init();
+    let o = db.fails(&[
+        "contact",
+        "add",
+        "a@example.com",
+        "--name",
+        "Ada\r\nBcc: x@example.com",
+    ]);
+    assert!(
+        o.stderr.contains("the name") && o.stderr.contains("control character (carriage return)"),
+        "{}",
+        o.stderr
+    );
+    let o = db.fails(&["contact", "add", "a@example.com", "--tag", "a\u{1b}[31m"]);
+    assert!(o.stderr.contains("U+001B"), "{}", o.stderr);
+    assert_eq!(db.json(&["contact", "list"])["count"], 0);
 }

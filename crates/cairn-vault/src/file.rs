@@ -3,9 +3,12 @@
 //! A JSON object of lower-cased account name to secret. It is refused when
 //! anyone but its owner may read or write it (any of the group/other mode
 //! bits set), because then it would be a secret in the open. Writes go to a
-//! fresh 0600 file beside it that is renamed over it, under an advisory lock
-//! on a `.lock` file next to it, so two Cairn processes cannot lose each
-//! other's changes and a crash never leaves half a file.
+//! fresh temporary file beside it, created with `O_EXCL` and mode 0600 (a
+//! file or symbolic link already at that name is never reused or followed),
+//! fsynced, renamed over it, and the folder fsynced, under an advisory lock
+//! on a `.lock` file next to it: two Cairn processes cannot lose each
+//! other's changes, and a crash leaves the old file or the new one, never
+//! half of one. A folder created for it gets mode 0700.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
@@ -114,14 +117,69 @@ pub(crate) fn set(path: &Path, key: &str, secret: Option<&Sensitive<String>>) ->
     }
     let mut text = serde_json::to_string_pretty(&map).map_err(|e| err(path, e.to_string()))?;
     text.push('\n');
-    let tmp = sibling(path, ".tmp");
-    let mut f = create_private(&tmp)
-        .map_err(|e| err(path, format!("cannot write {}: {e}", tmp.display())))?;
-    f.write_all(text.as_bytes())
+    let (tmp, mut f) = fresh_temp(path)?;
+    let written = f
+        .write_all(text.as_bytes())
         .and_then(|_| f.sync_all())
-        .map_err(|e| err(path, format!("cannot write {}: {e}", tmp.display())))?;
-    fs::rename(&tmp, path).map_err(|e| err(path, format!("cannot replace it: {e}")))?;
+        .map_err(|e| err(path, format!("cannot write {}: {e}", tmp.display())))
+        .and_then(|()| {
+            fs::rename(&tmp, path).map_err(|e| err(path, format!("cannot replace it: {e}")))
+        });
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written?;
+    sync_dir(path).map_err(|e| err(path, format!("cannot sync its folder: {e}")))?;
     Ok(had)
+}
+
+/// A new temporary file beside `path`, created with `O_EXCL` and mode 0600.
+fn fresh_temp(path: &Path) -> Result<(PathBuf, File)> {
+    for attempt in 0..100u32 {
+        let tmp = sibling(path, &format!(".tmp-{}-{attempt}", std::process::id()));
+        let mut opts = OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        match opts.open(&tmp) {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(err(path, format!("cannot write {}: {e}", tmp.display()))),
+        }
+    }
+    Err(err(path, "cannot find a free temporary name beside it"))
+}
+
+/// Fsyncs the folder of `path`, so the rename into it survives a crash.
+fn sync_dir(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Creates `dir` and its missing parents, the new ones with mode 0700.
+fn create_dir_private(dir: &Path) -> std::io::Result<()> {
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
 }
 
 fn sibling(path: &Path, suffix: &str) -> PathBuf {
@@ -135,7 +193,7 @@ fn lock(path: &Path) -> Result<File> {
     if let Some(dir) = path.parent()
         && !dir.as_os_str().is_empty()
     {
-        fs::create_dir_all(dir).map_err(|e| err(path, format!("cannot create its folder: {e}")))?;
+        create_dir_private(dir).map_err(|e| err(path, format!("cannot create its folder: {e}")))?;
     }
     let lock_path = sibling(path, ".lock");
     let f = create_private(&lock_path)
@@ -182,6 +240,35 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600);
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(dir.path().join("conf"))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777;
+            assert_eq!(mode, 0o700, "the folder made for it");
+            // A symbolic link planted at a temporary name is not followed,
+            // and no temporary file is left behind.
+            let target = dir.path().join("elsewhere");
+            fs::write(&target, "keep").unwrap();
+            std::os::unix::fs::symlink(
+                &target,
+                sibling(&path, &format!(".tmp-{}-0", std::process::id())),
+            )
+            .unwrap();
+            vault.set("x", &Sensitive::new("y".to_string())).unwrap();
+            assert_eq!(fs::read_to_string(&target).unwrap(), "keep");
+            let mut names: Vec<String> = fs::read_dir(dir.path().join("conf"))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| *n != format!("secrets.json.tmp-{}-0", std::process::id()))
+                .collect();
+            names.sort();
+            assert_eq!(names, ["secrets.json", "secrets.json.lock"]);
+            assert!(vault.delete("x").unwrap());
         }
         assert!(vault.delete("GMAIL").unwrap());
         assert!(!vault.delete("gmail").unwrap());

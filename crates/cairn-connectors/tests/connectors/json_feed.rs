@@ -175,3 +175,63 @@ async fn a_feed_paged_by_time_asks_since_its_cursor_and_a_wrong_pointer_is_named
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn a_record_with_a_control_character_in_a_name_is_skipped_and_reported_alone() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/events"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": [
+            {"uid": "ev-1", "happened": "2026-03-02T09:00:00Z", "kind": "form.submitted",
+             "learner": {"email": "ada@example.com"}, "details": {"name": "Ada"}},
+            {"uid": "ev-2", "happened": "2026-03-02T09:01:00Z", "kind": "form.submitted",
+             "learner": {"email": "eve@example.com"}, "details": {"name": "Eve\r\nBcc: all@example.com"}},
+            {"uid": "ev-3", "happened": "2026-03-02T09:02:00Z", "kind": "form.submitted",
+             "learner": {"email": "bo@example.com"}, "details": {"first_name": "Bo"}}
+        ]})))
+        .mount(&server)
+        .await;
+    let mut b = Bench::new();
+    b.add(
+        "Forms",
+        json!({
+            "kind": "json_feed",
+            "url": format!("{}/api/events", server.uri()),
+            "items": "/data",
+            "id": "/uid",
+            "time": "/happened",
+            "type": "/kind",
+            "email": "/learner/email",
+            "payload": "/details"
+        }),
+        None,
+    );
+    b.clock.set(at(10, 0, 0));
+    let r = b.sync("Forms").await;
+    assert_eq!(r.outcome, SyncOutcome::Synced, "{r:?}");
+    assert_eq!((r.new, r.ignored), (2, 1), "{r:?}");
+    assert!(
+        r.notes[0].contains("form.submitted skipped: the name")
+            && r.notes[0].contains("control character (carriage return)"),
+        "{:?}",
+        r.notes
+    );
+    assert!(
+        b.store
+            .contact_by_email("eve@example.com")
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        b.store
+            .contact_by_email("ada@example.com")
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        b.store
+            .contact_by_email("bo@example.com")
+            .unwrap()
+            .is_some()
+    );
+}
