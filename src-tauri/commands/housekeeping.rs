@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use cairn_model::{Clock, SystemClock};
+use cairn_model::{Clock, SystemClock, Timestamp};
 use cairn_store::hygiene::{self, BackupInfo, DatabaseStats, MaintenanceReport, RestoreReport};
 use cairn_store::incidents::{AlertPolicy, BackgroundSummary};
 use cairn_store::lock::{ExecutorLock, holder_name};
@@ -31,6 +31,9 @@ pub struct BackgroundStatus {
     /// (pid 4242)").
     pub held_by: Option<String>,
     pub summary: BackgroundSummary,
+    /// Since a restore, nothing leaves the outbox until "Resume all": when
+    /// that restore happened; none when the outbox sends.
+    pub outbox_held_since: Option<Timestamp>,
 }
 
 fn blocking_error(e: impl std::fmt::Display) -> CommandError {
@@ -57,6 +60,7 @@ pub async fn background_status(
                 ExecutorLock::holder(&path)
             },
             summary: s.background_summary(SystemClock.now())?,
+            outbox_held_since: s.outbox_held_since()?,
         })
     })
     .await
@@ -145,7 +149,10 @@ pub async fn inspect_backup(path: String) -> Result<BackupInfo, CommandError> {
 
 /// Replaces the database with a backup: validates it, stops the executor,
 /// restores (keeping the current database beside it), starts the executor
-/// again — also when the restore failed, on the database as it is.
+/// again — also when the restore failed, on the database as it is. The
+/// restored file is put on hold before it replaces the live one (every
+/// workflow paused, the outbox held: `hygiene::restore`), so the executor
+/// started after it sends nothing until the user chooses "Resume all".
 #[tauri::command]
 pub async fn restore_database(
     app: AppHandle,

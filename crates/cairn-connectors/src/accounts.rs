@@ -64,6 +64,18 @@ pub fn add(
             ),
         ));
     }
+    if let Some(secs) = poll_interval_secs
+        && secs > provider::MAX_POLL_SECS
+    {
+        return Err(ConnectorError::invalid(
+            name,
+            "poll_every",
+            format!(
+                "{secs} s is longer than the longest interval, {} s (7 days)",
+                provider::MAX_POLL_SECS
+            ),
+        ));
+    }
     match (&secret, settings.needs_secret()) {
         (None, true) if vault.find(name)?.is_none() => {
             return Err(ConnectorError::invalid(

@@ -4,7 +4,7 @@ use cairn_model::Timestamp;
 use cairn_model::condition::{Condition, Engagement, all_match, lookup, split_bucket};
 use cairn_model::contact::Contact;
 use cairn_model::event::types;
-use cairn_model::time::local_parts;
+use cairn_model::time::{local_parts, sub_checked};
 use rusqlite::{Connection, params};
 
 use crate::error::Result;
@@ -54,7 +54,7 @@ pub fn holds(c: &Condition, f: &Facts<'_>) -> Result<bool> {
                 Engagement::Opened => types::EMAIL_OPENED,
                 Engagement::Clicked => types::LINK_CLICKED,
             };
-            let since = f.now - within.to_chrono();
+            let since = sub_checked(f.now, within.to_chrono());
             let mut st = f.conn.prepare_cached(
                 "SELECT payload FROM events WHERE contact_id = ?1 AND type = ?2 AND occurred_at >= ?3",
             )?;
@@ -83,7 +83,7 @@ pub fn holds(c: &Condition, f: &Facts<'_>) -> Result<bool> {
             filters,
         } => {
             let since = within
-                .map(|w| cairn_store::ms(f.now - w.to_chrono()))
+                .map(|w| cairn_store::ms(sub_checked(f.now, w.to_chrono())))
                 .unwrap_or(i64::MIN);
             let mut st = f.conn.prepare_cached(
                 "SELECT payload FROM events WHERE contact_id = ?1 AND type = ?2 AND occurred_at >= ?3 AND occurred_at <= ?4",

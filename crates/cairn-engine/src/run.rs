@@ -10,11 +10,12 @@ use cairn_model::effect::{
     DesktopNotice, Effect, EmailMessage, RunMode, SlackMessage, WebhookRequest,
 };
 use cairn_model::template;
-use cairn_model::time::{local_instant, next_weekday_time};
+use cairn_model::time::{add_checked, add_days, local_instant, next_weekday_time};
 use cairn_model::workflow::{Node, NodeSpec, NotifyChannel, OnFailure, WorkflowDef, exits};
 use cairn_store::StoreError;
 use cairn_store::contacts;
 use cairn_store::deals;
+use cairn_store::identity;
 use cairn_store::outbox;
 use cairn_store::runs::{self, RunStatus, StepStatus, TimerPurpose};
 use rusqlite::Connection;
@@ -481,7 +482,7 @@ fn exec(cx: &mut Cx<'_>, cur: &mut Cursor, node: &Node) -> Result<Flow> {
             Ok(Flow::Next(exit))
         }
         NodeSpec::WaitDuration(w) => {
-            let due = cx.now + w.duration.to_chrono();
+            let due = add_checked(cx.now, w.duration.to_chrono());
             wait_until(cx, cur, node, due)
         }
         NodeSpec::WaitUntilTime(w) => {
@@ -514,11 +515,21 @@ fn exec(cx: &mut Cx<'_>, cur: &mut Cursor, node: &Node) -> Result<Flow> {
             let tz = w
                 .timezone
                 .resolve(contact.timezone.as_deref(), &cur.def.settings.timezone);
-            let due = local_instant(
-                tz,
-                date + chrono::Duration::days(w.offset_days.into()),
-                w.time,
-            );
+            // A date at the end of the calendar moved further is no date.
+            let Some(day) = add_days(date, w.offset_days.into()) else {
+                record_step(
+                    cx,
+                    cur,
+                    node,
+                    StepStatus::Skipped,
+                    Some(exits::NEXT),
+                    Some(
+                        json!({"reason": format!("the contact's {} date moved by {} days is past any calendar", w.field, w.offset_days)}),
+                    ),
+                )?;
+                return Ok(ok(exits::NEXT));
+            };
+            let due = local_instant(tz, day, w.time);
             if due <= cx.now {
                 record_step(
                     cx,
@@ -543,7 +554,7 @@ fn exec(cx: &mut Cx<'_>, cur: &mut Cursor, node: &Node) -> Result<Flow> {
                 );
             }
             let corr = Value::Object(corr);
-            let due = cx.now + w.timeout.to_chrono();
+            let due = add_checked(cx.now, w.timeout.to_chrono());
             record_step(
                 cx,
                 cur,
@@ -897,7 +908,7 @@ fn exec_external(cx: &mut Cx<'_>, cur: &mut Cursor, node: &Node) -> Result<Flow>
     if !send_for_real {
         // Recorded with its full content in one write; the Message-ID shown
         // is what a live send of this node in this run would resemble.
-        let key = format!("cairn-{}-{}", cur.id, node.id);
+        let key = identity::identity_using(cx.tx)?.effect_key(cur.id, &node.id);
         let effect = match render_effect(cx, cur, node, &c, &key) {
             Ok(e) => e,
             Err(msg) => return action_failed(cx, cur, node, held, &msg),
@@ -937,7 +948,8 @@ fn exec_external(cx: &mut Cx<'_>, cur: &mut Cursor, node: &Node) -> Result<Flow>
         }
         None => record_step(cx, cur, node, StepStatus::Pending, None, None)?,
     };
-    let key = format!("cairn-{}-{}", cur.id, step_id);
+    // Unique across databases too (identity.rs): receivers deduplicate on it.
+    let key = identity::identity_using(cx.tx)?.effect_key(cur.id, step_id);
     let effect = match render_effect(cx, cur, node, &c, &key) {
         Ok(e) => e,
         Err(msg) => return action_failed(cx, cur, node, Some(step_id), &msg),

@@ -10,7 +10,7 @@
 
 use cairn_model::Timestamp;
 use cairn_model::condition::Condition;
-use cairn_model::time::{TimezoneRef, local_instant, local_parts, next_weekday_time};
+use cairn_model::time::{TimezoneRef, add_days, local_instant, local_parts, next_weekday_time};
 use cairn_model::workflow::{Every, NodeSpec};
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
@@ -51,7 +51,9 @@ fn date_instants(
     from: Timestamp,
     to: Timestamp,
 ) -> (Vec<Timestamp>, Option<Timestamp>) {
-    let at = |d: NaiveDate| local_instant(tz, d + chrono::Duration::days(offset.into()), time);
+    // None past the end of the calendar (a far date field moved further):
+    // such a date never comes.
+    let at = |d: NaiveDate| add_days(d, offset.into()).map(|d| local_instant(tz, d, time));
     let mut hits = vec![];
     let mut next = None;
     if yearly {
@@ -60,7 +62,9 @@ fn date_instants(
             let d = NaiveDate::from_ymd_opt(y, date.month(), date.day())
                 .or_else(|| NaiveDate::from_ymd_opt(y, 2, 28))
                 .unwrap_or(date);
-            let t = at(d);
+            let Some(t) = at(d) else {
+                continue;
+            };
             if t > from && t <= to {
                 hits.push(t);
             }
@@ -68,8 +72,7 @@ fn date_instants(
                 next = Some(t);
             }
         }
-    } else {
-        let t = at(date);
+    } else if let Some(t) = at(date) {
         if t > from && t <= to {
             hits.push(t);
         }

@@ -3,6 +3,12 @@
 //!
 //! A workflow file stores the canonical spelling (largest units first), so
 //! export → import → export gives the same bytes.
+//!
+//! A duration is at most [`Duration::MAX`] (100 years): longer text is
+//! refused when read (`"99999999999d"` is an error, not an overflow), and
+//! the constructors clamp, so adding any `Duration` to an instant Cairn
+//! handles stays far inside chrono's range. What a workflow may wait is
+//! bounded tighter by validation (`validate::MAX_SPAN`, 10 years).
 
 use std::fmt;
 
@@ -25,27 +31,36 @@ const UNITS: [(char, i64); 5] = [
 
 /// Why a duration string was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "expected a duration such as \"2d\", \"3h\" or \"1d12h\" (units w, d, h, m, s), found {found:?}"
-)]
-pub struct DurationParseError {
-    pub found: String,
+pub enum DurationParseError {
+    #[error(
+        "expected a duration such as \"2d\", \"3h\" or \"1d12h\" (units w, d, h, m, s), found {found:?}"
+    )]
+    Malformed { found: String },
+    #[error("expected a duration of at most 36600d (100 years), found {found:?}")]
+    TooLong { found: String },
 }
 
 impl Duration {
     pub const ZERO: Duration = Duration { secs: 0 };
+    /// The longest duration: 100 years of 366 days.
+    pub const MAX: Duration = Duration {
+        secs: 36_600 * 86_400,
+    };
 
+    /// Clamped to `0..=MAX`.
     pub fn from_secs(secs: i64) -> Self {
-        Duration { secs: secs.max(0) }
+        Duration {
+            secs: secs.clamp(0, Self::MAX.secs),
+        }
     }
     pub fn from_mins(m: i64) -> Self {
-        Self::from_secs(m * 60)
+        Self::from_secs(m.saturating_mul(60))
     }
     pub fn from_hours(h: i64) -> Self {
-        Self::from_secs(h * 3600)
+        Self::from_secs(h.saturating_mul(3600))
     }
     pub fn from_days(d: i64) -> Self {
-        Self::from_secs(d * 86_400)
+        Self::from_secs(d.saturating_mul(86_400))
     }
     pub fn secs(self) -> i64 {
         self.secs
@@ -58,7 +73,10 @@ impl Duration {
     }
 
     pub fn parse(text: &str) -> Result<Self, DurationParseError> {
-        let err = || DurationParseError {
+        let err = || DurationParseError::Malformed {
+            found: text.to_string(),
+        };
+        let too_long = || DurationParseError::TooLong {
             found: text.to_string(),
         };
         let t = text.trim();
@@ -84,11 +102,13 @@ impl Duration {
                 if digits.is_empty() {
                     return Err(err());
                 }
-                let n: i64 = digits.parse().map_err(|_| err())?;
+                // Digits beyond i64 are too long, not malformed.
+                let n: i64 = digits.parse().map_err(|_| too_long())?;
                 total = n
                     .checked_mul(unit.1)
                     .and_then(|v| total.checked_add(v))
-                    .ok_or_else(err)?;
+                    .filter(|t| *t <= Self::MAX.secs)
+                    .ok_or_else(too_long)?;
                 digits.clear();
                 saw_unit = true;
             }
@@ -146,6 +166,7 @@ impl<'de> Deserialize<'de> for Duration {
         d.deserialize_any(V).map_err(|e: D::Error| {
             let m = e.to_string();
             if m.starts_with("expected a duration") {
+                // Ours (malformed or too long), already in plain words.
                 e
             } else {
                 serde::de::Error::custom("expected a duration such as \"2d\"")
@@ -200,6 +221,30 @@ mod tests {
             assert_eq!(d.to_string(), canon);
             assert_eq!(Duration::parse(&d.to_string()).unwrap(), d);
         }
+    }
+
+    #[test]
+    fn refuses_what_no_one_can_wait_without_overflowing() {
+        for huge in [
+            "99999999999d",
+            "99999999999999999999999s",
+            "36601d",
+            "36600d1s",
+            "5300w",
+        ] {
+            let e = Duration::parse(huge).unwrap_err();
+            assert!(
+                matches!(e, DurationParseError::TooLong { .. }),
+                "{huge}: {e}"
+            );
+            assert!(e.to_string().contains("at most 36600d (100 years)"), "{e}");
+        }
+        assert_eq!(Duration::parse("36600d").unwrap(), Duration::MAX);
+        // The constructors clamp instead of overflowing.
+        assert_eq!(Duration::from_days(i64::MAX), Duration::MAX);
+        assert_eq!(Duration::from_mins(i64::MIN), Duration::ZERO);
+        let far = chrono::DateTime::<chrono::Utc>::MAX_UTC - chrono::Duration::days(365 * 1000);
+        let _ = far + Duration::MAX.to_chrono();
     }
 
     #[test]

@@ -139,6 +139,8 @@ fn parse_value_in_place(value: &mut Value) -> Result<(), FileError> {
             ));
         }
     }
+    check_control_chars(value, &mut String::new(), false)?;
+    let obj = value.as_object_mut().expect("checked above");
     if let Some(Value::Array(nodes)) = obj.get_mut("nodes") {
         if nodes.len() > MAX_NODES {
             return Err(FileError::new(
@@ -166,6 +168,67 @@ fn parse_value_in_place(value: &mut Value) -> Result<(), FileError> {
                 *m = ordered;
             }
         }
+    }
+    Ok(())
+}
+
+/// Keys whose text is prose (Markdown bodies, notification messages,
+/// descriptions, values written into fields): line breaks and tabs belong
+/// there. Every other text in a workflow file is a name, an id, a type, a
+/// subject, a URL or a header, which ends up in a header, a log line or a
+/// single-line label: no control character at all.
+const PROSE_KEYS: [&str; 4] = ["description", "body", "message", "value"];
+
+/// Refuses control characters (NUL, CR, LF, tab, ESC, DEL, C1…) in names
+/// and other one-line text, and all but CR, LF and tab in prose, naming the
+/// JSON path (`nodes[2].label`). Object keys (header names) are one-line
+/// text too.
+fn check_control_chars(v: &Value, path: &mut String, prose: bool) -> Result<(), FileError> {
+    let refused = |c: char| c.is_control() && !(prose && matches!(c, '\n' | '\r' | '\t'));
+    match v {
+        Value::String(s) => {
+            if let Some(c) = s.chars().find(|c| refused(*c)) {
+                return Err(FileError::new(
+                    "invalid_field",
+                    path.clone(),
+                    format!(
+                        "contains the control character {c:?}; {}",
+                        if prose {
+                            "only line breaks and tabs are allowed in this text"
+                        } else {
+                            "names and one-line text cannot hold control characters (line breaks, tabs, NUL…)"
+                        }
+                    ),
+                ));
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                check_control_chars(item, path, prose)?;
+                path.truncate(len);
+            }
+        }
+        Value::Object(map) => {
+            for (k, item) in map {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+                if k.chars().any(char::is_control) {
+                    return Err(FileError::new(
+                        "invalid_field",
+                        path.clone(),
+                        "a key cannot hold control characters (line breaks, tabs, NUL…)",
+                    ));
+                }
+                check_control_chars(item, path, prose || PROSE_KEYS.contains(&k.as_str()))?;
+                path.truncate(len);
+            }
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
     }
     Ok(())
 }

@@ -259,6 +259,48 @@ pub fn next_weekday_time(after: Timestamp, tz: Tz, days: &[Weekday], time: TimeO
     after + chrono::Duration::days(7)
 }
 
+/// The latest instant Cairn schedules anything at: the last second of the
+/// year 9999. Every `instant + span` in the engine goes through
+/// [`add_checked`], which stops here instead of overflowing (chrono's `+`
+/// panics past its range); a wait that long never fires in practice, and
+/// validation keeps a workflow's own spans under 10 years anyway.
+pub fn max_instant() -> Timestamp {
+    Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59)
+        .single()
+        .expect("a valid date")
+}
+
+/// The earliest instant [`sub_checked`] gives: the Unix epoch (nothing
+/// Cairn recorded is older).
+pub fn min_instant() -> Timestamp {
+    DateTime::<Utc>::UNIX_EPOCH
+}
+
+/// `t + d`, clamped to [`min_instant`]`..=`[`max_instant`] instead of
+/// overflowing.
+pub fn add_checked(t: Timestamp, d: chrono::Duration) -> Timestamp {
+    match t.checked_add_signed(d) {
+        Some(x) => x.clamp(min_instant(), max_instant()),
+        None if d < chrono::Duration::zero() => min_instant(),
+        None => max_instant(),
+    }
+}
+
+/// `t - d`, clamped like [`add_checked`]: "since `d` ago" for any `d`.
+pub fn sub_checked(t: Timestamp, d: chrono::Duration) -> Timestamp {
+    match t.checked_sub_signed(d) {
+        Some(x) => x.clamp(min_instant(), max_instant()),
+        None if d < chrono::Duration::zero() => max_instant(),
+        None => min_instant(),
+    }
+}
+
+/// `date` moved by `days` (negative: back), or none past chrono's calendar
+/// (a date field such as 262143-01-01 offset by a year).
+pub fn add_days(date: NaiveDate, days: i64) -> Option<NaiveDate> {
+    chrono::Duration::try_days(days).and_then(|d| date.checked_add_signed(d))
+}
+
 /// The local wall-clock reading of an instant.
 pub fn local_parts(at: DateTime<Utc>, tz: Tz) -> (Weekday, TimeOfDay, NaiveDate) {
     use chrono::{Datelike, Timelike};
@@ -296,6 +338,27 @@ mod tests {
         let d = NaiveDate::from_ymd_opt(2026, 3, 29).unwrap();
         let at = local_instant(tz, d, TimeOfDay::new(2, 30).unwrap());
         assert_eq!(at, Utc.with_ymd_and_hms(2026, 3, 29, 1, 0, 0).unwrap());
+    }
+
+    #[test]
+    fn spans_added_to_instants_stop_at_the_bounds_instead_of_overflowing() {
+        let now = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+        let day = chrono::Duration::days(1);
+        assert_eq!(add_checked(now, day), now + day);
+        assert_eq!(sub_checked(now, day), now - day);
+        assert_eq!(add_checked(now, chrono::Duration::MAX), max_instant());
+        assert_eq!(
+            add_checked(now, chrono::Duration::days(5_000_000)),
+            max_instant()
+        );
+        assert_eq!(add_checked(now, chrono::Duration::MIN), min_instant());
+        assert_eq!(sub_checked(now, chrono::Duration::MAX), min_instant());
+        assert_eq!(sub_checked(now, chrono::Duration::MIN), max_instant());
+        assert_eq!(add_checked(max_instant(), day), max_instant());
+        let d = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+        assert_eq!(add_days(d, -5), NaiveDate::from_ymd_opt(2025, 12, 31));
+        assert_eq!(add_days(NaiveDate::MAX, 1), None);
+        assert_eq!(add_days(d, i64::MAX), None);
     }
 
     #[test]

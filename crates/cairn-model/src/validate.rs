@@ -776,8 +776,87 @@ fn url_has_password(url: &str) -> bool {
         .is_some_and(|(userinfo, _)| userinfo.contains(':'))
 }
 
+/// The longest span a workflow may name, in days: 10 years. A wait, a
+/// timeout, a lateness limit, a retry backoff, an engagement window or a
+/// date offset beyond it is a typo (`3650d` for `365d`), and refusing it
+/// here keeps every `instant + span` the engine computes far from chrono's
+/// limits.
+pub const MAX_SPAN_DAYS: i64 = 3_653;
+
+/// [`MAX_SPAN_DAYS`] as a duration.
+pub fn max_span() -> crate::Duration {
+    crate::Duration::from_days(MAX_SPAN_DAYS)
+}
+
+fn check_span(c: &mut Checker, node: &str, what: &str, d: crate::Duration) {
+    if d > max_span() {
+        c.err(
+            "out_of_range",
+            Some(node),
+            format!("{what} is {d}; at most {MAX_SPAN_DAYS}d (10 years) is allowed"),
+        );
+    }
+}
+
+fn check_offset_days(c: &mut Checker, node: &str, days: i32) {
+    if i64::from(days).abs() > MAX_SPAN_DAYS {
+        c.err(
+            "out_of_range",
+            Some(node),
+            format!(
+                "the day offset is {days}; at most {MAX_SPAN_DAYS} days (10 years) before or after is allowed"
+            ),
+        );
+    }
+}
+
+/// Every span and day offset a node names, against [`MAX_SPAN_DAYS`].
+fn check_spans(c: &mut Checker, n: &Node) {
+    let id = n.id.as_str();
+    match &n.spec {
+        NodeSpec::WaitDuration(w) => check_span(c, id, "the wait", w.duration),
+        NodeSpec::WaitForEvent(w) => check_span(c, id, "the timeout", w.timeout),
+        NodeSpec::WaitUntilDate(w) => check_offset_days(c, id, w.offset_days),
+        NodeSpec::TriggerDate(t) => check_offset_days(c, id, t.offset_days),
+        NodeSpec::Webhook(w) => {
+            if let Some(t) = w.timeout {
+                check_span(c, id, "the timeout", t);
+            }
+        }
+        _ => {}
+    }
+    if let Some(limit) = n.spec.late_policy().and_then(|p| p.skip_if_late_by) {
+        check_span(c, id, "\"skip when later than\"", limit);
+    }
+    if let Some(p) = n.spec.error_policy() {
+        check_span(c, id, "the retry backoff", p.backoff);
+    }
+    let mut conditions: Vec<&Condition> = vec![];
+    match &n.spec {
+        NodeSpec::Condition(k) => conditions.push(&k.condition),
+        NodeSpec::Branch(b) => conditions.extend(b.paths.iter().map(|p| &p.condition)),
+        NodeSpec::TriggerDate(t) => conditions.extend(t.audience.as_ref()),
+        NodeSpec::TriggerSchedule(t) => conditions.extend(t.audience.as_ref()),
+        _ => {}
+    }
+    let mut windows = vec![];
+    for cond in conditions {
+        cond.walk(&mut |x| match x {
+            Condition::Engagement { within, .. } => windows.push(*within),
+            Condition::HadEvent {
+                within: Some(w), ..
+            } => windows.push(*w),
+            _ => {}
+        });
+    }
+    for w in windows {
+        check_span(c, id, "the condition's \"within\" window", w);
+    }
+}
+
 fn check_node(c: &mut Checker, n: &Node) {
     let id = n.id.as_str();
+    check_spans(c, n);
     match &n.spec {
         NodeSpec::TriggerContactCreated(t)
         | NodeSpec::TriggerPurchaseCompleted(t)

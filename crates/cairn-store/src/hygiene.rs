@@ -59,6 +59,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::lock::ExecutorLock;
+use crate::pause::RestoreHold;
 use crate::{APPLICATION_ID, Result, SCHEMA_VERSION, Store, StoreError, ms, ts_opt};
 
 /// How long finished runs keep their details unless the user says otherwise.
@@ -197,6 +198,9 @@ pub struct RestoreReport {
     pub previous_copy: Option<String>,
     /// The schema the restored database has now (upgraded if it was older).
     pub schema_version: u32,
+    /// What the restore put on hold until "Resume all": every workflow is
+    /// paused and nothing leaves the outbox (pause.rs).
+    pub held: RestoreHold,
 }
 
 fn wal_path(db: &Path) -> PathBuf {
@@ -528,7 +532,8 @@ impl Store {
         }
         if same_file(dest, &self.path) || is_live_companion(dest, &self.path) {
             return Err(StoreError::Conflict(
-                "a backup cannot overwrite the database it copies".into(),
+                "a backup cannot overwrite the database it copies (nor its -wal or -shm file)"
+                    .into(),
             ));
         }
         let dir = match dest.parent() {
@@ -540,16 +545,16 @@ impl Store {
         name.push(dest.file_name().unwrap_or_default());
         name.push(format!(".partial-{}", std::process::id()));
         let tmp = dir.join(name);
-        let written = (|| {
-            let mut to = Connection::open(&tmp).map_err(|e| io("open", &tmp, e))?;
-            to.busy_timeout(std::time::Duration::from_secs(10))?;
-            copy_database(&self.conn, &mut to)?;
-            // One self-contained file: no -wal beside it to lose in a copy.
         // A backup holds every contact: created empty with mode 0600 (and
         // O_EXCL: a file or link left at this name is removed, not followed)
         // before SQLite writes into it.
         let _ = std::fs::remove_file(&tmp);
         crate::private_file::create_new(&tmp).map_err(|e| io("create", &tmp, e))?;
+        let written = (|| {
+            let mut to = Connection::open(&tmp).map_err(|e| io("open", &tmp, e))?;
+            to.busy_timeout(std::time::Duration::from_secs(10))?;
+            copy_database(&self.conn, &mut to)?;
+            // One self-contained file: no -wal beside it to lose in a copy.
             let _: String = to.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
             drop(to);
             std::fs::rename(&tmp, dest).map_err(|e| io("write", dest, e))
@@ -562,11 +567,6 @@ impl Store {
     }
 }
 
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
 /// Whether `dest` names the `-wal`, `-shm` or `-journal` file of the
 /// database at `db` (existing or not: overwriting either corrupts it).
 fn is_live_companion(dest: &Path, db: &Path) -> bool {
@@ -593,6 +593,11 @@ fn is_live_companion(dest: &Path, db: &Path) -> bool {
     })
 }
 
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 fn open_read_only(path: &Path) -> Result<Connection> {
@@ -674,8 +679,14 @@ pub fn previous_copy_path(db: &Path, now: Timestamp) -> PathBuf {
 /// Replaces the database at `db` with the backup at `from`. The caller
 /// holds the executor lock (no executor may run meanwhile; the app stops
 /// its own first). The current database is copied to
-/// [`previous_copy_path`] before anything is replaced; an older backup is
-/// upgraded to this build's schema afterwards.
+/// [`previous_copy_path`] before anything is replaced.
+///
+/// The backup is first copied to a staging file beside `db`, upgraded to
+/// this build's schema and put on hold there (every workflow paused, the
+/// outbox held: [`crate::pause::hold_after_restore_using`]; a new key
+/// series: [`crate::identity::start_series_using`]); only then does it
+/// replace the live file, in one transaction. So no executor, whenever it
+/// starts, can see the restored database without its hold.
 pub fn restore(
     _held: &ExecutorLock,
     db: &Path,
@@ -689,11 +700,13 @@ pub fn restore(
     }
     let info = inspect_backup(from)?;
     let previous = previous_copy_path(db, now);
+    let mut replaced_identity = None;
     let kept = if !db.exists() {
         None
     } else {
         match Store::open(db) {
             Ok(current) => {
+                replaced_identity = Some(current.identity()?);
                 current.backup_to(&previous, false)?;
                 Some(previous)
             }
@@ -723,12 +736,38 @@ pub fn restore(
             }
         }
     };
-    let src = open_read_only(from)?;
-    let mut dst = Connection::open(db).map_err(|e| io("open", db, e))?;
-    dst.busy_timeout(std::time::Duration::from_secs(10))?;
-    copy_database(&src, &mut dst)?;
-    drop(dst);
-    // Back in WAL mode, and migrated when the backup was older.
+    let mut staged_name = db.file_name().unwrap_or_default().to_os_string();
+    staged_name.push(format!(".restoring-{}", std::process::id()));
+    let staged = db.with_file_name(staged_name);
+    let remove_staged = || {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut name = staged.as_os_str().to_os_string();
+            name.push(suffix);
+            let _ = std::fs::remove_file(&name);
+        }
+    };
+    remove_staged();
+    let swapped = (|| {
+        {
+            let src = open_read_only(from)?;
+            let mut to = Connection::open(&staged).map_err(|e| io("open", &staged, e))?;
+            to.busy_timeout(std::time::Duration::from_secs(10))?;
+            copy_database(&src, &mut to)?;
+        }
+        // Migrated when the backup was older, then held.
+        let mut store = Store::open(&staged)?;
+        let held = store.write(|tx| {
+            crate::identity::start_series_using(tx, replaced_identity.as_ref())?;
+            crate::pause::hold_after_restore_using(tx, now)
+        })?;
+        let mut dst = Connection::open(db).map_err(|e| io("open", db, e))?;
+        dst.busy_timeout(std::time::Duration::from_secs(10))?;
+        copy_database(store.conn(), &mut dst)?;
+        Ok::<_, StoreError>(held)
+    })();
+    remove_staged();
+    let held = swapped?;
+    // Back in WAL mode.
     let store = Store::open(db)?;
     // Empty the log now, so the restored file alone is the database.
     store.checkpoint(true)?;
@@ -737,6 +776,7 @@ pub fn restore(
         restored: info,
         previous_copy: kept.map(|p| p.display().to_string()),
         schema_version: store.schema_version()?,
+        held,
     })
 }
 

@@ -22,13 +22,14 @@ pub mod deals;
 pub mod error;
 pub mod events;
 pub mod hygiene;
+pub mod identity;
 pub mod incidents;
 pub mod lock;
 pub mod outbox;
 pub mod pause;
-pub mod runs;
 pub mod privacy;
 pub mod private_file;
+pub mod runs;
 pub mod settings;
 pub mod unsubscribe;
 pub mod workflows;
@@ -53,6 +54,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_analytics.sql"),
     include_str!("../migrations/0004_hygiene.sql"),
     include_str!("../migrations/0005_lean_indexes.sql"),
+    include_str!("../migrations/0006_database_identity.sql"),
     include_str!("../migrations/0007_sending.sql"),
     include_str!("../migrations/0008_privacy.sql"),
     include_str!("../migrations/0010_unsubscribe_key.sql"),
@@ -111,11 +113,11 @@ impl Store {
             private_file::create_dir_private(dir)
                 .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", dir.display())))?;
         }
+        restrict_database_files(&path);
         let conn = Connection::open_with_flags(
             &path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
                 | OpenFlags::SQLITE_OPEN_CREATE
-        restrict_database_files(&path);
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX
                 | OpenFlags::SQLITE_OPEN_URI,
         )
@@ -151,14 +153,14 @@ impl Store {
         // on an older file it is a no-op until maintenance runs a VACUUM.
         self.conn
             .execute_batch("PRAGMA auto_vacuum = INCREMENTAL;")?;
-        // WAL: readers never block the writer. NORMAL sync is durable across
-        // a process crash (kill -9); only an OS crash can lose the last
-        // transactions, never corrupt the file. A 32 MB page cache keeps a
-        // 100,000-contact import from spilling dirty pages mid-transaction.
         // secure_delete FAST zeroes what a write frees inside the pages it
         // writes anyway (no extra I/O), so deleted and overwritten values do
         // not linger in the file; erasure turns it fully ON (privacy.rs).
         // Cost measured in docs/BENCHMARKS.md ("Erasure").
+        // WAL: readers never block the writer. NORMAL sync is durable across
+        // a process crash (kill -9); only an OS crash can lose the last
+        // transactions, never corrupt the file. A 32 MB page cache keeps a
+        // 100,000-contact import from spilling dirty pages mid-transaction.
         let mode: String = self
             .conn
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
@@ -271,10 +273,6 @@ impl Store {
     }
 }
 
-/// Milliseconds since the epoch, as stored.
-pub fn ms(t: Timestamp) -> i64 {
-    t.timestamp_millis()
-}
 /// Makes the database file the user's only before SQLite opens it: a new
 /// one is created empty with mode 0600 (SQLite gives its `-wal` and `-shm`
 /// the same mode), an existing one and its companions are narrowed to 0600.
@@ -300,6 +298,10 @@ fn restrict_database_files(path: &Path) {
     }
 }
 
+/// Milliseconds since the epoch, as stored.
+pub fn ms(t: Timestamp) -> i64 {
+    t.timestamp_millis()
+}
 
 /// The instant a stored millisecond count stands for.
 pub fn ts(ms: i64) -> Timestamp {

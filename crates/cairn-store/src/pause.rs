@@ -7,6 +7,16 @@
 //! paused is remembered in the settings table in the same transaction, so
 //! "Resume all" after a restart still knows — and does not wake a workflow
 //! the user had paused by hand before.
+//!
+//! # After a restore
+//! A restored database holds what was pending when the backup was taken:
+//! queued emails and webhooks, waits long overdue. None of it may leave by
+//! surprise, so [`hold_after_restore_using`] (called by `hygiene::restore`
+//! before the restored file replaces the live one) pauses every active
+//! workflow the way "Pause all" does and holds the whole outbox
+//! ([`OUTBOX_HOLD_KEY`], honoured by `outbox::due_using`). "Resume all"
+//! starts both again; [`Store::release_outbox_hold`] lets the outbox go on
+//! its own (workflows resumed one by one).
 
 use cairn_model::Timestamp;
 use cairn_model::validate;
@@ -21,6 +31,28 @@ use crate::{Result, Store, StoreError, ms};
 /// The settings key holding the ids of the workflows "Pause all" paused.
 pub const PAUSED_BY_PAUSE_ALL: &str = "pause_all.workflows";
 
+/// The settings key present while the outbox is held after a restore; its
+/// value is the instant of the restore (milliseconds).
+pub const OUTBOX_HOLD_KEY: &str = "outbox.held_after_restore";
+
+/// The SQL condition under which no outbox row leaves (see
+/// `outbox::due_using`).
+pub const OUTBOX_HELD: &str =
+    "EXISTS (SELECT 1 FROM settings WHERE key = 'outbox.held_after_restore')";
+
+/// What a restore put on hold, for its confirmation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+pub struct RestoreHold {
+    /// The workflows paused by the restore ("Resume all" starts them again).
+    pub paused_workflows: Vec<String>,
+    /// Runs waiting (for a timer, an event or a send) in the restored database.
+    #[ts(type = "number")]
+    pub waiting_runs: u64,
+    /// Emails, webhooks and notifications queued in the held outbox.
+    #[ts(type = "number")]
+    pub waiting_sends: u64,
+}
+
 /// What "Pause all" or "Resume all" did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 pub struct PauseReport {
@@ -29,6 +61,9 @@ pub struct PauseReport {
     /// Workflows "Resume all" left paused, with why (deleted, or no longer
     /// valid since it was paused).
     pub left: Vec<String>,
+    /// "Resume all" released the outbox held after a restore.
+    #[serde(default)]
+    pub released_outbox: bool,
 }
 
 fn remembered_using(c: &rusqlite::Connection) -> Result<Vec<i64>> {
@@ -57,33 +92,73 @@ fn remember_using(c: &rusqlite::Connection, ids: &[i64]) -> Result<()> {
     Ok(())
 }
 
+/// Pauses every active workflow, remembering which (see [`Store::pause_all`]).
+pub fn pause_all_using(tx: &rusqlite::Connection, now: Timestamp) -> Result<PauseReport> {
+    let mut remembered = remembered_using(tx)?;
+    let mut changed = vec![];
+    let active: Vec<(i64, String)> = tx
+        .prepare("SELECT id, name FROM workflows WHERE status = 'active' ORDER BY name")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, name) in active {
+        tx.execute(
+            "UPDATE workflows SET status = 'paused', updated_at = ?2 WHERE id = ?1",
+            params![id, ms(now)],
+        )?;
+        if !remembered.contains(&id) {
+            remembered.push(id);
+        }
+        changed.push(name);
+    }
+    remember_using(tx, &remembered)?;
+    Ok(PauseReport {
+        changed,
+        ..PauseReport::default()
+    })
+}
+
+/// Puts a just-restored database on hold: every active workflow paused as
+/// by "Pause all", the outbox held until "Resume all" or
+/// [`Store::release_outbox_hold`]. Says what waits.
+pub fn hold_after_restore_using(tx: &rusqlite::Connection, now: Timestamp) -> Result<RestoreHold> {
+    let paused = pause_all_using(tx, now)?;
+    tx.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![OUTBOX_HOLD_KEY, ms(now).to_string()],
+    )?;
+    let count = |sql: &str| -> Result<u64> {
+        Ok(tx.query_row(sql, [], |r| r.get::<_, i64>(0))?.max(0) as u64)
+    };
+    Ok(RestoreHold {
+        paused_workflows: paused.changed,
+        waiting_runs: count("SELECT COUNT(*) FROM runs WHERE status IN ('running', 'waiting')")?,
+        waiting_sends: count("SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')")?,
+    })
+}
+
+/// Lets the outbox go again. Returns whether it was held.
+pub fn release_outbox_hold_using(tx: &rusqlite::Connection) -> Result<bool> {
+    Ok(tx.execute("DELETE FROM settings WHERE key = ?1", [OUTBOX_HOLD_KEY])? == 1)
+}
+
 impl Store {
     /// Pauses every active workflow, remembering which, in one transaction.
     /// Pausing again adds the newly active ones to those remembered.
     pub fn pause_all(&mut self, now: Timestamp) -> Result<PauseReport> {
-        self.write(|tx| {
-            let mut remembered = remembered_using(tx)?;
-            let mut changed = vec![];
-            let active: Vec<(i64, String)> = tx
-                .prepare("SELECT id, name FROM workflows WHERE status = 'active' ORDER BY name")?
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?;
-            for (id, name) in active {
-                tx.execute(
-                    "UPDATE workflows SET status = 'paused', updated_at = ?2 WHERE id = ?1",
-                    params![id, ms(now)],
-                )?;
-                if !remembered.contains(&id) {
-                    remembered.push(id);
-                }
-                changed.push(name);
-            }
-            remember_using(tx, &remembered)?;
-            Ok(PauseReport {
-                changed,
-                left: vec![],
-            })
-        })
+        self.write(|tx| pause_all_using(tx, now))
+    }
+
+    /// Lets the outbox held after a restore go (workflows stay as they
+    /// are). Returns whether it was held.
+    pub fn release_outbox_hold(&mut self) -> Result<bool> {
+        self.write(|tx| release_outbox_hold_using(tx))
+    }
+
+    /// When the restore that holds the outbox happened; none when it is
+    /// not held.
+    pub fn outbox_held_since(&self) -> Result<Option<Timestamp>> {
+        Ok(crate::ts_opt(self.setting::<i64>(OUTBOX_HOLD_KEY)?))
     }
 
     /// Activates again the workflows "Pause all" paused that are still
@@ -115,6 +190,7 @@ impl Store {
                 report.changed.push(w.name);
             }
             remember_using(tx, &[])?;
+            report.released_outbox = release_outbox_hold_using(tx)?;
             Ok(report)
         })
     }

@@ -12,4 +12,8 @@ changed: Array<string>,
  * Workflows "Resume all" left paused, with why (deleted, or no longer
  * valid since it was paused).
  */
-left: Array<string>, };
+left: Array<string>, 
+/**
+ * "Resume all" released the outbox held after a restore.
+ */
+released_outbox: boolean, };

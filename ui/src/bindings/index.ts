@@ -87,6 +87,7 @@ export type { Reentry } from "./Reentry";
 export type { RenderedEmail } from "./RenderedEmail";
 export type { Report } from "./Report";
 export type { Requires } from "./Requires";
+export type { RestoreHold } from "./RestoreHold";
 export type { RestoreReport } from "./RestoreReport";
 export type { Run } from "./Run";
 export type { RunCounts } from "./RunCounts";

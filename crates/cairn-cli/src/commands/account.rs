@@ -119,7 +119,7 @@ pub enum AddCommand {
 #[derive(Debug, Args)]
 pub struct SourceArgs {
     name: String,
-    /// How often to poll, such as 5m (default: the provider's; at least 30s).
+    /// How often to poll, such as 5m (default: the provider's; 30s to 7d).
     #[arg(long, value_name = "DURATION")]
     poll_every: Option<String>,
     /// Read the API key or access token from standard input.

@@ -25,7 +25,9 @@ pub enum DbCommand {
         force: bool,
     },
     /// Replace the database with the backup in FILE (the current one is kept
-    /// beside it). Refused while the app or `cairn run` is running.
+    /// beside it). Refused while the app or `cairn run` is running. The
+    /// restored database is put on hold: every workflow paused, nothing sent,
+    /// until `cairn workflow resume-all`.
     Restore { file: PathBuf },
     /// Apply retention, give free space back and checkpoint the WAL, now.
     Maintain,
@@ -174,10 +176,25 @@ impl Render for Restored {
                 r.restored.schema_version, r.schema_version
             )?;
         }
-        match &r.previous_copy {
-            Some(p) => writeln!(out, "the database as it was is kept at {p}"),
-            None => Ok(()),
+        if let Some(p) = &r.previous_copy {
+            writeln!(out, "the database as it was is kept at {p}")?;
         }
+        let h = &r.held;
+        writeln!(
+            out,
+            "on hold: {} run{} waiting and {} send{} queued; nothing is sent and no workflow runs until you resume",
+            h.waiting_runs,
+            if h.waiting_runs == 1 { "" } else { "s" },
+            h.waiting_sends,
+            if h.waiting_sends == 1 { "" } else { "s" },
+        )?;
+        if !h.paused_workflows.is_empty() {
+            writeln!(out, "paused: {}", h.paused_workflows.join(", "))?;
+        }
+        writeln!(
+            out,
+            "check them with `cairn runs` and `cairn outbox`, then `cairn workflow resume-all`"
+        )
     }
 }
 

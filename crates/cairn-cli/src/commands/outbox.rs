@@ -20,12 +20,20 @@ pub struct OutboxArgs {
 
 #[derive(Serialize)]
 struct Outbox {
+    /// Since a restore nothing leaves until `cairn workflow resume-all`:
+    /// when that restore happened.
+    held_since: Option<cairn_model::Timestamp>,
     entries: Vec<OutboxRow>,
 }
 
 pub fn run(ctx: &mut Ctx, a: OutboxArgs) -> Result<(), CliError> {
-    let entries = ctx.store()?.outbox(a.all, a.limit)?;
-    ctx.print(&Outbox { entries })
+    let store = ctx.store()?;
+    let entries = store.outbox(a.all, a.limit)?;
+    let held_since = store.outbox_held_since()?;
+    ctx.print(&Outbox {
+        held_since,
+        entries,
+    })
 }
 
 fn target(r: &OutboxRow) -> String {
@@ -40,6 +48,13 @@ fn target(r: &OutboxRow) -> String {
 
 impl Render for Outbox {
     fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        if let Some(t) = self.held_since {
+            writeln!(
+                out,
+                "held since the restore of {}: nothing is sent until `cairn workflow resume-all`",
+                when(t)
+            )?;
+        }
         if self.entries.is_empty() {
             return writeln!(out, "the outbox is empty: nothing is waiting to be sent");
         }

@@ -57,6 +57,12 @@ pub fn run(ctx: &mut Ctx, a: SimulateArgs) -> Result<(), CliError> {
     })?;
     let duration =
         Duration::parse(&a.duration).map_err(|e| CliError::Usage(format!("--for: {e}")))?;
+    if duration > cairn_model::validate::max_span() {
+        return Err(CliError::Usage(format!(
+            "--for: at most {}d (10 years) can be simulated, not {duration}",
+            cairn_model::validate::MAX_SPAN_DAYS
+        )));
+    }
     let script = match &a.events {
         Some(p) => {
             let t = std::fs::read_to_string(p).map_err(|e| CliError::io("read", p, e))?;

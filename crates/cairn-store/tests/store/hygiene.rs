@@ -319,3 +319,75 @@ fn an_account_that_needs_attention_is_told_once_per_incident() {
     assert_eq!(s.review_incidents(t0()).unwrap().len(), 1);
     assert_eq!(s.incidents(10).unwrap().len(), 2);
 }
+
+#[test]
+fn a_restore_pauses_every_workflow_and_holds_the_outbox_until_resume_all() {
+    let (d, mut s) = fresh();
+    for n in ["A", "B", "C"] {
+        workflow(&mut s, n);
+    }
+    s.set_workflow_status("A", WorkflowStatus::Active, t0())
+        .unwrap();
+    s.set_workflow_status("B", WorkflowStatus::Active, t0())
+        .unwrap();
+    // A queued notification that belongs to no run, due long ago.
+    s.write(|tx| {
+        cairn_store::outbox::enqueue_using(
+            tx,
+            None,
+            None,
+            &cairn_model::effect::Effect::Desktop(cairn_model::effect::DesktopNotice {
+                title: "t".into(),
+                body: "b".into(),
+            }),
+            "k-1",
+            cairn_model::effect::RunMode::Live,
+            5,
+            60,
+            t0() - chrono::Duration::days(3),
+        )
+    })
+    .unwrap();
+    let backup = d.path().join("b.cairn");
+    s.backup_to(&backup, false).unwrap();
+    drop(s);
+    let db = d.path().join("cairn.db");
+    let lock = ExecutorLock::acquire(&db, "test").unwrap();
+    let r = hygiene::restore(&lock, &db, &backup, t0()).unwrap();
+    assert_eq!(r.held.paused_workflows, vec!["A", "B"]);
+    assert_eq!((r.held.waiting_runs, r.held.waiting_sends), (0, 1));
+    drop(lock);
+
+    let mut s = Store::open(&db).unwrap();
+    assert_eq!(s.outbox_held_since().unwrap(), Some(t0()));
+    assert!(
+        s.workflows()
+            .unwrap()
+            .iter()
+            .all(|w| w.status == WorkflowStatus::Paused)
+    );
+    let due = |s: &Store| {
+        cairn_store::outbox::due_using(s.conn(), t0() + chrono::Duration::days(1), 10)
+            .unwrap()
+            .len()
+    };
+    assert_eq!(due(&s), 0, "held");
+    assert_eq!(cairn_store::outbox::next_due_using(s.conn()).unwrap(), None);
+    // Resuming one workflow by hand does not release the outbox.
+    s.set_workflow_status("A", WorkflowStatus::Active, t0())
+        .unwrap();
+    assert_eq!(due(&s), 0);
+    let resumed = s.resume_all(t0()).unwrap();
+    assert_eq!(resumed.changed, vec!["B"]);
+    assert!(resumed.released_outbox);
+    assert_eq!(s.outbox_held_since().unwrap(), None);
+    assert_eq!(due(&s), 1);
+    assert_eq!(s.workflow("C").unwrap().status, WorkflowStatus::Paused);
+    // Released on its own as well.
+    s.write(|tx| cairn_store::pause::hold_after_restore_using(tx, t0()))
+        .unwrap();
+    assert_eq!(due(&s), 0);
+    assert!(s.release_outbox_hold().unwrap());
+    assert!(!s.release_outbox_hold().unwrap());
+    assert_eq!(due(&s), 1);
+}

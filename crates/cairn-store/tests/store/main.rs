@@ -5,6 +5,7 @@ mod contacts;
 mod csv;
 mod events;
 mod hygiene;
+mod identity;
 mod open;
-mod workflows;
 mod privacy;
+mod workflows;

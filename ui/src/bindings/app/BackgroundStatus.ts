@@ -13,4 +13,9 @@ running: boolean,
  * Who runs the workflows instead, when this app does not ("cairn run
  * (pid 4242)").
  */
-held_by: string | null, summary: BackgroundSummary, };
+held_by: string | null, summary: BackgroundSummary, 
+/**
+ * Since a restore, nothing leaves the outbox until "Resume all": when
+ * that restore happened; none when the outbox sends.
+ */
+outbox_held_since: string | null, };

@@ -34,6 +34,7 @@ const status: BackgroundStatus = {
   running: true,
   held_by: null,
   summary: { waiting_runs: 3, failed_runs_24h: 1, active_workflows: 2, paused_by_pause_all: 0, open_incidents: [] },
+  outbox_held_since: null,
 };
 
 const backup: BackupInfo = {
@@ -58,7 +59,13 @@ function backend(overrides: Record<string, unknown> = {}): Call[] {
     set_retention_days: 30,
     backup_database: backup,
     inspect_backup: backup,
-    restore_database: { restored: backup, previous_copy: "/d/cairn.db.before-restore-20260105-090000", schema_version: 4 },
+    restore_database: {
+      restored: backup,
+      previous_copy: "/d/cairn.db.before-restore-20260105-090000",
+      schema_version: 4,
+      held: { paused_workflows: ["Welcome", "Receipts"], waiting_runs: 12, waiting_sends: 3 },
+    },
+    resume_all_workflows: { changed: ["Welcome", "Receipts"], left: [], released_outbox: true },
     ...overrides,
   };
   mockIPC(
@@ -160,6 +167,26 @@ describe("HousekeepingSettings", () => {
       "The database as it was is kept at /d/cairn.db.before-restore-20260105-090000",
     );
     expect(calls.filter((c) => c.cmd === "restore_database")).toHaveLength(1);
+    // The restored database is on hold until the user resumes.
+    expect(screen.getByTestId("restore-held")).toHaveTextContent("On hold: 12 runs waiting and 3 sends queued.");
+    expect(calls.some((c) => c.cmd === "resume_all_workflows")).toBe(false);
+    await userEvent.click(screen.getByTestId("restore-resume-all"));
+    expect(await screen.findByTestId("restore-resumed")).toBeInTheDocument();
+    expect(calls.filter((c) => c.cmd === "resume_all_workflows")).toHaveLength(1);
+  });
+
+  it("offers Resume all while the outbox is held after a restore", async () => {
+    const calls = backend({
+      background_status: {
+        ...status,
+        summary: { ...status.summary, active_workflows: 0 },
+        outbox_held_since: "2026-01-05T09:00:00Z",
+      },
+    });
+    renderIt(<HousekeepingSettings />);
+    expect(await screen.findByTestId("outbox-held")).toHaveTextContent("Nothing is sent since the database was restored");
+    await userEvent.click(screen.getByTestId("resume-all"));
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "resume_all_workflows")).toHaveLength(1));
   });
 
   it("shows a refused restore with its code", async () => {

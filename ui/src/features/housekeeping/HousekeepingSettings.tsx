@@ -101,10 +101,15 @@ function BackgroundCard() {
               ))}
             </ul>
           )}
+          {s.outbox_held_since && (
+            <p className={styles.muted} data-testid="outbox-held">
+              Nothing is sent since the database was restored: emails and webhooks wait until you choose Resume all.
+            </p>
+          )}
           <div className={styles.actions}>
-            {s.summary.paused_by_pause_all > 0 && (
+            {(s.summary.paused_by_pause_all > 0 || s.outbox_held_since) && (
               <Button onClick={() => toggle.mutate("resume")} disabled={toggle.isPending} data-testid="resume-all">
-                Resume all ({s.summary.paused_by_pause_all})
+                Resume all{s.summary.paused_by_pause_all > 0 ? ` (${s.summary.paused_by_pause_all})` : ""}
               </Button>
             )}
             <Button
@@ -339,7 +344,11 @@ function BackupCard() {
     },
     onError: () => setConfirm(null),
   });
-  const error = backup.error ?? inspect.error ?? restore.error;
+  const resume = useMutation<unknown, ApiError>({
+    mutationFn: housekeepingApi.resumeAll,
+    onSuccess: () => void client.invalidateQueries(),
+  });
+  const error = backup.error ?? inspect.error ?? restore.error ?? resume.error;
   return (
     <Card icon={Archive} title="Backup and restore" testId="backup-card" description="A backup is one file holding everything: workflows, contacts, events and run history (secrets stay in the keyring). It can be made while workflows run.">
       <div className={styles.actions}>
@@ -368,11 +377,29 @@ function BackupCard() {
           )}
         </p>
       )}
+      {restore.data && (
+        <div data-testid="restore-held">
+          <p>
+            On hold: {plural(restore.data.held.waiting_runs, "run", "runs")} waiting and{" "}
+            {plural(restore.data.held.waiting_sends, "send", "sends")} queued. Every workflow is paused and nothing is sent until
+            you resume.
+          </p>
+          {resume.isSuccess ? (
+            <p className={styles.ok} role="status" data-testid="restore-resumed">
+              Resumed: workflows run and queued sends go out.
+            </p>
+          ) : (
+            <Button variant="primary" onClick={() => resume.mutate()} disabled={resume.isPending} data-testid="restore-resume-all">
+              Resume all
+            </Button>
+          )}
+        </div>
+      )}
       {error && <ErrorPanel title="Backup and restore" error={error} />}
       {confirm && (
         <Dialog
           title="Replace everything with this backup?"
-          description="Workflows pause while the database is replaced, then go on from the backup's state."
+          description="Afterwards every workflow is paused and nothing is sent until you choose Resume all, so the backup's queued emails and overdue waits cannot go out by surprise."
           onClose={() => setConfirm(null)}
           testId="restore-confirm"
           footer={
