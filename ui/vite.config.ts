@@ -16,9 +16,10 @@ export default defineConfig({
   server: {
     port: 5173,
     strictPort: true,
-    // Beside ui/ itself: the shared workflow fixtures and the model's kind
-    // list, which the editor's unit tests read (never part of the build).
-    fs: { allow: [".", "../tests/fixtures", "../crates/cairn-model/src"] },
+    // Beside ui/ itself: the shared workflow fixtures, the model's kind
+    // list and the built-in templates, which unit tests read (never part of
+    // the build).
+    fs: { allow: [".", "../tests/fixtures", "../crates/cairn-model/src", "../assets/templates"] },
   },
   build: {
     outDir: "dist",

@@ -212,6 +212,13 @@ fn logs_go_to_stderr_filtered_by_rust_log_and_stdout_stays_json() {
         o.stderr
     );
     let _: Value = serde_json::from_str(&o.stdout).expect("stdout is only the JSON");
+    // Unlike the app, the command line writes no log file (README, docs/cli.md).
+    let beside: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with("cairn.db"))
+        .collect();
+    assert_eq!(beside, Vec::<String>::new(), "no logs/ beside the database");
     // The default filter (warn) keeps a normal run quiet.
     let db = Db::new();
     assert_eq!(db.run(&["init"]).stderr, "");
@@ -965,6 +972,90 @@ fn a_reader_that_stops_early_is_not_an_error() {
         assert_eq!(stderr, "", "json={json}: nothing on stderr");
         assert!(o.status.success(), "json={json}: {:?}", o.status);
     }
+}
+
+// ---------------------------------------------------------------- docs
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Every `NAME.md` the README, ARCHITECTURE.md and docs/ cite is a file of
+/// the repository (beside the citing file, at the root, or in docs/).
+#[test]
+fn docs_cite_only_files_in_the_repository() {
+    let root = repo_root();
+    let mut docs = vec![root.join("README.md"), root.join("ARCHITECTURE.md")];
+    for e in std::fs::read_dir(root.join("docs")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "md") {
+            docs.push(p);
+        }
+    }
+    let mut missing = vec![];
+    for doc in &docs {
+        let text = std::fs::read_to_string(doc).unwrap();
+        let words = text.split(|c: char| !(c.is_ascii_alphanumeric() || "_./-".contains(c)));
+        for w in words.filter(|w| w.ends_with(".md") && w.len() > 3 && !w.contains("//")) {
+            let w = w.trim_start_matches("./");
+            let found = [
+                doc.parent().unwrap().join(w),
+                root.join(w),
+                root.join("docs").join(w),
+            ]
+            .iter()
+            .any(|p| p.exists());
+            if !found {
+                missing.push(format!("{} cites {w}", doc.display()));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{missing:#?}");
+}
+
+/// Every option of `cairn account add <source>` shows in its help (none is
+/// hidden) and is described in docs/connectors.md.
+#[test]
+fn source_account_options_are_shown_and_documented() {
+    let docs = std::fs::read_to_string(repo_root().join("docs/connectors.md")).unwrap();
+    let db = Db::new();
+    for kind in ["stripe", "shopify", "typeform", "mailgun", "json-feed"] {
+        let help = db.ok(&["account", "add", kind, "--help"]);
+        let flags: Vec<&str> = help
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .filter(|w| w.starts_with("--") && w.len() > 2)
+            .filter(|w| !["--help", "--json", "--db"].contains(w))
+            .collect();
+        assert!(flags.contains(&"--poll-every"), "{kind}: {help}");
+        if kind != "json-feed" {
+            assert!(flags.contains(&"--base-url"), "{kind}: {help}");
+        }
+        for f in flags {
+            assert!(
+                docs.contains(&format!("`{f}")) || docs.contains(&format!(" {f} ")),
+                "cairn account add {kind}: {f} is not in docs/connectors.md"
+            );
+        }
+    }
+    // A feed's address is its --url.
+    let db = Db::init();
+    let o = db.fails(&[
+        "account",
+        "add",
+        "json-feed",
+        "Feed",
+        "--url",
+        "https://feed.example/e",
+        "--id",
+        "/id",
+        "--time",
+        "/t",
+        "--event-type",
+        "x.y",
+        "--base-url",
+        "http://127.0.0.1:1",
+    ]);
+    assert!(o.stderr.contains("its --url"), "{}", o.stderr);
 }
 
 // ---------------------------------------------------------------- erase, export, consent

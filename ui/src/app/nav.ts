@@ -43,7 +43,7 @@ export const mainNav: NavItem[] = [
     label: "Templates",
     icon: LayoutTemplate,
     purpose:
-      "Ready-made workflows (welcome series, abandoned cart, webinar reminders) to start from and adapt.",
+      "Ready-made workflows (welcome series, abandoned cart, lead magnet delivery) to start from and adapt.",
     ready: true,
   },
   {

@@ -125,8 +125,10 @@ pub struct SourceArgs {
     /// Read the API key or access token from standard input.
     #[arg(long, visible_aliases = ["access-token-stdin", "token-stdin", "secret-stdin"])]
     api_key_stdin: bool,
-    /// The provider's address, for a local test server or a proxy.
-    #[arg(long, hide = true)]
+    /// The provider's address instead of its public API (default: the
+    /// provider's own), for a local test server or a proxy; plain HTTP only
+    /// to this machine.
+    #[arg(long, value_name = "URL")]
     base_url: Option<String>,
 }
 
@@ -738,6 +740,11 @@ pub fn run(ctx: &mut Ctx, cmd: AccountCommand) -> Result<(), CliError> {
                 }
                 AddCommand::JsonFeed(f) => {
                     let f = *f;
+                    if f.source.base_url.is_some() {
+                        return Err(CliError::Usage(
+                            "a JSON feed's address is its --url; --base-url is for the providers Cairn knows (Stripe, Shopify, …)".into(),
+                        ));
+                    }
                     let s = SourceSettings::JsonFeed(Box::new(FeedSettings {
                         url: f.url.trim().to_string(),
                         auth_header: f.auth_header,
