@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use cairn_model::contact::{Contact, ContactStatus, FieldDef, FieldType};
 use cairn_model::template::{self, RenderedEmail};
-use cairn_model::workflow::{EmailTemplate, NodeSpec, WorkflowDef};
+use cairn_model::workflow::{EmailKind, EmailTemplate, NodeSpec, WorkflowDef};
 use cairn_model::{Clock, SystemClock, Timestamp};
 use cairn_store::Store;
 use cairn_store::workflows::{SaveOutcome, WorkflowStatus};
@@ -259,12 +259,12 @@ pub fn preview(
         })?,
         None => sample_contact(&store.fields()?, now),
     };
-    let ctx = template::context(
-        &contact,
-        &sample_trigger(t),
-        workflow,
-        &unsubscribe_url(store, account),
-    );
+    // Transactional mail carries no unsubscribe link, as when it is sent.
+    let unsubscribe = match t.kind {
+        EmailKind::Marketing => unsubscribe_url(store, account),
+        EmailKind::Transactional => String::new(),
+    };
+    let ctx = template::context(&contact, &sample_trigger(t), workflow, &unsubscribe);
     Ok(template::render_email(t, &ctx)?)
 }
 
@@ -315,6 +315,7 @@ mod tests {
             subject: "x".into(),
             body: "y".into(),
             preheader: None,
+            kind: Default::default(),
         };
         let e = save_template(&mut store, w.id, missing, now()).unwrap_err();
         assert_eq!(e.code, "not_found");
@@ -338,6 +339,7 @@ mod tests {
             subject: "Hi {{ contact.first_name }} ({{ contact.plan }})".into(),
             body: "You bought **{{ trigger.product.name }}**. [Stop]({{ unsubscribe_url }})".into(),
             preheader: None,
+            kind: Default::default(),
         };
         let r = preview(&store, "Welcome", &t, None, None, now()).unwrap();
         assert_eq!(r.subject, "Hi Ada (Sample plan)");

@@ -57,7 +57,7 @@ use crate::settings::{SmtpSettings, WebhookSettings};
 pub struct Effects {
     /// Its own connection (see `cairn_store`: one `Store` per user of the
     /// database). Locked only between awaits, never across one.
-    store: Mutex<Store>,
+    store: Arc<Mutex<Store>>,
     vault: Vault,
     notifier: Arc<dyn Notifier>,
     http: reqwest::Client,
@@ -85,7 +85,7 @@ impl Effects {
         let store = Store::open(db)?;
         let http = http::client().map_err(|e| EffectsError::HttpClient(e.to_string()))?;
         Ok(Effects {
-            store: Mutex::new(store),
+            store: Arc::new(Mutex::new(store)),
             vault,
             notifier,
             http,
@@ -94,8 +94,22 @@ impl Effects {
         })
     }
 
-    fn store(&self) -> MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    /// Runs `f` on the store on a blocking thread: SQLite never runs on
+    /// the async runtime's workers, where it would stall other sends.
+    async fn with_store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> T + Send + 'static,
+    ) -> Result<T, SendOutcome> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut s = store.lock().unwrap_or_else(|e| e.into_inner());
+            f(&mut s)
+        })
+        .await
+        .map_err(|e| SendOutcome::Retry {
+            error: format!("reading the account stopped: {e}"),
+            retry_after: None,
+        })
     }
 
     fn limiter(&self) -> MutexGuard<'_, RateLimiter> {
@@ -129,8 +143,9 @@ impl Effects {
         outcome
     }
 
-    fn account(&self, name: &str) -> Result<Account, SendOutcome> {
-        match self.store().account(name) {
+    async fn account(&self, name: &str) -> Result<Account, SendOutcome> {
+        let n = name.to_string();
+        match self.with_store(move |s| s.account(&n)).await? {
             Ok(a) => Ok(a),
             Err(StoreError::NotFound { .. }) => Err(SendOutcome::Failed {
                 error: format!(
@@ -174,7 +189,7 @@ impl Effects {
     }
 
     /// Records an account's health after a send that says something about it.
-    fn flag(
+    async fn flag(
         &self,
         account: &Account,
         status: AccountStatus,
@@ -184,10 +199,11 @@ impl Effects {
         if account.status == status && account.status_message.as_deref() == message {
             return;
         }
-        if let Err(e) = self
-            .store()
-            .set_account_status(&account.name, status, message, now)
-        {
+        let (name, msg) = (account.name.clone(), message.map(str::to_string));
+        let done = self
+            .with_store(move |s| s.set_account_status(&name, status, msg.as_deref(), now))
+            .await;
+        if let Ok(Err(e)) = done {
             tracing::warn!(account = %account.name, error = %e, "could not record the account's status");
         }
     }
@@ -198,7 +214,7 @@ impl Effects {
         m: &EmailMessage,
         now: Timestamp,
     ) -> SendOutcome {
-        let account = match self.account(&m.account) {
+        let account = match self.account(&m.account).await {
             Ok(a) => a,
             Err(o) => return o,
         };
@@ -210,16 +226,24 @@ impl Effects {
                 };
             }
         };
-        let recorded = match self
-            .store()
-            .email_sends_since(&account.name, now - limit::DAY)
-        {
-            Ok(r) => r,
-            Err(e) => return store_failure(e),
-        };
         let limits = RateLimits {
             per_second: settings.rate_per_second,
             per_day: settings.rate_per_day,
+        };
+        // Without limits there is nothing to count.
+        let recorded = if limits.per_second == 0 && limits.per_day == 0 {
+            vec![]
+        } else {
+            let name = account.name.clone();
+            let since = now.checked_sub_signed(limit::DAY).unwrap_or(now);
+            match self
+                .with_store(move |s| s.email_sends_since(&name, since))
+                .await
+            {
+                Ok(Ok(r)) => r,
+                Ok(Err(e)) => return store_failure(e),
+                Err(o) => return o,
+            }
         };
         if let Err(d) = self
             .limiter()
@@ -278,7 +302,7 @@ impl Effects {
         };
         let outcome = email::deliver(&account.name, &transport, message).await;
         if let SendOutcome::Sent { .. } = &outcome {
-            self.flag(account, AccountStatus::Ok, None, now);
+            self.flag(account, AccountStatus::Ok, None, now).await;
         }
         outcome
     }
@@ -286,7 +310,7 @@ impl Effects {
     /// The value of a header that names a webhook account's secret: the
     /// prefix and the secret, read from the vault for this one request.
     async fn header_secret(&self, r: &HeaderSecret) -> Result<Sensitive<String>, SendOutcome> {
-        let account = self.account(&r.secret)?;
+        let account = self.account(&r.secret).await?;
         if let Err(e) = settings::expect_kind(
             &account,
             AccountKind::Webhook,
@@ -311,7 +335,7 @@ impl Effects {
         let secret = match &w.signing_account {
             None => None,
             Some(name) => {
-                let account = match self.account(name) {
+                let account = match self.account(name).await {
                     Ok(a) => a,
                     Err(o) => return o,
                 };
@@ -371,7 +395,7 @@ impl Effects {
     }
 
     async fn send_slack(&self, s: &SlackMessage, now: Timestamp) -> SendOutcome {
-        let account = match self.account(&s.account) {
+        let account = match self.account(&s.account).await {
             Ok(a) => a,
             Err(o) => return o,
         };
@@ -390,7 +414,7 @@ impl Effects {
         let outcome = slack::deliver(&self.http, &account.name, &url, &s.text, now).await;
         match outcome {
             SendOutcome::Sent { .. } => {
-                self.flag(&account, AccountStatus::Ok, None, now);
+                self.flag(&account, AccountStatus::Ok, None, now).await;
                 outcome
             }
             // Slack answers 401/403/404/410 for a revoked, unknown or

@@ -9,9 +9,11 @@ use cairn_model::contact::{Contact, ContactStatus};
 use cairn_model::effect::{
     DesktopNotice, Effect, EmailMessage, RunMode, SlackMessage, WebhookRequest,
 };
-use cairn_model::template;
+use cairn_model::template::{self, Escape};
 use cairn_model::time::{add_checked, add_days, local_instant, next_weekday_time};
-use cairn_model::workflow::{Node, NodeSpec, NotifyChannel, OnFailure, WorkflowDef, exits};
+use cairn_model::workflow::{
+    EmailKind, HeaderValue, Node, NodeSpec, NotifyChannel, OnFailure, WorkflowDef, exits,
+};
 use cairn_store::StoreError;
 use cairn_store::contacts;
 use cairn_store::deals;
@@ -617,7 +619,7 @@ fn exec_internal_action(cx: &mut Cx<'_>, cur: &mut Cursor, node: &Node) -> Resul
             .map(|changed| json!({"tag": t.tag, "changed": changed})),
         NodeSpec::SetField(s) => {
             let c = contact(cx, cur)?;
-            match template::render(&s.value, &merge_ctx(cx, cur, &c, "")?, false) {
+            match template::render(&s.value, &merge_ctx(cx, cur, &c, "")?, Escape::Plain) {
                 Err(e) => {
                     return action_failed(cx, cur, node, None, &format!("the value template: {e}"));
                 }
@@ -629,7 +631,7 @@ fn exec_internal_action(cx: &mut Cx<'_>, cur: &mut Cursor, node: &Node) -> Resul
             let c = contact(cx, cur)?;
             let ctx = merge_ctx(cx, cur, &c, "")?;
             let title = match &d.title {
-                Some(t) => match template::render(t, &ctx, false) {
+                Some(t) => match template::render(t, &ctx, Escape::Plain) {
                     Ok(t) => t,
                     Err(e) => {
                         return action_failed(cx, cur, node, None, &format!("the deal title: {e}"));
@@ -638,7 +640,7 @@ fn exec_internal_action(cx: &mut Cx<'_>, cur: &mut Cursor, node: &Node) -> Resul
                 None => c.name.clone().unwrap_or_else(|| c.email.clone()),
             };
             let value = match &d.value {
-                Some(v) => match template::render(v, &ctx, false) {
+                Some(v) => match template::render(v, &ctx, Escape::Plain) {
                     Ok(v) if v.trim().is_empty() => None,
                     Ok(v) => match v.trim().parse::<f64>() {
                         Ok(n) => Some(n),
@@ -834,8 +836,17 @@ fn exec_external(cx: &mut Cx<'_>, cur: &mut Cursor, node: &Node) -> Result<Flow>
         })
         .map(|s| s.id);
     let is_email = matches!(node.spec, NodeSpec::SendEmail(_));
-    if is_email && !c.status.can_receive_email() {
-        let detail = json!({"reason": format!("not sent: the contact is {}", c.status)});
+    // Who may receive it depends on the template's kind (marketing or
+    // transactional); a missing template fails when the email is rendered.
+    let refusal = match &node.spec {
+        NodeSpec::SendEmail(s) => cur
+            .def
+            .template(&s.template)
+            .and_then(|t| t.kind.refusal(c.status)),
+        _ => None,
+    };
+    if let Some((code, reason)) = refusal {
+        let detail = json!({"reason": reason, "code": code});
         match held {
             Some(s) => finish_step(
                 cx,
@@ -992,6 +1003,16 @@ pub(crate) fn effect_summary(e: &Effect) -> Value {
     }
 }
 
+/// The unsubscribe link of a marketing email to `c` sent from `from`, used
+/// in the body (`{{ unsubscribe_url }}`, or the footer `render_email` adds)
+/// and in `List-Unsubscribe`. The one place that decides how a contact
+/// unsubscribes.
+fn unsubscribe_link(cx: &Cx<'_>, from: &str, c: &Contact) -> std::result::Result<String, String> {
+    // The contact's own token: a request read back from the sending
+    // mailbox unsubscribes only the contact it was given to.
+    cairn_store::unsubscribe::mailto_using(cx.tx, from, &c.email).map_err(|e| e.to_string())
+}
+
 fn render_effect(
     cx: &Cx<'_>,
     cur: &Cursor,
@@ -1028,11 +1049,13 @@ fn render_effect(
                 format!("this workflow has no email template named {:?}", s.template)
             })?;
             let (from, _) = email_of(&s.account)?;
-            // The contact's own token: a request read back from the sending
-            // mailbox unsubscribes only the contact it was given to.
-            let unsubscribe = cairn_store::unsubscribe::mailto_using(cx.tx, &from, &c.email)
+            // Transactional mail carries no unsubscribe link or header.
+            let unsubscribe = match tpl.kind {
+                EmailKind::Marketing => Some(unsubscribe_link(cx, &from, c)?),
+                EmailKind::Transactional => None,
+            };
+            let ctx = merge_ctx(cx, cur, c, unsubscribe.as_deref().unwrap_or(""))
                 .map_err(|e| e.to_string())?;
-            let ctx = merge_ctx(cx, cur, c, &unsubscribe).map_err(|e| e.to_string())?;
             let r = template::render_email(tpl, &ctx)
                 .map_err(|e| format!("email template {:?}: {e}", s.template))?;
             Ok(Effect::Email(EmailMessage {
@@ -1043,25 +1066,36 @@ fn render_effect(
                 html: r.html,
                 text: r.text,
                 message_id: format!("<{key}@{}>", domain_of(&from)),
-                list_unsubscribe: Some(unsubscribe),
+                list_unsubscribe: unsubscribe,
                 template: s.template.clone(),
                 contact_id: Some(c.id),
             }))
         }
         NodeSpec::Webhook(w) => {
             let ctx = merge_ctx(cx, cur, c, "").map_err(|e| e.to_string())?;
-            let url = template::render(&w.url, &ctx, false).map_err(|e| format!("the URL: {e}"))?;
+            let url =
+                template::render(&w.url, &ctx, Escape::Url).map_err(|e| format!("the URL: {e}"))?;
             let mut headers = std::collections::BTreeMap::new();
+            let mut secret_headers = std::collections::BTreeMap::new();
             for (k, v) in &w.headers {
-                headers.insert(
-                    k.clone(),
-                    template::render(v, &ctx, false).map_err(|e| format!("header {k:?}: {e}"))?,
-                );
+                match v {
+                    HeaderValue::Text(t) => {
+                        headers.insert(
+                            k.clone(),
+                            template::render(t, &ctx, Escape::Plain)
+                                .map_err(|e| format!("header {k:?}: {e}"))?,
+                        );
+                    }
+                    // Only the reference goes into the outbox.
+                    HeaderValue::Secret(r) => {
+                        secret_headers.insert(k.clone(), r.clone());
+                    }
+                }
             }
             let body = match &w.body {
                 Some(b) => {
-                    let text =
-                        template::render(b, &ctx, true).map_err(|e| format!("the body: {e}"))?;
+                    let text = template::render(b, &ctx, Escape::Json)
+                        .map_err(|e| format!("the body: {e}"))?;
                     serde_json::from_str::<Value>(&text)
                         .map_err(|e| format!("the body is not valid JSON after merging: {e}"))?;
                     Some(text)
@@ -1072,6 +1106,7 @@ fn render_effect(
                 method: w.method,
                 url,
                 headers,
+                secret_headers,
                 body,
                 signing_account: w.account.clone(),
                 timeout_secs: w.timeout.map(|t| t.secs().max(1) as u64).unwrap_or(10),
@@ -1079,7 +1114,13 @@ fn render_effect(
         }
         NodeSpec::Notify(n) => {
             let ctx = merge_ctx(cx, cur, c, "").map_err(|e| e.to_string())?;
-            let text = template::render(&n.message, &ctx, false)
+            // Slack reads `<!channel>` and `<@U…>` in text: values are
+            // escaped there; elsewhere the message is plain text.
+            let escape = match &n.channel {
+                NotifyChannel::Slack { .. } => Escape::Slack,
+                _ => Escape::Plain,
+            };
+            let text = template::render(&n.message, &ctx, escape)
                 .map_err(|e| format!("the message: {e}"))?;
             Ok(match &n.channel {
                 NotifyChannel::Slack { account } => Effect::Slack(SlackMessage {

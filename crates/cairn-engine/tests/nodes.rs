@@ -620,7 +620,8 @@ fn an_email_after_a_wait_quotes_the_event_that_arrived() {
             node("e", "action.send_email", json!({"template": "shipped", "account": "Gmail"})),
         ],
         "edges": [edge("t", "next", "w"), edge("w", "arrived", "e")],
-        "email_templates": [{"name": "shipped", "subject": "Order {{ trigger.order_id }} shipped", "body": "Tracking: {{ event.tracking_number }}"}],
+        // An order update: transactional, so no unsubscribe footer.
+        "email_templates": [{"name": "shipped", "subject": "Order {{ trigger.order_id }} shipped", "body": "Tracking: {{ event.tracking_number }}", "kind": "transactional"}],
     }));
     b.contact("s@x.com");
     b.emit("order.created", "s@x.com", json!({"order_id": "7"}));

@@ -18,6 +18,7 @@ use ts_rs::TS;
 
 use crate::account::AccountKind;
 use crate::file::{self, FileError};
+use crate::validate;
 use crate::workflow::{NodeSpec, NotifyChannel, Requires, WorkflowDef};
 
 /// One built-in template: a slug for the command line and the file's text.
@@ -83,6 +84,7 @@ impl Builtin {
             emails: def.email_templates.len() as u32,
             goals: def.goals.iter().map(|g| g.name.clone()).collect(),
             accounts: accounts_used(&def),
+            engagement: !validate::engagement_readers(&def).is_empty(),
             requires: def.requires.clone(),
         })
     }
@@ -110,6 +112,9 @@ pub struct TemplateInfo {
     /// on import (they hold secrets): until they exist, validation reports
     /// them and the workflow cannot be activated.
     pub accounts: Vec<AccountUse>,
+    /// It reads email opens or clicks, so it cannot be activated until an
+    /// account that reports them (Mailgun or Postmark) is connected.
+    pub engagement: bool,
     /// Fields, pipelines and courses created on import.
     pub requires: Requires,
 }
@@ -169,6 +174,13 @@ mod tests {
             assert!(info.description.len() > 80, "{}: describe it", info.slug);
             assert!(!info.triggers.is_empty(), "{}", info.slug);
             assert!(info.emails > 0, "{}", info.slug);
+            // Only the two that read opens or clicks need a tracking account.
+            assert_eq!(
+                info.engagement,
+                ["lead-magnet", "re-engagement"].contains(&info.slug.as_str()),
+                "{}",
+                info.slug
+            );
             assert!(
                 info.accounts
                     .iter()

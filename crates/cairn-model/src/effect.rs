@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::workflow::HttpMethod;
+use crate::workflow::{HeaderSecret, HttpMethod};
 
 /// How a run treats external effects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
@@ -68,6 +68,11 @@ pub struct WebhookRequest {
     pub method: HttpMethod,
     pub url: String,
     pub headers: BTreeMap<String, String>,
+    /// Headers whose value is a webhook account's secret: only the
+    /// reference is stored; the sender reads the value from the vault.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[ts(as = "Option<_>", optional)]
+    pub secret_headers: BTreeMap<String, HeaderSecret>,
     pub body: Option<String>,
     /// A webhook account whose signing secret signs the body.
     pub signing_account: Option<String>,

@@ -435,7 +435,16 @@ pub fn node_spec() -> impl Strategy<Value = NodeSpec> {
                 HttpMethod::Delete,
             ]),
             text(),
-            btree_map("[A-Za-z-]{1,12}", text(), 0..3),
+            btree_map(
+                "[A-Za-z-]{1,12}",
+                prop_oneof![
+                    text().prop_map(HeaderValue::Text),
+                    (text(), text()).prop_map(|(secret, prefix)| HeaderValue::Secret(
+                        HeaderSecret { secret, prefix }
+                    )),
+                ],
+                0..3,
+            ),
             option::of(text()),
             option::of(text()),
             option::of(duration()),
@@ -517,14 +526,26 @@ pub fn goal() -> impl Strategy<Value = Goal> {
 }
 
 pub fn email_template() -> impl Strategy<Value = EmailTemplate> {
-    (text(), text(), text(), option::of(text())).prop_map(|(name, subject, body, preheader)| {
-        EmailTemplate {
-            name,
-            subject,
-            body,
-            preheader,
-        }
-    })
+    (
+        text(),
+        text(),
+        text(),
+        option::of(text()),
+        proptest::bool::ANY,
+    )
+        .prop_map(
+            |(name, subject, body, preheader, transactional)| EmailTemplate {
+                name,
+                subject,
+                body,
+                preheader,
+                kind: if transactional {
+                    EmailKind::Transactional
+                } else {
+                    EmailKind::Marketing
+                },
+            },
+        )
 }
 
 pub fn requires() -> impl Strategy<Value = Requires> {

@@ -162,6 +162,7 @@ pub fn validate(def: &WorkflowDef, catalog: &Catalog) -> Report {
     for n in &def.nodes {
         check_node(&mut c, n);
     }
+    check_engagement_source(&mut c);
     c.issues.sort_by(|a, b| {
         (a.severity, &a.node, &a.code, &a.message).cmp(&(b.severity, &b.node, &b.code, &b.message))
     });
@@ -256,6 +257,22 @@ fn check_workflow(c: &mut Checker) {
                     "missing_setting",
                     node,
                     format!("email template {:?} has no subject", t.name),
+                );
+            }
+            if t.kind == EmailKind::Transactional
+                && parts.iter().any(|(_, src)| {
+                    src.is_some_and(|s| {
+                        template::merge_fields(s).is_ok_and(|f| f.contains("unsubscribe_url"))
+                    })
+                })
+            {
+                c.err(
+                    "unsubscribe_in_transactional",
+                    node,
+                    format!(
+                        "email template {:?} is transactional, so it carries no unsubscribe link; remove {{{{ unsubscribe_url }}}} or make it a marketing email",
+                        t.name
+                    ),
                 );
             }
         }
@@ -759,10 +776,75 @@ fn looks_secret(header: &str) -> bool {
         h.as_str(),
         "authorization" | "proxy-authorization" | "cookie"
     ) || [
-        "api-key", "apikey", "api_key", "token", "secret", "password",
+        "api-key", "apikey", "api_key", "token", "secret", "password", "auth",
     ]
     .iter()
     .any(|w| h.contains(w))
+}
+
+/// Query parameters that carry credentials by convention.
+const SECRET_PARAMS: [&str; 10] = [
+    "api_key",
+    "apikey",
+    "api-key",
+    "key",
+    "token",
+    "access_token",
+    "auth",
+    "secret",
+    "password",
+    "client_secret",
+];
+
+/// The literal text of a template: what is left without its `{{ … }}` and
+/// `{% … %}` parts (merge values come from contacts and events, not from
+/// the file).
+fn literal_part(src: &str) -> String {
+    let mut out = String::new();
+    let mut rest = src;
+    while let Some(i) = rest.find(['{']) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i..];
+        let close = if after.starts_with("{{") {
+            "}}"
+        } else if after.starts_with("{%") {
+            "%}"
+        } else if after.starts_with("{#") {
+            "#}"
+        } else {
+            out.push('{');
+            rest = &after[1..];
+            continue;
+        };
+        match after.find(close) {
+            Some(j) => rest = &after[j + 2..],
+            None => return out,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether a credential header's text holds a credential written into
+/// the file: anything but an auth scheme (`Bearer`) and merge fields.
+fn literal_credential(value: &str) -> bool {
+    let lit = literal_part(value);
+    let lit = lit.trim();
+    let rest = match lit.split_once(char::is_whitespace) {
+        Some((scheme, rest))
+            if ["bearer", "basic", "token", "digest"]
+                .contains(&scheme.to_ascii_lowercase().as_str()) =>
+        {
+            rest.trim()
+        }
+        _ if ["bearer", "basic", "token", "digest"]
+            .contains(&lit.to_ascii_lowercase().as_str()) =>
+        {
+            ""
+        }
+        _ => lit,
+    };
+    !rest.is_empty()
 }
 
 /// `https://user:password@host/...`
@@ -774,6 +856,157 @@ fn url_has_password(url: &str) -> bool {
     authority
         .rsplit_once('@')
         .is_some_and(|(userinfo, _)| userinfo.contains(':'))
+}
+
+/// The credential query parameters a URL template writes literally
+/// (`?api_key=abc`); a parameter whose value is a merge field is not one.
+fn url_secret_params(url: &str) -> Vec<String> {
+    let Some((_, query)) = url.split_once('?') else {
+        return vec![];
+    };
+    let query = query.split('#').next().unwrap_or_default();
+    query
+        .split('&')
+        .filter_map(|pair| {
+            let (k, v) = pair.split_once('=')?;
+            let name = k.trim().to_ascii_lowercase();
+            (SECRET_PARAMS.contains(&name.as_str()) && !literal_part(v).trim().is_empty())
+                .then(|| k.trim().to_string())
+        })
+        .collect()
+}
+
+/// Credentials written into a webhook node (a header such as
+/// `Authorization` with a literal value, a password in the URL, a query
+/// parameter such as `api_key=`): errors, because workflow files are
+/// exported, shared and kept in every version. Activation and export both
+/// refuse them; a header can name a webhook account's secret instead.
+pub fn credential_issues(n: &Node) -> Vec<Issue> {
+    let NodeSpec::Webhook(w) = &n.spec else {
+        return vec![];
+    };
+    let issue = |message: String| Issue {
+        severity: Severity::Error,
+        code: "secret_in_workflow".into(),
+        node: Some(n.id.clone()),
+        message,
+    };
+    let mut out = vec![];
+    for (k, v) in &w.headers {
+        if let HeaderValue::Text(t) = v
+            && looks_secret(k)
+            && literal_credential(t)
+        {
+            out.push(issue(format!(
+                "header {k:?} holds a credential written into the workflow, which travels in exports, backups and every version; store it as a webhook account's secret and set the header to {{\"secret\": \"<account>\"}}"
+            )));
+        }
+    }
+    if url_has_password(&w.url) {
+        out.push(issue(
+            "the URL carries a password, which travels in exports, backups and every version; put the credential in a header that names a webhook account's secret".into(),
+        ));
+    }
+    for p in url_secret_params(&w.url) {
+        out.push(issue(format!(
+            "the URL's {p:?} parameter holds a credential written into the workflow; put it in a header that names a webhook account's secret"
+        )));
+    }
+    out
+}
+
+/// Every credential issue of a workflow (see [`credential_issues`]): what
+/// export refuses.
+pub fn workflow_credential_issues(def: &WorkflowDef) -> Vec<Issue> {
+    def.nodes.iter().flat_map(credential_issues).collect()
+}
+
+/// The event types only an account that tracks engagement reports.
+pub const ENGAGEMENT_EVENTS: [&str; 2] = [
+    crate::event::types::EMAIL_OPENED,
+    crate::event::types::LINK_CLICKED,
+];
+
+/// The account kinds that report email opens and clicks.
+pub const ENGAGEMENT_SOURCES: [AccountKind; 2] = [AccountKind::Mailgun, AccountKind::Postmark];
+
+fn is_engagement_event(t: &str) -> bool {
+    ENGAGEMENT_EVENTS.contains(&t.trim())
+}
+
+fn condition_reads_engagement(cond: &Condition) -> bool {
+    let mut yes = false;
+    cond.walk(&mut |x| match x {
+        Condition::Engagement { .. } => yes = true,
+        Condition::HadEvent { event_type, .. } if is_engagement_event(event_type) => yes = true,
+        _ => {}
+    });
+    yes
+}
+
+/// What in a workflow reads email opens or clicks: nodes by id, goals by
+/// name. Without an account that reports them, such a workflow runs blind:
+/// no contact ever opens anything, so "no open in 60 days" holds for all.
+pub fn engagement_readers(def: &WorkflowDef) -> Vec<EngagementReader> {
+    let mut out = vec![];
+    for n in &def.nodes {
+        let reads = match &n.spec {
+            NodeSpec::TriggerEmailOpened(_) | NodeSpec::TriggerLinkClicked(_) => true,
+            NodeSpec::TriggerEvent(t) => is_engagement_event(&t.event_type),
+            NodeSpec::WaitForEvent(w) => is_engagement_event(&w.event_type),
+            NodeSpec::TriggerDate(t) => t.audience.as_ref().is_some_and(condition_reads_engagement),
+            NodeSpec::TriggerSchedule(t) => {
+                t.audience.as_ref().is_some_and(condition_reads_engagement)
+            }
+            NodeSpec::Condition(k) => condition_reads_engagement(&k.condition),
+            NodeSpec::Branch(b) => b
+                .paths
+                .iter()
+                .any(|p| condition_reads_engagement(&p.condition)),
+            _ => false,
+        };
+        if reads {
+            out.push(EngagementReader::Node(n.id.clone()));
+        }
+    }
+    for g in &def.goals {
+        if is_engagement_event(&g.event_type) {
+            out.push(EngagementReader::Goal(g.name.clone()));
+        }
+    }
+    out
+}
+
+/// A part of a workflow that reads email engagement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EngagementReader {
+    Node(String),
+    Goal(String),
+}
+
+fn check_engagement_source(c: &mut Checker) {
+    if c.cat
+        .accounts
+        .values()
+        .any(|k| ENGAGEMENT_SOURCES.contains(k))
+    {
+        return;
+    }
+    const WHY: &str = "but no connected account reports them (connect a Mailgun or Postmark account); SMTP alone never learns of an open or a click, so every contact would look unengaged";
+    for r in engagement_readers(c.def) {
+        match r {
+            EngagementReader::Node(id) => c.err(
+                "no_engagement_source",
+                Some(&id),
+                format!("node {id:?} reads email opens or clicks, {WHY}"),
+            ),
+            EngagementReader::Goal(g) => c.err(
+                "no_engagement_source",
+                None,
+                format!("goal {g:?} waits for an email open or click, {WHY}"),
+            ),
+        }
+    }
 }
 
 /// The longest span a workflow may name, in days: 10 years. A wait, a
@@ -1066,23 +1299,24 @@ fn check_node(c: &mut Checker, n: &Node) {
                 }
             }
             for (k, v) in &w.headers {
-                check_template(c, Some(id), &format!("header {k:?}"), v);
-                if looks_secret(k) && !v.trim().is_empty() {
-                    c.warn(
-                        "secret_in_workflow",
-                        Some(id),
-                        format!(
-                            "header {k:?} looks like a credential; workflow files are shared and exported, so keep secrets out of them (sign with a webhook account instead)"
-                        ),
-                    );
+                match v {
+                    HeaderValue::Text(t) => {
+                        check_template(c, Some(id), &format!("header {k:?}"), t)
+                    }
+                    HeaderValue::Secret(r) => {
+                        check_account(c, id, &r.secret, &[AccountKind::Webhook]);
+                        if r.prefix.chars().any(char::is_control) {
+                            c.err(
+                                "bad_value",
+                                Some(id),
+                                format!("the prefix of header {k:?} contains a control character"),
+                            );
+                        }
+                    }
                 }
             }
-            if url_has_password(&w.url) {
-                c.warn(
-                    "secret_in_workflow",
-                    Some(id),
-                    "the URL carries a password; workflow files are shared and exported, so keep secrets out of them".into(),
-                );
+            for i in credential_issues(n) {
+                c.issues.push(i);
             }
             if w.timeout.is_some_and(|t| t.is_zero()) {
                 c.err("bad_value", Some(id), "the webhook timeout is zero".into());

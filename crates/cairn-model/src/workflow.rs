@@ -16,7 +16,7 @@ use ts_rs::TS;
 
 use crate::Duration;
 use crate::condition::{Condition, Filter, is_default_tz};
-use crate::contact::FieldDef;
+use crate::contact::{ContactStatus, FieldDef};
 use crate::time::{TimeOfDay, TimezoneRef, Weekday};
 
 /// The `format` value of every workflow file.
@@ -223,6 +223,58 @@ pub struct EmailTemplate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub preheader: Option<String>,
+    /// Marketing (the default, left out of files) or transactional.
+    #[serde(default, skip_serializing_if = "EmailKind::is_marketing")]
+    #[ts(as = "Option<_>", optional)]
+    pub kind: EmailKind,
+}
+
+/// What an email is for, which decides who may receive it.
+///
+/// Marketing mail (newsletters, sequences, offers) goes only to subscribed
+/// contacts and always carries an unsubscribe link and a `List-Unsubscribe`
+/// header. Transactional mail (a receipt, access details, an order update:
+/// mail the contact is owed because of something they did) also reaches
+/// unsubscribed contacts and carries neither. Nothing goes to a bounced
+/// address: it cannot receive mail at all.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema, TS,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailKind {
+    #[default]
+    Marketing,
+    Transactional,
+}
+
+impl EmailKind {
+    pub fn is_marketing(&self) -> bool {
+        *self == EmailKind::Marketing
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EmailKind::Marketing => "marketing",
+            EmailKind::Transactional => "transactional",
+        }
+    }
+
+    /// Why an email of this kind is not sent to a contact with `status`
+    /// (a stable code and a sentence for the step log), or `None` when it
+    /// is sent.
+    pub fn refusal(self, status: ContactStatus) -> Option<(&'static str, String)> {
+        match (status, self) {
+            (ContactStatus::Subscribed, _) => None,
+            (ContactStatus::Unsubscribed, EmailKind::Transactional) => None,
+            (ContactStatus::Unsubscribed, EmailKind::Marketing) => Some((
+                "contact_unsubscribed",
+                "not sent: the contact unsubscribed and this is marketing mail (mark the template transactional if it is a receipt, access details or an order update)".into(),
+            )),
+            (ContactStatus::Bounced, _) => Some((
+                "contact_bounced",
+                "not sent: the contact's address bounced, so no email can reach it".into(),
+            )),
+        }
+    }
 }
 
 /// What a workflow needs to exist in the database.
@@ -745,9 +797,11 @@ pub struct Webhook {
     pub method: HttpMethod,
     /// A template, such as `"https://example.com/hooks/{{ contact.email }}"`.
     pub url: String,
+    /// Header values are templates, or `{"secret": "Account"}`: the
+    /// secret a webhook account holds, read from the vault when sending.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[ts(as = "Option<_>", optional)]
-    pub headers: BTreeMap<String, String>,
+    pub headers: BTreeMap<String, HeaderValue>,
     /// A JSON body template; merge fields are JSON-escaped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
@@ -762,6 +816,48 @@ pub struct Webhook {
     #[serde(default, skip_serializing_if = "ErrorPolicy::is_default")]
     #[ts(as = "Option<_>", optional)]
     pub on_error: ErrorPolicy,
+}
+
+/// A webhook header's value: text (a template), or a reference to the
+/// secret a webhook account holds. The reference is all a workflow, a
+/// version, an export or the outbox ever holds; the value is read from the
+/// vault when the request is sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(untagged)]
+pub enum HeaderValue {
+    /// A template, such as `"{{ contact.email }}"`.
+    Text(String),
+    /// `{"secret": "CRM", "prefix": "Bearer "}`.
+    Secret(HeaderSecret),
+}
+
+impl HeaderValue {
+    /// The text of a text header.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            HeaderValue::Text(t) => Some(t),
+            HeaderValue::Secret(_) => None,
+        }
+    }
+}
+
+impl From<&str> for HeaderValue {
+    fn from(s: &str) -> Self {
+        HeaderValue::Text(s.to_string())
+    }
+}
+
+/// A header whose value is the secret held by a webhook account, after an
+/// optional prefix (`"Bearer "`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct HeaderSecret {
+    /// The webhook account whose vault secret is the value.
+    pub secret: String,
+    /// Text sent before the secret, such as `"Bearer "`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[ts(as = "Option<_>", optional)]
+    pub prefix: String,
 }
 
 /// Where a team notification goes.

@@ -128,6 +128,9 @@ fn fixture_catalog() -> Catalog {
     cat.add_account("Gmail", AccountKind::Smtp);
     cat.add_account("Team Slack", AccountKind::Slack);
     cat.add_account("Hooks", AccountKind::Webhook);
+    cat.add_account("CRM key", AccountKind::Webhook);
+    // Reports opens and clicks, which some fixtures read.
+    cat.add_account("Mailgun", AccountKind::Mailgun);
     for t in ["vip", "customer", "lead"] {
         cat.add_tag(t);
     }

@@ -17,6 +17,8 @@ fn catalog() -> Catalog {
     cat.add_account("Gmail", AccountKind::Smtp);
     cat.add_account("Team Slack", AccountKind::Slack);
     cat.add_account("Hooks", AccountKind::Webhook);
+    // Reports opens and clicks (see engagement_needs_an_account_that_reports_it).
+    cat.add_account("Mailgun", AccountKind::Mailgun);
     cat.add_tag("vip");
     cat.add_field("birthday", FieldType::Date);
     cat.add_field("score", FieldType::Number);
@@ -736,18 +738,154 @@ fn a_template_value_is_not_checked_against_the_field_type() {
 }
 
 #[test]
-fn secrets_in_a_webhook_are_flagged() {
+fn secrets_in_a_webhook_are_errors() {
     let hook = |config: Value| after_trigger(vec![node("h", "action.webhook", config)], vec![]);
-    assert_issues(
-        &hook(
-            json!({"url": "https://api.example.com/x", "headers": {"Authorization": "Bearer sk_live_123"}}),
-        ),
-        &[(Warning, "secret_in_workflow", Some("h"))],
+    for literal in [
+        json!({"url": "https://api.example.com/x", "headers": {"Authorization": "Bearer sk_live_123"}}),
+        json!({"url": "https://api.example.com/x", "headers": {"X-Api-Key": "abc123"}}),
+        json!({"url": "https://api.example.com/x", "headers": {"Cookie": "session=abc"}}),
+        json!({"url": "https://me:hunter2@api.example.com/x"}),
+        json!({"url": "https://api.example.com/x?api_key=abc123"}),
+        json!({"url": "https://api.example.com/x?id={{ contact.email }}&token=abc"}),
+        json!({"url": "https://api.example.com/x?access_token=abc"}),
+        json!({"url": "https://api.example.com/x?key=abc#top"}),
+        json!({"url": "https://api.example.com/x?secret=abc"}),
+    ] {
+        let def = hook(literal.clone());
+        assert_issues(&def, &[(Error, "secret_in_workflow", Some("h"))]);
+        assert_eq!(
+            cairn_model::validate::workflow_credential_issues(&def).len(),
+            1,
+            "{literal}"
+        );
+    }
+    // Merge fields and a vault reference are not credentials in the file.
+    for clean in [
+        json!({"url": "https://api.example.com/x?token={{ trigger.token }}", "headers": {"Authorization": "Bearer {{ trigger.token }}"}}),
+        json!({"url": "https://api.example.com/x", "headers": {"Authorization": {"secret": "Hooks", "prefix": "Bearer "}}}),
+        json!({"url": "https://api.example.com/x?page=2&keyword=a"}),
+    ] {
+        let def = hook(clean.clone());
+        assert_issues(&def, &[]);
+        assert!(
+            cairn_model::validate::workflow_credential_issues(&def).is_empty(),
+            "{clean}"
+        );
+    }
+}
+
+#[test]
+fn a_header_secret_names_a_webhook_account() {
+    let hook = |account: &str| {
+        after_trigger(
+            vec![node(
+                "h",
+                "action.webhook",
+                json!({"url": "https://api.example.com/x", "headers": {"Authorization": {"secret": account}}}),
+            )],
+            vec![],
+        )
+    };
+    assert_issues(&hook("Hooks"), &[]);
+    assert_issues(&hook("Nope"), &[(Error, "unknown_account", Some("h"))]);
+    assert_issues(&hook("Gmail"), &[(Error, "unknown_account", Some("h"))]);
+    // The file keeps the reference, never a value.
+    let text = file::to_canonical_json(&hook("Hooks"));
+    assert!(
+        text.contains("\"Authorization\": {\n            \"secret\": \"Hooks\"\n          }"),
+        "{text}"
     );
-    assert_issues(
-        &hook(json!({"url": "https://me:hunter2@api.example.com/x"})),
-        &[(Warning, "secret_in_workflow", Some("h"))],
+}
+
+#[test]
+fn engagement_needs_an_account_that_reports_it() {
+    let reads_opens = || {
+        workflow(
+            vec![
+                node("opened", "trigger.email_opened", json!({})),
+                node(
+                    "c",
+                    "condition",
+                    json!({"condition": {"engagement": {"action": "clicked", "within": "3d"}}}),
+                ),
+                node(
+                    "w",
+                    "wait.for_event",
+                    json!({"event_type": "link.clicked", "timeout": "1d"}),
+                ),
+                end("e"),
+            ],
+            vec![
+                edge("opened", "next", "c"),
+                edge("c", "yes", "w"),
+                edge("c", "no", "e"),
+                edge("w", "arrived", "e"),
+                edge("w", "timed_out", "e"),
+            ],
+            json!({"goals": [{"name": "Opened", "event_type": "email.opened"}]}),
+        )
+    };
+    let def = reads_opens();
+    let mut smtp_only = catalog();
+    smtp_only.accounts.retain(|_, k| *k != AccountKind::Mailgun);
+    let report = validate(&def, &smtp_only);
+    let found: Vec<(Severity, &str, Option<&str>)> = report
+        .issues
+        .iter()
+        .map(|i| (i.severity, i.code.as_str(), i.node.as_deref()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (Error, "no_engagement_source", None),
+            (Error, "no_engagement_source", Some("c")),
+            (Error, "no_engagement_source", Some("opened")),
+            (Error, "no_engagement_source", Some("w")),
+        ]
     );
+    assert!(
+        report.issues[1].message.contains("\"c\""),
+        "{:?}",
+        report.issues[1]
+    );
+    assert!(report.issues[0].message.contains("\"Opened\""));
+    // Mailgun or Postmark reports them.
+    assert_issues(&def, &[]);
+    let mut postmark = smtp_only.clone();
+    postmark.add_account("Mail", AccountKind::Postmark);
+    assert!(validate(&def, &postmark).issues.is_empty());
+}
+
+#[test]
+fn a_transactional_email_has_no_unsubscribe_link() {
+    let mail = |kind: &str, body: &str| {
+        workflow(
+            vec![
+                manual("t"),
+                node(
+                    "m",
+                    "action.send_email",
+                    json!({"template": "Receipt", "account": "Gmail"}),
+                ),
+            ],
+            vec![edge("t", "next", "m")],
+            json!({"email_templates": [{"name": "Receipt", "subject": "Thanks", "body": body, "kind": kind}]}),
+        )
+    };
+    assert_issues(
+        &mail("transactional", "Paid. [Stop]({{ unsubscribe_url }})"),
+        &[(Error, "unsubscribe_in_transactional", Some("m"))],
+    );
+    assert_issues(&mail("transactional", "Paid."), &[]);
+    assert_issues(
+        &mail("marketing", "News. [Stop]({{ unsubscribe_url }})"),
+        &[],
+    );
+}
+
+#[test]
+fn a_plain_header_and_a_signing_account_are_clean() {
+    let hook = |config: Value| after_trigger(vec![node("h", "action.webhook", config)], vec![]);
     assert_issues(
         &hook(
             json!({"url": "https://api.example.com/x", "headers": {"X-Source": "cairn"}, "account": "Hooks"}),

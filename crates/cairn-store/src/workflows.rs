@@ -549,9 +549,15 @@ impl Store {
         Ok((w, def))
     }
 
-    /// The canonical file text of a workflow's current version.
+    /// The canonical file text of a workflow's current version. A workflow
+    /// with a credential written into it (a literal `Authorization` header,
+    /// `?api_key=` in a URL) is refused: files travel.
     pub fn export_workflow(&self, name: &str) -> Result<String> {
         let (_, def) = self.workflow_def(name)?;
+        let issues = validate::workflow_credential_issues(&def);
+        if !issues.is_empty() {
+            return Err(StoreError::Validation(Report { issues }));
+        }
         Ok(file::to_canonical_json(&def))
     }
 

@@ -25,6 +25,11 @@ goals: Array<string>,
  */
 accounts: Array<AccountUse>, 
 /**
+ * It reads email opens or clicks, so it cannot be activated until an
+ * account that reports them (Mailgun or Postmark) is connected.
+ */
+engagement: boolean, 
+/**
  * Fields, pipelines and courses created on import.
  */
 requires: Requires, };

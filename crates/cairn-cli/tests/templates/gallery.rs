@@ -7,7 +7,7 @@ use cairn_model::account::AccountKind;
 use cairn_model::builtin::{self, TEMPLATES};
 use cairn_model::file;
 use cairn_model::validate::Severity;
-use cairn_model::workflow::NodeSpec;
+use cairn_model::workflow::{EmailKind, NodeSpec};
 use cairn_store::Store;
 use chrono::{TimeZone, Utc};
 use serde_json::json;
@@ -86,6 +86,9 @@ fn store_with(dir: &tempfile::TempDir, accounts: bool) -> Store {
         .unwrap();
         s.add_account("Team Slack", AccountKind::Slack, &json!({}), None, now)
             .unwrap();
+        // Reports opens and clicks, which two templates read.
+        s.add_account("Mailgun", AccountKind::Mailgun, &json!({}), Some(300), now)
+            .unwrap();
     }
     s
 }
@@ -118,7 +121,19 @@ fn without_accounts_only_the_missing_accounts_are_reported() {
         let mut s = store_with(&dir, false);
         let o = s.import_workflow(t.text, false, now).unwrap();
         assert!(!o.report.issues.is_empty(), "{}", t.slug);
-        for i in &o.report.issues {
+        let (blind, missing): (Vec<_>, Vec<_>) = o
+            .report
+            .issues
+            .iter()
+            .partition(|i| i.code == "no_engagement_source");
+        // Only the templates that read opens or clicks need a tracking account.
+        assert_eq!(
+            !blind.is_empty(),
+            ["lead-magnet", "re-engagement"].contains(&t.slug),
+            "{}: {blind:?}",
+            t.slug
+        );
+        for i in &missing {
             assert_eq!(
                 (i.severity, i.code.as_str()),
                 (Severity::Error, "unknown_account"),
@@ -127,9 +142,7 @@ fn without_accounts_only_the_missing_accounts_are_reported() {
             );
             assert!(i.node.is_some(), "{}: shown on its node", t.slug);
         }
-        let named: BTreeSet<&str> = o
-            .report
-            .issues
+        let named: BTreeSet<&str> = missing
             .iter()
             .map(|i| i.message.split('"').nth(1).unwrap())
             .collect();
@@ -147,26 +160,106 @@ fn without_accounts_only_the_missing_accounts_are_reported() {
 }
 
 #[test]
-fn marketing_emails_carry_an_unsubscribe_link() {
-    // Transactional mail (receipts, order updates, client onboarding) is
-    // exempt; everything a contact did not ask for by buying carries one.
-    let marketing: &[(&str, &[&str])] = &[
-        ("welcome-series", &["*"]),
-        ("lead-magnet", &["*"]),
-        ("abandoned-cart", &["*"]),
-        ("re-engagement", &["*"]),
-        ("order-status", &["Review request"]),
+fn re_engagement_cannot_run_blind() {
+    // With SMTP and Slack but nothing that reports opens, every subscriber
+    // would look quiet and be unsubscribed: activation is refused, naming
+    // the node, through the CLI as in the app.
+    let w = Workdir::new();
+    let db = w.db();
+    let db = db.to_str().unwrap();
+    ok(w.path(), &["--db", db, "init"]);
+    ok(w.path(), &["--db", db, "template", "use", "re-engagement"]);
+    let now = Utc.with_ymd_and_hms(2026, 1, 5, 15, 0, 0).unwrap();
+    let mut s = Store::open(w.db()).unwrap();
+    s.add_account(
+        "Email",
+        AccountKind::Smtp,
+        &json!({"from": "Sam Coach <sam@example.com>"}),
+        None,
+        now,
+    )
+    .unwrap();
+    let activate = [
+        "--db",
+        db,
+        "workflow",
+        "activate",
+        "Re-engagement: 60 days quiet",
     ];
-    for (slug, names) in marketing {
-        let def = builtin::get(slug).unwrap().def().unwrap();
+    let out = cairn(w.path(), &activate);
+    assert_ne!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("node \"quiet\" reads email opens or clicks")
+            && out.stderr.contains("Mailgun or Postmark"),
+        "{}",
+        out.stderr
+    );
+    let report = s.workflow_report("Re-engagement: 60 days quiet").unwrap();
+    let blind: Vec<(&str, Option<&str>)> = report
+        .errors()
+        .map(|i| (i.code.as_str(), i.node.as_deref()))
+        .collect();
+    assert_eq!(
+        blind,
+        [
+            ("no_engagement_source", None),
+            ("no_engagement_source", None),
+            ("no_engagement_source", Some("quiet")),
+        ]
+    );
+    // A Postmark (or Mailgun) account reports them: now it activates.
+    s.add_account(
+        "Postmark",
+        AccountKind::Postmark,
+        &json!({}),
+        Some(300),
+        now,
+    )
+    .unwrap();
+    ok(w.path(), &activate);
+}
+
+#[test]
+fn receipts_and_access_emails_are_transactional_the_rest_marketing() {
+    // Transactional: mail the contact is owed because they bought or signed
+    // (receipts, program access, order updates, client onboarding). It has
+    // no unsubscribe link; every marketing email places one itself.
+    let transactional: &[(&str, &[&str])] = &[
+        ("post-purchase", &["*"]),
+        ("refund", &["*"]),
+        ("agency-onboarding", &["*"]),
+        (
+            "order-status",
+            &[
+                "Order confirmation",
+                "Shipping notice",
+                "Delivery confirmation",
+            ],
+        ),
+    ];
+    for b in builtin::TEMPLATES {
+        let def = b.def().unwrap();
+        let names = transactional
+            .iter()
+            .find(|(slug, _)| *slug == b.slug)
+            .map(|(_, names)| *names)
+            .unwrap_or(&[]);
         for t in &def.email_templates {
-            if names.contains(&"*") || names.contains(&t.name.as_str()) {
-                assert!(
-                    t.body.contains("{{ unsubscribe_url }}"),
-                    "{slug}: {:?} has no unsubscribe link",
-                    t.name
-                );
-            }
+            let is_transactional = names.contains(&"*") || names.contains(&t.name.as_str());
+            let want = if is_transactional {
+                EmailKind::Transactional
+            } else {
+                EmailKind::Marketing
+            };
+            assert_eq!(t.kind, want, "{}: {:?}", b.slug, t.name);
+            assert_eq!(
+                t.body.contains("{{ unsubscribe_url }}"),
+                !is_transactional,
+                "{}: {:?} (marketing places the link, transactional has none)",
+                b.slug,
+                t.name
+            );
         }
     }
 }

@@ -8,6 +8,7 @@
 
 mod dispatch;
 mod http;
+mod mail;
 mod modes;
 mod rate_limit;
 mod secrets;

@@ -54,6 +54,9 @@ impl Bench {
             .unwrap();
         s.add_account("Hooks", AccountKind::Webhook, &json!({}), None, now)
             .unwrap();
+        // Reports opens and clicks: workflows that read them can be activated.
+        s.add_account("Mailgun", AccountKind::Mailgun, &json!({}), Some(300), now)
+            .unwrap();
         b
     }
 

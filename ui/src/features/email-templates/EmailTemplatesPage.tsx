@@ -14,6 +14,7 @@ import {
 } from "@/api";
 import { Badge, Button, EmptyState, ErrorPanel, Field, PageHeader, inputClass, selectClass } from "@/components";
 import { buildContactQuery, defaultFilters } from "@/core/contactQuery";
+import { KIND_HINTS, withKind } from "@/core/editor/emailKind";
 
 import styles from "./EmailTemplates.module.css";
 
@@ -75,6 +76,7 @@ function Editor({ entry, contacts }: { entry: TemplateEntry; contacts: Contact[]
   const dirty =
     draft.subject !== entry.template.subject ||
     draft.body !== entry.template.body ||
+    (draft.kind ?? "marketing") !== (entry.template.kind ?? "marketing") ||
     (draft.preheader ?? "") !== (entry.template.preheader ?? "");
   const save = useMutation<SaveOutcome, ApiError>({
     mutationFn: () => emailTemplatesApi.save(entry.workflow_id, { ...draft, preheader: draft.preheader?.trim() ? draft.preheader : undefined }),
@@ -118,6 +120,18 @@ function Editor({ entry, contacts }: { entry: TemplateEntry; contacts: Contact[]
               data-testid="template-subject"
             />
           </Field>
+          <Field label="Kind" htmlFor="t-kind" hint={KIND_HINTS[draft.kind ?? "marketing"]}>
+            <select
+              id="t-kind"
+              className={selectClass}
+              value={draft.kind ?? "marketing"}
+              onChange={(e) => setDraft(withKind(draft, e.target.value === "transactional" ? "transactional" : "marketing"))}
+              data-testid="template-kind"
+            >
+              <option value="marketing">Marketing</option>
+              <option value="transactional">Transactional</option>
+            </select>
+          </Field>
           <Field label="Preview text (optional)" htmlFor="t-pre" hint="Shown by mail apps after the subject.">
             <input
               id="t-pre"
@@ -126,7 +140,11 @@ function Editor({ entry, contacts }: { entry: TemplateEntry; contacts: Contact[]
               onChange={(e) => setDraft({ ...draft, preheader: e.target.value })}
             />
           </Field>
-          <Field label="Body (Markdown)" htmlFor="t-body" hint="**bold**, [a link](https://…), lists; merge fields in {{ }}.">
+          <Field
+            label="Body (Markdown)"
+            htmlFor="t-body"
+            hint="**bold**, [a link](https://…), lists; merge fields in {{ }} arrive as text (|safe takes one as Markdown)."
+          >
             <textarea
               id="t-body"
               className={`${inputClass} ${styles.body}`}

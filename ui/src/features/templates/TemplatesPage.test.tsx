@@ -37,6 +37,7 @@ const cart: TemplateInfo = {
   emails: 1,
   goals: ["Purchased"],
   accounts: [{ name: "Email", kind: "smtp" }],
+  engagement: false,
   requires: {},
 };
 const purchase: TemplateInfo = {
@@ -51,6 +52,7 @@ const purchase: TemplateInfo = {
     { name: "Email", kind: "smtp" },
     { name: "Team Slack", kind: "slack" },
   ],
+  engagement: false,
   requires: { pipelines: [{ name: "Sales", stages: ["Lead", "Won"] }], courses: ["Program A"] },
 };
 
@@ -108,6 +110,19 @@ function renderGallery() {
 }
 
 describe("TemplatesPage", () => {
+  it("says a template that reads opens and clicks needs an account that reports them", async () => {
+    const quiet: TemplateInfo = { ...cart, slug: "re-engagement", name: "Re-engagement: 60 days quiet", engagement: true };
+    mockIPC((cmd) => {
+      if (cmd === "list_templates") return [quiet];
+      throw new Error(`unexpected ${cmd}`);
+    });
+    renderGallery();
+    const [card] = await screen.findAllByTestId("template-card");
+    expect(within(card!).getByTestId("template-needs")).toHaveTextContent(
+      "Email (SMTP), an account that reports opens and clicks (Mailgun or Postmark)",
+    );
+  });
+
   it("shows each template as a card with what it needs and its node count", async () => {
     mockIPC((cmd) => {
       if (cmd === "list_templates") return [cart, purchase];
@@ -120,6 +135,7 @@ describe("TemplatesPage", () => {
     expect(within(second).getByTestId("template-name")).toHaveTextContent("Post-purchase: Program A");
     expect(within(second).getByTestId("template-node-count")).toHaveTextContent("17 nodes");
     expect(within(second).getByTestId("template-needs")).toHaveTextContent("Email (SMTP), Team Slack (Slack)");
+    expect(within(second).getByTestId("template-needs")).not.toHaveTextContent("opens and clicks");
     expect(second).toHaveTextContent("Sales pipeline");
     expect(second).toHaveTextContent("Program A course");
     // One line: the description's first sentence, the rest on hover.

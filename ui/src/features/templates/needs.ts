@@ -15,9 +15,17 @@ const KIND_NAMES: Record<AccountKind, string> = {
   json_feed: "JSON feed",
 };
 
-/** The accounts it sends through ("Email (SMTP)"): add them before activating. */
+/** What an engagement template needs besides the accounts it names. */
+export const ENGAGEMENT_SOURCE = "an account that reports opens and clicks (Mailgun or Postmark)";
+
+/**
+ * The accounts it sends through ("Email (SMTP)"), and for a template that
+ * reads opens or clicks, an account that reports them: activation refuses
+ * it without one. Add them before activating.
+ */
 export function accountsNeeded(t: TemplateInfo): string[] {
-  return t.accounts.map((a) => `${a.name} (${KIND_NAMES[a.kind]})`);
+  const named = t.accounts.map((a) => `${a.name} (${KIND_NAMES[a.kind]})`);
+  return t.engagement ? [...named, ENGAGEMENT_SOURCE] : named;
 }
 
 /** What the import creates for it: pipelines, courses and custom fields. */

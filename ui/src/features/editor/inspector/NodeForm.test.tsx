@@ -23,6 +23,7 @@ const names = (d: WorkflowDef) =>
     accounts: [
       { name: "Gmail", kind: "smtp" },
       { name: "Team Slack", kind: "slack" },
+      { name: "CRM key", kind: "webhook" },
     ],
     pipelines: [{ name: "Sales", stages: ["Lead", "Won"] }],
     courses: ["Program A"],
@@ -68,6 +69,33 @@ describe("the node forms", () => {
     expect(options).toEqual(["", "Team Slack"]);
     fireEvent.change(account, { target: { value: "Team Slack" } });
     expect(onNode.mock.calls.at(-1)![0].config).toEqual({ channel: { slack: { account: "Team Slack" } }, message: "hi" });
+  });
+
+  it("mark an email transactional, and back to marketing without a kind in the file", () => {
+    const node: Node = { id: "s", position: { x: 0, y: 0 }, kind: "action.send_email", config: { template: "Receipt", account: "Gmail" } };
+    const d: WorkflowDef = { ...def([node]), email_templates: [{ name: "Receipt", subject: "Thanks", body: "Paid." }] };
+    const onDef = vi.fn<(d: WorkflowDef, key?: string) => void>();
+    const { rerender } = render(<NodeForm node={node} def={d} names={names(d)} onNode={vi.fn()} onDef={onDef} />);
+    expect(screen.getByText(/^Marketing: unsubscribed and bounced contacts are skipped/)).toBeInTheDocument();
+    fireEvent.change(screen.getByTestId("template-kind"), { target: { value: "transactional" } });
+    const marked = onDef.mock.calls.at(-1)![0];
+    expect(marked.email_templates).toEqual([{ name: "Receipt", subject: "Thanks", body: "Paid.", kind: "transactional" }]);
+    rerender(<NodeForm node={node} def={marked} names={names(marked)} onNode={vi.fn()} onDef={onDef} />);
+    expect(screen.getByText(/^Transactional: unsubscribed contacts get it too/)).toBeInTheDocument();
+    fireEvent.change(screen.getByTestId("template-kind"), { target: { value: "marketing" } });
+    expect(onDef.mock.calls.at(-1)![0].email_templates).toEqual([{ name: "Receipt", subject: "Thanks", body: "Paid." }]);
+  });
+
+  it("take a webhook header's value from a webhook account's secret", () => {
+    const node: Node = {
+      id: "h",
+      position: { x: 0, y: 0 },
+      kind: "action.webhook",
+      config: { method: "POST", url: "https://crm.test/x", headers: { Authorization: "" } },
+    };
+    const { onNode } = renderForm(node);
+    fireEvent.click(screen.getByRole("button", { name: "Use a webhook account's secret" }));
+    expect(onNode.mock.calls.at(-1)![0].config).toMatchObject({ headers: { Authorization: { secret: "CRM key" } } });
   });
 
   it("create an email template inline for a send-email node", () => {

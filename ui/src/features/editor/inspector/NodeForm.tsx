@@ -3,10 +3,10 @@
 // raw JSON. Optional settings left empty are left out of the draft, so the
 // file stays as the model writes it.
 
-import { ArrowDown, ArrowUp, Plus, Trash2 } from "lucide-react";
+import { ArrowDown, ArrowUp, KeyRound, Plus, Trash2, Type } from "lucide-react";
 
 import { inputClass } from "@/components";
-import type { Condition, EmailTemplate, ErrorPolicy, Filter, LatePolicy, Node, WorkflowDef } from "@/api";
+import type { Condition, EmailTemplate, ErrorPolicy, Filter, HeaderValue, LatePolicy, Node, WorkflowDef } from "@/api";
 import { putTemplate, freeTemplateName } from "@/core/editor/edit";
 import { COMMON_EVENTS } from "@/core/editor/events";
 import { type Names, accountsOfKind } from "@/core/editor/names";
@@ -612,7 +612,11 @@ function SendEmailForm({ node, def, names, onNode, onDef }: NodeFormProps & { no
         empty="No SMTP account yet: add one on the Accounts screen."
         testId="config-account"
       />
-      <p className={styles.hint}>Unsubscribed and bounced contacts are skipped; every email carries an unsubscribe link.</p>
+      <p className={styles.hint}>
+        {current?.kind === "transactional"
+          ? "Transactional: unsubscribed contacts get it too, without an unsubscribe link; bounced addresses are skipped."
+          : "Marketing: unsubscribed and bounced contacts are skipped; every email carries an unsubscribe link and header."}
+      </p>
       <ErrorPolicyField
         policy={node.config.on_error}
         onChange={(p) => onNode({ ...node, config: opt(node.config, "on_error", p) })}
@@ -634,8 +638,9 @@ function WebhookForm({
   setOpt: (key: string, value: unknown, text?: boolean) => void;
   policy: (p: ErrorPolicy | undefined) => void;
 }) {
-  const headers = Object.entries(node.config.headers ?? {});
-  const setHeaders = (rows: [string, string][]) => setOpt("headers", rows.length ? Object.fromEntries(rows) : undefined, true);
+  const headers: [string, HeaderValue][] = Object.entries(node.config.headers ?? {});
+  const setHeaders = (rows: [string, HeaderValue][]) => setOpt("headers", rows.length ? Object.fromEntries(rows) : undefined, true);
+  const hookAccounts = accountsOfKind(names, ["webhook"]);
   return (
     <>
       <div className={styles.row}>
@@ -651,29 +656,63 @@ function WebhookForm({
       <TextField label="URL" placeholder="https://example.com/hooks/{{ contact.email }}" value={node.config.url} onChange={(v) => set("url", v, true)} testId="config-url" mono />
       <div className={styles.group}>
         <span className={styles.groupLabel}>Headers</span>
-        {headers.map(([k, v], i) => (
-          <div key={i} className={styles.headerRow}>
-            <input
-              className={`${inputClass} ${styles.mono}`}
-              aria-label="Header name"
-              value={k}
-              onChange={(e) => setHeaders(headers.map((h, j) => (j === i ? [e.target.value, h[1]] : h)))}
-            />
-            <input
-              className={inputClass}
-              aria-label="Header value"
-              value={v}
-              onChange={(e) => setHeaders(headers.map((h, j) => (j === i ? [h[0], e.target.value] : h)))}
-            />
-            <button type="button" className={styles.iconButton} aria-label="Remove header" onClick={() => setHeaders(headers.filter((_, j) => j !== i))}>
-              <Trash2 size={15} aria-hidden />
-            </button>
-          </div>
-        ))}
+        {headers.map(([k, v], i) => {
+          const put = (value: HeaderValue) => setHeaders(headers.map((h, j) => (j === i ? [h[0], value] : h)));
+          return (
+            <div key={i} className={styles.headerRow}>
+              <input
+                className={`${inputClass} ${styles.mono}`}
+                aria-label="Header name"
+                value={k}
+                onChange={(e) => setHeaders(headers.map((h, j) => (j === i ? [e.target.value, h[1]] : h)))}
+              />
+              {typeof v === "string" ? (
+                <input className={inputClass} aria-label="Header value" value={v} onChange={(e) => put(e.target.value)} />
+              ) : (
+                <span className={styles.headerSecret}>
+                  <input
+                    className={`${inputClass} ${styles.mono}`}
+                    aria-label="Text before the secret"
+                    placeholder="Bearer "
+                    value={v.prefix ?? ""}
+                    onChange={(e) => put(e.target.value ? { ...v, prefix: e.target.value } : { secret: v.secret })}
+                  />
+                  <select
+                    className={inputClass}
+                    aria-label="Secret of account"
+                    value={v.secret}
+                    onChange={(e) => put(v.prefix ? { secret: e.target.value, prefix: v.prefix } : { secret: e.target.value })}
+                  >
+                    {[...new Set([v.secret, ...hookAccounts])].map((a) => (
+                      <option key={a} value={a}>
+                        {a || "Choose a webhook account"}
+                      </option>
+                    ))}
+                  </select>
+                </span>
+              )}
+              <button
+                type="button"
+                className={styles.iconButton}
+                aria-label={typeof v === "string" ? "Use a webhook account's secret" : "Use text"}
+                title={typeof v === "string" ? "Use a webhook account's secret" : "Use text"}
+                onClick={() => put(typeof v === "string" ? { secret: hookAccounts[0] ?? "" } : "")}
+              >
+                {typeof v === "string" ? <KeyRound size={15} aria-hidden /> : <Type size={15} aria-hidden />}
+              </button>
+              <button type="button" className={styles.iconButton} aria-label="Remove header" onClick={() => setHeaders(headers.filter((_, j) => j !== i))}>
+                <Trash2 size={15} aria-hidden />
+              </button>
+            </div>
+          );
+        })}
         <button type="button" className={styles.addButton} onClick={() => setHeaders([...headers, [`X-Header-${headers.length + 1}`, ""]])}>
           <Plus size={14} aria-hidden /> Add header
         </button>
-        <p className={styles.hint}>Secrets never go here: sign the body with a webhook account instead.</p>
+        <p className={styles.hint}>
+          Credentials never go in as text: a header such as Authorization takes a webhook account&apos;s secret (the key button), read from the
+          keyring when the request is sent.
+        </p>
       </div>
       <TextField
         label="Body (JSON template, optional)"

@@ -5,9 +5,10 @@
 import { Trash2 } from "lucide-react";
 
 import type { EmailTemplate } from "@/api";
+import { KIND_HINTS, withKind } from "@/core/editor/emailKind";
 import { withOptional } from "@/core/editor/objects";
 
-import { TextField } from "./fields";
+import { SelectField, TextField } from "./fields";
 import styles from "./Inspector.module.css";
 
 export const MERGE_HINT = "Merge fields: {{ contact.first_name }}, {{ contact.email }}, {{ trigger.product }}, {{ workflow.name }}.";
@@ -48,6 +49,18 @@ export function TemplateEditor({
         onChange={(subject) => onChange({ ...template, subject })}
         testId="template-subject"
       />
+      <SelectField
+        label="Kind"
+        placeholder="Marketing (default)"
+        value={template.kind === "transactional" ? "transactional" : "marketing"}
+        options={[
+          { value: "marketing", label: "Marketing" },
+          { value: "transactional", label: "Transactional" },
+        ]}
+        hint={KIND_HINTS[template.kind ?? "marketing"]}
+        onChange={(k) => onChange(withKind(template, k === "transactional" ? "transactional" : "marketing"))}
+        testId="template-kind"
+      />
       <TextField
         label="Preview text (optional)"
         value={template.preheader ?? ""}
@@ -62,7 +75,7 @@ export function TemplateEditor({
         rows={8}
         value={template.body}
         placeholder={"Hi {{ contact.first_name }},\n\nthank you for …"}
-        hint={`${MERGE_HINT} **bold**, [links](https://…) and lists work; a plain-text part is made for you.`}
+        hint={`${MERGE_HINT} Merge values arrive as text (add |safe to take one as Markdown). **bold**, [links](https://…) and lists work; a plain-text part is made for you.`}
         onChange={(body) => onChange({ ...template, body })}
         testId="template-body"
       />
