@@ -320,28 +320,22 @@ async fn settings_start_at_login_retention_backup_and_restore() {
         Store::open(&db).unwrap().retention_days().unwrap() == 30
     })
     .await;
-    // The card re-reads the database after the retention save; a click in
-    // that moment can be lost, so click again until a result shows (a
-    // second clean-up is harmless: it reports what it gave back, if 0).
-    app.wait_until("a clean-up result", || async {
-        if let Some(t) = app.text_of("[data-testid=maintain-result]").await {
-            return t.contains("given back");
-        }
-        let idle = app
-            .text_of("[data-testid=maintain-now]")
+    // The card re-reads the database after the retention save; "Clean up
+    // now" is disabled until it has, then one click cleans up.
+    app.wait_until("Clean up now to be enabled", || async {
+        match app
+            .client()
+            .find(fantoccini::Locator::Css("[data-testid=maintain-now]"))
             .await
-            .is_some_and(|t| t.contains("Clean up now"));
-        if idle
-            && let Ok(b) = app
-                .client()
-                .find(fantoccini::Locator::Css("[data-testid=maintain-now]"))
-                .await
         {
-            let _ = b.click().await;
+            Ok(b) => b.is_enabled().await.unwrap_or(false),
+            Err(_) => false,
         }
-        false
     })
     .await;
+    app.click("[data-testid=maintain-now]").await;
+    app.wait_for_text("[data-testid=maintain-result]", "given back")
+        .await;
 
     // A backup through the save dialog's path.
     let backup = app.dir().join("monday.cairn");

@@ -1,7 +1,7 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { emit } from "@tauri-apps/api/event";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { cleanup, render, screen, waitFor, within } from "@testing-library/react";
+import { act, cleanup, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it } from "vitest";
 
@@ -73,7 +73,8 @@ function backend(overrides: Record<string, unknown> = {}): Call[] {
       calls.push({ cmd, args: (args ?? {}) as Record<string, unknown> });
       if (cmd.startsWith("plugin:event")) return 1;
       if (cmd === "set_alert_policy") return (args as { policy: unknown }).policy;
-      return answers[cmd] ?? null;
+      const answer = answers[cmd];
+      return typeof answer === "function" ? (answer as () => unknown)() : (answer ?? null);
     },
     { shouldMockEvents: true },
   );
@@ -112,6 +113,47 @@ describe("HousekeepingSettings", () => {
     await userEvent.type(input, "-1");
     expect(screen.getByText("Whole days, 0 to 36500.")).toBeInTheDocument();
     expect(screen.getByTestId("save-retention")).toBeDisabled();
+  });
+
+  it("takes Clean up now only once the card has re-read the database, and one click then cleans up", async () => {
+    // The re-read after saving a retention waits until the test lets it go.
+    let reads = 0;
+    let release = () => {};
+    const calls = backend({
+      database_stats: () => {
+        reads += 1;
+        if (reads === 1) return stats;
+        return new Promise((resolve) => {
+          release = () => resolve({ ...stats, retention_days: 30 });
+        });
+      },
+      maintain_database: {
+        prune: { runs: 4, steps: 20, outbox: 0, events: 7, events_kept: 0, runs_kept: 0, cutoff: "2025-12-06T09:00:00Z" },
+        converted: false,
+        pages_freed: 12,
+        checkpoint: { truncate: true, busy: false, log_frames: 0, checkpointed_frames: 0, wal_bytes_before: 0, wal_bytes_after: 0 },
+        bytes_before: 12 * 1024 * 1024,
+        bytes_after: 11 * 1024 * 1024,
+      },
+    });
+    renderIt(<HousekeepingSettings />);
+    const input = await screen.findByTestId("retention-days");
+    const cleanUp = screen.getByTestId("maintain-now");
+    expect(cleanUp).toBeEnabled();
+    await userEvent.clear(input);
+    await userEvent.type(input, "30");
+    await userEvent.click(screen.getByTestId("save-retention"));
+    // Saved; the card is re-reading: the button says so and takes no click.
+    await waitFor(() => expect(reads).toBe(2));
+    expect(cleanUp).toBeDisabled();
+    expect(cleanUp).toHaveAttribute("aria-busy", "true");
+    await userEvent.click(cleanUp);
+    expect(calls.some((c) => c.cmd === "maintain_database")).toBe(false);
+    act(() => release());
+    await waitFor(() => expect(cleanUp).toBeEnabled());
+    await userEvent.click(cleanUp);
+    expect(await screen.findByTestId("maintain-result")).toHaveTextContent("12 free pages given back.");
+    expect(calls.filter((c) => c.cmd === "maintain_database")).toHaveLength(1);
   });
 
   it("says where workflows run and turns start at login on", async () => {
@@ -228,7 +270,18 @@ describe("WakeNotice", () => {
   it("ignores other changes", async () => {
     backend();
     renderIt(<WakeNotice />);
-    await emit("cairn://change", { type: "run_started", run_id: 1, workflow_id: 1, contact_id: 1 });
+    // First make sure the listener runs: a `woke` shows the notice; dismiss it.
+    await waitFor(async () => {
+      await emit("cairn://change", { type: "woke", gap_secs: 60, late_waits: 0 });
+      expect(screen.getByTestId("wake-notice")).toBeInTheDocument();
+    });
+    await userEvent.click(screen.getByRole("button", { name: "Dismiss" }));
+    expect(screen.queryByTestId("wake-notice")).not.toBeInTheDocument();
+    // Now every change reaches it, and act() lets React render what it did.
+    await act(async () => {
+      await emit("cairn://change", { type: "run_started", run_id: 1, workflow_id: 1, contact_id: 1 });
+      await emit("cairn://change", { type: "run_ended", run_id: 1, workflow_id: 1, status: "completed" });
+    });
     expect(screen.queryByTestId("wake-notice")).not.toBeInTheDocument();
   });
 });

@@ -236,6 +236,10 @@ function DatabaseCard() {
   });
   const s = stats.data;
   const parsed = days === null ? null : parseRetention(days);
+  // While the card saves or re-reads the database it re-renders under the
+  // pointer; "Clean up now" waits until it has settled, so a click is either
+  // taken or visibly refused — never lost in between.
+  const reloading = saveRetention.isPending || stats.isFetching;
   return (
     <Card icon={HardDrive} title="Database size and retention" testId="database-hygiene" description="Finished runs older than the retention period keep their counts — analytics of old months stay exact — but lose their details: step details, trigger data, the content of sent emails. Processed events lose their payload. Nothing a waiting run may still need is removed. Cairn cleans up once a day.">
       {stats.error && <ErrorPanel title="The database size could not be read" error={stats.error} onRetry={() => void stats.refetch()} />}
@@ -296,7 +300,12 @@ function DatabaseCard() {
             >
               Save
             </Button>
-            <Button onClick={() => maintain.mutate()} disabled={maintain.isPending} data-testid="maintain-now">
+            <Button
+              onClick={() => maintain.mutate()}
+              disabled={maintain.isPending || reloading}
+              aria-busy={reloading}
+              data-testid="maintain-now"
+            >
               {maintain.isPending ? "Cleaning up…" : "Clean up now"}
             </Button>
           </div>
