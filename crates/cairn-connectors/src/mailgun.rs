@@ -19,6 +19,9 @@
 //!   marked bounced in the same transaction. Temporary failures are
 //!   skipped (Mailgun keeps retrying them).
 //! - `complained` → `email.complained`; the contact is unsubscribed.
+//! - `unsubscribed` (Mailgun's unsubscribe tracking: its `%unsubscribe_url%`
+//!   link and one-click header, SMTP `unsubscribe_via: mailgun`) →
+//!   `contact.unsubscribed`; the contact is unsubscribed.
 //!
 //! The event's `message.headers.message-id` is Cairn's own Message-ID
 //! (`<idempotency key>@<sender domain>`), so its local part names the
@@ -45,7 +48,7 @@ pub const EU_BASE_URL: &str = "https://api.eu.mailgun.net";
 const PAGE: u32 = 300;
 const MAX_PAGES: u32 = 1000;
 /// The event types Cairn reads, as a Mailgun filter expression.
-const EVENTS: &str = "delivered OR opened OR clicked OR failed OR complained";
+const EVENTS: &str = "delivered OR opened OR clicked OR failed OR complained OR unsubscribed";
 
 /// Where the Mailgun account lives.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -258,6 +261,13 @@ fn map_event(item: &Value, at: Timestamp, w: &Window) -> Result<Incoming, String
             (types::EMAIL_BOUNCED, Some(ContactEffect::Bounced))
         }
         "complained" => (types::EMAIL_COMPLAINED, Some(ContactEffect::Unsubscribed)),
+        "unsubscribed" => {
+            p["via"] = json!("mailgun");
+            (
+                types::CONTACT_UNSUBSCRIBED,
+                Some(ContactEffect::Unsubscribed),
+            )
+        }
         other => return Err(format!("event {id}: {other:?} is not an event Cairn reads")),
     };
     if let Some(m) = p.as_object_mut() {
@@ -281,6 +291,29 @@ fn map_event(item: &Value, at: Timestamp, w: &Window) -> Result<Incoming, String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unsubscribe_through_mailgun_tracking_unsubscribes_the_contact() {
+        let at = chrono::DateTime::from_timestamp(1_772_443_200, 0).unwrap();
+        let w = Window {
+            source: "mailgun:m".into(),
+            since: at,
+            start: at,
+            now: at,
+            cursor: Default::default(),
+        };
+        // Shape per Mailgun's event structure ("unsubscribed").
+        let item = json!({
+            "event": "unsubscribed", "id": "U1", "timestamp": 1772443200.0,
+            "recipient": "ada@example.com",
+            "message": {"headers": {"message-id": "<cairn-9-0-1-2@mg.example.com>"}},
+        });
+        let inc = map_event(&item, at, &w).unwrap();
+        assert_eq!(inc.event.event_type, "contact.unsubscribed");
+        assert_eq!(inc.effect, Some(ContactEffect::Unsubscribed));
+        assert_eq!(inc.sent_message.as_deref(), Some("cairn-9-0-1-2"));
+        assert_eq!(inc.event.payload["via"], "mailgun");
+    }
 
     #[test]
     fn message_ids_name_the_outbox_key() {

@@ -304,5 +304,6 @@ pub fn smtp_settings(
         timeout_secs: settings::DEFAULT_TIMEOUT_SECS,
         pool_size: None,
         imap: None,
+        unsubscribe_via: settings::UnsubscribeVia::Mailto,
     }
 }

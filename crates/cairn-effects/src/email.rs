@@ -96,6 +96,7 @@ pub fn build_message(
     {
         b = b.reply_to(r);
     }
+    let (mut text, mut html) = (msg.text.clone(), msg.html.clone());
     if let Some(u) = msg
         .list_unsubscribe
         .as_deref()
@@ -110,13 +111,18 @@ pub fn build_message(
                 "list_unsubscribe: {u:?} is not a URL such as mailto:unsubscribe@example.com"
             ));
         }
-        b = b.header(ListUnsubscribe(u.to_string()));
+        match settings.unsubscribe_via.placeholder() {
+            // The provider handles it (RFC 8058 one-click): its own link in
+            // the body, and it adds both List-Unsubscribe headers.
+            Some(link) => {
+                text = text.replace(u, link);
+                html = html.replace(u, link);
+            }
+            None => b = b.header(ListUnsubscribe(u.to_string())),
+        }
     }
-    b.multipart(MultiPart::alternative_plain_html(
-        msg.text.clone(),
-        msg.html.clone(),
-    ))
-    .map_err(|e| format!("cannot build the message: {e}"))
+    b.multipart(MultiPart::alternative_plain_html(text, html))
+        .map_err(|e| format!("cannot build the message: {e}"))
 }
 
 /// `<id@domain>`: the engine's id as given, wrapped in angle brackets, with
@@ -404,6 +410,49 @@ pub async fn check_connection(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn unsubscribe_mail(via: crate::settings::UnsubscribeVia) -> String {
+        let settings: SmtpSettings = serde_json::from_value(serde_json::json!({
+            "host": "smtp-broadcasts.postmarkapp.com", "port": 587, "security": "starttls",
+            "from": "Coach <coach@coach.test>", "unsubscribe_via": via,
+        }))
+        .unwrap();
+        let link = "mailto:coach@coach.test?subject=unsubscribe%200123456789abcdef0123456789abcdef";
+        let msg = EmailMessage {
+            account: "Mail".into(),
+            to: "ada@example.com".into(),
+            to_name: None,
+            subject: "News".into(),
+            html: format!("<p>Hi</p><p><a href=\"{link}\">Unsubscribe</a></p>"),
+            text: format!("Hi\n\nUnsubscribe: {link}"),
+            message_id: "<cairn-1@coach.test>".into(),
+            list_unsubscribe: Some(link.into()),
+            template: "news".into(),
+            contact_id: None,
+        };
+        let m = build_message("Mail", &settings, &msg, chrono::Utc::now()).unwrap();
+        String::from_utf8(m.formatted()).unwrap()
+    }
+
+    #[test]
+    fn a_provider_that_handles_unsubscribes_gets_its_own_link_and_headers() {
+        use crate::settings::UnsubscribeVia;
+        let mailto = unsubscribe_mail(UnsubscribeVia::Mailto);
+        assert!(
+            mailto.contains("List-Unsubscribe: <mailto:coach@coach.test?subject=unsubscribe%20"),
+            "{mailto}"
+        );
+        let pm = unsubscribe_mail(UnsubscribeVia::Postmark);
+        assert!(
+            !pm.contains("List-Unsubscribe:"),
+            "Postmark adds its own: {pm}"
+        );
+        assert!(!pm.contains("mailto:"), "{pm}");
+        assert_eq!(pm.matches("{{{ pm:unsubscribe }}}").count(), 2, "{pm}");
+        let mg = unsubscribe_mail(UnsubscribeVia::Mailgun);
+        assert!(!mg.contains("List-Unsubscribe:"), "{mg}");
+        assert_eq!(mg.matches("%unsubscribe_url%").count(), 2, "{mg}");
+    }
 
     #[test]
     fn finds_enhanced_status_codes() {

@@ -16,6 +16,8 @@
 //! | `rate_per_second` | sends allowed per second, 0 for no limit | 1 |
 //! | `rate_per_day` | sends allowed per rolling 24 hours, 0 for no limit | 500 |
 //! | `extra_root_certificate` | a PEM file of a CA to trust besides the system's (a private CA; the tests' self-signed server) | none |
+//! | `imap` | the From address's mailbox, read over IMAP ([`MailboxSettings`]) | none |
+//! | `unsubscribe_via` | `mailto`, `postmark` or `mailgun` ([`UnsubscribeVia`]) | `mailto` |
 //! | `timeout_secs` | connect and command timeout, at most [`MAX_TIMEOUT_SECS`] | 30 |
 //! | `pool_size` | messages sent at a time through the account, each over a kept-open connection (1–64) | 4 |
 //!
@@ -85,6 +87,48 @@ fn default_timeout() -> u64 {
     DEFAULT_TIMEOUT_SECS
 }
 
+/// Who handles the unsubscribe link and `List-Unsubscribe` header of
+/// marketing mail (docs/accounts.md, "Unsubscribes").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnsubscribeVia {
+    /// `mailto:<From>?subject=unsubscribe <token>`, read back from the
+    /// account's mailbox (its `imap` setting).
+    #[default]
+    Mailto,
+    /// Postmark's broadcast stream: the link is Postmark's
+    /// `{{{ pm:unsubscribe }}}`, and Postmark adds `List-Unsubscribe` with
+    /// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058); a
+    /// Postmark account polls the unsubscribes.
+    Postmark,
+    /// Mailgun's unsubscribe tracking: the link is `%unsubscribe_url%`, and
+    /// Mailgun adds the one-click headers; a Mailgun account polls the
+    /// unsubscribes.
+    Mailgun,
+}
+
+impl UnsubscribeVia {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "mailto" => Some(UnsubscribeVia::Mailto),
+            "postmark" => Some(UnsubscribeVia::Postmark),
+            "mailgun" => Some(UnsubscribeVia::Mailgun),
+            _ => None,
+        }
+    }
+    /// The provider's placeholder for the recipient's unsubscribe link.
+    pub fn placeholder(self) -> Option<&'static str> {
+        match self {
+            UnsubscribeVia::Mailto => None,
+            UnsubscribeVia::Postmark => Some("{{{ pm:unsubscribe }}}"),
+            UnsubscribeVia::Mailgun => Some("%unsubscribe_url%"),
+        }
+    }
+    fn is_mailto(&self) -> bool {
+        *self == UnsubscribeVia::Mailto
+    }
+}
+
 /// An SMTP account's settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SmtpSettings {
@@ -118,6 +162,9 @@ pub struct SmtpSettings {
     /// `own_password`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imap: Option<MailboxSettings>,
+    /// Who handles unsubscribes: `mailto` (default), `postmark`, `mailgun`.
+    #[serde(default, skip_serializing_if = "UnsubscribeVia::is_mailto")]
+    pub unsubscribe_via: UnsubscribeVia,
 }
 
 impl SmtpSettings {
@@ -301,6 +348,7 @@ mod tests {
             timeout_secs: 30,
             pool_size: None,
             imap: None,
+            unsubscribe_via: UnsubscribeVia::Mailto,
         }
     }
 

@@ -52,7 +52,7 @@ pub enum AccountCommand {
 #[derive(Debug, Subcommand)]
 pub enum AddCommand {
     /// An SMTP server to send email through.
-    Smtp(SmtpArgs),
+    Smtp(Box<SmtpArgs>),
     /// A signing secret for outgoing webhooks (HMAC-SHA256).
     Webhook {
         name: String,
@@ -108,6 +108,15 @@ pub enum AddCommand {
         domain: String,
         #[arg(long, value_enum, default_value = "us")]
         region: RegionArg,
+    },
+    /// Postmark: bounces, spam complaints, opens, clicks and unsubscribes
+    /// of mail Cairn sent through Postmark's SMTP (the server token).
+    Postmark {
+        #[command(flatten)]
+        source: SourceArgs,
+        /// The message stream Cairn's mail goes through.
+        #[arg(long, default_value = cairn_connectors::postmark::DEFAULT_STREAM)]
+        message_stream: String,
     },
     /// Any HTTP endpoint that lists events as JSON; where things are is
     /// given as JSON pointers (/data/0/id).
@@ -262,6 +271,17 @@ pub struct SmtpArgs {
     /// without it the mailbox logs in with the SMTP password.
     #[arg(long, requires = "imap_host")]
     imap_password_stdin: bool,
+    /// Who handles unsubscribes: mailto (read back from the mailbox),
+    /// postmark or mailgun (the provider's one-click link and headers).
+    #[arg(long, value_enum, default_value = "mailto")]
+    unsubscribe_via: UnsubscribeViaArg,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum UnsubscribeViaArg {
+    Mailto,
+    Postmark,
+    Mailgun,
 }
 
 fn rejected(e: EffectsError) -> CliError {
@@ -476,7 +496,7 @@ impl Render for AccountList {
         if self.accounts.is_empty() {
             return writeln!(
                 out,
-                "no connected accounts; add one with `cairn account add smtp|webhook|slack|stripe|shopify|typeform|mailgun|json-feed NAME …`"
+                "no connected accounts; add one with `cairn account add smtp|webhook|slack|stripe|shopify|typeform|mailgun|postmark|json-feed NAME …`"
             );
         }
         let w = self
@@ -630,6 +650,11 @@ pub fn run(ctx: &mut Ctx, cmd: AccountCommand) -> Result<(), CliError> {
                     s.rate_per_day = a.per_day;
                     s.extra_root_certificate = a.extra_root_certificate;
                     s.timeout_secs = a.timeout;
+                    s.unsubscribe_via = match a.unsubscribe_via {
+                        UnsubscribeViaArg::Mailto => settings::UnsubscribeVia::Mailto,
+                        UnsubscribeViaArg::Postmark => settings::UnsubscribeVia::Postmark,
+                        UnsubscribeViaArg::Mailgun => settings::UnsubscribeVia::Mailgun,
+                    };
                     if let Some(host) = &a.imap_host {
                         let username = a
                             .imap_username
@@ -736,6 +761,17 @@ pub fn run(ctx: &mut Ctx, cmd: AccountCommand) -> Result<(), CliError> {
                         },
                         base_url: source.base_url.clone(),
                     });
+                    add_source(ctx, &vault, &source, s)?
+                }
+                AddCommand::Postmark {
+                    source,
+                    message_stream,
+                } => {
+                    let s =
+                        SourceSettings::Postmark(cairn_connectors::postmark::PostmarkSettings {
+                            message_stream: message_stream.trim().to_string(),
+                            base_url: source.base_url.clone(),
+                        });
                     add_source(ctx, &vault, &source, s)?
                 }
                 AddCommand::JsonFeed(f) => {

@@ -166,7 +166,7 @@ async fn engagement_bounces_and_complaints_map_back_to_the_mail_cairn_sent() {
     assert_eq!(param(&reqs[0], "ascending").as_deref(), Some("yes"));
     assert_eq!(
         param(&reqs[0], "event").as_deref(),
-        Some("delivered OR opened OR clicked OR failed OR complained")
+        Some("delivered OR opened OR clicked OR failed OR complained OR unsubscribed")
     );
 
     let evs = b.events("mailgun:mailgun");
