@@ -326,5 +326,11 @@ mod tests {
             Some("cairn-12-34")
         );
         assert_eq!(message_key("<@x>"), None);
+        // The key as the engine makes it: database id, series, run, step.
+        assert_eq!(
+            message_key("<cairn-0123456789abcdef0123456789abcdef-1-12-34@mg.example.com>")
+                .as_deref(),
+            Some("cairn-0123456789abcdef0123456789abcdef-1-12-34")
+        );
     }
 }
