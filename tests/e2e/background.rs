@@ -367,15 +367,29 @@ async fn settings_start_at_login_retention_backup_and_restore() {
     assert_eq!(contacts_in(&db), 1, "the backup's contacts");
     app.screenshot("background_settings_restored").await.ok();
 
-    // The executor was started again over the restored database.
+    // The executor was started again over the restored database, on hold:
+    // the workflow paused, the outbox held, until Resume all.
+    app.wait_for_text("[data-testid=restore-held]", "Every workflow is paused")
+        .await;
     app.wait_until("the executor to run again", || async {
         app.text_of("[data-testid=background-running]")
             .await
             .is_some_and(|t| t.contains("Workflows run in this app."))
     })
     .await;
-    emit_ping(&cairn_cli(), &db, "after@example.com");
     let store = Store::open(&db).unwrap();
+    assert!(store.outbox_held_since().unwrap().is_some());
+    assert_eq!(
+        store.workflows().unwrap()[0].status,
+        WorkflowStatus::Paused,
+        "paused by the restore"
+    );
+    app.click("[data-testid=restore-resume-all]").await;
+    app.wait_for_text("[data-testid=restore-resumed]", "Resumed")
+        .await;
+    assert_eq!(store.outbox_held_since().unwrap(), None);
+    assert_eq!(store.workflows().unwrap()[0].status, WorkflowStatus::Active);
+    emit_ping(&cairn_cli(), &db, "after@example.com");
     wait_for(&app, "a run after the restore", || {
         store
             .conn()
