@@ -5,7 +5,7 @@ import userEvent from "@testing-library/user-event";
 import { MemoryRouter, Route, Routes, useLocation } from "react-router";
 import { afterEach, describe, expect, it } from "vitest";
 
-import type { WorkflowOverview, WorkflowSummary } from "@/api";
+import type { TemplateInfo, WorkflowOverview, WorkflowSummary } from "@/api";
 
 import { WorkflowsPage } from "./WorkflowsPage";
 
@@ -99,6 +99,56 @@ describe("WorkflowsPage", () => {
     expect(within(empty).getByTestId("empty-new")).toBeInTheDocument();
     expect(within(empty).getByTestId("empty-import")).toBeInTheDocument();
     expect(screen.queryByTestId("workflow-list")).not.toBeInTheDocument();
+  });
+
+  it("offers the eight built-in templates first when there are no workflows; one click opens one", async () => {
+    const names = [
+      "Welcome series",
+      "Abandoned cart",
+      "Post-purchase: Program A",
+      "Lead magnet delivery",
+      "Order status",
+      "Refund: Program A",
+      "Re-engagement: 60 days quiet",
+      "Agency client onboarding",
+    ];
+    const templates: TemplateInfo[] = names.map((name) => ({
+      slug: name.toLowerCase().replace(/[^a-z]+/g, "-"),
+      name,
+      description: `What ${name} does. And more detail.`,
+      triggers: [],
+      nodes: 5,
+      emails: 2,
+      goals: [],
+      accounts: [],
+      engagement: false,
+      requires: {},
+    }));
+    const used: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "list_workflow_overviews") return [];
+      if (cmd === "list_templates") return templates;
+      if (cmd === "use_template") {
+        used.push(args);
+        return { id: 7, name: "Welcome series", renamed_from: null, replaced: false, version: 1, status: "paused", report: { issues: [] } };
+      }
+      throw new Error(`unexpected command ${cmd}`);
+    });
+    renderPage();
+
+    const empty = await screen.findByTestId("workflows-empty");
+    const starters = await within(empty).findAllByTestId("starter");
+    expect(starters.map((s) => s.querySelector("strong")?.textContent)).toEqual(names);
+    expect(starters[0]).toHaveTextContent("What Welcome series does.");
+    expect(starters[0]).not.toHaveTextContent("And more detail.");
+    // The templates come before the empty canvas and the file.
+    const canvas = within(empty).getByTestId("empty-new");
+    expect(starters.at(-1)!.compareDocumentPosition(canvas) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(within(empty).getByTestId("empty-import")).toBeInTheDocument();
+
+    await userEvent.click(within(empty).getByRole("button", { name: "Use the template Welcome series" }));
+    expect(await screen.findByTestId("editor-route")).toHaveTextContent("/workflows/7 Imported “Welcome series”, paused.");
+    expect(used).toEqual([{ slug: "welcome-series" }]);
   });
 
   it("shows the backend's message and code, and tries again on request", async () => {

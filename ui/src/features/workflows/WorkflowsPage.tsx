@@ -15,6 +15,7 @@ import {
 } from "@/api";
 
 import { describeImport } from "./describe";
+import { TemplateStarters } from "./TemplateStarters";
 import { ActivationRefusedDialog, DeleteDialog, ImportDialog, NewWorkflowDialog } from "./dialogs";
 import { useWorkflowActions, useWorkflows } from "./useWorkflows";
 import { WorkflowTable } from "./WorkflowTable";
@@ -140,13 +141,17 @@ export function WorkflowsPage() {
             A workflow welcomes a new subscriber, reminds a client before a call or follows up after a purchase,
             running from this laptop.
           </p>
-          <p>Start one on an empty canvas, or import a workflow file someone shared with you.</p>
+          <p>
+            The quickest way to one that works: start from a template, with its emails written, and adapt it.
+          </p>
+          <TemplateStarters />
+          <p>Or start on an empty canvas, or import a workflow file someone shared with you.</p>
           <div className={styles.emptyActions}>
             <Button onClick={() => setOpen({ dialog: "import" })} data-testid="empty-import">
               <FileUp size={16} aria-hidden /> Import a file
             </Button>
-            <Button variant="primary" onClick={() => setOpen({ dialog: "new" })} data-testid="empty-new">
-              <Plus size={16} aria-hidden /> New workflow
+            <Button onClick={() => setOpen({ dialog: "new" })} data-testid="empty-new">
+              <Plus size={16} aria-hidden /> Empty canvas
             </Button>
           </div>
         </EmptyState>
