@@ -23,6 +23,7 @@ mod contacts;
 mod editor;
 mod harness;
 mod insights;
+mod mail;
 mod settings;
 mod testrun;
 mod workflows;

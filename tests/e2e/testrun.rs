@@ -345,14 +345,14 @@ async fn the_post_purchase_template_in_dry_run_completes_its_six_actions() {
 
 /// An SMTP server on loopback (aiosmtpd, the effects tests' fixture) that
 /// writes what it accepts to a Maildir; it stops when its stdin closes.
-struct SmtpServer {
+pub(crate) struct SmtpServer {
     _child: std::process::Child,
-    port: u16,
+    pub(crate) port: u16,
     maildir: std::path::PathBuf,
 }
 
 impl SmtpServer {
-    fn start(dir: &std::path::Path) -> SmtpServer {
+    pub(crate) fn start(dir: &std::path::Path) -> SmtpServer {
         use std::io::BufRead;
         use std::process::{Command, Stdio};
         let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -392,7 +392,7 @@ impl SmtpServer {
     }
 
     /// Every message accepted so far, as text.
-    fn messages(&self) -> Vec<String> {
+    pub(crate) fn messages(&self) -> Vec<String> {
         std::fs::read_dir(self.maildir.join("new"))
             .map(|rd| {
                 rd.map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())

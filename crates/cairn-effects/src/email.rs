@@ -3,7 +3,8 @@
 //! The message is the engine's rendered [`EmailMessage`] plus what the
 //! account says: From and Reply-To from its settings, the Message-ID from the
 //! entry (derived from run and step, so a re-send after a crash is the same
-//! message), a `List-Unsubscribe` header, and both bodies as
+//! message), a `List-Unsubscribe` header when the message has a target
+//! (marketing mail; transactional mail has none), and both bodies as
 //! `multipart/alternative` (text first, HTML preferred by clients). The Date
 //! header is the `now` the engine passed, never the wall clock.
 //!

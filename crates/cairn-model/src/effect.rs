@@ -54,7 +54,8 @@ pub struct EmailMessage {
     pub text: String,
     /// Derived from run and step, so a re-send after a crash is recognisable.
     pub message_id: String,
-    /// The `List-Unsubscribe` target (a `mailto:` URL).
+    /// The `List-Unsubscribe` target (a `mailto:` URL); `None` for
+    /// transactional mail, which carries no unsubscribe link or header.
     pub list_unsubscribe: Option<String>,
     /// The workflow's template name, for engagement tracking.
     pub template: String,

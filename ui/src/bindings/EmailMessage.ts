@@ -13,7 +13,8 @@ account: string, to: string, to_name: string | null, subject: string, html: stri
  */
 message_id: string, 
 /**
- * The `List-Unsubscribe` target (a `mailto:` URL).
+ * The `List-Unsubscribe` target (a `mailto:` URL); `None` for
+ * transactional mail, which carries no unsubscribe link or header.
  */
 list_unsubscribe: string | null, 
 /**

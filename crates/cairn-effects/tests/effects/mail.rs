@@ -464,3 +464,48 @@ async fn a_contact_named_channel_pings_no_one_on_slack() {
         "<!here> New sale: &lt;!channel&gt; &amp; &lt;@U024BE7LH&gt; bought &lt;https://evil.test|Program A&gt;"
     );
 }
+
+#[tokio::test]
+async fn a_runaway_loop_fails_its_step_and_sends_nothing() {
+    let server = SmtpServer::start(SmtpOptions::default());
+    let mut w = World::new();
+    w.add_smtp("Mail", server.port, |_| {}, None);
+    import_active(
+        &mut w,
+        json!({"format": "cairn.workflow", "version": 1, "name": "Loop",
+            "nodes": [
+                {"id": "t", "position": {"x": 0, "y": 0}, "kind": "trigger.event", "config": {"event_type": "order.placed"}},
+                {"id": "m", "position": {"x": 0, "y": 100}, "kind": "action.send_email", "config": {"template": "Big", "account": "Mail"}}],
+            "edges": [{"from": "t", "to": "m"}],
+            "email_templates": [{"name": "Big", "subject": "Hi",
+                "body": "{% for a in trigger.items %}{% for b in trigger.items %}{% for c in trigger.items %}x{% endfor %}{% endfor %}{% endfor %}"}]}),
+    );
+    let mut run = Run::new(&w);
+    // Hostile data: a thousand items, looped over three deep (10⁹ steps).
+    let items: Vec<u32> = (0..1000).collect();
+    emit(
+        run.store(),
+        "order.placed",
+        "loop@client.test",
+        json!({ "items": items }),
+    );
+    let started = std::time::Instant::now();
+    let outcomes = run.settle().await;
+    assert!(outcomes.is_empty(), "{outcomes:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    let (status, error): (String, String) = run
+        .store()
+        .conn()
+        .query_row(
+            "SELECT status, json_extract(detail, '$.error') FROM steps WHERE node_id = 'm'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(status, "failed");
+    assert!(
+        error.contains("email template \"Big\"") && error.contains("stopped after 100000 steps"),
+        "{error}"
+    );
+    assert!(server.messages().is_empty());
+}
