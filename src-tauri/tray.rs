@@ -57,12 +57,16 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 }
 
 /// The tray's words for a summary. `running` is false when this app's
-/// executor is not running (`cairn run` holds the database, or it failed).
-pub fn tray_text(s: &BackgroundSummary, running: bool) -> TrayText {
+/// executor is not running (`cairn run` holds the database, or it failed);
+/// `outbox_held` is true after a restore, until "Resume all".
+pub fn tray_text(s: &BackgroundSummary, running: bool, outbox_held: bool) -> TrayText {
     let mut parts = vec![
         format!("{} waiting", plural(s.waiting_runs, "run", "runs")),
         format!("{} failed in 24 h", s.failed_runs_24h),
     ];
+    if outbox_held {
+        parts.push("sending held since a restore".into());
+    }
     if !s.open_incidents.is_empty() {
         parts.push(plural(s.open_incidents.len() as u64, "problem", "problems"));
     }
@@ -71,7 +75,17 @@ pub fn tray_text(s: &BackgroundSummary, running: bool) -> TrayText {
     } else {
         format!("Not running workflows · {}", parts.join(" · "))
     };
-    let (toggle_label, toggle) = if s.active_workflows > 0 {
+    let (toggle_label, toggle) = if outbox_held {
+        // After a restore: "Resume all" starts the paused workflows and
+        // releases the held outbox, whatever else is active.
+        (
+            match s.paused_by_pause_all {
+                0 => "Resume sending".to_string(),
+                n => format!("Resume all workflows ({n}) and sending"),
+            },
+            ToggleAction::ResumeAll,
+        )
+    } else if s.active_workflows > 0 {
         (
             format!("Pause all workflows ({} active)", s.active_workflows),
             ToggleAction::PauseAll,
@@ -198,14 +212,14 @@ fn toggle_clicked(app: AppHandle) {
 /// Reads the counts and updates the tray; tells the window too.
 pub async fn refresh(app: &AppHandle) {
     let running = app.state::<BackgroundHandle>().is_running();
-    let summary = match summary(app).await {
+    let (summary, outbox_held) = match summary(app).await {
         Ok(s) => s,
         Err(e) => {
             tracing::debug!(code = %e.code, "tray counts unavailable: {}", e.message);
             return;
         }
     };
-    let text = tray_text(&summary, running);
+    let text = tray_text(&summary, running, outbox_held);
     if let Some(tray) = app.try_state::<Tray>() {
         let _ = tray.status.set_text(&text.status);
         let _ = tray.toggle.set_text(&text.toggle_label);
@@ -218,10 +232,16 @@ pub async fn refresh(app: &AppHandle) {
     let _ = app.emit(BACKGROUND_EVENT, &summary);
 }
 
-async fn summary(app: &AppHandle) -> Result<BackgroundSummary, CommandError> {
+/// The counts, and whether the outbox is held after a restore.
+async fn summary(app: &AppHandle) -> Result<(BackgroundSummary, bool), CommandError> {
     app.state::<AppState>()
         .database()
-        .with_store(|s| Ok(s.background_summary(SystemClock.now())?))
+        .with_store(|s| {
+            Ok((
+                s.background_summary(SystemClock.now())?,
+                s.outbox_held_since()?.is_some(),
+            ))
+        })
         .await
 }
 
@@ -286,24 +306,39 @@ mod tests {
 
     #[test]
     fn the_menu_counts_waiting_runs_and_failures() {
-        let t = tray_text(&summary(3, 1, 2, 0), true);
+        let t = tray_text(&summary(3, 1, 2, 0), true, false);
         assert_eq!(t.status, "3 runs waiting · 1 failed in 24 h");
         assert_eq!(t.tooltip, "Cairn — 3 runs waiting · 1 failed in 24 h");
         assert_eq!(t.toggle, ToggleAction::PauseAll);
         assert_eq!(t.toggle_label, "Pause all workflows (2 active)");
         assert_eq!(
-            tray_text(&summary(1, 0, 1, 0), true).status,
+            tray_text(&summary(1, 0, 1, 0), true, false).status,
             "1 run waiting · 0 failed in 24 h"
         );
     }
 
     #[test]
     fn after_pause_all_the_toggle_resumes() {
-        let t = tray_text(&summary(0, 0, 0, 2), true);
+        let t = tray_text(&summary(0, 0, 0, 2), true, false);
         assert_eq!(t.toggle, ToggleAction::ResumeAll);
         assert_eq!(t.toggle_label, "Resume all workflows (2)");
-        let t = tray_text(&summary(0, 0, 0, 0), true);
+        let t = tray_text(&summary(0, 0, 0, 0), true, false);
         assert_eq!(t.toggle, ToggleAction::Nothing);
+    }
+
+    #[test]
+    fn after_a_restore_the_toggle_resumes_workflows_and_sending() {
+        let t = tray_text(&summary(5, 0, 0, 2), true, true);
+        assert_eq!(
+            t.status,
+            "5 runs waiting · 0 failed in 24 h · sending held since a restore"
+        );
+        assert_eq!(t.toggle, ToggleAction::ResumeAll);
+        assert_eq!(t.toggle_label, "Resume all workflows (2) and sending");
+        // No workflow was active in the backup: only sending waits.
+        let t = tray_text(&summary(0, 0, 0, 0), true, true);
+        assert_eq!(t.toggle, ToggleAction::ResumeAll);
+        assert_eq!(t.toggle_label, "Resume sending");
     }
 
     #[test]
@@ -319,7 +354,7 @@ mod tests {
             notified_at: None,
             closed_at: None,
         });
-        let t = tray_text(&s, false);
+        let t = tray_text(&s, false, false);
         assert_eq!(
             t.status,
             "Not running workflows · 0 runs waiting · 4 failed in 24 h · 1 problem"
