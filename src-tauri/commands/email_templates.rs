@@ -353,6 +353,16 @@ mod tests {
                 .contains("mailto:you@example.com?subject=unsubscribe")
         );
 
+        // A transactional preview shows no unsubscribe link, as it is sent.
+        let receipt = EmailTemplate {
+            body: "You bought **{{ trigger.product.name }}**.".into(),
+            kind: EmailKind::Transactional,
+            ..t.clone()
+        };
+        let r = preview(&store, "Welcome", &receipt, None, None, now()).unwrap();
+        assert!(!r.text.to_lowercase().contains("unsubscribe"), "{}", r.text);
+        assert!(!r.html.to_lowercase().contains("unsubscribe"), "{}", r.html);
+
         let bad = EmailTemplate {
             subject: "Hi {{ contact.nickname }}".into(),
             ..t
