@@ -232,6 +232,19 @@ fn a_restore_is_on_hold_until_resume_all() {
     );
     let list = json(&db, &["workflow", "list"]);
     assert_eq!(list["workflows"][0]["status"], "paused", "{list}");
+    // `cairn run` says why it sends nothing.
+    let o = cairn(
+        &db,
+        &["run", "--no-sync", "--until", "2026-01-05T09:00:00Z"],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stderr.contains(
+            "nothing is sent: the outbox is held since the restore of 2026-01-05 09:00:00 UTC"
+        ),
+        "{}",
+        o.stderr
+    );
 
     let out = ok(&db, &["workflow", "resume-all"]);
     assert!(out.contains("activated: Welcome"), "{out}");

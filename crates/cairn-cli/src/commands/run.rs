@@ -95,6 +95,9 @@ impl Snapshot {
 pub fn run(ctx: &mut Ctx, a: RunArgs) -> Result<(), CliError> {
     let real_db = ctx.db_path().to_path_buf();
     let store = ctx.store()?; // refuses a missing database, upgrades an old one
+    // A restore's hold is said at start, or `cairn run` would seem to send
+    // nothing for no reason.
+    let held_since = store.outbox_held_since()?;
     let snapshot = if a.dry_run {
         Some(Snapshot::take(store, &real_db)?)
     } else {
@@ -185,6 +188,12 @@ pub fn run(ctx: &mut Ctx, a: RunArgs) -> Result<(), CliError> {
             );
         } else {
             eprintln!("cairn is running over {} — Ctrl-C to stop", db.display());
+        }
+        if let Some(t) = held_since {
+            eprintln!(
+                "nothing is sent: the outbox is held since the restore of {}; `cairn workflow resume-all` releases it",
+                crate::output::when(t)
+            );
         }
         let mut tally = Stopped {
             reason: "interrupted",
