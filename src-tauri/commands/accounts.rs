@@ -86,6 +86,15 @@ pub struct SmtpAccountInput {
     pub owner: Option<String>,
     pub rate_per_second: u32,
     pub rate_per_day: u32,
+    // The mailbox of the From address, read over IMAP (replies, bounces,
+    // complaints, mailto unsubscribes); it logs in with the same password.
+    // No mailbox when the host is empty.
+    pub imap_host: Option<String>,
+    pub imap_port: Option<u16>,
+    pub imap_security: Option<SmtpSecurityInput>,
+    pub imap_username: Option<String>,
+    // Who handles unsubscribes: "mailto" (the default), "postmark", "mailgun".
+    pub unsubscribe_via: Option<String>,
 }
 
 impl SmtpAccountInput {
@@ -106,6 +115,27 @@ impl SmtpAccountInput {
         s.owner = blank(self.owner);
         s.rate_per_second = self.rate_per_second;
         s.rate_per_day = self.rate_per_day;
+        if let Some(host) = blank(self.imap_host) {
+            s.imap = Some(cairn_model::account::MailboxSettings {
+                host,
+                port: self.imap_port.unwrap_or(993),
+                security: match self.imap_security.unwrap_or(SmtpSecurityInput::Tls) {
+                    SmtpSecurityInput::None => cairn_model::account::MailSecurity::None,
+                    SmtpSecurityInput::Starttls => cairn_model::account::MailSecurity::Starttls,
+                    SmtpSecurityInput::Tls => cairn_model::account::MailSecurity::Tls,
+                },
+                username: blank(self.imap_username)
+                    .or_else(|| s.username.clone())
+                    .unwrap_or_default(),
+                folder: "INBOX".into(),
+                own_password: false,
+            });
+        }
+        s.unsubscribe_via = self
+            .unsubscribe_via
+            .as_deref()
+            .and_then(cairn_effects::settings::UnsubscribeVia::parse)
+            .unwrap_or_default();
         s
     }
 }
@@ -300,7 +330,16 @@ pub async fn test_account(
                 .await
                 .map_err(Into::into)
         } else {
-            sending::test(&account, &vault).await.map_err(Into::into)
+            match sending::test(&account, &vault).await {
+                // An SMTP account's mailbox is tested with it.
+                Ok(m) if cairn_connectors::provider::of_account(&account).is_some() => {
+                    cairn_connectors::accounts::test(&account, &vault, clock())
+                        .await
+                        .map(|read| format!("{m}; mailbox: {read}"))
+                        .map_err(Into::into)
+                }
+                other => other.map_err(Into::into),
+            }
         };
     let (status, message) = match &result {
         Ok(_) => (AccountStatus::Ok, None),
@@ -380,6 +419,11 @@ mod tests {
             owner: None,
             rate_per_second: 2,
             rate_per_day: 100,
+            imap_host: None,
+            imap_port: None,
+            imap_security: None,
+            imap_username: None,
+            unsubscribe_via: None,
         }
     }
 
@@ -390,6 +434,23 @@ mod tests {
         assert_eq!(s.reply_to, None, "a blank Reply-To is no Reply-To");
         assert_eq!((s.rate_per_second, s.rate_per_day), (2, 100));
         assert_eq!(s.security, SmtpSecurity::None);
+        assert_eq!(s.imap, None);
+        let s = SmtpAccountInput {
+            imap_host: Some(" imap.example.com ".into()),
+            unsubscribe_via: Some("postmark".into()),
+            ..smtp_input()
+        }
+        .into_settings();
+        let m = s.imap.unwrap();
+        assert_eq!(
+            (m.host.as_str(), m.port, m.username.as_str()),
+            ("imap.example.com", 993, "ada")
+        );
+        assert_eq!(m.security, cairn_model::account::MailSecurity::Tls);
+        assert_eq!(
+            s.unsubscribe_via,
+            cairn_effects::settings::UnsubscribeVia::Postmark
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ describe("account forms", () => {
       "shopify",
       "typeform",
       "mailgun",
+      "postmark",
       "json_feed",
     ]);
     for (const k of ACCOUNT_KINDS) expect(k.fields[0]?.key).toBe("name");
@@ -51,8 +52,47 @@ describe("account forms", () => {
         owner: null,
         rate_per_second: 1,
         rate_per_day: 500,
+        imap_host: null,
+        imap_port: null,
+        imap_security: null,
+        imap_username: null,
+        unsubscribe_via: "mailto",
       },
       password: " app pw ",
+    });
+  });
+
+  it("pairs the SMTP account with its mailbox, which logs in with the same password", () => {
+    const base = { ...initialForm("smtp"), name: "gmail", host: "smtp.gmail.com", from: "ada@gmail.com" };
+    const bad = checkAccountForm("smtp", { ...base, imap_host: "imaps://imap.gmail.com", imap_port: "0" });
+    expect(bad).toMatchObject({
+      imap_host: "Only the host name, such as imap.gmail.com",
+      imap_port: "A port between 1 and 65535",
+      imap_username: "The mailbox needs a username",
+      secret: "The mailbox logs in with this password",
+    });
+    const f = { ...base, username: "ada@gmail.com", secret: "pw", imap_host: "imap.gmail.com", unsubscribe_via: "postmark" };
+    expect(checkAccountForm("smtp", f)).toEqual({});
+    const a = toAddAccount("smtp", f);
+    expect(a.command === "smtp" && a.settings).toMatchObject({
+      imap_host: "imap.gmail.com",
+      imap_port: 993,
+      imap_security: "tls",
+      imap_username: null,
+      unsubscribe_via: "postmark",
+    });
+  });
+
+  it("connects Postmark with its server token apart from the settings", () => {
+    const f = { ...initialForm("postmark"), name: "pm", message_stream: "broadcast", secret: "tok" };
+    expect(checkAccountForm("postmark", { ...f, secret: "" })).toEqual({ secret: "Server API token is required" });
+    expect(toAddAccount("postmark", f)).toEqual({
+      command: "source",
+      name: "pm",
+      kind: "postmark",
+      settings: { message_stream: "broadcast" },
+      pollIntervalSecs: null,
+      secret: "tok",
     });
   });
 

@@ -57,6 +57,36 @@ export const ACCOUNT_KINDS: readonly KindSpec[] = [
       { key: "owner", label: "Owner address", kind: "email", hint: "Where \"email the owner\" goes; the From address when empty." },
       { key: "rate_per_second", label: "Emails per second", kind: "number", placeholder: "1", hint: "0 for no limit." },
       { key: "rate_per_day", label: "Emails per day", kind: "number", placeholder: "500", hint: "Gmail allows about 500 a day; 0 for no limit." },
+      {
+        key: "imap_host",
+        label: "Mailbox (IMAP) host",
+        kind: "text",
+        placeholder: "imap.gmail.com",
+        hint: "Reads replies, bounces and unsubscribe requests sent back to the From address; logs in with the password above.",
+      },
+      { key: "imap_port", label: "IMAP port", kind: "number", placeholder: "993" },
+      {
+        key: "imap_security",
+        label: "IMAP security",
+        kind: "select",
+        options: [
+          { value: "tls", label: "TLS (port 993)" },
+          { value: "starttls", label: "STARTTLS (port 143)" },
+          { value: "none", label: "None (this machine only)" },
+        ],
+      },
+      { key: "imap_username", label: "IMAP username", kind: "text", hint: "The username above when empty." },
+      {
+        key: "unsubscribe_via",
+        label: "Unsubscribes",
+        kind: "select",
+        hint: "Postmark and Mailgun give one-click unsubscribe (Gmail and Yahoo ask bulk senders for it).",
+        options: [
+          { value: "mailto", label: "By email to the From address (read from the mailbox)" },
+          { value: "postmark", label: "Postmark's one-click link (broadcast stream)" },
+          { value: "mailgun", label: "Mailgun's one-click link (unsubscribe tracking on)" },
+        ],
+      },
     ],
   },
   {
@@ -140,6 +170,18 @@ export const ACCOUNT_KINDS: readonly KindSpec[] = [
     ],
   },
   {
+    kind: "postmark",
+    label: "Postmark",
+    purpose: "Brings in what happened to mail sent through Postmark: bounced, complained, opened, clicked, unsubscribed.",
+    source: true,
+    fields: [
+      name,
+      { key: "message_stream", label: "Message stream", kind: "text", placeholder: "broadcast", hint: "The stream Cairn's mail goes through; broadcast when empty." },
+      { key: "secret", label: "Server API token", kind: "password", required: true },
+      poll,
+    ],
+  },
+  {
     kind: "json_feed",
     label: "JSON feed",
     purpose: "Brings in events from any HTTP endpoint answering JSON.",
@@ -170,7 +212,7 @@ export type AccountForm = Record<string, string>;
 export function initialForm(kind: AccountKind): AccountForm {
   const f: AccountForm = {};
   for (const field of kindSpec(kind)?.fields ?? []) f[field.key] = field.options?.[0]?.value ?? "";
-  if (kind === "smtp") Object.assign(f, { port: "587", rate_per_second: "1", rate_per_day: "500" });
+  if (kind === "smtp") Object.assign(f, { port: "587", rate_per_second: "1", rate_per_day: "500", imap_port: "993" });
   return f;
 }
 
@@ -200,6 +242,13 @@ export function checkAccountForm(kind: AccountKind, f: AccountForm): Record<stri
     if (v(f, "secret") !== "" && v(f, "username") === "") problems.username = "A password needs a username";
     if (v(f, "username") !== "" && v(f, "secret") === "") problems.secret = "A login needs its password";
     if (v(f, "owner") !== "" && !/^[^\s@]+@[^\s@]+$/.test(v(f, "owner"))) problems.owner = "An email address";
+    const imap = v(f, "imap_host");
+    if (imap !== "") {
+      if (/\s/.test(imap) || imap.includes("://")) problems.imap_host = "Only the host name, such as imap.gmail.com";
+      if (!wholeNumber(v(f, "imap_port"), 1, 65535)) problems.imap_port = "A port between 1 and 65535";
+      if (v(f, "imap_username") === "" && v(f, "username") === "") problems.imap_username = "The mailbox needs a username";
+      if (v(f, "secret") === "") problems.secret = "The mailbox logs in with this password";
+    }
   }
   if (kind === "slack" && v(f, "secret") !== "" && !v(f, "secret").startsWith("https://")) {
     problems.secret = "The URL starts with https://";
@@ -255,6 +304,11 @@ export function toAddAccount(kind: AccountKind, f: AccountForm): AddAccount {
           owner: orNull(v(f, "owner")),
           rate_per_second: Number(v(f, "rate_per_second") || "1"),
           rate_per_day: Number(v(f, "rate_per_day") || "500"),
+          imap_host: orNull(v(f, "imap_host")),
+          imap_port: v(f, "imap_host") === "" ? null : Number(v(f, "imap_port") || "993"),
+          imap_security: v(f, "imap_host") === "" ? null : ((v(f, "imap_security") || "tls") as SmtpAccountInput["security"]),
+          imap_username: orNull(v(f, "imap_username")),
+          unsubscribe_via: v(f, "unsubscribe_via") || "mailto",
         },
         password: secret,
       };

@@ -8,4 +8,4 @@ export type SmtpAccountInput = { host: string, port: number, security: SmtpSecur
 /**
  * Where "email the owner" goes; the From address when empty.
  */
-owner: string | null, rate_per_second: number, rate_per_day: number, };
+owner: string | null, rate_per_second: number, rate_per_day: number, imap_host: string | null, imap_port: number | null, imap_security: SmtpSecurityInput | null, imap_username: string | null, unsubscribe_via: string | null, };

@@ -15,6 +15,8 @@ export const COMMON_EVENTS = [
   "email.delivered",
   "email.bounced",
   "email.complained",
+  "email.replied",
+  "contact.unsubscribed",
   "course.progress",
   "course.completed",
   "course.enrolled",

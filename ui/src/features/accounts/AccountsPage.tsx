@@ -214,7 +214,7 @@ export function AccountsPage() {
         <EmptyState icon={PlugZap} title="No accounts connected" testId="accounts-empty">
           <p>
             Connect an SMTP server so workflows can send email, and the services your customers use (Stripe, Shopify,
-            Typeform, Mailgun or any JSON feed) so their purchases, orders and answers start workflows.
+            Typeform, Mailgun, Postmark or any JSON feed) so their purchases, orders and answers start workflows.
           </p>
           <div>
             <Button variant="primary" onClick={() => setAdding(true)}>
