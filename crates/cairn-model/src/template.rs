@@ -518,6 +518,21 @@ mod tests {
     }
 
     #[test]
+    fn the_unsubscribe_link_reaches_the_html_byte_for_byte() {
+        // The sender swaps this exact text for a provider's one-click link
+        // (cairn-effects email.rs), so escaping must give it back unchanged.
+        let url = "mailto:coach@coach.test?subject=unsubscribe%200123456789abcdef";
+        let ctx = json!({"contact": {"name": "A"}, "unsubscribe_url": url});
+        let r = render_email(
+            &tpl("News. [Stop]({{ unsubscribe_url }})", EmailKind::Marketing),
+            &ctx,
+        )
+        .unwrap();
+        assert!(r.html.contains(&format!("href=\"{url}\"")), "{}", r.html);
+        assert!(r.text.contains(url), "{}", r.text);
+    }
+
+    #[test]
     fn marketing_always_carries_the_unsubscribe_link_transactional_never() {
         let ctx = json!({"contact": {"name": "A"}, "unsubscribe_url": "mailto:me@x.test?subject=unsubscribe"});
         let m = render_email(&tpl("Hello", EmailKind::Marketing), &ctx).unwrap();
