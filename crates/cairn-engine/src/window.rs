@@ -1,7 +1,7 @@
 //! Send windows: the days and hours in which email and webhooks may leave.
 
 use cairn_model::Timestamp;
-use cairn_model::time::{local_instant, local_parts};
+use cairn_model::time::{add_checked, local_instant, local_parts};
 use cairn_model::workflow::SendWindow;
 use chrono::Datelike;
 use chrono_tz::Tz;
@@ -38,7 +38,7 @@ pub fn next_opening(w: &SendWindow, tz: Tz, now: Timestamp) -> Timestamp {
             return at;
         }
     }
-    now + chrono::Duration::days(1)
+    add_checked(now, chrono::Duration::days(1))
 }
 
 #[cfg(test)]
