@@ -324,6 +324,9 @@ pub async fn test_account(
     let vault = vault()?;
     let lookup = name.clone();
     let account = db.with_store(move |s| Ok(s.account(&lookup)?)).await?;
+    // A mailbox that cannot be read leaves the account in "error", not
+    // "needs attention", which would hold its outgoing mail.
+    let mut mailbox_failed = false;
     let result: Result<String, CommandError> =
         if cairn_connectors::provider::of(account.kind).is_some() {
             cairn_connectors::accounts::test(&account, &vault, clock())
@@ -336,13 +339,17 @@ pub async fn test_account(
                     cairn_connectors::accounts::test(&account, &vault, clock())
                         .await
                         .map(|read| format!("{m}; mailbox: {read}"))
-                        .map_err(Into::into)
+                        .map_err(|e| {
+                            mailbox_failed = true;
+                            e.into()
+                        })
                 }
                 other => other.map_err(Into::into),
             }
         };
     let (status, message) = match &result {
         Ok(_) => (AccountStatus::Ok, None),
+        Err(e) if mailbox_failed => (AccountStatus::Error, Some(e.message.clone())),
         Err(e) => (AccountStatus::NeedsAttention, Some(e.message.clone())),
     };
     let account_name = account.name.clone();

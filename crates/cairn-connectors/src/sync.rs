@@ -12,7 +12,9 @@
 //! Failures decide the next poll:
 //! - the provider refused the credentials (401/403), a setting is wrong,
 //!   the secret is missing → "needs attention", and no poll is scheduled
-//!   until the user fixes it (`cairn account test`, a new secret);
+//!   until the user fixes it (`cairn account test`, a new secret) — except
+//!   for an SMTP account's mailbox, whose failures all back off: "needs
+//!   attention" would hold the account's outgoing mail;
 //! - 429 → the next poll waits what `Retry-After` asked (else backoff);
 //! - anything else → exponential backoff with jitter
 //!   ([`cairn_engine::backoff`]), from 30 s up to six hours.
@@ -381,7 +383,11 @@ impl Syncer {
     ) {
         let failures = account.consecutive_failures.saturating_add(1);
         let message = e.to_string();
-        let (status, next) = if e.needs_attention() {
+        // An SMTP account's mailbox never puts the account in "needs
+        // attention": that status holds the account's outgoing mail, which
+        // a wrong IMAP password must not stop. It is retried with backoff.
+        let is_mailbox = provider::of_account(account) == Some(&provider::MAILBOX);
+        let (status, next) = if e.needs_attention() && !is_mailbox {
             tracing::warn!(account = %account.name, code = e.code(), error = %message, "the account needs attention; polling stopped");
             report.outcome = SyncOutcome::NeedsAttention {
                 code: e.code(),

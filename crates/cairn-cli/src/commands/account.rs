@@ -835,6 +835,9 @@ pub fn run(ctx: &mut Ctx, cmd: AccountCommand) -> Result<(), CliError> {
                 .enable_all()
                 .build()
                 .map_err(|e| CliError::Output(format!("cannot start the runtime: {e}")))?;
+            // A mailbox that cannot be read leaves the account in "error",
+            // not "needs attention", which would hold its outgoing mail.
+            let mut mailbox_failed = false;
             let result = if cairn_connectors::provider::of(account.kind).is_some() {
                 rt.block_on(cairn_connectors::accounts::test(
                     &account,
@@ -853,7 +856,10 @@ pub fn run(ctx: &mut Ctx, cmd: AccountCommand) -> Result<(), CliError> {
                             ctx.clock(),
                         ))
                         .map(|read| format!("{m}; mailbox: {read}"))
-                        .map_err(rejected_source),
+                        .map_err(|e| {
+                            mailbox_failed = true;
+                            rejected_source(e)
+                        }),
                     other => other,
                 }
             };
@@ -870,7 +876,11 @@ pub fn run(ctx: &mut Ctx, cmd: AccountCommand) -> Result<(), CliError> {
                 Err(e) => {
                     store.set_account_status(
                         &account.name,
-                        AccountStatus::NeedsAttention,
+                        if mailbox_failed {
+                            AccountStatus::Error
+                        } else {
+                            AccountStatus::NeedsAttention
+                        },
                         Some(&e.to_string()),
                         now,
                     )?;

@@ -644,18 +644,21 @@ async fn unsubscribes_bounces_complaints_and_replies_are_read_from_the_sending_m
 }
 
 #[tokio::test]
-async fn a_refused_login_needs_attention_and_the_test_says_what_works() {
+async fn a_refused_mailbox_login_backs_off_without_holding_the_accounts_mail() {
     let dovecot = Dovecot::start();
     let mut b = Bench::new();
     let now = b.now();
-    let settings = |user: &str| {
-        json!({
-            "host": "127.0.0.1", "port": 2525, "security": "none", "from": USER,
-            "imap": {"host": "127.0.0.1", "port": dovecot.port, "security": "none", "username": user, "own_password": true},
-        })
-    };
     b.store
-        .add_account("Mail", AccountKind::Smtp, &settings(USER), None, now)
+        .add_account(
+            "Mail",
+            AccountKind::Smtp,
+            &json!({
+                "host": "127.0.0.1", "port": 2525, "security": "none", "from": USER,
+                "imap": {"host": "127.0.0.1", "port": dovecot.port, "security": "none", "username": USER, "own_password": true},
+            }),
+            None,
+            now,
+        )
         .unwrap();
     // The mailbox's own vault entry holds a wrong password.
     b.vault
@@ -663,17 +666,26 @@ async fn a_refused_login_needs_attention_and_the_test_says_what_works() {
         .unwrap();
     let r = b.sync("Mail").await;
     match &r.outcome {
-        SyncOutcome::NeedsAttention { code, message } => {
+        SyncOutcome::Failed { code, message } => {
             assert_eq!(*code, "mailbox_login_refused");
             assert!(!message.contains("wrong-password"), "{message}");
         }
         other => panic!("{other:?}"),
     }
-    assert!(!cairn_connectors::sync::is_due(&b.account("Mail"), b.now()));
+    // Retried later, and the account's outgoing mail is not held: only
+    // "needs attention" holds it.
+    let a = b.account("Mail");
+    assert_eq!(a.status.as_str(), "error");
+    assert!(r.next_poll_at.is_some_and(|t| t > now), "{r:?}");
+    assert!(!cairn_connectors::sync::is_due(&a, b.now()));
+    assert!(cairn_connectors::sync::is_due(&a, r.next_poll_at.unwrap()));
 
     b.vault
         .set("Mail.imap", &Sensitive::new(PASSWORD.into()))
         .unwrap();
     let ok = b.syncer.probe(&b.account("Mail")).await.unwrap();
     assert!(ok.contains("opened INBOX"), "{ok}");
+    b.clock.set(r.next_poll_at.unwrap());
+    let r = b.sync("Mail").await;
+    assert_eq!(r.outcome, SyncOutcome::Synced, "{r:?}");
 }
