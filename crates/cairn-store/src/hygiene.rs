@@ -49,6 +49,12 @@
 //! SQLite's own locking and WAL, so a connection opened elsewhere sees either
 //! the old or the new database, never a file renamed under it; and a crash
 //! midway leaves the old database (the copy is one transaction).
+//!
+//! What replaces the live file is not the backup as it is but a staged copy
+//! already upgraded and put on hold (every workflow paused, the outbox held,
+//! a new key series: `pause.rs`, `identity.rs`), so whichever executor
+//! starts next sees the hold from its first read: a backup's queued sends
+//! and overdue waits never go out by surprise.
 
 use std::path::{Path, PathBuf};
 
