@@ -418,10 +418,35 @@ impl Syncer {
             status,
             status_message: Some(message),
         };
+        let record = keep_hold(store.conn(), account, record);
         if let Err(w) = store.record_poll(account.id, &record, now) {
             tracing::error!(account = %account.name, error = %w, "could not record a failed poll");
         }
     }
+}
+
+/// A mailbox poll records its outcome on its SMTP account; if the sender put
+/// that account in "needs attention" meanwhile (a refused SMTP login), the
+/// hold stays: only the user lifts it.
+fn keep_hold(c: &rusqlite::Connection, account: &Account, mut record: PollRecord) -> PollRecord {
+    if provider::of_account(account) != Some(&provider::MAILBOX) {
+        return record;
+    }
+    let current: Option<(String, Option<String>)> = c
+        .query_row(
+            "SELECT status, status_message FROM accounts WHERE id = ?1",
+            [account.id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .unwrap_or(None);
+    if let Some((status, message)) = current
+        && status == AccountStatus::NeedsAttention.as_str()
+    {
+        record.status = AccountStatus::NeedsAttention;
+        record.status_message = message;
+    }
+    record
 }
 
 /// The message a successful poll leaves: a fresh staleness warning, or a
@@ -505,6 +530,7 @@ fn commit(
                 Appended::Duplicate { .. } => duplicates += 1,
             }
         }
+        let record = keep_hold(tx, account, record);
         record_poll_using(tx, account.id, &record, now)?;
         Ok((new, duplicates))
     })?;

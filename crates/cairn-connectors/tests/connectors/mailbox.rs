@@ -641,6 +641,28 @@ async fn unsubscribes_bounces_complaints_and_replies_are_read_from_the_sending_m
     b.clock.set(at(10, 20, 0));
     let r = b.sync("Mail").await;
     assert_eq!((r.new, r.duplicates), (1, 0), "{r:?}");
+
+    // The sender holds the account (a refused SMTP login) while a mailbox
+    // poll is under way: the poll's success does not lift the hold.
+    let before = b.account("Mail");
+    let now = b.now();
+    b.store
+        .set_account_status(
+            "Mail",
+            cairn_store::accounts::AccountStatus::NeedsAttention,
+            Some("the SMTP login was refused"),
+            now,
+        )
+        .unwrap();
+    b.clock.set(at(10, 30, 0));
+    let r = b.syncer.sync(&mut b.store, &before).await;
+    assert_eq!(r.outcome, SyncOutcome::Synced, "{r:?}");
+    let held = b.account("Mail");
+    assert_eq!(held.status.as_str(), "needs_attention");
+    assert_eq!(
+        held.status_message.as_deref(),
+        Some("the SMTP login was refused")
+    );
 }
 
 #[tokio::test]
