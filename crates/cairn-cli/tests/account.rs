@@ -394,3 +394,83 @@ fn the_os_keyring_holds_what_the_cli_stores() {
     env.ok(&["account", "remove", &name], "");
     assert_eq!(lookup(), "");
 }
+
+#[test]
+fn an_smtp_account_takes_its_mailbox_with_its_own_password_and_removes_both_secrets() {
+    let (env, secrets) = Env::with_secrets_file();
+    let add = [
+        "account",
+        "add",
+        "smtp",
+        "Mail",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "2525",
+        "--security",
+        "none",
+        "--from",
+        "coach@coach.test",
+        "--username",
+        "coach",
+        "--imap-host",
+        "127.0.0.1",
+        "--imap-port",
+        "1143",
+        "--imap-security",
+        "none",
+        "--unsubscribe-via",
+        "postmark",
+        "--password-stdin",
+        "--imap-password-stdin",
+    ];
+    // Two lines: the SMTP password, then the mailbox's.
+    env.ok(&add, "smtp-pw-1\nimap-pw-2\n");
+    let list = env.json(&["account", "list"]);
+    let mail = list["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "Mail")
+        .unwrap_or_else(|| panic!("{list}"));
+    let s = &mail["settings"];
+    assert_eq!(s["imap"]["host"], "127.0.0.1", "{mail}");
+    assert_eq!(s["imap"]["port"], 1143);
+    assert_eq!(s["imap"]["username"], "coach", "--username by default");
+    assert_eq!(s["imap"]["own_password"], true);
+    assert_eq!(s["unsubscribe_via"], "postmark");
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(&secrets).unwrap()).unwrap();
+    assert_eq!(file["mail"], "smtp-pw-1");
+    assert_eq!(file["mail.imap"], "imap-pw-2");
+    assert!(!contains(&env.database_bytes(), "imap-pw-2"));
+
+    // A mailbox setting without a host is refused before anything is stored.
+    let o = env.run(
+        &[
+            "account",
+            "add",
+            "smtp",
+            "Other",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "25",
+            "--security",
+            "none",
+            "--from",
+            "a@b.test",
+            "--imap-port",
+            "993",
+        ],
+        "",
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("--imap-host"), "{}", o.stderr);
+
+    env.ok(&["account", "remove", "Mail"], "");
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(&secrets).unwrap()).unwrap();
+    assert!(
+        file.get("mail").is_none() && file.get("mail.imap").is_none(),
+        "{file}"
+    );
+}
