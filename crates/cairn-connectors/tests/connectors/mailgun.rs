@@ -116,6 +116,13 @@ fn queue_welcome_mail(b: &mut Bench) -> Vec<(String, String)> {
 async fn engagement_bounces_and_complaints_map_back_to_the_mail_cairn_sent() {
     let server = MockServer::start().await;
     let mut b = Bench::new();
+    // Connected first: a workflow that reads opens can only be activated
+    // once an account that reports them is there.
+    b.add(
+        "Mailgun",
+        json!({"kind": "mailgun", "domain": "mg.example.com", "base_url": server.uri()}),
+        Some(KEY),
+    );
     let ids = queue_welcome_mail(&mut b);
     // Mailgun shows the Message-ID without angle brackets.
     let bare = |i: usize| ids[i].1.trim_matches(|c| c == '<' || c == '>').to_string();
@@ -143,11 +150,6 @@ async fn engagement_bounces_and_complaints_map_back_to_the_mail_cairn_sent() {
         )
         .mount(&server)
         .await;
-    b.add(
-        "Mailgun",
-        json!({"kind": "mailgun", "domain": "mg.example.com", "base_url": server.uri()}),
-        Some(KEY),
-    );
     b.clock.set(at(10, 20, 0));
 
     let r = b.sync("Mailgun").await;
