@@ -52,6 +52,7 @@ pub fn trigger_event_type(spec: &NodeSpec) -> Option<&str> {
         NodeSpec::TriggerTagRemoved(_) => types::TAG_REMOVED,
         NodeSpec::TriggerLinkClicked(_) => types::LINK_CLICKED,
         NodeSpec::TriggerEmailOpened(_) => types::EMAIL_OPENED,
+        NodeSpec::TriggerEmailReplied(_) => types::EMAIL_REPLIED,
         NodeSpec::TriggerCourseProgress(_) => types::COURSE_PROGRESS,
         NodeSpec::TriggerCourseCompleted(_) => types::COURSE_COMPLETED,
         NodeSpec::TriggerDealStageChanged(_) => types::DEAL_STAGE_CHANGED,

@@ -181,7 +181,7 @@ fn accepts(spec: &NodeSpec, workflow: &str, p: &Value) -> bool {
                 .is_none_or(|e| text_eq(lookup(p, "email"), e))
                 && all_match(&t.filters, p)
         }
-        NodeSpec::TriggerEmailOpened(t) => {
+        NodeSpec::TriggerEmailOpened(t) | NodeSpec::TriggerEmailReplied(t) => {
             t.email
                 .as_deref()
                 .is_none_or(|e| text_eq(lookup(p, "email"), e))

@@ -346,7 +346,7 @@ fn trigger_event(def: &WorkflowDef, name: &str, given: &Value) -> Option<(String
                 put("email", json!(e));
             }
         }
-        NodeSpec::TriggerEmailOpened(t) => {
+        NodeSpec::TriggerEmailOpened(t) | NodeSpec::TriggerEmailReplied(t) => {
             if let Some(e) = &t.email {
                 put("email", json!(e));
             }

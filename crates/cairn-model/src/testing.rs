@@ -267,6 +267,11 @@ pub fn node_spec() -> impl Strategy<Value = NodeSpec> {
                 NodeSpec::TriggerEmailOpened(EmailEngagementTrigger { email, filters })
             })
             .boxed(),
+        (option::of(text()), filters())
+            .prop_map(|(email, filters)| {
+                NodeSpec::TriggerEmailReplied(EmailEngagementTrigger { email, filters })
+            })
+            .boxed(),
         (text(), any::<u8>(), filters())
             .prop_map(|(course, at_least_percent, filters)| {
                 NodeSpec::TriggerCourseProgress(CourseProgressTrigger {

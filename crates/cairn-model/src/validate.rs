@@ -1103,7 +1103,7 @@ fn check_node(c: &mut Checker, n: &Node) {
             check_engaged_email(c, id, t.email.as_deref());
             check_filters(c, Some(id), &t.filters);
         }
-        NodeSpec::TriggerEmailOpened(t) => {
+        NodeSpec::TriggerEmailOpened(t) | NodeSpec::TriggerEmailReplied(t) => {
             check_engaged_email(c, id, t.email.as_deref());
             check_filters(c, Some(id), &t.filters);
         }

@@ -947,6 +947,7 @@ node_kinds! {
     TriggerTagRemoved(TagTrigger) = "trigger.tag_removed", Trigger, "Tag removed";
     TriggerLinkClicked(LinkTrigger) = "trigger.link_clicked", Trigger, "Link clicked";
     TriggerEmailOpened(EmailEngagementTrigger) = "trigger.email_opened", Trigger, "Email opened";
+    TriggerEmailReplied(EmailEngagementTrigger) = "trigger.email_replied", Trigger, "Email replied";
     TriggerCourseProgress(CourseProgressTrigger) = "trigger.course_progress", Trigger, "Course progress";
     TriggerCourseCompleted(CourseTrigger) = "trigger.course_completed", Trigger, "Course completed";
     TriggerDealStageChanged(DealStageTrigger) = "trigger.deal_stage_changed", Trigger, "Deal stage changed";

@@ -258,7 +258,7 @@ const CONTACTS: [&str; 5] = [
 
 /// The SMTP account "Mail", paired with the Dovecot mailbox; "welcome" sent
 /// to every contact through the real engine (so the outbox holds real
-/// Message-IDs and unsubscribe links); a workflow on `email.replied`.
+/// Message-IDs and unsubscribe links); a workflow on "email replied".
 /// Returns each contact's (Message-ID, List-Unsubscribe).
 fn queue_welcome_mail(b: &mut Bench, port: u16) -> Vec<(String, String)> {
     let now = b.now();
@@ -294,7 +294,7 @@ fn queue_welcome_mail(b: &mut Bench, port: u16) -> Vec<(String, String)> {
     let replied = workflow(
         "Answered",
         vec![
-            node("t", "trigger.event", json!({"event_type": "email.replied"})),
+            node("t", "trigger.email_replied", json!({"email": "welcome"})),
             node("a", "action.add_tag", json!({"tag": "answered"})),
         ],
         vec![("t", "a")],
@@ -602,7 +602,8 @@ async fn unsubscribes_bounces_complaints_and_replies_are_read_from_the_sending_m
         );
     }
 
-    // The reply starts the workflow on `email.replied`.
+    // The reply starts the "email replied" trigger's workflow (its email
+    // is the template replied to).
     let mut engine = Engine::new(Store::open(&b.path).unwrap());
     while engine.tick(b.now()).unwrap().more {}
     let dee_c = b

@@ -38,6 +38,7 @@ export type IconName =
   | "tag-x"
   | "mouse-pointer-click"
   | "mail-open"
+  | "reply"
   | "graduation-cap"
   | "award"
   | "kanban"
@@ -99,6 +100,7 @@ export const KIND_INFO: Record<Kind, KindInfo> = {
   "trigger.tag_removed": info("trigger.tag_removed", "trigger", "Tag removed", "A contact loses a tag", "tag-x"),
   "trigger.link_clicked": info("trigger.link_clicked", "trigger", "Link clicked", "A link in an email is clicked", "mouse-pointer-click"),
   "trigger.email_opened": info("trigger.email_opened", "trigger", "Email opened", "An email is opened", "mail-open"),
+  "trigger.email_replied": info("trigger.email_replied", "trigger", "Email replied", "A contact answers an email (read from the sending mailbox)", "reply"),
   "trigger.course_progress": info("trigger.course_progress", "trigger", "Course progress", "A course reaches N %", "graduation-cap"),
   "trigger.course_completed": info("trigger.course_completed", "trigger", "Course completed", "A course is finished", "award"),
   "trigger.deal_stage_changed": info("trigger.deal_stage_changed", "trigger", "Deal stage changed", "A deal moves to a stage", "kanban"),
@@ -156,6 +158,7 @@ export function defaultConfig(kind: Kind): NodeSpec["config"] {
     case "trigger.form_submitted":
     case "trigger.link_clicked":
     case "trigger.email_opened":
+    case "trigger.email_replied":
     case "trigger.manual":
     case "end":
       return {};

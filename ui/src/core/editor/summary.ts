@@ -45,6 +45,7 @@ export function summarize(node: Node): string {
     case "trigger.link_clicked":
       return node.config.url_contains ? `Link containing ${q(node.config.url_contains)}` : "Any link";
     case "trigger.email_opened":
+    case "trigger.email_replied":
       return node.config.email ? `Email ${q(node.config.email)}` : "Any email";
     case "trigger.course_progress":
       return `${or(node.config.course)} at ${node.config.at_least_percent} %`;

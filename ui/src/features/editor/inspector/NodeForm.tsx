@@ -104,6 +104,7 @@ export function NodeForm({ node, def, names, onNode, onDef }: NodeFormProps) {
         </>
       );
     case "trigger.email_opened":
+    case "trigger.email_replied":
       return (
         <>
           <SelectField
