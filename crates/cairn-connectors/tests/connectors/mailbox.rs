@@ -8,6 +8,10 @@
 //! mail — and checks the events, the contacts, the flags, and that reading
 //! again changes nothing.
 
+// Dovecot from the distribution's packages, Unix users and permissions:
+// Linux only.
+#![cfg(target_os = "linux")]
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
