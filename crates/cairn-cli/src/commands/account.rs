@@ -433,7 +433,7 @@ pub struct SyncState {
 }
 
 fn sync_state(a: &Account, now: cairn_model::Timestamp) -> Option<SyncState> {
-    let p = cairn_connectors::provider::of(a.kind)?;
+    let p = cairn_connectors::provider::of_account(a)?;
     let cursor_at = cairn_connectors::batch::Cursor::parse(a.cursor.as_deref(), &a.name).at;
     Some(SyncState {
         last_poll_at: a.last_poll_at,
