@@ -1,12 +1,14 @@
 // Commands of the Contacts screen (src-tauri/commands/contacts.rs).
 
 import type {
+  ConsentEntry,
   Contact,
   ContactInput,
   ContactQuery,
   CsvImportReport,
   Deal,
   Enrollment,
+  ErasureReport,
   Event,
   FieldDef,
   Pipeline,
@@ -41,6 +43,11 @@ type ContactCommands = {
   contact_events: { args: { contactId: number }; result: Event[] };
   contact_runs: { args: { contactId: number }; result: Run[] };
   run_steps: { args: { runId: number }; result: Step[] };
+  contact_erased_at: { args: { email: string }; result: string | null };
+  contact_consent: { args: { contactId: number }; result: ConsentEntry[] };
+  erasure_preview: { args: { contactId: number }; result: ErasureReport };
+  erase_contact: { args: { contactId: number }; result: ErasureReport };
+  export_contact: { args: { contactId: number; path: string }; result: null };
 };
 
 const call = commandCaller<ContactCommands>();
@@ -71,4 +78,14 @@ export const contactsApi = {
   events: (contactId: number) => call("contact_events", { contactId }),
   runs: (contactId: number) => call("contact_runs", { contactId }),
   steps: (runId: number) => call("run_steps", { runId }),
+  /** When this email was erased, if it was (it would come back unsubscribed). */
+  erasedAt: (email: string) => call("contact_erased_at", { email }),
+  /** How the contact's subscription began and changed, oldest first. */
+  consent: (contactId: number) => call("contact_consent", { contactId }),
+  /** What erasing the contact would remove (for the confirmation). */
+  erasurePreview: (contactId: number) => call("erasure_preview", { contactId }),
+  /** Erases the contact and everything held about them. */
+  erase: (contactId: number) => call("erase_contact", { contactId }),
+  /** Writes everything held about the contact as JSON to `path`. */
+  exportTo: (contactId: number, path: string) => call("export_contact", { contactId, path }),
 };

@@ -56,6 +56,12 @@ export function pickExportPath(suggestedName: string): Promise<string | null> {
   return pickSave("Export the workflow", `${safe}.json`, workflowFiles);
 }
 
+/** Asks where to write a contact's data export; null when the user cancelled. */
+export function pickContactExportPath(suggestedName: string): Promise<string | null> {
+  const safe = suggestedName.replace(/[\\/:*?"<>|@]+/g, "-").trim() || "contact";
+  return pickSave("Export everything held about this contact", `${safe}.json`, workflowFiles);
+}
+
 /** Asks where to write a backup; null when the user cancelled. */
 export const pickBackupDestination = (suggestedName: string) =>
   pickSave("Back up the database", suggestedName, backupFiles);

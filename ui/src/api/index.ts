@@ -40,13 +40,22 @@ export const api = {
 export { accountsApi } from "./accounts";
 export { activityApi, CHANGE_EVENT } from "./activity";
 export { contactsApi } from "./contacts";
-export { pickBackupDestination, pickBackupFile, pickCsvFile, pickExportPath, pickWorkflowFile } from "./dialog";
+export {
+  pickBackupDestination,
+  pickBackupFile,
+  pickContactExportPath,
+  pickCsvFile,
+  pickExportPath,
+  pickWorkflowFile,
+} from "./dialog";
 export { emailTemplatesApi } from "./emailTemplates";
 export { settingsApi } from "./settings";
 export type {
   Account,
   AccountKind,
   AccountStatus,
+  ConsentEntry,
+  ConsentVia,
   Contact,
   ContactInput,
   ContactQuery,
@@ -57,6 +66,7 @@ export type {
   EmailKind,
   EmailTemplate,
   Enrollment,
+  ErasureReport,
   Event,
   FieldDef,
   FieldType,

@@ -1,15 +1,17 @@
 import { useMutation } from "@tanstack/react-query";
-import { ArrowLeft, Pencil } from "lucide-react";
+import { ArrowLeft, Download, Pencil, Trash2 } from "lucide-react";
 import { useState } from "react";
-import { Link, useParams } from "react-router";
+import { Link, useNavigate, useParams } from "react-router";
 
-import { type ApiError, type Deal, contactsApi } from "@/api";
+import { type ApiError, type Deal, contactsApi, pickContactExportPath } from "@/api";
 import { Badge, Button, ErrorPanel, Field, PageHeader, inputClass, selectClass } from "@/components";
 import { fieldText } from "@/core/contactForm";
 import { formatRelative } from "@/core/time";
 
+import { Consent } from "./Consent";
 import { ContactDialog } from "./ContactDialog";
 import styles from "./Contacts.module.css";
+import { EraseDialog } from "./EraseDialog";
 import { statusTone } from "./status";
 import { Timeline } from "./Timeline";
 import {
@@ -215,6 +217,15 @@ export function ContactPage() {
   const refresh = useRefreshContact(id);
   useLiveContact(id);
   const [editing, setEditing] = useState(false);
+  const [erasing, setErasing] = useState(false);
+  const navigate = useNavigate();
+  const exported = useMutation<string | null, ApiError, string>({
+    mutationFn: async (email) => {
+      const path = await pickContactExportPath(email);
+      if (path) await contactsApi.exportTo(id, path);
+      return path;
+    },
+  });
   const now = new Date();
 
   const back = (
@@ -247,11 +258,25 @@ export function ContactPage() {
         title={c.name ?? c.email}
         description={c.name ? c.email : undefined}
         actions={
-          <Button onClick={() => setEditing(true)} data-testid="edit-contact">
-            <Pencil size={16} aria-hidden /> Edit
-          </Button>
+          <>
+            <Button onClick={() => exported.mutate(c.email)} disabled={exported.isPending} data-testid="export-contact">
+              <Download size={16} aria-hidden /> Export
+            </Button>
+            <Button onClick={() => setErasing(true)} data-testid="erase-contact">
+              <Trash2 size={16} aria-hidden /> Delete
+            </Button>
+            <Button onClick={() => setEditing(true)} data-testid="edit-contact">
+              <Pencil size={16} aria-hidden /> Edit
+            </Button>
+          </>
         }
       />
+      {exported.data && (
+        <p role="status" className={styles.muted} data-testid="export-done">
+          Everything held about {c.email} was written to {exported.data}.
+        </p>
+      )}
+      {exported.error && <p className={styles.inlineError}>{exported.error.message}</p>}
       <div className={styles.detailGrid}>
         <div className={styles.detailSide}>
           <section className={styles.card} data-testid="contact-details">
@@ -277,6 +302,7 @@ export function ContactPage() {
               <dd title={c.created_at}>{formatRelative(c.created_at, now)}</dd>
             </dl>
           </section>
+          <Consent contactId={id} />
           <Deals contactId={id} onChanged={() => void refresh()} />
           <Courses contactId={id} onChanged={() => void refresh()} />
         </div>
@@ -285,6 +311,9 @@ export function ContactPage() {
         </section>
       </div>
       {editing && <ContactDialog contact={c} onClose={() => setEditing(false)} onSaved={() => void refresh()} />}
+      {erasing && (
+        <EraseDialog contact={c} onClose={() => setErasing(false)} onErased={() => void navigate("/contacts")} />
+      )}
     </>
   );
 }

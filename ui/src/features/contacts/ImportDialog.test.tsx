@@ -26,6 +26,7 @@ const blocked: CsvImportReport = {
   updated: 0,
   unchanged: 0,
   skipped: 0,
+  returned_erased: 0,
   fields_created: [],
   invalid: [{ line: 4, email: "not-an-email", reason: "\"not-an-email\" is not an email address: it has no @" }],
 };

@@ -1,0 +1,42 @@
+// Words of the contact page's privacy pieces (erasure, consent): plain
+// functions, tested without rendering.
+
+import type { ConsentEntry, ConsentVia, ErasureReport } from "@/api";
+
+const via: Record<ConsentVia, string> = {
+  import: "CSV import",
+  form: "form",
+  purchase: "purchase",
+  manual: "by hand",
+  sync: "connected account",
+  unsubscribe_link: "unsubscribe link",
+  complaint: "spam complaint",
+  bounce: "bounce",
+  workflow: "workflow",
+  unknown: "before Cairn kept consent",
+};
+
+/** One line of the consent log: "subscribed · CSV import (list.csv)". */
+export function consentLine(e: ConsentEntry): string {
+  return `${e.status} · ${via[e.via]}${e.detail ? ` (${e.detail})` : ""}`;
+}
+
+const n = (k: number, one: string, many: string) => `${k} ${k === 1 ? one : many}`;
+
+/** The lines of the confirmation: what goes, what ends, what stays. */
+export function erasureLines(r: ErasureReport): { goes: string[]; ends: string[] } {
+  const goes = [
+    "the contact: email, name, time zone and consent log",
+    n(r.fields, "field value", "field values"),
+    n(r.tags, "tag", "tags"),
+    n(r.deals, "deal", "deals"),
+    n(r.courses, "course enrolment", "course enrolments"),
+    `what ${n(r.events, "event", "events")} recorded about them`,
+    `the details of ${n(r.runs, "run", "runs")} and the content of ${n(r.messages, "message", "messages")} sent or queued`,
+  ];
+  const ends: string[] = [];
+  if (r.runs_ended > 0) ends.push(`${n(r.runs_ended, "open run ends", "open runs end")} as exited ("contact erased")`);
+  if (r.sends_cancelled > 0) ends.push(`${n(r.sends_cancelled, "pending send is", "pending sends are")} cancelled`);
+  return { goes, ends };
+}
+
