@@ -1251,3 +1251,41 @@ fn contact_add_refuses_control_characters() {
     assert!(o.stderr.contains("U+001B"), "{}", o.stderr);
     assert_eq!(db.json(&["contact", "list"])["count"], 0);
 }
+
+#[test]
+fn contact_import_maps_skips_and_creates_columns_of_another_tools_file() {
+    let db = Db::init();
+    let csv = db.file(
+        "kit.csv",
+        "Email Address,First Name,city,Tags,internal_id\nada@example.com,Ada,London,vip,x1\n",
+    );
+    let f = csv.to_str().unwrap();
+    let o = db.fails(&["contact", "import", f]);
+    assert!(
+        o.stderr
+            .contains("unknown columns \"Email Address\" (column 1)"),
+        "{}",
+        o.stderr
+    );
+    let o = db.fails(&["contact", "import", f, "--map", "nonsense"]);
+    assert_eq!(o.stderr, "error: --map expects COLUMN=FIELD[:TYPE], got \"nonsense\"\n");
+    let out = db.ok(&[
+        "contact",
+        "import",
+        f,
+        "--map",
+        "Email Address=email",
+        "--map",
+        "first name=name",
+        "--skip-column",
+        "internal_id",
+        "--new-fields",
+        "text",
+    ]);
+    assert!(out.contains("created field city (text)"), "{out}");
+    let v = db.json(&["contact", "show", "ada@example.com"]);
+    assert_eq!(v["contact"]["name"], "Ada");
+    assert_eq!(v["contact"]["fields"], json!({"city": "London"}));
+    assert_eq!(v["contact"]["tags"], json!(["vip"]));
+    assert_eq!(v["consent"][0]["detail"], "kit.csv");
+}

@@ -6,7 +6,12 @@
 //! fields by their declared name. A column written `NAME:TYPE` (such as
 //! `birthday:date`) declares the field when it does not exist yet. Any other
 //! column is an error naming it, because silently dropping a column loses the
-//! user's data.
+//! user's data — unless the import says what to do with it: a file from
+//! another tool (a Kit or Mailchimp export) is imported with a mapping
+//! ([`CsvImportOptions::map`]: column → built-in column, existing field or
+//! new `NAME:TYPE` field; [`CsvImportOptions::skip_columns`]; or
+//! [`CsvImportOptions::new_fields`] for every unknown column). Until every
+//! column has a meaning, nothing is imported.
 //!
 //! The import is two passes. The first parses and checks every row without
 //! writing, so every invalid row can be reported with its line number and
@@ -19,7 +24,7 @@
 //! The `csv` crate does the parsing (quotes, embedded commas and newlines,
 //! CRLF, a UTF-8 BOM): hand-written CSV splitting always gets one of them wrong.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 
 use cairn_model::Timestamp;
@@ -48,6 +53,16 @@ pub struct CsvImportOptions {
     /// Contacts erased earlier come back with the file's status (normally
     /// subscribed) instead of unsubscribed.
     pub resubscribe_erased: bool,
+    /// A file from another tool: header cell (ignoring case) → what the
+    /// column holds instead of what its header says: a built-in column
+    /// (`email`, `name`, …), an existing field, or `NAME:TYPE` for a new
+    /// field.
+    pub map: BTreeMap<String, String>,
+    /// Header cells (ignoring case) whose columns are left out.
+    pub skip_columns: Vec<String>,
+    /// Every column that is neither built in, declared, mapped nor skipped
+    /// becomes a new field of this type (instead of refusing the file).
+    pub new_fields: Option<FieldType>,
 }
 
 /// A row that was not imported, and why.
@@ -101,6 +116,8 @@ enum Column {
     Timezone,
     Tags,
     Field(FieldInfo),
+    /// Left out on purpose (`skip_columns`).
+    Skip,
 }
 
 struct Header {
@@ -111,15 +128,43 @@ struct Header {
     fields: HashMap<String, FieldInfo>,
 }
 
-fn parse_header(cells: &[String], mut fields: HashMap<String, FieldInfo>) -> Result<Header> {
+fn parse_header(
+    cells: &[String],
+    mut fields: HashMap<String, FieldInfo>,
+    opts: &CsvImportOptions,
+) -> Result<Header> {
     let err = |message: String| StoreError::Csv { line: 1, message };
+    let map: HashMap<String, &String> = opts
+        .map
+        .iter()
+        .map(|(k, v)| (k.trim().to_lowercase(), v))
+        .collect();
+    let skip: Vec<String> = opts
+        .skip_columns
+        .iter()
+        .map(|c| c.trim().to_lowercase())
+        .collect();
+    for name in map.keys().chain(skip.iter()) {
+        if !cells.iter().any(|c| c.trim().to_lowercase() == *name) {
+            return Err(err(format!(
+                "the mapping names a column {name:?} that the header row does not have"
+            )));
+        }
+    }
     let mut columns = Vec::with_capacity(cells.len());
     let mut new_fields = vec![];
     let mut unknown = vec![];
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (i, raw) in cells.iter().enumerate() {
         let n = i + 1;
-        let cell = raw.trim();
+        let header = raw.trim();
+        if skip.contains(&header.to_lowercase()) {
+            columns.push(Column::Skip);
+            continue;
+        }
+        let cell = map
+            .get(&header.to_lowercase())
+            .map_or(header, |target| target.trim());
         if cell.is_empty() {
             return Err(err(format!("column {n} has no name in the header row")));
         }
@@ -182,15 +227,31 @@ fn parse_header(cells: &[String], mut fields: HashMap<String, FieldInfo>) -> Res
                 fields.insert(key, info.clone());
                 columns.push(Column::Field(info));
             }
-            (None, None) => {
+            (None, None) if opts.new_fields.is_none() => {
                 unknown.push(format!("{cell:?} (column {n})"));
                 columns.push(Column::Tags); // placeholder; the header is refused below
+            }
+            (None, None) => {
+                let t = opts.new_fields.expect("checked above");
+                let name =
+                    check_field_name(name).map_err(|e| err(format!("column {n} {cell:?}: {e}")))?;
+                let info = FieldInfo {
+                    id: -(new_fields.len() as i64) - 1,
+                    name: name.to_string(),
+                    field_type: t,
+                };
+                new_fields.push(FieldDef {
+                    name: name.to_string(),
+                    field_type: t,
+                });
+                fields.insert(key, info.clone());
+                columns.push(Column::Field(info));
             }
         }
     }
     if !unknown.is_empty() {
         return Err(err(format!(
-            "unknown column{} {}: not a built-in column (email, name, first_name, last_name, status, timezone, tags) nor a declared field; declare the field first, or write the column as NAME:TYPE (e.g. \"birthday:date\"; types: text, number, date, boolean) to create it",
+            "unknown column{} {}: not a built-in column (email, name, first_name, last_name, status, timezone, tags) nor a declared field; map it to a field (--map COLUMN=FIELD[:TYPE]), skip it (--skip-column), create every unknown column as a field (--new-fields text), declare the field first, or write the column as NAME:TYPE (e.g. \"birthday:date\"; types: text, number, date, boolean)",
             if unknown.len() == 1 { "" } else { "s" },
             unknown.join(", ")
         )));
@@ -362,7 +423,7 @@ impl Store {
                 })
                 .collect::<Result<_>>()?
         };
-        let header = parse_header(&header_cells, fields_by_key_using(self.conn())?)?;
+        let header = parse_header(&header_cells, fields_by_key_using(self.conn())?, opts)?;
 
         let mut report = CsvImportReport::default();
         let mut valid: Vec<CheckedContact> = vec![];

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
-use cairn_model::contact::Contact;
+use cairn_model::contact::{Contact, FieldType};
 use cairn_model::event::Event;
 use cairn_store::consent::{Consent, ConsentEntry};
 use cairn_store::contacts::{ContactInput, ContactQuery};
@@ -50,6 +50,16 @@ pub enum ContactCommand {
         /// (without it, they come back unsubscribed).
         #[arg(long)]
         resubscribe_erased: bool,
+        /// Read column COLUMN as FIELD: a built-in column (email, name, …),
+        /// an existing field, or FIELD:TYPE to create one.
+        #[arg(long = "map", value_name = "COLUMN=FIELD[:TYPE]")]
+        map: Vec<String>,
+        /// Leave column COL out.
+        #[arg(long = "skip-column", value_name = "COL")]
+        skip_columns: Vec<String>,
+        /// Create every other unknown column as a field of this type.
+        #[arg(long = "new-fields", value_name = "TYPE")]
+        new_fields: Option<String>,
     },
     /// Show one contact with its fields, tags and latest events.
     Show { email: String },
@@ -117,7 +127,44 @@ pub fn run(ctx: &mut Ctx, cmd: ContactCommand) -> Result<(), CliError> {
             file,
             skip_invalid,
             resubscribe_erased,
-        } => import(ctx, file, skip_invalid, resubscribe_erased),
+            map,
+            skip_columns,
+            new_fields,
+        } => {
+            let mut opts = CsvImportOptions {
+                skip_invalid,
+                file_name: file.file_name().map(|n| n.to_string_lossy().into_owned()),
+                resubscribe_erased,
+                skip_columns,
+                ..Default::default()
+            };
+            for m in &map {
+                let (col, target) = m
+                    .split_once('=')
+                    .filter(|(c, t)| !c.trim().is_empty() && !t.trim().is_empty())
+                    .ok_or_else(|| {
+                        CliError::Usage(format!("--map expects COLUMN=FIELD[:TYPE], got {m:?}"))
+                    })?;
+                if opts
+                    .map
+                    .insert(col.trim().to_string(), target.trim().to_string())
+                    .is_some()
+                {
+                    return Err(CliError::Usage(format!(
+                        "--map {} is given twice",
+                        col.trim()
+                    )));
+                }
+            }
+            if let Some(t) = new_fields {
+                opts.new_fields = Some(FieldType::parse(&t).ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "--new-fields {t:?}: expected text, number, date or boolean"
+                    ))
+                })?);
+            }
+            import(ctx, file, opts)
+        }
         ContactCommand::Delete { email, yes } => {
             if !yes {
                 let preview = ctx.store()?.erasure_preview(&email)?;
@@ -242,19 +289,10 @@ fn parse_field_args(args: &[String]) -> Result<BTreeMap<String, String>, CliErro
     Ok(out)
 }
 
-fn import(
-    ctx: &mut Ctx,
-    file: PathBuf,
-    skip_invalid: bool,
-    resubscribe_erased: bool,
-) -> Result<(), CliError> {
+fn import(ctx: &mut Ctx, file: PathBuf, opts: CsvImportOptions) -> Result<(), CliError> {
     let reader = std::fs::File::open(&file).map_err(|e| CliError::io("read", &file, e))?;
     let now = ctx.now();
-    let opts = CsvImportOptions {
-        skip_invalid,
-        file_name: file.file_name().map(|n| n.to_string_lossy().into_owned()),
-        resubscribe_erased,
-    };
+    let resubscribe_erased = opts.resubscribe_erased;
     let report = ctx.store()?.import_contacts_csv(reader, &opts, now)?;
     ctx.print(&ImportView {
         file: file.display().to_string(),

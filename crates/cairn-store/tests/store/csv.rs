@@ -103,7 +103,9 @@ fn a_bom_crlf_and_quoted_commas_and_newlines_are_read_right() {
     let at: Vec<u64> = r.invalid.iter().map(|i| i.line).collect();
     assert_eq!(at, [3, 5], "{:?}", r.invalid);
     assert!(
-        r.invalid[0].reason.contains("control character (carriage return)"),
+        r.invalid[0]
+            .reason
+            .contains("control character (carriage return)"),
         "{:?}",
         r.invalid
     );
@@ -363,4 +365,69 @@ fn a_hundred_thousand_rows_import_in_one_go() {
         ..Default::default()
     };
     assert_eq!(s.count_contacts(&q).unwrap(), 50_000);
+}
+
+#[test]
+fn a_file_from_another_tool_imports_once_every_column_has_a_meaning() {
+    let (_d, mut s) = fresh();
+    let text = "Email Address,First Name,city,Member Rating,internal_id\n\
+                ada@example.com,Ada,London,4,x1\n\
+                bob@example.com,Bob,Paris,2,x2\n";
+    // Unmapped columns refuse the file; nothing is written.
+    let e = import_err(&mut s, text);
+    assert_eq!(e.code(), "invalid_csv");
+    assert!(
+        e.to_string().contains("\"Email Address\" (column 1)"),
+        "{e}"
+    );
+    assert!(e.to_string().contains("--map"), "{e}");
+    assert_eq!(s.fields().unwrap().len(), 0);
+    // A mapping naming a column the file lacks is refused too.
+    let opts = |map: &[(&str, &str)], skip: &[&str]| CsvImportOptions {
+        map: map
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        skip_columns: skip.iter().map(|c| c.to_string()).collect(),
+        ..Default::default()
+    };
+    let e = s
+        .import_contacts_csv(
+            text.as_bytes(),
+            &opts(&[("Phone", "phone:text")], &[]),
+            t0(),
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("\"phone\""), "{e}");
+    // Mapped to built-in columns, a new typed field, an inferred new text
+    // field, and one column skipped.
+    let mut o = opts(
+        &[
+            ("email address", "email"),
+            ("First Name", "first_name"),
+            ("Member Rating", "rating:number"),
+        ],
+        &["internal_id"],
+    );
+    o.new_fields = Some(cairn_model::contact::FieldType::Text);
+    let r = s.import_contacts_csv(text.as_bytes(), &o, t0()).unwrap();
+    assert!(r.imported && r.invalid.is_empty(), "{r:?}");
+    assert_eq!(r.created, 2);
+    let made: Vec<(String, String)> = r
+        .fields_created
+        .iter()
+        .map(|f| (f.name.clone(), f.field_type.to_string()))
+        .collect();
+    assert_eq!(
+        made,
+        [
+            ("city".to_string(), "text".to_string()),
+            ("rating".to_string(), "number".to_string())
+        ]
+    );
+    let ada = s.require_contact("ada@example.com").unwrap();
+    assert_eq!(ada.name.as_deref(), Some("Ada"));
+    assert_eq!(ada.fields["city"], json!("London"));
+    assert_eq!(ada.fields["rating"], json!(4));
+    assert!(!ada.fields.contains_key("internal_id"));
 }
