@@ -44,6 +44,8 @@ const COMMANDS: &[&str] = &[
     "erasure_preview",
     "erase_contact",
     "export_contact",
+    "bulk_contacts",
+    "export_contacts_csv",
     "start_test_run",
     "skip_test_wait",
     "get_test_run",

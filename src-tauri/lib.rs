@@ -123,6 +123,8 @@ pub fn run() {
             commands::contacts::export_contact,
             commands::test_runs::start_test_run,
             commands::test_runs::skip_test_wait,
+            commands::contacts::bulk_contacts,
+            commands::contacts::export_contacts_csv,
             commands::test_runs::get_test_run,
             commands::test_runs::workflow_node_counts,
             commands::accounts::list_accounts,

@@ -10,6 +10,7 @@
 use cairn_model::contact::{Contact, FieldDef};
 use cairn_model::event::Event;
 use cairn_model::{Clock, SystemClock};
+use cairn_store::bulk::{BulkAction, BulkReport};
 use cairn_store::consent::{Consent, ConsentEntry};
 use cairn_store::contacts::{ContactInput, ContactQuery};
 use cairn_store::csv_import::{CsvImportOptions, CsvImportReport};
@@ -192,6 +193,44 @@ pub async fn export_contact(
     state
         .database()
         .with_store(move |s| export_file(s, contact_id, &path))
+        .await
+}
+
+/// Applies a bulk action to every contact `query` selects (its paging is
+/// ignored); the screen shows the count and asks first.
+#[tauri::command]
+pub async fn bulk_contacts(
+    state: State<'_, AppState>,
+    background: State<'_, BackgroundHandle>,
+    query: ContactQuery,
+    action: BulkAction,
+) -> Result<BulkReport, CommandError> {
+    let report = state
+        .database()
+        .with_store(move |s| Ok(s.bulk_contacts(&query, &action, now())?))
+        .await?;
+    background.wake();
+    Ok(report)
+}
+
+/// Writes every contact `query` selects to the CSV file at `path` (chosen
+/// in the save dialog; readable by the user only, formula-injection safe).
+/// Returns how many were written.
+#[tauri::command]
+pub async fn export_contacts_csv(
+    state: State<'_, AppState>,
+    query: ContactQuery,
+    path: String,
+) -> Result<u64, CommandError> {
+    state
+        .database()
+        .with_store(move |s| {
+            let mut bytes = vec![];
+            let n = s.export_contacts_csv(&query, &mut bytes)?;
+            cairn_store::private_file::write_new(std::path::Path::new(&path), &bytes)
+                .map_err(|e| CommandError::new("io", format!("cannot write {path}: {e}")))?;
+            Ok(n)
+        })
         .await
 }
 

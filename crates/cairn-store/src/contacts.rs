@@ -1046,6 +1046,16 @@ impl Store {
             .collect()
     }
 
+    /// The ids of the contacts matching a query, in its order.
+    pub fn contact_ids(&self, q: &ContactQuery) -> Result<Vec<i64>> {
+        let (sql, args) = query_sql(q, "c.id");
+        let mut st = self.conn().prepare(&sql)?;
+        let ids = st
+            .query_map(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ids)
+    }
+
     /// How many contacts match a query (limit and offset ignored).
     pub fn count_contacts(&self, q: &ContactQuery) -> Result<i64> {
         let q = ContactQuery {

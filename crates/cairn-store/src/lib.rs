@@ -14,6 +14,7 @@
 
 pub mod accounts;
 pub mod analytics;
+pub mod bulk;
 pub mod catalog;
 pub mod consent;
 pub mod contacts;

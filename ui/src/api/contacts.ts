@@ -1,6 +1,8 @@
 // Commands of the Contacts screen (src-tauri/commands/contacts.rs).
 
 import type {
+  BulkAction,
+  BulkReport,
   ConsentEntry,
   Contact,
   ContactInput,
@@ -48,6 +50,8 @@ type ContactCommands = {
   erasure_preview: { args: { contactId: number }; result: ErasureReport };
   erase_contact: { args: { contactId: number }; result: ErasureReport };
   export_contact: { args: { contactId: number; path: string }; result: null };
+  bulk_contacts: { args: { query: ContactQuery; action: BulkAction }; result: BulkReport };
+  export_contacts_csv: { args: { query: ContactQuery; path: string }; result: number };
 };
 
 const call = commandCaller<ContactCommands>();
@@ -88,4 +92,8 @@ export const contactsApi = {
   erase: (contactId: number) => call("erase_contact", { contactId }),
   /** Writes everything held about the contact as JSON to `path`. */
   exportTo: (contactId: number, path: string) => call("export_contact", { contactId, path }),
+  /** Applies an action to every contact the query selects (paging ignored). */
+  bulk: (query: ContactQuery, action: BulkAction) => call("bulk_contacts", { query, action }),
+  /** Writes every contact the query selects as CSV to `path`; returns how many. */
+  exportCsv: (query: ContactQuery, path: string) => call("export_contacts_csv", { query, path }),
 };

@@ -62,6 +62,9 @@ export function pickContactExportPath(suggestedName: string): Promise<string | n
   return pickSave("Export everything held about this contact", `${safe}.json`, workflowFiles);
 }
 
+/** Asks where to write a CSV export of contacts; null when the user cancelled. */
+export const pickContactsCsvPath = () => pickSave("Export contacts as CSV", "contacts.csv", csvFiles);
+
 /** Asks where to write a backup; null when the user cancelled. */
 export const pickBackupDestination = (suggestedName: string) =>
   pickSave("Back up the database", suggestedName, backupFiles);

@@ -10,6 +10,8 @@ export type { BackgroundSummary } from "./BackgroundSummary";
 export type { BackupInfo } from "./BackupInfo";
 export type { BranchNode } from "./BranchNode";
 export type { BranchPath } from "./BranchPath";
+export type { BulkAction } from "./BulkAction";
+export type { BulkReport } from "./BulkReport";
 export type { CatalogNames } from "./CatalogNames";
 export type { CheckpointReport } from "./CheckpointReport";
 export type { CompletionTimes } from "./CompletionTimes";

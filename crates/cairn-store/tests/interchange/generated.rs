@@ -47,6 +47,8 @@ fn ui_types(b: &mut Bindings) {
     b.add::<cairn_store::consent::ConsentEntry>();
     b.add::<cairn_store::privacy::ErasureReport>();
     b.add::<cairn_store::privacy::ContactExport>();
+    b.add::<cairn_store::bulk::BulkAction>();
+    b.add::<cairn_store::bulk::BulkReport>();
     b.add::<cairn_model::builtin::TemplateInfo>();
     b.add::<cairn_store::analytics::WorkflowStats>();
     b.add::<cairn_store::hygiene::DatabaseStats>();

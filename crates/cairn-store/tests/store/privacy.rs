@@ -634,7 +634,11 @@ fn the_database_its_wal_and_backups_are_the_users_only() {
     assert_eq!(mode(&dir.path().join("data/cairn/cairn.db-shm")), 0o600);
     assert_eq!(mode(&dir.path().join("data/cairn")), 0o700);
     assert_eq!(mode(&dir.path().join("data")), 0o700);
-    assert_eq!(mode(dir.path()), 0o755, "a folder Cairn did not make is left alone");
+    assert_eq!(
+        mode(dir.path()),
+        0o755,
+        "a folder Cairn did not make is left alone"
+    );
     let backup = dir.path().join("backups/monday.cairn");
     s.backup_to(&backup, false).unwrap();
     assert_eq!(mode(&backup), 0o600);
@@ -652,4 +656,83 @@ fn the_database_its_wal_and_backups_are_the_users_only() {
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
     Store::open(&db).unwrap();
     assert_eq!(mode(&db), 0o600);
+}
+
+#[test]
+fn bulk_actions_apply_to_the_filtered_contacts_only_and_export_safe_csv() {
+    use cairn_store::bulk::BulkAction;
+    use cairn_store::contacts::ContactQuery;
+    let (_dir, mut s) = fresh();
+    s.define_field(
+        &FieldDef {
+            name: "note".into(),
+            field_type: FieldType::Text,
+        },
+        t0(),
+    )
+    .unwrap();
+    for (email, tag, note) in [
+        ("a@example.com", "lead", "=HYPERLINK(\"http://evil\")"),
+        ("b@example.com", "lead", "+1 555"),
+        ("c@example.com", "customer", "plain"),
+    ] {
+        s.add_contact(
+            &ContactInput {
+                email: email.into(),
+                name: Some("@admin".into()),
+                tags: vec![tag.into()],
+                fields: [("note".to_string(), note.to_string())].into(),
+                ..Default::default()
+            },
+            t0(),
+        )
+        .unwrap();
+    }
+    let leads = ContactQuery {
+        tag: Some("lead".into()),
+        limit: Some(1),
+        ..Default::default()
+    };
+    let r = s
+        .bulk_contacts(&leads, &BulkAction::Tag { tag: "q1".into() }, t0())
+        .unwrap();
+    assert_eq!((r.selected, r.changed), (2, 2), "paging is ignored");
+    let r = s
+        .bulk_contacts(&leads, &BulkAction::Unsubscribe, t0())
+        .unwrap();
+    assert_eq!(r.changed, 2);
+    let a = s.require_contact("a@example.com").unwrap();
+    assert_eq!(a.status, ContactStatus::Unsubscribed);
+    assert!(a.tags.contains(&"q1".to_string()));
+    assert_eq!(
+        s.consent_history(a.id).unwrap().last().unwrap().via,
+        ConsentVia::Manual
+    );
+    assert_eq!(
+        s.require_contact("c@example.com").unwrap().status,
+        ContactStatus::Subscribed
+    );
+    let r = s
+        .bulk_contacts(&leads, &BulkAction::Untag { tag: "q1".into() }, t0())
+        .unwrap();
+    assert_eq!(r.changed, 2);
+
+    let mut out = vec![];
+    assert_eq!(
+        s.export_contacts_csv(&ContactQuery::default(), &mut out)
+            .unwrap(),
+        3
+    );
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "email,name,status,timezone,tags,note:text");
+    assert!(text.contains("'=HYPERLINK(\"\"http://evil\"\")"), "{text}");
+    assert!(text.contains("'+1 555"), "{text}");
+    assert!(text.contains("'@admin"), "{text}");
+    assert!(!text.lines().skip(1).any(|l| l.starts_with('=')), "{text}");
+
+    let r = s.bulk_contacts(&leads, &BulkAction::Erase, t0()).unwrap();
+    assert_eq!((r.selected, r.changed), (2, 2));
+    assert_eq!(s.count_contacts(&ContactQuery::default()).unwrap(), 1);
+    assert!(s.erased_at("b@example.com").unwrap().is_some());
 }

@@ -1,10 +1,19 @@
-import { FileUp, Search, UserPlus, Users } from "lucide-react";
+import { FileUp, ListChecks, Search, UserPlus, Users } from "lucide-react";
 import { useCallback, useState } from "react";
 
-import { CONTACT_SORTS, CONTACT_STATUSES, type ContactFilters, defaultFilters, isFiltered, toggleSort } from "@/core/contactQuery";
+import {
+  CONTACT_SORTS,
+  CONTACT_STATUSES,
+  type ContactFilters,
+  buildContactQuery,
+  defaultFilters,
+  isFiltered,
+  toggleSort,
+} from "@/core/contactQuery";
 import { Button, EmptyState, ErrorPanel, PageHeader, inputClass, selectClass } from "@/components";
 import type { ContactSort, ContactStatus } from "@/api";
 
+import { BulkDialog } from "./BulkDialog";
 import { ContactDialog } from "./ContactDialog";
 import { ContactTable } from "./ContactTable";
 import styles from "./Contacts.module.css";
@@ -17,7 +26,7 @@ const numberFormat = new Intl.NumberFormat("en-GB");
 export function ContactsPage() {
   const [filters, setFilters] = useState<ContactFilters>(defaultFilters);
   const [range, setRange] = useState({ first: 0, last: 30 });
-  const [dialog, setDialog] = useState<"import" | "add" | null>(null);
+  const [dialog, setDialog] = useState<"import" | "add" | "bulk" | null>(null);
   const { count, total, row, error } = useContactPages(filters, range.first, range.last);
   const tags = useTags();
   const onRange = useCallback((first: number, last: number) => setRange({ first, last }), []);
@@ -99,6 +108,9 @@ export function ContactsPage() {
               </option>
             ))}
           </select>
+          <Button onClick={() => setDialog("bulk")} disabled={total === 0} data-testid="bulk-actions">
+            <ListChecks size={16} aria-hidden /> Bulk action
+          </Button>
           <span className={styles.count} data-testid="contact-count" aria-live="polite">
             {count.isPending ? "Counting…" : `${numberFormat.format(total)} contact${total === 1 ? "" : "s"}`}
           </span>
@@ -137,6 +149,9 @@ export function ContactsPage() {
       )}
       {dialog === "import" && <ImportDialog onClose={() => setDialog(null)} />}
       {dialog === "add" && <ContactDialog onClose={() => setDialog(null)} />}
+      {dialog === "bulk" && (
+        <BulkDialog query={buildContactQuery(filters)} count={total} onClose={() => setDialog(null)} />
+      )}
     </>
   );
 }

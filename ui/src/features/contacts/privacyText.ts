@@ -1,4 +1,5 @@
-// Words of the contact page's privacy pieces (erasure, consent): plain
+// Words of the contacts screens' privacy and bulk pieces (erasure, consent,
+// bulk actions): plain
 // functions, tested without rendering.
 
 import type { ConsentEntry, ConsentVia, ErasureReport } from "@/api";
@@ -38,5 +39,26 @@ export function erasureLines(r: ErasureReport): { goes: string[]; ends: string[]
   if (r.runs_ended > 0) ends.push(`${n(r.runs_ended, "open run ends", "open runs end")} as exited ("contact erased")`);
   if (r.sends_cancelled > 0) ends.push(`${n(r.sends_cancelled, "pending send is", "pending sends are")} cancelled`);
   return { goes, ends };
+}
+
+export type BulkChoice = "tag" | "untag" | "unsubscribe" | "erase" | "export";
+
+export const numberFormat = new Intl.NumberFormat("en-GB");
+
+/** What the confirm button says: the action and how many it touches. */
+export function bulkButtonText(choice: BulkChoice, count: number, tag: string): string {
+  const n = `${numberFormat.format(count)} contact${count === 1 ? "" : "s"}`;
+  switch (choice) {
+    case "tag":
+      return `Tag ${n} "${tag.trim()}"`;
+    case "untag":
+      return `Remove "${tag.trim()}" from ${n}`;
+    case "unsubscribe":
+      return `Unsubscribe ${n}`;
+    case "erase":
+      return `Erase ${n} for good`;
+    case "export":
+      return `Export ${n} as CSV`;
+  }
 }
 
