@@ -26,5 +26,6 @@ mod insights;
 mod mail;
 mod settings;
 mod testrun;
+mod erasure;
 mod workflows;
 mod x11;
