@@ -46,6 +46,7 @@ const COMMANDS: &[&str] = &[
     "export_contact",
     "bulk_contacts",
     "export_contacts_csv",
+    "preview_contacts_csv",
     "start_test_run",
     "skip_test_wait",
     "get_test_run",

@@ -252,10 +252,13 @@ pub async fn import_contacts_csv(
     background: State<'_, BackgroundHandle>,
     path: String,
     skip_invalid: bool,
+    mapping: Option<ColumnMapping>,
 ) -> Result<CsvImportReport, CommandError> {
     let report = state
         .database()
-        .with_store(move |s| import_file(s, &path, skip_invalid))
+        .with_store(move |s| {
+            import_file_mapped(s, &path, skip_invalid, mapping.unwrap_or_default())
+        })
         .await?;
     if report.imported {
         background.wake();
@@ -263,11 +266,39 @@ pub async fn import_contacts_csv(
     Ok(report)
 }
 
-/// The body of [`import_contacts_csv`], callable without a window.
-pub fn import_file(
+/// What the import's mapping step chose for the file's columns.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ColumnMapping {
+    /// Header cell → built-in column, existing field, or `NAME:TYPE`.
+    #[serde(default)]
+    pub map: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub skip_columns: Vec<String>,
+}
+
+/// The header and first rows of the CSV file at `path`, with the columns
+/// that need a mapping: the import's mapping step.
+#[tauri::command]
+pub async fn preview_contacts_csv(
+    state: State<'_, AppState>,
+    path: String,
+) -> Result<cairn_store::csv_import::CsvPreview, CommandError> {
+    state
+        .database()
+        .with_store(move |s| {
+            let bytes = std::fs::read(&path)
+                .map_err(|e| CommandError::new("io", format!("cannot open {path}: {e}")))?;
+            Ok(s.preview_contacts_csv(&bytes, 5)?)
+        })
+        .await
+}
+
+/// [`import_file`] with the mapping step's choices.
+pub fn import_file_mapped(
     store: &mut Store,
     path: &str,
     skip_invalid: bool,
+    mapping: ColumnMapping,
 ) -> Result<CsvImportReport, CommandError> {
     let file = std::fs::File::open(path)
         .map_err(|e| CommandError::new("io", format!("cannot open {path}: {e}")))?;
@@ -276,9 +307,21 @@ pub fn import_file(
         file_name: std::path::Path::new(path)
             .file_name()
             .map(|n| n.to_string_lossy().into_owned()),
+        map: mapping.map,
+        skip_columns: mapping.skip_columns,
         ..Default::default()
     };
     Ok(store.import_contacts_csv(file, &opts, now())?)
+}
+
+/// The body of [`import_contacts_csv`] without a mapping, callable
+/// without a window.
+pub fn import_file(
+    store: &mut Store,
+    path: &str,
+    skip_invalid: bool,
+) -> Result<CsvImportReport, CommandError> {
+    import_file_mapped(store, path, skip_invalid, ColumnMapping::default())
 }
 
 /// Every pipeline with its stages in order.

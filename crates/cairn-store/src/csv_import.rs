@@ -367,7 +367,79 @@ impl<'a> LineCounter<'a> {
     }
 }
 
+/// What a CSV file's columns are, before importing it: the app's mapping
+/// step shows this with the first rows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CsvPreview {
+    pub columns: Vec<ColumnPreview>,
+    /// The first data rows, as read (at most the number asked for).
+    pub rows: Vec<Vec<String>>,
+}
+
+/// One column of a [`CsvPreview`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ColumnPreview {
+    /// The header cell, as written.
+    pub header: String,
+    /// What Cairn reads it as without a mapping: `builtin`, `field`
+    /// (a declared field, or `NAME:TYPE`), or `unknown` (the import needs a
+    /// mapping for it).
+    pub known: String,
+}
+
 impl Store {
+    /// The header and first `rows` rows of CSV text, and which columns need
+    /// a mapping before [`Store::import_contacts_csv`] accepts the file.
+    pub fn preview_contacts_csv(&self, bytes: &[u8], rows: usize) -> Result<CsvPreview> {
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(bytes);
+        let bad = |e: csv::Error| StoreError::Csv {
+            line: e.position().map(|p| p.line()).unwrap_or(0),
+            message: e.to_string(),
+        };
+        let fields = fields_by_key_using(self.conn())?;
+        let columns = rdr
+            .headers()
+            .map_err(bad)?
+            .iter()
+            .map(|h| {
+                let key = h.trim().trim_start_matches('\u{feff}').to_lowercase();
+                let known = if [
+                    "email",
+                    "name",
+                    "first_name",
+                    "last_name",
+                    "status",
+                    "timezone",
+                    "tags",
+                ]
+                .contains(&key.as_str())
+                {
+                    "builtin"
+                } else if fields.contains_key(&key)
+                    || key
+                        .rsplit_once(':')
+                        .is_some_and(|(_, t)| FieldType::parse(t).is_some())
+                {
+                    "field"
+                } else {
+                    "unknown"
+                };
+                ColumnPreview {
+                    header: h.trim().trim_start_matches('\u{feff}').to_string(),
+                    known: known.into(),
+                }
+            })
+            .collect();
+        let mut out = vec![];
+        for rec in rdr.records().take(rows) {
+            out.push(rec.map_err(bad)?.iter().map(str::to_string).collect());
+        }
+        Ok(CsvPreview { columns, rows: out })
+    }
+
     /// Imports contacts from CSV text (see the module docs for the columns).
     ///
     /// A problem with the file as a whole (no header, an unknown column, not

@@ -8,6 +8,7 @@ import type {
   ContactInput,
   ContactQuery,
   CsvImportReport,
+  CsvPreview,
   Deal,
   Enrollment,
   ErasureReport,
@@ -22,6 +23,9 @@ import { commandCaller } from "./invoke";
 
 type None = Record<string, never>;
 
+/** The import's mapping step: header cell → built-in column, field or NAME:TYPE; columns left out. */
+export type ColumnMapping = { map: Record<string, string>; skip_columns: string[] };
+
 type ContactCommands = {
   list_contacts: { args: { query: ContactQuery }; result: Contact[] };
   count_contacts: { args: { query: ContactQuery }; result: number };
@@ -31,7 +35,11 @@ type ContactCommands = {
   get_contact: { args: { id: number }; result: Contact };
   add_contact: { args: { input: ContactInput }; result: Contact };
   update_contact: { args: { id: number; input: ContactInput; untag: string[] }; result: Contact };
-  import_contacts_csv: { args: { path: string; skipInvalid: boolean }; result: CsvImportReport };
+  import_contacts_csv: {
+    args: { path: string; skipInvalid: boolean; mapping?: ColumnMapping };
+    result: CsvImportReport;
+  };
+  preview_contacts_csv: { args: { path: string }; result: CsvPreview };
   list_pipelines: { args: None; result: Pipeline[] };
   contact_deals: { args: { contactId: number }; result: Deal[] };
   set_deal_stage: { args: { dealId: number; stage: string }; result: null };
@@ -68,7 +76,10 @@ export const contactsApi = {
   add: (input: ContactInput) => call("add_contact", { input }),
   update: (id: number, input: ContactInput, untag: string[]) => call("update_contact", { id, input, untag }),
   /** Imports the CSV file at `path`; with invalid rows and !skipInvalid, writes nothing. */
-  importCsv: (path: string, skipInvalid: boolean) => call("import_contacts_csv", { path, skipInvalid }),
+  importCsv: (path: string, skipInvalid: boolean, mapping?: ColumnMapping) =>
+    call("import_contacts_csv", mapping ? { path, skipInvalid, mapping } : { path, skipInvalid }),
+  /** The header and first rows of a CSV file, with the columns that need a mapping. */
+  previewCsv: (path: string) => call("preview_contacts_csv", { path }),
   pipelines: () => call("list_pipelines", {}),
   deals: (contactId: number) => call("contact_deals", { contactId }),
   /** Moves a deal; records deal.stage_changed and wakes the executor. */

@@ -39,7 +39,7 @@ export const api = {
 // command map) and the types they exchange.
 export { accountsApi } from "./accounts";
 export { activityApi, CHANGE_EVENT } from "./activity";
-export { contactsApi } from "./contacts";
+export { type ColumnMapping, contactsApi } from "./contacts";
 export {
   pickBackupDestination,
   pickBackupFile,
@@ -65,6 +65,7 @@ export type {
   ContactSort,
   ContactStatus,
   CsvImportReport,
+  CsvPreview,
   Deal,
   EmailKind,
   EmailTemplate,

@@ -49,6 +49,7 @@ fn ui_types(b: &mut Bindings) {
     b.add::<cairn_store::privacy::ContactExport>();
     b.add::<cairn_store::bulk::BulkAction>();
     b.add::<cairn_store::bulk::BulkReport>();
+    b.add::<cairn_store::csv_import::CsvPreview>();
     b.add::<cairn_model::builtin::TemplateInfo>();
     b.add::<cairn_store::analytics::WorkflowStats>();
     b.add::<cairn_store::hygiene::DatabaseStats>();

@@ -431,3 +431,44 @@ fn a_file_from_another_tool_imports_once_every_column_has_a_meaning() {
     assert_eq!(ada.fields["rating"], json!(4));
     assert!(!ada.fields.contains_key("internal_id"));
 }
+
+#[test]
+fn a_preview_names_the_columns_that_need_a_mapping() {
+    let (_d, mut s) = fresh();
+    s.define_field(
+        &FieldDef {
+            name: "city".into(),
+            field_type: FieldType::Text,
+        },
+        t0(),
+    )
+    .unwrap();
+    let text = "\u{feff}Email,City,Member Rating,joined:date\na@example.com,Rome,4,2025-01-01\nb@example.com,Oslo,2,\nc@example.com,Lima,1,\n";
+    let p = s.preview_contacts_csv(text.as_bytes(), 2).unwrap();
+    let cols: Vec<(&str, &str)> = p
+        .columns
+        .iter()
+        .map(|c| (c.header.as_str(), c.known.as_str()))
+        .collect();
+    assert_eq!(
+        cols,
+        [
+            ("Email", "builtin"),
+            ("City", "field"),
+            ("Member Rating", "unknown"),
+            ("joined:date", "field")
+        ]
+    );
+    assert_eq!(
+        p.rows,
+        [
+            ["a@example.com", "Rome", "4", "2025-01-01"],
+            ["b@example.com", "Oslo", "2", ""]
+        ]
+    );
+    assert_eq!(
+        s.count_contacts(&Default::default()).unwrap(),
+        0,
+        "a preview writes nothing"
+    );
+}

@@ -4,7 +4,7 @@ import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it } from "vitest";
 
-import type { CsvImportReport } from "@/api";
+import type { CsvImportReport, CsvPreview } from "@/api";
 
 import { ImportDialog } from "./ImportDialog";
 
@@ -31,6 +31,14 @@ const blocked: CsvImportReport = {
   invalid: [{ line: 4, email: "not-an-email", reason: "\"not-an-email\" is not an email address: it has no @" }],
 };
 
+const known: CsvPreview = {
+  columns: [
+    { header: "email", known: "builtin" },
+    { header: "name", known: "builtin" },
+  ],
+  rows: [["ada@example.com", "Ada"]],
+};
+
 afterEach(() => clearMocks());
 
 describe("ImportDialog", () => {
@@ -39,6 +47,7 @@ describe("ImportDialog", () => {
     mockIPC((cmd, args) => {
       calls.push({ cmd, args });
       if (cmd === "plugin:dialog|open") return "/home/ada/people.csv";
+      if (cmd === "preview_contacts_csv") return known;
       if (cmd === "import_contacts_csv") {
         const { skipInvalid } = args as { skipInvalid: boolean };
         return skipInvalid ? { ...blocked, imported: true, created: 2, skipped: 1 } : blocked;
@@ -67,6 +76,7 @@ describe("ImportDialog", () => {
     const imports: unknown[] = [];
     mockIPC((cmd, args) => {
       if (cmd === "plugin:dialog|open") return "/tmp/x.csv";
+      if (cmd === "preview_contacts_csv") return known;
       imports.push(args);
       return blocked;
     });
@@ -80,6 +90,7 @@ describe("ImportDialog", () => {
   it("shows a whole-file problem with its code", async () => {
     mockIPC((cmd) => {
       if (cmd === "plugin:dialog|open") return "/tmp/x.csv";
+      if (cmd === "preview_contacts_csv") return known;
       // eslint-disable-next-line @typescript-eslint/only-throw-error -- the shell rejects with a plain {code, message}
       throw { code: "invalid_csv", message: "CSV line 1: the header row has no email column" };
     });
@@ -88,5 +99,55 @@ describe("ImportDialog", () => {
     const panel = await screen.findByRole("alert");
     expect(panel).toHaveAttribute("data-code", "invalid_csv");
     expect(panel).toHaveTextContent("no email column");
+  });
+
+  it("maps a file from another tool column by column before importing anything", async () => {
+    const calls: { cmd: string; args: unknown }[] = [];
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "plugin:dialog|open") return "/home/ada/kit.csv";
+      if (cmd === "list_fields") return [{ name: "city", type: "text" }];
+      if (cmd === "preview_contacts_csv")
+        return {
+          columns: [
+            { header: "Email Address", known: "unknown" },
+            { header: "Town", known: "unknown" },
+            { header: "Member Rating", known: "unknown" },
+            { header: "internal_id", known: "unknown" },
+          ],
+          rows: [["ada@example.com", "London", "4", "x1"]],
+        } satisfies CsvPreview;
+      if (cmd === "import_contacts_csv") return { ...blocked, imported: true, invalid: [], created: 1 };
+      throw new Error(`unexpected ${cmd}`);
+    });
+    renderDialog();
+    await userEvent.click(screen.getByTestId("choose-file"));
+    expect(await screen.findByTestId("mapping-preview")).toHaveTextContent("London");
+    const selects = screen.getAllByTestId("column-choice");
+    expect(selects).toHaveLength(4);
+    const column = (i: number) => selects[i] as HTMLElement;
+    expect(screen.getByTestId("import-mapped")).toBeDisabled();
+    await userEvent.selectOptions(column(0), "to:email");
+    await screen.findAllByRole("option", { name: "Field: city" });
+    await userEvent.selectOptions(column(1), "to:city");
+    await userEvent.selectOptions(column(2), "new:number");
+    expect(screen.getByTestId("import-mapped")).toBeDisabled();
+    expect(calls.some((c) => c.cmd === "import_contacts_csv")).toBe(false);
+    await userEvent.selectOptions(column(3), "skip");
+    await userEvent.click(screen.getByTestId("import-mapped"));
+    expect(await screen.findByTestId("import-result")).toHaveTextContent("1 contact added");
+    expect(calls.filter((c) => c.cmd === "import_contacts_csv")).toEqual([
+      {
+        cmd: "import_contacts_csv",
+        args: {
+          path: "/home/ada/kit.csv",
+          skipInvalid: false,
+          mapping: {
+            map: { "Email Address": "email", Town: "city", "Member Rating": "Member Rating:number" },
+            skip_columns: ["internal_id"],
+          },
+        },
+      },
+    ]);
   });
 });

@@ -1,15 +1,17 @@
 import { CircleCheck, FileUp, TriangleAlert } from "lucide-react";
 import { useState } from "react";
 
-import { type ApiError, type CsvImportReport, contactsApi, pickCsvFile } from "@/api";
-import { Button, Dialog, ErrorPanel } from "@/components";
+import { type ApiError, type ColumnMapping, type CsvImportReport, type CsvPreview, contactsApi, pickCsvFile } from "@/api";
+import { Button, Dialog, ErrorPanel, selectClass } from "@/components";
 
 import styles from "./Contacts.module.css";
-import { useRefreshContacts } from "./useContacts";
+import { mappingOf, mappingComplete } from "./privacyText";
+import { useFields, useRefreshContacts } from "./useContacts";
 
 type State =
   | { step: "pick" }
   | { step: "working"; path: string }
+  | { step: "map"; path: string; preview: CsvPreview; choices: Record<string, string> }
   | { step: "report"; path: string; report: CsvImportReport }
   | { step: "failed"; path: string | null; error: ApiError };
 
@@ -23,12 +25,13 @@ const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
  */
 export function ImportDialog({ onClose }: { onClose: () => void }) {
   const [state, setState] = useState<State>({ step: "pick" });
+  const [mapping, setMapping] = useState<ColumnMapping | undefined>(undefined);
   const refresh = useRefreshContacts();
 
-  const run = async (path: string, skipInvalid: boolean) => {
+  const run = async (path: string, skipInvalid: boolean, chosen = mapping) => {
     setState({ step: "working", path });
     try {
-      const report = await contactsApi.importCsv(path, skipInvalid);
+      const report = await contactsApi.importCsv(path, skipInvalid, chosen);
       setState({ step: "report", path, report });
       if (report.imported) void refresh();
     } catch (e) {
@@ -39,7 +42,16 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
   const pick = async () => {
     try {
       const path = await pickCsvFile("Import contacts from a CSV file");
-      if (path) await run(path, false);
+      if (!path) return;
+      // Columns Cairn does not know (a file from another tool) are mapped
+      // first; nothing is imported until each has a meaning.
+      const preview = await contactsApi.previewCsv(path);
+      if (preview.columns.some((c) => c.known === "unknown")) {
+        setState({ step: "map", path, preview, choices: {} });
+      } else {
+        setMapping(undefined);
+        await run(path, false, undefined);
+      }
     } catch (e) {
       setState({ step: "failed", path: null, error: e as ApiError });
     }
@@ -51,7 +63,23 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
   const path = state.step === "pick" ? "" : (state.path ?? "");
 
   const footer =
-    state.step === "report" && blocked ? (
+    state.step === "map" ? (
+      <>
+        <Button onClick={onClose}>Cancel</Button>
+        <Button
+          variant="primary"
+          disabled={!mappingComplete(state.preview, state.choices)}
+          onClick={() => {
+            const m = mappingOf(state.preview, state.choices);
+            setMapping(m);
+            void run(state.path, false, m);
+          }}
+          data-testid="import-mapped"
+        >
+          Import with this mapping
+        </Button>
+      </>
+    ) : state.step === "report" && blocked ? (
       <>
         <Button onClick={onClose} data-testid="import-nothing">
           Import nothing
@@ -84,7 +112,7 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
       description="Rows whose email is already a contact update it; empty cells leave values as they are."
       onClose={onClose}
       footer={footer}
-      wide={Boolean(blocked)}
+      wide={Boolean(blocked) || state.step === "map"}
       testId="import-dialog"
     >
       {state.step === "pick" && (
@@ -98,6 +126,19 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
             A column written <code>birthday:date</code> creates the field (types: text, number, date, boolean).
             Every row is checked before anything is written.
           </p>
+        </div>
+      )}
+      {state.step === "map" && (
+        <div data-testid="import-mapping">
+          <p>
+            {fileName(state.path)} has columns Cairn does not know. Say what each one holds; nothing is imported until
+            every column has a meaning.
+          </p>
+          <MappingTable
+            preview={state.preview}
+            choices={state.choices}
+            onChoose={(header, choice) => setState({ ...state, choices: { ...state.choices, [header]: choice } })}
+          />
         </div>
       )}
       {state.step === "working" && (
@@ -162,5 +203,68 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
         </>
       )}
     </Dialog>
+  );
+}
+
+/** The mapping step's table: the first rows, a choice above each unknown column. */
+function MappingTable({
+  preview,
+  choices,
+  onChoose,
+}: {
+  preview: CsvPreview;
+  choices: Record<string, string>;
+  onChoose: (header: string, choice: string) => void;
+}) {
+  const fields = useFields();
+  return (
+    <div className={styles.invalidList}>
+      <table className={styles.invalidTable} data-testid="mapping-preview">
+        <thead>
+          <tr>
+            {preview.columns.map((c) => (
+              <th key={c.header} scope="col">
+                {c.header}
+                {c.known === "unknown" && (
+                  <select
+                    className={selectClass}
+                    aria-label={`Column ${c.header}`}
+                    value={choices[c.header] ?? ""}
+                    onChange={(e) => onChoose(c.header, e.target.value)}
+                    data-testid="column-choice"
+                  >
+                    <option value="">Choose…</option>
+                    <option value="skip">Skip this column</option>
+                    <option value="new:text">New text field</option>
+                    <option value="new:number">New number field</option>
+                    <option value="new:date">New date field</option>
+                    <option value="new:boolean">New yes/no field</option>
+                    {["email", "name", "first_name", "last_name", "status", "timezone", "tags"].map((b) => (
+                      <option key={b} value={`to:${b}`}>
+                        Built-in: {b}
+                      </option>
+                    ))}
+                    {fields.data?.map((f) => (
+                      <option key={f.name} value={`to:${f.name}`}>
+                        Field: {f.name}
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {preview.rows.map((r, i) => (
+            <tr key={i}>
+              {r.map((cell, j) => (
+                <td key={j}>{cell}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

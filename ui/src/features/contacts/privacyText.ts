@@ -2,7 +2,7 @@
 // bulk actions): plain
 // functions, tested without rendering.
 
-import type { ConsentEntry, ConsentVia, ErasureReport } from "@/api";
+import type { ColumnMapping, ConsentEntry, ConsentVia, CsvPreview, ErasureReport } from "@/api";
 
 const via: Record<ConsentVia, string> = {
   import: "CSV import",
@@ -62,3 +62,22 @@ export function bulkButtonText(choice: BulkChoice, count: number, tag: string): 
   }
 }
 
+/** Whether every column Cairn does not know has been given a meaning. */
+export function mappingComplete(preview: CsvPreview, choices: Record<string, string>): boolean {
+  return preview.columns.every((c) => c.known !== "unknown" || (choices[c.header] ?? "") !== "");
+}
+
+/**
+ * The import's mapping from the step's choices: `skip`, `new:TYPE` (a new
+ * field named as the column), or `to:NAME` (a built-in column or field).
+ */
+export function mappingOf(preview: CsvPreview, choices: Record<string, string>): ColumnMapping {
+  const out: ColumnMapping = { map: {}, skip_columns: [] };
+  for (const c of preview.columns) {
+    const choice = choices[c.header] ?? "";
+    if (choice === "skip") out.skip_columns.push(c.header);
+    else if (choice.startsWith("new:")) out.map[c.header] = `${c.header.replace(/[:;,]/g, " ").trim()}:${choice.slice(4)}`;
+    else if (choice.startsWith("to:")) out.map[c.header] = choice.slice(3);
+  }
+  return out;
+}
