@@ -33,7 +33,7 @@ type ContactCommands = {
   list_fields: { args: None; result: FieldDef[] };
   define_field: { args: { field: FieldDef }; result: boolean };
   get_contact: { args: { id: number }; result: Contact };
-  add_contact: { args: { input: ContactInput }; result: Contact };
+  add_contact: { args: { input: ContactInput; resubscribeErased?: boolean }; result: Contact };
   update_contact: { args: { id: number; input: ContactInput; untag: string[] }; result: Contact };
   import_contacts_csv: {
     args: { path: string; skipInvalid: boolean; mapping?: ColumnMapping };
@@ -73,7 +73,9 @@ export const contactsApi = {
   fields: () => call("list_fields", {}),
   defineField: (field: FieldDef) => call("define_field", { field }),
   get: (id: number) => call("get_contact", { id }),
-  add: (input: ContactInput) => call("add_contact", { input }),
+  /** Adds a contact; one erased earlier comes back unsubscribed unless `resubscribeErased`. */
+  add: (input: ContactInput, resubscribeErased = false) =>
+    call("add_contact", resubscribeErased ? { input, resubscribeErased } : { input }),
   update: (id: number, input: ContactInput, untag: string[]) => call("update_contact", { id, input, untag }),
   /** Imports the CSV file at `path`; with invalid rows and !skipInvalid, writes nothing. */
   importCsv: (path: string, skipInvalid: boolean, mapping?: ColumnMapping) =>

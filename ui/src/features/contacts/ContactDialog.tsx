@@ -1,4 +1,4 @@
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { X } from "lucide-react";
 import { useState } from "react";
 
@@ -27,11 +27,23 @@ export function ContactDialog({ contact, onClose, onSaved }: Props) {
   const refresh = useRefreshContacts();
   const defs = fields.data ?? [];
   const problems = checkContactForm(form, defs);
+  // An email erased earlier comes back unsubscribed unless the user
+  // re-subscribes them on purpose: the form says so before saving.
+  const email = form.email.trim().toLowerCase();
+  const erased = useQuery<string | null, ApiError>({
+    queryKey: ["contacts", "erased-at", email],
+    queryFn: () => contactsApi.erasedAt(email),
+    enabled: !contact && !problems.email && email.includes("@"),
+    retry: false,
+  });
+  const [resubscribe, setResubscribe] = useState(false);
 
   const save = useMutation<Contact, ApiError>({
     mutationFn: () => {
       const { input, untag } = toContactInput(form, defs, contact);
-      return contact ? contactsApi.update(contact.id, input, untag) : contactsApi.add(input);
+      return contact
+        ? contactsApi.update(contact.id, input, untag)
+        : contactsApi.add(input, Boolean(erased.data) && resubscribe);
     },
     onSuccess: (c) => {
       void refresh();
@@ -84,6 +96,23 @@ export function ContactDialog({ contact, onClose, onSaved }: Props) {
             onChange={(e) => set({ email: e.target.value })}
           />
         </Field>
+        {!contact && erased.data && (
+          <div className={styles.inlineForm} data-testid="erased-note">
+            <p>
+              This email was erased on {erased.data.slice(0, 10)}. Added again, the contact is unsubscribed unless you
+              re-subscribe them on purpose.
+            </p>
+            <label>
+              <input
+                type="checkbox"
+                checked={resubscribe}
+                onChange={(e) => setResubscribe(e.target.checked)}
+                data-testid="resubscribe-erased"
+              />{" "}
+              Subscribe them again: they asked to be added back
+            </label>
+          </div>
+        )}
         <div className={styles.formRow}>
           <Field label="Name" htmlFor="c-name">
             <input id="c-name" className={inputClass} value={form.name} onChange={(e) => set({ name: e.target.value })} />
