@@ -55,7 +55,14 @@ pub fn run() {
     tracing::info!(version = env!("CARGO_PKG_VERSION"), db = %db_path.display(), "starting Cairn");
 
     let context = tauri::generate_context!();
-    let instance = window::instance_id(&context.config().identifier, &db_path);
+    let single_instance =
+        tauri_plugin_single_instance::Builder::new().callback(window::on_second_instance);
+    // One app per database: on Linux a D-Bus name keyed by the database path,
+    // so an app over another database runs beside it. (The plugin has no
+    // such key on macOS and Windows: one app per user session there.)
+    #[cfg(target_os = "linux")]
+    let single_instance =
+        single_instance.dbus_id(window::instance_id(&context.config().identifier, &db_path));
     let state = AppState::new(db_path);
     // Create or migrate the database now, so a problem shows in the log at
     // once. The app still opens: every command meets the same error and the
@@ -67,12 +74,7 @@ pub fn run() {
     let background = background::BackgroundHandle::default();
     let app = tauri::Builder::default()
         // First, so a second start hands over before anything else runs.
-        .plugin(
-            tauri_plugin_single_instance::Builder::new()
-                .dbus_id(instance)
-                .callback(window::on_second_instance)
-                .build(),
-        )
+        .plugin(single_instance.build())
         .plugin(
             tauri_plugin_autostart::Builder::new()
                 .args([window::BACKGROUND_ARG])
@@ -121,8 +123,6 @@ pub fn run() {
             commands::contacts::erasure_preview,
             commands::contacts::erase_contact,
             commands::contacts::export_contact,
-            commands::test_runs::start_test_run,
-            commands::test_runs::skip_test_wait,
             commands::contacts::bulk_contacts,
             commands::contacts::export_contacts_csv,
             commands::contacts::preview_contacts_csv,

@@ -10,6 +10,7 @@
 //! file could not both run their executor anyway (`cairn_store::lock`). On
 //! macOS and Windows the plugin keys by the app alone.
 
+#[cfg(target_os = "linux")]
 use std::path::Path;
 
 use tauri::{AppHandle, Emitter, Manager, Runtime, WindowEvent};
@@ -30,7 +31,10 @@ pub fn starts_hidden(args: impl IntoIterator<Item = String>) -> bool {
 
 /// The D-Bus name of the single-instance service for the database at `db`:
 /// `app.cairn.desktop.db_1a2b3c4d5e6f7a8b` (64-bit FNV-1a of the path; the
-/// name only needs to differ between databases, not to be secret).
+/// name only needs to differ between databases, not to be secret). Linux
+/// only: on macOS and Windows the plugin keys the instance by the app's
+/// identifier alone (docs/background.md).
+#[cfg(target_os = "linux")]
 pub fn instance_id(identifier: &str, db: &Path) -> String {
     let canonical = std::fs::canonicalize(db).unwrap_or_else(|_| db.to_path_buf());
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -79,6 +83,7 @@ pub fn on_window_event<R: Runtime>(window: &tauri::Window<R>, event: &WindowEven
 mod tests {
     use super::*;
 
+    #[cfg(target_os = "linux")]
     #[test]
     fn each_database_has_its_own_instance_name() {
         let a = instance_id("app.cairn.desktop", Path::new("/tmp/a/cairn.db"));

@@ -16,7 +16,12 @@ TEST_APT_PACKAGES=(
   xvfb xauth webkit2gtk-driver imagemagick x11-utils xdotool fonts-dejavu-core
   chromium gnome-keyring dbus dbus-x11 libsecret-tools keyutils python3-aiosmtpd
   dovecot-imapd
+  # The Windows compile check: a C compiler for the target's bundled C code
+  # (SQLite, the TLS library).
+  gcc-mingw-w64-x86-64
 )
+# The Windows target the tests compile for (not run): see scripts/test.
+WINDOWS_TARGET=x86_64-pc-windows-gnu
 # The oldest toolchains the code builds with.
 MIN_RUST=1.89
 MIN_NODE=18.18
@@ -104,6 +109,19 @@ ensure_rust_components() {
   command -v rustup >/dev/null || die "missing ${missing[*]}: install them with your Rust toolchain"
   say "adding Rust components: ${missing[*]}"
   rustup component add "${missing[@]}"
+}
+
+# Adds a rustup target if it is not installed yet: ensure_rust_target TRIPLE.
+ensure_rust_target() {
+  if command -v rustup >/dev/null; then
+    rustup target list --installed | grep -qx "$1" && return 0
+    say "adding the Rust target $1 (rustup)"
+    rustup target add "$1"
+  else
+    # A Rust without rustup: fine if the target's standard library is there.
+    [ -d "$(rustc --print sysroot)/lib/rustlib/$1" ] ||
+      die "the Rust target $1 is missing and there is no rustup to add it; install it with your Rust toolchain"
+  fi
 }
 
 # Installs a cargo tool if its command is missing: ensure_cargo_tool CMD CRATE.
