@@ -10,4 +10,8 @@ export type Change = { "type": "run_started", run_id: number, workflow_id: numbe
 /**
  * Waits that fired late on waking (each late step says by how much).
  */
-late_waits: number, };
+late_waits: number, } | { "type": "fault", 
+/**
+ * "engine", "dispatcher", "upkeep".
+ */
+task: string, message: string, };

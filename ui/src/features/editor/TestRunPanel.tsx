@@ -104,7 +104,7 @@ export function TestRunPanel({ def, workflow, dirty, onSave, onRun, onClose }: P
     let gone = false;
     activityApi
       .onChange((c) => {
-        if (c.type === "run_started" || c.type === "woke" || c.run_id !== runId) return;
+        if (c.type === "run_started" || c.type === "woke" || c.type === "fault" || c.run_id !== runId) return;
         testRunsApi
           .get(runId)
           .then((r) => !gone && setRun(r))

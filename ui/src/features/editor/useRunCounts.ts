@@ -25,7 +25,7 @@ export function useRunCounts(workflow: string, workflowId: number, on: boolean):
     let pending: ReturnType<typeof setTimeout> | null = null;
     activityApi
       .onChange((c) => {
-        if (c.type !== "woke" && c.workflow_id !== workflowId) return;
+        if (c.type === "fault" || (c.type !== "woke" && c.workflow_id !== workflowId)) return;
         pending ??= setTimeout(() => {
           pending = null;
           void client.invalidateQueries({ queryKey: key });
