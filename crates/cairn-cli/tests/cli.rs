@@ -1268,7 +1268,10 @@ fn contact_import_maps_skips_and_creates_columns_of_another_tools_file() {
         o.stderr
     );
     let o = db.fails(&["contact", "import", f, "--map", "nonsense"]);
-    assert_eq!(o.stderr, "error: --map expects COLUMN=FIELD[:TYPE], got \"nonsense\"\n");
+    assert_eq!(
+        o.stderr,
+        "error: --map expects COLUMN=FIELD[:TYPE], got \"nonsense\"\n"
+    );
     let out = db.ok(&[
         "contact",
         "import",
