@@ -493,12 +493,11 @@ async fn engine_loop(mut engine: Engine, sh: Shared) {
                     if report.events + report.timers + report.scheduled_runs > 0 {
                         sh.wake_dispatch.notify_one();
                     }
-                    let (back, v) = match blocking(engine, data_version).await {
-                        Ok(v) => v,
-                        Err(e) => std::panic::resume_unwind(e.into_panic()),
-                    };
-                    engine = back;
-                    last_version = v;
+                    // The version read before this tick, not after it: a
+                    // commit by another connection while the tick ran (an
+                    // event written by the poller, the CLI, the app) must
+                    // still differ at the next look, or it waits unseen.
+                    last_version = version;
                     if report.more {
                         woken = true;
                         tokio::task::yield_now().await;
