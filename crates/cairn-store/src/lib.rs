@@ -152,8 +152,14 @@ impl Store {
         // the file system (hygiene.rs). It takes effect only on a file with
         // no tables yet, and only before the switch to WAL writes the header;
         // on an older file it is a no-op until maintenance runs a VACUUM.
-        self.conn
-            .execute_batch("PRAGMA auto_vacuum = INCREMENTAL;")?;
+        // Setting it takes the write lock even when it changes nothing, so
+        // it is set only on a file with no pages yet: every connection the
+        // app opens for a read would otherwise wait behind any writer.
+        let pages: i64 = self.conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+        if pages == 0 {
+            self.conn
+                .execute_batch("PRAGMA auto_vacuum = INCREMENTAL;")?;
+        }
         // secure_delete FAST zeroes what a write frees inside the pages it
         // writes anyway (no extra I/O), so deleted and overwritten values do
         // not linger in the file; erasure turns it fully ON (privacy.rs).

@@ -55,6 +55,30 @@ fn a_second_connection_sees_committed_writes() {
 }
 
 #[test]
+fn opening_to_read_never_waits_for_a_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cairn.db");
+    drop(Store::open(&path).unwrap());
+    // Another connection holds the write lock (an import, an engine tick).
+    let writer = Connection::open(&path).unwrap();
+    writer
+        .execute_batch("BEGIN IMMEDIATE; INSERT INTO tags (name, created_at) VALUES ('held', 0);")
+        .unwrap();
+    // A reader opening meanwhile (each app command opens its own) gets in
+    // and reads: had opening needed the lock, it would fail "database is
+    // locked" once the busy timeout ran out.
+    let reader = Store::open(&path).unwrap();
+    assert_eq!(pragma_i64(&reader, "auto_vacuum"), 2, "still incremental");
+    assert_eq!(
+        reader.tags().unwrap(),
+        Vec::<String>::new(),
+        "the open write is not seen"
+    );
+    writer.execute_batch("COMMIT").unwrap();
+    assert_eq!(reader.tags().unwrap(), vec!["held".to_string()]);
+}
+
+#[test]
 fn a_database_from_a_newer_cairn_is_refused_and_left_alone() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("cairn.db");
