@@ -295,7 +295,18 @@ impl Engine {
                     EngineError::Invalid(format!("workflow {:?} has no trigger", w.name))
                 })?,
             };
-            run::start(cx, w.id, w.version, &node, contact.id, None, payload, mode)
+            run::start(
+                cx,
+                &runs::NewRun {
+                    workflow_id: w.id,
+                    version: w.version,
+                    contact_id: contact.id,
+                    trigger_node: &node,
+                    trigger_event_id: None,
+                    trigger_payload: payload,
+                    mode,
+                },
+            )
         })
     }
 
@@ -341,7 +352,7 @@ impl Engine {
                         "possibly_duplicated": true,
                         "note": "Cairn stopped while this was being sent; it will be sent again with the same Message-ID / Idempotency-Key, so the recipient may see it twice"
                     }))?;
-                    runs::update_step_using(cx.tx, step, StepStatus::Pending, None, Some(&d), None, cx.now)?;
+                    runs::update_step_using(cx.tx, step, &runs::StepUpdate::with_detail(StepStatus::Pending, &d), cx.now)?;
                 }
             }
             Ok(rows.len())
@@ -431,7 +442,7 @@ impl Engine {
                         "possibly_duplicated": true,
                         "note": "the result of an attempt was lost (no answer was recorded within the send lease); it will be sent again with the same Message-ID / Idempotency-Key, so the recipient may see it twice"
                     }))?;
-                    runs::update_step_using(cx.tx, step, StepStatus::Pending, None, Some(&d), None, cx.now)?;
+                    runs::update_step_using(cx.tx, step, &runs::StepUpdate::with_detail(StepStatus::Pending, &d), cx.now)?;
                 }
             }
             Ok(rows.len())
@@ -479,10 +490,7 @@ impl Engine {
                 runs::update_step_using(
                     cx.tx,
                     step,
-                    StepStatus::Failed,
-                    None,
-                    Some(&d),
-                    None,
+                    &runs::StepUpdate::with_detail(StepStatus::Failed, &d),
                     cx.now,
                 )?;
             }

@@ -5,7 +5,7 @@ use cairn_model::condition::{all_match, lookup};
 use cairn_model::effect::RunMode;
 use cairn_model::event::types;
 use cairn_model::workflow::{NodeSpec, exits};
-use cairn_store::runs::{self, StepStatus, TimerPurpose};
+use cairn_store::runs::{self, NewRun, StepStatus, TimerPurpose};
 use cairn_store::workflows::WorkflowStatus;
 use rusqlite::params;
 use serde_json::{Value, json};
@@ -116,10 +116,7 @@ fn waits(cx: &mut Cx<'_>, ev: &Pending, contact_id: i64) -> Result<()> {
                 runs::update_step_using(
                     cx.tx,
                     s.id,
-                    StepStatus::Waiting,
-                    None,
-                    Some(&d),
-                    None,
+                    &runs::StepUpdate::with_detail(StepStatus::Waiting, &d),
                     cx.now,
                 )?;
             }
@@ -245,13 +242,15 @@ fn triggers(cx: &mut Cx<'_>, ev: &Pending, contact_id: i64) -> Result<()> {
             .unwrap_or_else(|| ev.payload.clone());
         if run::start(
             cx,
-            wf_id,
-            state.version,
-            &node_id,
-            contact_id,
-            Some(ev.id),
-            &payload,
-            mode,
+            &NewRun {
+                workflow_id: wf_id,
+                version: state.version,
+                contact_id,
+                trigger_node: &node_id,
+                trigger_event_id: Some(ev.id),
+                trigger_payload: &payload,
+                mode,
+            },
         )?
         .is_some()
         {

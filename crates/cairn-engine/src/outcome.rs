@@ -147,15 +147,24 @@ pub(crate) fn record(cx: &mut Cx<'_>, id: i64, outcome: &SendOutcome) -> Result<
                 }
                 let at: Timestamp = later(cx.now, wait);
                 outbox::reschedule_using(cx.tx, id, at, Some(error), true, cx.now)?;
+                let step = row.step_id.unwrap_or_default();
+                let d = run::merged_detail(
+                    cx.tx,
+                    step,
+                    json!({
+                        "last_error": error, "attempts": row.attempts, "next_attempt_at": at.to_rfc3339()
+                    }),
+                )
+                .unwrap_or_default();
                 runs::update_step_using(
                     cx.tx,
-                    row.step_id.unwrap_or_default(),
-                    StepStatus::Pending,
-                    None,
-                    Some(&run::merged_detail(cx.tx, row.step_id.unwrap_or_default(), json!({
-                        "last_error": error, "attempts": row.attempts, "next_attempt_at": at.to_rfc3339()
-                    })).unwrap_or_default()),
-                    Some(row.attempts),
+                    step,
+                    &runs::StepUpdate {
+                        status: StepStatus::Pending,
+                        exit: None,
+                        detail: Some(&d),
+                        attempts: Some(row.attempts),
+                    },
                     cx.now,
                 )?;
                 return Ok(());
@@ -215,10 +224,7 @@ fn note_step(cx: &mut Cx<'_>, row: &OutboxRow, extra: serde_json::Value) -> Resu
         runs::update_step_using(
             cx.tx,
             step,
-            StepStatus::Pending,
-            None,
-            Some(&d),
-            None,
+            &runs::StepUpdate::with_detail(StepStatus::Pending, &d),
             cx.now,
         )?;
     }

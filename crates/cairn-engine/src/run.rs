@@ -19,7 +19,7 @@ use cairn_store::contacts;
 use cairn_store::deals;
 use cairn_store::identity;
 use cairn_store::outbox;
-use cairn_store::runs::{self, RunStatus, StepStatus, TimerPurpose};
+use cairn_store::runs::{self, NewRun, RunStatus, StepStatus, StepUpdate, TimerPurpose};
 use rusqlite::Connection;
 use serde_json::{Value, json};
 
@@ -121,13 +121,15 @@ fn record_step(
 ) -> Result<i64> {
     let id = runs::insert_step_using(
         cx.tx,
-        cur.id,
-        cur.workflow_id,
-        &node.id,
-        node.spec.kind(),
-        status,
-        exit,
-        detail.as_ref(),
+        &runs::NewStep {
+            run_id: cur.id,
+            workflow_id: cur.workflow_id,
+            node_id: &node.id,
+            kind: node.spec.kind(),
+            status,
+            exit,
+            detail: detail.as_ref(),
+        },
         cx.now,
     )?;
     cx.changes.push(Change::Step {
@@ -149,7 +151,17 @@ pub(crate) fn finish_step(
     exit: Option<&str>,
     detail: Option<Value>,
 ) -> Result<()> {
-    runs::update_step_using(cx.tx, step_id, status, exit, detail.as_ref(), None, cx.now)?;
+    runs::update_step_using(
+        cx.tx,
+        step_id,
+        &StepUpdate {
+            status,
+            exit,
+            detail: detail.as_ref(),
+            attempts: None,
+        },
+        cx.now,
+    )?;
     cx.changes.push(Change::Step {
         run_id: cur.id,
         workflow_id: cur.workflow_id,
@@ -211,10 +223,7 @@ pub(crate) fn exit_run(
         runs::update_step_using(
             cx.tx,
             sid,
-            StepStatus::Skipped,
-            None,
-            Some(&d),
-            None,
+            &StepUpdate::with_detail(StepStatus::Skipped, &d),
             cx.now,
         )?;
         cx.changes.push(Change::Step {
@@ -249,17 +258,16 @@ pub(crate) fn exit_run(
 
 /// Starts a run at a trigger node and advances it. Returns `None` when the
 /// re-entry rule keeps the contact out.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn start(
-    cx: &mut Cx<'_>,
-    workflow_id: i64,
-    version: u32,
-    trigger_node: &str,
-    contact_id: i64,
-    event_id: Option<i64>,
-    payload: &Value,
-    mode: RunMode,
-) -> Result<Option<i64>> {
+pub(crate) fn start(cx: &mut Cx<'_>, run: &NewRun<'_>) -> Result<Option<i64>> {
+    let NewRun {
+        workflow_id,
+        version,
+        contact_id,
+        trigger_node,
+        trigger_event_id: event_id,
+        trigger_payload: payload,
+        mode,
+    } = *run;
     let def = cx.defs.def(cx.tx, workflow_id, version)?;
     if mode == RunMode::Live {
         use cairn_model::workflow::Reentry;
@@ -276,17 +284,7 @@ pub(crate) fn start(
         .node(trigger_node)
         .ok_or_else(|| EngineError::Invalid(format!("workflow has no node {trigger_node:?}")))?
         .clone();
-    let id = runs::insert_run_using(
-        cx.tx,
-        workflow_id,
-        version,
-        contact_id,
-        trigger_node,
-        event_id,
-        payload,
-        mode,
-        cx.now,
-    )?;
+    let id = runs::insert_run_using(cx.tx, run, cx.now)?;
     cx.changes.push(Change::RunStarted {
         run_id: id,
         workflow_id,
@@ -711,8 +709,18 @@ fn exec_internal_action(cx: &mut Cx<'_>, cur: &mut Cursor, node: &Node) -> Resul
                         }
                         Some(trig) => {
                             let payload = cur.trigger.clone();
-                            let started =
-                                start(cx, t.id, t.version, &trig, cid, None, &payload, cur.mode)?;
+                            let started = start(
+                                cx,
+                                &NewRun {
+                                    workflow_id: t.id,
+                                    version: t.version,
+                                    contact_id: cid,
+                                    trigger_node: &trig,
+                                    trigger_event_id: None,
+                                    trigger_payload: &payload,
+                                    mode: cur.mode,
+                                },
+                            )?;
                             match started {
                                 Some(run) => {
                                     json!({"workflow": t.name, "started": true, "run_id": run})
@@ -886,10 +894,7 @@ fn exec_external(cx: &mut Cx<'_>, cur: &mut Cursor, node: &Node) -> Result<Flow>
                     runs::update_step_using(
                         cx.tx,
                         s,
-                        StepStatus::Waiting,
-                        None,
-                        Some(&d),
-                        None,
+                        &StepUpdate::with_detail(StepStatus::Waiting, &d),
                         cx.now,
                     )?;
                 }
@@ -954,7 +959,12 @@ fn exec_external(cx: &mut Cx<'_>, cur: &mut Cursor, node: &Node) -> Result<Flow>
     }
     let step_id = match held {
         Some(s) => {
-            runs::update_step_using(cx.tx, s, StepStatus::Pending, None, None, None, cx.now)?;
+            runs::update_step_using(
+                cx.tx,
+                s,
+                &StepUpdate::status(StepStatus::Pending, None),
+                cx.now,
+            )?;
             s
         }
         None => record_step(cx, cur, node, StepStatus::Pending, None, None)?,
@@ -968,13 +978,15 @@ fn exec_external(cx: &mut Cx<'_>, cur: &mut Cursor, node: &Node) -> Result<Flow>
     let policy = node.spec.error_policy().copied().unwrap_or_default();
     let outbox_id = outbox::enqueue_using(
         cx.tx,
-        Some(cur.id),
-        Some(step_id),
-        &effect,
-        &key,
-        mode,
-        policy.max_attempts,
-        policy.backoff.secs(),
+        &outbox::NewOutboxEntry {
+            run_id: Some(cur.id),
+            step_id: Some(step_id),
+            effect: &effect,
+            idempotency_key: &key,
+            mode,
+            max_attempts: policy.max_attempts,
+            backoff_secs: policy.backoff.secs(),
+        },
         cx.now,
     )?;
     let summary = effect_summary(&effect);
@@ -982,10 +994,7 @@ fn exec_external(cx: &mut Cx<'_>, cur: &mut Cursor, node: &Node) -> Result<Flow>
     runs::update_step_using(
         cx.tx,
         step_id,
-        StepStatus::Pending,
-        None,
-        Some(&d),
-        None,
+        &StepUpdate::with_detail(StepStatus::Pending, &d),
         cx.now,
     )?;
     Ok(Flow::Block)

@@ -20,6 +20,7 @@ use serde_json::json;
 use crate::error::Result;
 use crate::eval::{Facts, holds};
 use crate::run::{self, Cx};
+use cairn_store::runs::NewRun;
 use cairn_store::workflows::WorkflowStatus;
 
 /// When the scheduler next needs to look.
@@ -270,13 +271,15 @@ pub(crate) fn scan(cx: &mut Cx<'_>, state: &mut ScheduleState, scheduled: &[i64]
                 let payload = json!({"scheduled_for": at.to_rfc3339(), "trigger": node.id});
                 if run::start(
                     cx,
-                    wf_id,
-                    state_wf.version,
-                    &node.id,
-                    contact_id,
-                    None,
-                    &payload,
-                    cairn_model::effect::RunMode::Live,
+                    &NewRun {
+                        workflow_id: wf_id,
+                        version: state_wf.version,
+                        contact_id,
+                        trigger_node: &node.id,
+                        trigger_event_id: None,
+                        trigger_payload: &payload,
+                        mode: cairn_model::effect::RunMode::Live,
+                    },
                 )?
                 .is_some()
                 {

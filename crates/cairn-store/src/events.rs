@@ -1,56 +1,65 @@
 //! The event log: append-only, deduplicated by `(source, external_id)`.
 
-use cairn_model::event::{Appended, Event, NewEvent};
+use cairn_model::event::{Appended, Event, NewEvent, sources};
 use cairn_model::{ModelError, Timestamp, contact::normalize_email};
 use rusqlite::{OptionalExtension, params};
 
 use crate::{Result, Store, contacts, ms, ts};
 
-/// Appends an event for a known contact (or none) inside the caller's
-/// transaction. Re-appending the same `(source, external_id)` stores nothing
-/// and returns the id already stored.
-// Eight plain columns read better at call sites than a one-use struct.
-#[allow(clippy::too_many_arguments)]
+/// An event row to append for a known contact (or none).
+#[derive(Debug, Clone, Copy)]
+pub struct EventRecord<'a> {
+    pub event_type: &'a str,
+    pub contact_id: Option<i64>,
+    pub payload: &'a serde_json::Value,
+    pub occurred_at: Timestamp,
+    pub source: &'a str,
+    /// The source's own id, by which a re-delivery is recognised.
+    pub external_id: Option<&'a str>,
+}
+
+impl<'a> EventRecord<'a> {
+    /// An event Cairn itself records as it happens (a tag added, a field
+    /// changed): source `cairn`, no external id.
+    pub fn cairn(
+        event_type: &'a str,
+        contact_id: Option<i64>,
+        payload: &'a serde_json::Value,
+        now: Timestamp,
+    ) -> Self {
+        EventRecord {
+            event_type,
+            contact_id,
+            payload,
+            occurred_at: now,
+            source: sources::CAIRN,
+            external_id: None,
+        }
+    }
+}
+
+/// Appends an event inside the caller's transaction. Re-appending the same
+/// `(source, external_id)` stores nothing and returns the id already stored.
 pub fn append_using(
     tx: &rusqlite::Connection,
-    event_type: &str,
-    contact_id: Option<i64>,
-    payload: &serde_json::Value,
-    occurred_at: Timestamp,
-    source: &str,
-    external_id: Option<&str>,
+    ev: &EventRecord<'_>,
     now: Timestamp,
 ) -> Result<Appended> {
-    if let Some(ext) = external_id
+    if let Some(ext) = ev.external_id
         && let Some(existing_id) = tx
             .prepare_cached("SELECT id FROM events WHERE source = ?1 AND external_id = ?2")?
-            .query_row(params![source, ext], |r| r.get::<_, i64>(0))
+            .query_row(params![ev.source, ext], |r| r.get::<_, i64>(0))
             .optional()?
     {
         return Ok(Appended::Duplicate { existing_id });
     }
-    insert_using(
-        tx,
-        event_type,
-        contact_id,
-        payload,
-        occurred_at,
-        source,
-        external_id,
-        now,
-    )
+    insert_using(tx, ev, now)
 }
 
 /// Inserts without the duplicate check (the caller made it).
-#[allow(clippy::too_many_arguments)]
 fn insert_using(
     tx: &rusqlite::Connection,
-    event_type: &str,
-    contact_id: Option<i64>,
-    payload: &serde_json::Value,
-    occurred_at: Timestamp,
-    source: &str,
-    external_id: Option<&str>,
+    ev: &EventRecord<'_>,
     now: Timestamp,
 ) -> Result<Appended> {
     tx.prepare_cached(
@@ -58,13 +67,13 @@ fn insert_using(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
-        event_type,
-        contact_id,
-        payload.to_string(),
-        ms(occurred_at),
+        ev.event_type,
+        ev.contact_id,
+        ev.payload.to_string(),
+        ms(ev.occurred_at),
         ms(now),
-        source,
-        external_id
+        ev.source,
+        ev.external_id
     ])?;
     Ok(Appended::Stored {
         id: tx.last_insert_rowid(),
@@ -93,12 +102,14 @@ pub fn emit_using(tx: &rusqlite::Connection, ev: &NewEvent, now: Timestamp) -> R
     };
     insert_using(
         tx,
-        &ev.event_type,
-        contact_id,
-        &ev.payload,
-        ev.occurred_at,
-        &ev.source,
-        ev.external_id.as_deref(),
+        &EventRecord {
+            event_type: &ev.event_type,
+            contact_id,
+            payload: &ev.payload,
+            occurred_at: ev.occurred_at,
+            source: &ev.source,
+            external_id: ev.external_id.as_deref(),
+        },
         now,
     )
 }

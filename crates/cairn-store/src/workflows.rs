@@ -650,7 +650,7 @@ mod tests {
 
     use crate::contacts::ContactInput;
     use crate::runs::{
-        RunStatus, StepStatus, end_run_using, insert_run_using, insert_step_using,
+        NewRun, NewStep, RunStatus, StepStatus, end_run_using, insert_run_using, insert_step_using,
         set_run_position_using,
     };
     use cairn_model::effect::RunMode;
@@ -690,7 +690,19 @@ mod tests {
         store
             .write(|tx| {
                 let run = |mode| {
-                    insert_run_using(tx, id, 1, contact, "start", None, &payload, mode, at(1))
+                    insert_run_using(
+                        tx,
+                        &NewRun {
+                            workflow_id: id,
+                            version: 1,
+                            contact_id: contact,
+                            trigger_node: "start",
+                            trigger_event_id: None,
+                            trigger_payload: &payload,
+                            mode,
+                        },
+                        at(1),
+                    )
                 };
                 // Two completed, one failed at "hook" with a reason, one still
                 // waiting; a dry run (completed) that must not count.
@@ -701,13 +713,15 @@ mod tests {
                 let failed = run(RunMode::Live)?;
                 insert_step_using(
                     tx,
-                    failed,
-                    id,
-                    "hook",
-                    "action.webhook",
-                    StepStatus::Failed,
-                    None,
-                    Some(&serde_json::json!({"error": "HTTP 500 from example.com"})),
+                    &NewStep {
+                        run_id: failed,
+                        workflow_id: id,
+                        node_id: "hook",
+                        kind: "action.webhook",
+                        status: StepStatus::Failed,
+                        exit: None,
+                        detail: Some(&serde_json::json!({"error": "HTTP 500 from example.com"})),
+                    },
                     at(3),
                 )?;
                 end_run_using(tx, failed, RunStatus::Failed, None, None, false, at(3))?;
@@ -716,13 +730,15 @@ mod tests {
                 let dry = run(RunMode::DryRun)?;
                 insert_step_using(
                     tx,
-                    dry,
-                    id,
-                    "hook",
-                    "action.webhook",
-                    StepStatus::Failed,
-                    None,
-                    Some(&serde_json::json!({"error": "a dry-run failure"})),
+                    &NewStep {
+                        run_id: dry,
+                        workflow_id: id,
+                        node_id: "hook",
+                        kind: "action.webhook",
+                        status: StepStatus::Failed,
+                        exit: None,
+                        detail: Some(&serde_json::json!({"error": "a dry-run failure"})),
+                    },
                     at(9),
                 )?;
                 end_run_using(tx, dry, RunStatus::Completed, None, None, false, at(9))?;
