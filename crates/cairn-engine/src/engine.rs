@@ -11,9 +11,8 @@ use cairn_model::Timestamp;
 use cairn_model::effect::RunMode;
 use cairn_model::event::types;
 use cairn_store::Store;
-use cairn_store::outbox;
 use cairn_store::runs::{self, StepStatus};
-use rusqlite::OptionalExtension;
+use cairn_store::{accounts, events, outbox};
 use serde_json::Value;
 
 use crate::change::Change;
@@ -186,11 +185,7 @@ impl Engine {
     }
 
     fn has_unprocessed_events(&self) -> Result<bool> {
-        Ok(self.store.conn().query_row(
-            "SELECT EXISTS (SELECT 1 FROM events WHERE processed_at IS NULL)",
-            [],
-            |r| r.get(0),
-        )?)
+        Ok(events::has_unprocessed_using(self.store.conn())?)
     }
 
     /// One batch of new events. Returns how many were handled.
@@ -315,22 +310,7 @@ impl Engine {
     /// timer.
     pub fn skip_wait(&mut self, run_id: i64, now: Timestamp) -> Result<bool> {
         self.with_tx(now, |cx, _| {
-            let mut st = cx.tx.prepare_cached(
-                "SELECT id, run_id, node_id, purpose, due_at FROM timers WHERE run_id = ?1 ORDER BY due_at LIMIT 1",
-            )?;
-            let t = st
-                .query_map([run_id], |r| {
-                    Ok(runs::Timer {
-                        id: r.get(0)?,
-                        run_id: r.get(1)?,
-                        node_id: r.get(2)?,
-                        purpose: runs::TimerPurpose::parse(&r.get::<_, String>(3)?).unwrap_or(runs::TimerPurpose::Wait),
-                        due_at: cairn_store::ts(r.get(4)?),
-                    })
-                })?
-                .next()
-                .transpose()?;
-            drop(st);
+            let t = runs::first_timer_of_run_using(cx.tx, run_id)?;
             let Some(mut t) = t else {
                 return Ok(false);
             };
@@ -404,7 +384,7 @@ impl Engine {
                     (cairn_model::effect::Effect::Email(_), Some(a)) => match pools.get(a) {
                         Some(p) => *p,
                         None => {
-                            let p = smtp_pool_using(cx.tx, a)?;
+                            let p = accounts::smtp_pool_using(cx.tx, a)?;
                             pools.insert(a.clone(), p);
                             p
                         }
@@ -519,33 +499,11 @@ impl Engine {
     /// id and type.
     pub fn skip_poison_event(&mut self, now: Timestamp) -> Result<Option<(i64, String)>> {
         self.with_tx(now, |cx, _| {
-            let ev: Option<(i64, String)> = cx
-                .tx
-                .query_row(
-                    "SELECT id, type FROM events WHERE processed_at IS NULL ORDER BY id LIMIT 1",
-                    [],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
+            let ev = events::oldest_unprocessed_using(cx.tx)?;
             if let Some((id, _)) = &ev {
-                cx.tx.execute(
-                    "UPDATE events SET processed_at = ?2 WHERE id = ?1",
-                    rusqlite::params![id, cairn_store::ms(cx.now)],
-                )?;
+                events::mark_processed_using(cx.tx, *id, cx.now)?;
             }
             Ok(ev)
         })
     }
-}
-
-/// The `pool_size` setting of SMTP account `account`, if it has one.
-fn smtp_pool_using(c: &rusqlite::Connection, account: &str) -> Result<Option<usize>> {
-    let v: Option<i64> = c
-        .prepare_cached(
-            "SELECT json_extract(settings, '$.pool_size') FROM accounts WHERE name = ?1",
-        )?
-        .query_row([account], |r| r.get(0))
-        .optional()?
-        .flatten();
-    Ok(v.and_then(|n| usize::try_from(n).ok()))
 }

@@ -5,36 +5,19 @@ use cairn_model::condition::{all_match, lookup};
 use cairn_model::effect::RunMode;
 use cairn_model::event::types;
 use cairn_model::workflow::{NodeSpec, exits};
+use cairn_store::events;
 use cairn_store::runs::{self, NewRun, StepStatus, TimerPurpose};
 use cairn_store::workflows::WorkflowStatus;
-use rusqlite::params;
 use serde_json::{Value, json};
 
 use crate::error::Result;
 use crate::run::{self, Cx};
 
 /// An unprocessed event.
-pub(crate) struct Pending {
-    pub id: i64,
-    pub event_type: String,
-    pub contact_id: Option<i64>,
-    pub payload: Value,
-}
+pub(crate) use cairn_store::events::Unprocessed as Pending;
 
 pub(crate) fn unprocessed(cx: &Cx<'_>, limit: usize) -> Result<Vec<Pending>> {
-    let mut st = cx.tx.prepare_cached(
-        "SELECT id, type, contact_id, payload FROM events WHERE processed_at IS NULL ORDER BY id LIMIT ?1",
-    )?;
-    let rows = st.query_map([limit as i64], |r| {
-        let p: String = r.get(3)?;
-        Ok(Pending {
-            id: r.get(0)?,
-            event_type: r.get(1)?,
-            contact_id: r.get(2)?,
-            payload: serde_json::from_str(&p).unwrap_or_default(),
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(events::unprocessed_using(cx.tx, limit)?)
 }
 
 /// Handles one event and marks it processed, in the caller's transaction.
@@ -44,10 +27,7 @@ pub(crate) fn handle(cx: &mut Cx<'_>, ev: &Pending) -> Result<()> {
         waits(cx, ev, contact_id)?;
         triggers(cx, ev, contact_id)?;
     }
-    cx.tx
-        .prepare_cached("UPDATE events SET processed_at = ?2 WHERE id = ?1")?
-        .execute(params![ev.id, cairn_store::ms(cx.now)])?;
-    Ok(())
+    Ok(events::mark_processed_using(cx.tx, ev.id, cx.now)?)
 }
 
 fn goals(cx: &mut Cx<'_>, ev: &Pending, contact_id: i64) -> Result<()> {

@@ -211,13 +211,7 @@ pub(crate) fn exit_run(
     goal: Option<&str>,
     converted: bool,
 ) -> Result<()> {
-    let open: Vec<(i64, String)> = {
-        let mut st = cx.tx.prepare_cached(
-            "SELECT id, node_id FROM steps WHERE run_id = ?1 AND status IN ('waiting', 'pending')",
-        )?;
-        st.query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?
-    };
+    let open = runs::open_steps_using(cx.tx, run_id)?;
     for (sid, node) in open {
         let d = merged_detail(cx.tx, sid, json!({"reason": reason}))?;
         runs::update_step_using(
@@ -234,11 +228,7 @@ pub(crate) fn exit_run(
             status: StepStatus::Skipped,
         });
     }
-    cx.tx
-        .prepare_cached(
-            "UPDATE outbox SET status = 'skipped', last_error = ?2, updated_at = ?3 WHERE run_id = ?1 AND status = 'pending'",
-        )?
-        .execute(rusqlite::params![run_id, reason, cairn_store::ms(cx.now)])?;
+    outbox::skip_pending_of_run_using(cx.tx, run_id, reason, cx.now)?;
     runs::end_run_using(
         cx.tx,
         run_id,
@@ -424,16 +414,7 @@ fn merge_ctx(cx: &Cx<'_>, cur: &Cursor, c: &Contact, unsubscribe: &str) -> Resul
         .iter()
         .any(|n| matches!(n.spec, NodeSpec::WaitForEvent(_)));
     let event = if waits_for_events {
-        use rusqlite::OptionalExtension;
-        cx.tx
-            .prepare_cached(
-                "SELECT e.payload FROM steps s JOIN events e ON e.id = json_extract(s.detail, '$.arrived_event_id')
-                 WHERE s.run_id = ?1 AND s.exit = 'arrived' ORDER BY s.id DESC LIMIT 1",
-            )?
-            .query_row([cur.id], |r| r.get::<_, String>(0))
-            .optional()?
-            .and_then(|p| serde_json::from_str(&p).ok())
-            .unwrap_or_else(|| json!({}))
+        runs::arrived_event_payload_using(cx.tx, cur.id)?.unwrap_or_else(|| json!({}))
     } else {
         json!({})
     };
@@ -818,12 +799,7 @@ fn set_field(
 }
 
 fn account_settings(c: &Connection, name: &str) -> Result<Option<Value>> {
-    use rusqlite::OptionalExtension;
-    let s: Option<String> = c
-        .prepare_cached("SELECT settings FROM accounts WHERE name = ?1")?
-        .query_row([name.trim()], |r| r.get(0))
-        .optional()?;
-    Ok(s.map(|s| serde_json::from_str(&s).unwrap_or_default()))
+    Ok(cairn_store::accounts::settings_using(c, name)?)
 }
 
 /// The bare address in `"Name <addr>"` or `addr`.

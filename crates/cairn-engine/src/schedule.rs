@@ -14,13 +14,14 @@ use cairn_model::time::{TimezoneRef, add_days, local_instant, local_parts, next_
 use cairn_model::workflow::{Every, NodeSpec};
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
-use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
 use crate::error::Result;
 use crate::eval::{Facts, holds};
 use crate::run::{self, Cx};
+use cairn_store::contacts::{self, AudienceMember};
 use cairn_store::runs::NewRun;
+use cairn_store::trigger_schedule;
 use cairn_store::workflows::WorkflowStatus;
 
 /// When the scheduler next needs to look.
@@ -115,34 +116,19 @@ fn schedule_instants(
     (latest, next)
 }
 
-struct Candidate {
-    id: i64,
-    timezone: Option<String>,
-}
-
 fn audience(
     cx: &Cx<'_>,
     cond: Option<&Condition>,
     workflow_tz: &str,
     node: &str,
-) -> Result<Vec<Candidate>> {
-    let mut st = cx.tx.prepare_cached(
-        "SELECT id, timezone FROM contacts WHERE status = 'subscribed' AND is_test = 0 ORDER BY id",
-    )?;
-    let all: Vec<Candidate> = st
-        .query_map([], |r| {
-            Ok(Candidate {
-                id: r.get(0)?,
-                timezone: r.get(1)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+) -> Result<Vec<AudienceMember>> {
+    let all = contacts::audience_using(cx.tx)?;
     let Some(cond) = cond else {
         return Ok(all);
     };
     let mut out = vec![];
     for c in all {
-        let Some(contact) = cairn_store::contacts::get_using(cx.tx, c.id)? else {
+        let Some(contact) = contacts::get_using(cx.tx, c.id)? else {
             continue;
         };
         let f = Facts {
@@ -187,15 +173,9 @@ pub(crate) fn scan(cx: &mut Cx<'_>, state: &mut ScheduleState, scheduled: &[i64]
             ) {
                 continue;
             }
-            let checked: Option<i64> = cx
-                .tx
-                .prepare_cached("SELECT checked_until FROM trigger_schedule WHERE workflow_id = ?1 AND node_id = ?2")?
-                .query_row(params![wf_id, node.id], |r| r.get(0))
-                .optional()?;
-            let from = match checked {
-                Some(ms) => cairn_store::ts(ms),
-                None => now, // first sight: nothing before activation fires
-            };
+            let from = trigger_schedule::checked_until_using(cx.tx, wf_id, &node.id)?
+                // First sight: nothing before activation fires.
+                .unwrap_or(now);
             let mut fire: Vec<(i64, Timestamp)> = vec![];
             match &node.spec {
                 NodeSpec::TriggerSchedule(s) => {
@@ -224,13 +204,7 @@ pub(crate) fn scan(cx: &mut Cx<'_>, state: &mut ScheduleState, scheduled: &[i64]
                             }
                         }
                         (Some(field), None) => {
-                            let values: std::collections::HashMap<i64, String> = {
-                                let mut st = cx.tx.prepare_cached(
-                                    "SELECT cf.contact_id, cf.value FROM contact_fields cf JOIN fields f ON f.id = cf.field_id WHERE f.name = ?1",
-                                )?;
-                                st.query_map([field], |r| Ok((r.get(0)?, r.get(1)?)))?
-                                    .collect::<rusqlite::Result<_>>()?
-                            };
+                            let values = contacts::field_values_using(cx.tx, field)?;
                             for c in people {
                                 let Some(raw) = values.get(&c.id) else {
                                     continue;
@@ -286,12 +260,7 @@ pub(crate) fn scan(cx: &mut Cx<'_>, state: &mut ScheduleState, scheduled: &[i64]
                     started += 1;
                 }
             }
-            cx.tx
-                .prepare_cached(
-                    "INSERT INTO trigger_schedule (workflow_id, node_id, checked_until) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (workflow_id, node_id) DO UPDATE SET checked_until = excluded.checked_until",
-                )?
-                .execute(params![wf_id, node.id, cairn_store::ms(now)])?;
+            trigger_schedule::set_checked_until_using(cx.tx, wf_id, &node.id, now)?;
         }
     }
     state.next_due = next_due;

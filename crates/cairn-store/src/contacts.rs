@@ -879,6 +879,37 @@ pub fn get_using(c: &rusqlite::Connection, id: i64) -> Result<Option<Contact>> {
     Ok(Some(contact))
 }
 
+/// A contact a time-based trigger may start a run for: subscribed and not a
+/// test contact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudienceMember {
+    pub id: i64,
+    pub timezone: Option<String>,
+}
+
+/// Every subscribed, non-test contact, by id.
+pub fn audience_using(c: &Connection) -> Result<Vec<AudienceMember>> {
+    let mut st = c.prepare_cached(
+        "SELECT id, timezone FROM contacts WHERE status = 'subscribed' AND is_test = 0 ORDER BY id",
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok(AudienceMember {
+            id: r.get(0)?,
+            timezone: r.get(1)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Every contact's stored value of field `field` (as its JSON text), by contact id.
+pub fn field_values_using(c: &Connection, field: &str) -> Result<HashMap<i64, String>> {
+    let mut st = c.prepare_cached(
+        "SELECT cf.contact_id, cf.value FROM contact_fields cf JOIN fields f ON f.id = cf.field_id WHERE f.name = ?1",
+    )?;
+    let rows = st.query_map([field], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 impl Store {
     /// Adds a new contact by hand; an existing email (in any case) is a
     /// conflict.

@@ -144,6 +144,89 @@ pub fn check_new_event(ev: &NewEvent) -> Result<(), ModelError> {
     Ok(())
 }
 
+/// An event the engine has not handled yet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unprocessed {
+    pub id: i64,
+    pub event_type: String,
+    pub contact_id: Option<i64>,
+    pub payload: serde_json::Value,
+}
+
+/// Up to `limit` unprocessed events, in id order.
+pub fn unprocessed_using(c: &rusqlite::Connection, limit: usize) -> Result<Vec<Unprocessed>> {
+    let mut st = c.prepare_cached(
+        "SELECT id, type, contact_id, payload FROM events WHERE processed_at IS NULL ORDER BY id LIMIT ?1",
+    )?;
+    let rows = st.query_map([limit as i64], |r| {
+        let p: String = r.get(3)?;
+        Ok(Unprocessed {
+            id: r.get(0)?,
+            event_type: r.get(1)?,
+            contact_id: r.get(2)?,
+            payload: serde_json::from_str(&p).unwrap_or_default(),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Whether any event waits to be handled.
+pub fn has_unprocessed_using(c: &rusqlite::Connection) -> Result<bool> {
+    Ok(
+        c.prepare_cached("SELECT EXISTS (SELECT 1 FROM events WHERE processed_at IS NULL)")?
+            .query_row([], |r| r.get(0))?,
+    )
+}
+
+/// The oldest unprocessed event's id and type.
+pub fn oldest_unprocessed_using(c: &rusqlite::Connection) -> Result<Option<(i64, String)>> {
+    Ok(c.prepare_cached(
+        "SELECT id, type FROM events WHERE processed_at IS NULL ORDER BY id LIMIT 1",
+    )?
+    .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+    .optional()?)
+}
+
+/// Marks an event handled.
+pub fn mark_processed_using(c: &rusqlite::Connection, id: i64, now: Timestamp) -> Result<()> {
+    c.prepare_cached("UPDATE events SET processed_at = ?2 WHERE id = ?1")?
+        .execute(params![id, ms(now)])?;
+    Ok(())
+}
+
+/// Whether some event of `event_type` about the contact, which occurred in
+/// `[since, until]` (open ends when `None`), has a payload that `test`
+/// accepts. Payloads are read in no particular order and the scan stops at
+/// the first match; a payload that is not JSON reads as `null`.
+pub fn any_payload_using(
+    c: &rusqlite::Connection,
+    contact_id: i64,
+    event_type: &str,
+    since: Option<Timestamp>,
+    until: Option<Timestamp>,
+    mut test: impl FnMut(&serde_json::Value) -> bool,
+) -> Result<bool> {
+    let mut st = c.prepare_cached(
+        "SELECT payload FROM events WHERE contact_id = ?1 AND type = ?2 AND occurred_at >= ?3 AND occurred_at <= ?4",
+    )?;
+    let payloads = st.query_map(
+        params![
+            contact_id,
+            event_type,
+            since.map(ms).unwrap_or(i64::MIN),
+            until.map(ms).unwrap_or(i64::MAX)
+        ],
+        |r| r.get::<_, String>(0),
+    )?;
+    for p in payloads {
+        let p: serde_json::Value = serde_json::from_str(&p?).unwrap_or_default();
+        if test(&p) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 impl Store {
     /// Appends one event in its own transaction.
     pub fn emit(&mut self, ev: &NewEvent, now: Timestamp) -> Result<Appended> {

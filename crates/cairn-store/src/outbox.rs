@@ -366,6 +366,20 @@ pub fn sent_since_using(c: &Connection, account: &str, since: Timestamp) -> Resu
         .query_row(params![account, ms(since)], |r| r.get(0))?)
 }
 
+/// Drops the run's queued (pending) entries: the run left its workflow.
+pub fn skip_pending_of_run_using(
+    c: &Connection,
+    run_id: i64,
+    reason: &str,
+    now: Timestamp,
+) -> Result<()> {
+    c.prepare_cached(
+        "UPDATE outbox SET status = 'skipped', last_error = ?2, updated_at = ?3 WHERE run_id = ?1 AND status = 'pending'",
+    )?
+    .execute(params![run_id, reason, ms(now)])?;
+    Ok(())
+}
+
 impl Store {
     /// Outbox rows, newest first; only unfinished ones unless `all`.
     pub fn outbox(&self, all: bool, limit: i64) -> Result<Vec<OutboxRow>> {

@@ -461,16 +461,18 @@ pub fn due_timers_using(c: &Connection, now: Timestamp, limit: usize) -> Result<
          WHERE t.due_at <= ?1 AND (w.status != 'paused' OR r.mode != 'live')
          ORDER BY t.due_at, t.id LIMIT ?2",
     )?;
-    let rows = st.query_map(params![ms(now), limit as i64], |r| {
-        Ok(Timer {
-            id: r.get(0)?,
-            run_id: r.get(1)?,
-            node_id: r.get(2)?,
-            purpose: TimerPurpose::parse(&r.get::<_, String>(3)?).unwrap_or(TimerPurpose::Wait),
-            due_at: ts(r.get(4)?),
-        })
-    })?;
+    let rows = st.query_map(params![ms(now), limit as i64], timer_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn timer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Timer> {
+    Ok(Timer {
+        id: r.get(0)?,
+        run_id: r.get(1)?,
+        node_id: r.get(2)?,
+        purpose: TimerPurpose::parse(&r.get::<_, String>(3)?).unwrap_or(TimerPurpose::Wait),
+        due_at: ts(r.get(4)?),
+    })
 }
 
 /// The earliest timer that is not held, if any.
@@ -586,6 +588,41 @@ pub struct RunQuery {
     pub status: Option<RunStatus>,
     #[ts(type = "number | null")]
     pub limit: Option<i64>,
+}
+
+/// The run's steps still open (waiting or pending): id and node.
+pub fn open_steps_using(c: &Connection, run_id: i64) -> Result<Vec<(i64, String)>> {
+    let mut st = c.prepare_cached(
+        "SELECT id, node_id FROM steps WHERE run_id = ?1 AND status IN ('waiting', 'pending')",
+    )?;
+    let rows = st.query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The payload of the event a wait-for-event of this run last received
+/// (its step's `arrived_event_id`), if any.
+pub fn arrived_event_payload_using(
+    c: &Connection,
+    run_id: i64,
+) -> Result<Option<serde_json::Value>> {
+    let p: Option<String> = c
+        .prepare_cached(
+            "SELECT e.payload FROM steps s JOIN events e ON e.id = json_extract(s.detail, '$.arrived_event_id')
+             WHERE s.run_id = ?1 AND s.exit = 'arrived' ORDER BY s.id DESC LIMIT 1",
+        )?
+        .query_row([run_id], |r| r.get::<_, String>(0))
+        .optional()?;
+    Ok(p.and_then(|p| serde_json::from_str(&p).ok()))
+}
+
+/// The run's earliest timer (what "skip the wait" fires), if it has one.
+pub fn first_timer_of_run_using(c: &Connection, run_id: i64) -> Result<Option<Timer>> {
+    Ok(c
+        .prepare_cached(
+            "SELECT id, run_id, node_id, purpose, due_at FROM timers WHERE run_id = ?1 ORDER BY due_at LIMIT 1",
+        )?
+        .query_row([run_id], timer_row)
+        .optional()?)
 }
 
 impl Store {

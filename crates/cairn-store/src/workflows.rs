@@ -408,6 +408,35 @@ fn file_error_report(draft: &serde_json::Value, e: &cairn_model::file::FileError
     }
 }
 
+/// What the engine needs to know about a workflow right now: cheap to read
+/// at the start of every batch, and compared as a whole to see whether
+/// anything changed (another process may have saved or paused it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkflowState {
+    pub id: i64,
+    pub name: String,
+    pub status: WorkflowStatus,
+    pub version: u32,
+    pub updated_at: i64,
+}
+
+/// Every workflow's id, name, status, current version and last change, by id.
+pub fn states_using(c: &rusqlite::Connection) -> Result<Vec<WorkflowState>> {
+    let mut st = c.prepare_cached(
+        "SELECT id, name, status, current_version, updated_at FROM workflows ORDER BY id",
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok(WorkflowState {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            status: WorkflowStatus::parse(&r.get::<_, String>(2)?).unwrap_or(WorkflowStatus::Draft),
+            version: r.get(3)?,
+            updated_at: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 impl Store {
     /// Imports a workflow file. Nothing is written unless all of it is good.
     pub fn import_workflow(
