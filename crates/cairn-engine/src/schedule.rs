@@ -18,7 +18,7 @@ use serde_json::json;
 
 use crate::error::Result;
 use crate::eval::{Facts, holds};
-use crate::run::{self, Cx};
+use crate::run::{self, Batch};
 use cairn_store::contacts::{self, AudienceMember};
 use cairn_store::runs::NewRun;
 use cairn_store::trigger_schedule;
@@ -117,28 +117,28 @@ fn schedule_instants(
 }
 
 fn audience(
-    cx: &Cx<'_>,
+    batch: &Batch<'_>,
     cond: Option<&Condition>,
     workflow_tz: &str,
     node: &str,
 ) -> Result<Vec<AudienceMember>> {
-    let all = contacts::audience_using(cx.tx)?;
+    let all = contacts::audience_using(batch.tx)?;
     let Some(cond) = cond else {
         return Ok(all);
     };
     let mut out = vec![];
     for c in all {
-        let Some(contact) = contacts::get_using(cx.tx, c.id)? else {
+        let Some(contact) = contacts::get_using(batch.tx, c.id)? else {
             continue;
         };
         let f = Facts {
-            conn: cx.tx,
+            conn: batch.tx,
             contact: &contact,
             trigger: &serde_json::Value::Null,
             workflow_tz,
             run_id: 0,
             node_id: node,
-            now: cx.now,
+            now: batch.now,
         };
         if holds(cond, &f)? {
             out.push(c);
@@ -148,8 +148,12 @@ fn audience(
 }
 
 /// Scans every active workflow's time-based triggers. Returns runs started.
-pub(crate) fn scan(cx: &mut Cx<'_>, state: &mut ScheduleState, scheduled: &[i64]) -> Result<usize> {
-    let now = cx.now;
+pub(crate) fn scan(
+    batch: &mut Batch<'_>,
+    state: &mut ScheduleState,
+    scheduled: &[i64],
+) -> Result<usize> {
+    let now = batch.now;
     let mut started = 0;
     let mut next_due: Option<Timestamp> = None;
     let mut keep = |t: Timestamp| {
@@ -158,13 +162,13 @@ pub(crate) fn scan(cx: &mut Cx<'_>, state: &mut ScheduleState, scheduled: &[i64]
         }
     };
     for &wf_id in scheduled {
-        let Some(state_wf) = cx.defs.workflow(wf_id).cloned() else {
+        let Some(state_wf) = batch.defs.workflow(wf_id).cloned() else {
             continue;
         };
         if state_wf.status != WorkflowStatus::Active {
             continue;
         }
-        let def = cx.defs.def(cx.tx, wf_id, state_wf.version)?;
+        let def = batch.defs.def(batch.tx, wf_id, state_wf.version)?;
         let wtz = def.settings.timezone.clone();
         for node in def.triggers() {
             if !matches!(
@@ -173,7 +177,7 @@ pub(crate) fn scan(cx: &mut Cx<'_>, state: &mut ScheduleState, scheduled: &[i64]
             ) {
                 continue;
             }
-            let from = trigger_schedule::checked_until_using(cx.tx, wf_id, &node.id)?
+            let from = trigger_schedule::checked_until_using(batch.tx, wf_id, &node.id)?
                 // First sight: nothing before activation fires.
                 .unwrap_or(now);
             let mut fire: Vec<(i64, Timestamp)> = vec![];
@@ -184,13 +188,13 @@ pub(crate) fn scan(cx: &mut Cx<'_>, state: &mut ScheduleState, scheduled: &[i64]
                         schedule_instants(s.every, &s.weekdays, s.time, tz, from, now);
                     keep(next);
                     if let Some(t) = latest {
-                        for c in audience(cx, s.audience.as_ref(), &wtz, &node.id)? {
+                        for c in audience(batch, s.audience.as_ref(), &wtz, &node.id)? {
                             fire.push((c.id, t));
                         }
                     }
                 }
                 NodeSpec::TriggerDate(d) => {
-                    let people = audience(cx, d.audience.as_ref(), &wtz, &node.id)?;
+                    let people = audience(batch, d.audience.as_ref(), &wtz, &node.id)?;
                     match (&d.field, d.date) {
                         (_, Some(fixed)) => {
                             for c in people {
@@ -204,7 +208,7 @@ pub(crate) fn scan(cx: &mut Cx<'_>, state: &mut ScheduleState, scheduled: &[i64]
                             }
                         }
                         (Some(field), None) => {
-                            let values = contacts::field_values_using(cx.tx, field)?;
+                            let values = contacts::field_values_using(batch.tx, field)?;
                             for c in people {
                                 let Some(raw) = values.get(&c.id) else {
                                     continue;
@@ -244,7 +248,7 @@ pub(crate) fn scan(cx: &mut Cx<'_>, state: &mut ScheduleState, scheduled: &[i64]
             for (contact_id, at) in fire {
                 let payload = json!({"scheduled_for": at.to_rfc3339(), "trigger": node.id});
                 if run::start(
-                    cx,
+                    batch,
                     &NewRun {
                         workflow_id: wf_id,
                         version: state_wf.version,
@@ -260,12 +264,12 @@ pub(crate) fn scan(cx: &mut Cx<'_>, state: &mut ScheduleState, scheduled: &[i64]
                     started += 1;
                 }
             }
-            trigger_schedule::set_checked_until_using(cx.tx, wf_id, &node.id, now)?;
+            trigger_schedule::set_checked_until_using(batch.tx, wf_id, &node.id, now)?;
         }
     }
     state.next_due = next_due;
     state.dirty = false;
-    state.seen_generation = cx.defs.generation;
+    state.seen_generation = batch.defs.generation;
     Ok(started)
 }
 
