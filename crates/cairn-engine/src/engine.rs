@@ -12,6 +12,7 @@ use cairn_model::effect::RunMode;
 use cairn_model::event::types;
 use cairn_store::Store;
 use cairn_store::runs::{self, StepStatus};
+use cairn_store::step_detail::StepDetail;
 use cairn_store::{accounts, events, outbox};
 use serde_json::Value;
 
@@ -328,9 +329,9 @@ impl Engine {
             let rows = outbox::recover_interrupted_using(batch.tx, batch.now)?;
             for r in &rows {
                 if let Some(step) = r.step_id {
-                    let d = run::merged_detail(batch.tx, step, serde_json::json!({
-                        "possibly_duplicated": true,
-                        "note": "Cairn stopped while this was being sent; it will be sent again with the same Message-ID / Idempotency-Key, so the recipient may see it twice"
+                    let d = run::merged_detail(batch.tx, step, Some(StepDetail::PossiblyDuplicated {
+                        possibly_duplicated: true,
+                        note: "Cairn stopped while this was being sent; it will be sent again with the same Message-ID / Idempotency-Key, so the recipient may see it twice".into(),
                     }))?;
                     runs::update_step_using(batch.tx, step, &runs::StepUpdate::with_detail(StepStatus::Pending, &d), batch.now)?;
                 }
@@ -422,9 +423,9 @@ impl Engine {
             let rows = outbox::recover_expired_using(batch.tx, batch.now, in_hand)?;
             for r in &rows {
                 if let Some(step) = r.step_id {
-                    let d = run::merged_detail(batch.tx, step, serde_json::json!({
-                        "possibly_duplicated": true,
-                        "note": "the result of an attempt was lost (no answer was recorded within the send lease); it will be sent again with the same Message-ID / Idempotency-Key, so the recipient may see it twice"
+                    let d = run::merged_detail(batch.tx, step, Some(StepDetail::PossiblyDuplicated {
+                        possibly_duplicated: true,
+                        note: "the result of an attempt was lost (no answer was recorded within the send lease); it will be sent again with the same Message-ID / Idempotency-Key, so the recipient may see it twice".into(),
                     }))?;
                     runs::update_step_using(batch.tx, step, &runs::StepUpdate::with_detail(StepStatus::Pending, &d), batch.now)?;
                 }
@@ -470,7 +471,13 @@ impl Engine {
             let row = outbox::get_using(batch.tx, id)?;
             outbox::mark_failed_using(batch.tx, id, reason, batch.now)?;
             if let Some(step) = row.step_id {
-                let d = run::merged_detail(batch.tx, step, serde_json::json!({"error": reason}))?;
+                let d = run::merged_detail(
+                    batch.tx,
+                    step,
+                    Some(StepDetail::Error {
+                        error: reason.to_string(),
+                    }),
+                )?;
                 runs::update_step_using(
                     batch.tx,
                     step,

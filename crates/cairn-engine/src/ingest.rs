@@ -7,8 +7,9 @@ use cairn_model::event::types;
 use cairn_model::workflow::{NodeSpec, exits};
 use cairn_store::events;
 use cairn_store::runs::{self, NewRun, StepStatus, TimerPurpose};
+use cairn_store::step_detail::StepDetail;
 use cairn_store::workflows::WorkflowStatus;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::error::Result;
 use crate::run::{self, Batch};
@@ -92,7 +93,13 @@ fn waits(batch: &mut Batch<'_>, ev: &Pending, contact_id: i64) -> Result<()> {
         if held {
             // The workflow is paused: remember the arrival and go on when it resumes.
             if let Some(s) = &step {
-                let d = run::merged_detail(batch.tx, s.id, json!({"arrived_event_id": ev.id}))?;
+                let d = run::merged_detail(
+                    batch.tx,
+                    s.id,
+                    Some(StepDetail::Arrived {
+                        arrived_event_id: ev.id,
+                    }),
+                )?;
                 runs::update_step_using(
                     batch.tx,
                     s.id,
@@ -111,7 +118,13 @@ fn waits(batch: &mut Batch<'_>, ev: &Pending, contact_id: i64) -> Result<()> {
             continue;
         }
         if let Some(s) = step {
-            let d = run::merged_detail(batch.tx, s.id, json!({"arrived_event_id": ev.id}))?;
+            let d = run::merged_detail(
+                batch.tx,
+                s.id,
+                Some(StepDetail::Arrived {
+                    arrived_event_id: ev.id,
+                }),
+            )?;
             run::finish_step(
                 batch,
                 &run,

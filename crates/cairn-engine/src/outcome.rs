@@ -7,8 +7,8 @@ use cairn_model::effect::Effect;
 use cairn_model::workflow::{OnFailure, exits};
 use cairn_store::outbox::{self, OutboxRow};
 use cairn_store::runs::{self, RunStatus, StepStatus};
+use cairn_store::step_detail::{EffectSummary, StepDetail};
 use cairn_store::{accounts, contacts};
-use serde_json::json;
 
 use crate::error::Result;
 use crate::run::{self, Batch};
@@ -69,16 +69,16 @@ pub(crate) fn record(batch: &mut Batch<'_>, id: i64, outcome: &SendOutcome) -> R
     let (error, failed) = match outcome {
         SendOutcome::Sent { detail } => {
             outbox::mark_sent_using(batch.tx, id, batch.now)?;
-            let mut d = json!({"sent": true, "attempts": row.attempts, "effect": run::effect_summary(&row.effect)});
-            if let Some(x) = detail {
-                d["response"] = json!(x);
-            }
-            if row.possibly_duplicated {
-                d["possibly_duplicated"] = json!(true);
-                d["note"] = json!(
-                    "possibly duplicated: Cairn stopped between sending and recording an earlier attempt; it was sent again with the same Message-ID / Idempotency-Key"
-                );
-            }
+            let d = StepDetail::Sent {
+                sent: true,
+                attempts: row.attempts,
+                effect: EffectSummary::of(&row.effect),
+                response: detail.clone(),
+                possibly_duplicated: row.possibly_duplicated.then_some(true),
+                note: row.possibly_duplicated.then(|| {
+                    "possibly duplicated: Cairn stopped between sending and recording an earlier attempt; it was sent again with the same Message-ID / Idempotency-Key".to_string()
+                }),
+            };
             return finish(batch, &row, StepStatus::Ok, exits::NEXT, d);
         }
         SendOutcome::Unreachable { error } => {
@@ -91,7 +91,10 @@ pub(crate) fn record(batch: &mut Batch<'_>, id: i64, outcome: &SendOutcome) -> R
             note_step(
                 batch,
                 &row,
-                json!({"queued_until": at.to_rfc3339(), "queued_because": format!("waiting for the network: {error}")}),
+                StepDetail::QueuedUntil {
+                    queued_until: at.to_rfc3339(),
+                    queued_because: format!("waiting for the network: {error}"),
+                },
             )?;
             return Ok(());
         }
@@ -110,12 +113,12 @@ pub(crate) fn record(batch: &mut Batch<'_>, id: i64, outcome: &SendOutcome) -> R
                 note_step(
                     batch,
                     &row,
-                    json!({
-                        "held_by_account": account,
-                        "queued_because": format!(
+                    StepDetail::HeldByAccount {
+                        held_by_account: account.clone(),
+                        queued_because: format!(
                             "account {account:?} needs attention: {error}. This send waits, its attempts unspent, until the account is fixed (cairn account secret / cairn account test, or the Accounts screen)"
                         ),
-                    }),
+                    },
                 )?;
                 return Ok(());
             }
@@ -128,7 +131,10 @@ pub(crate) fn record(batch: &mut Batch<'_>, id: i64, outcome: &SendOutcome) -> R
             note_step(
                 batch,
                 &row,
-                json!({"queued_until": until.to_rfc3339(), "queued_because": reason}),
+                StepDetail::QueuedUntil {
+                    queued_until: until.to_rfc3339(),
+                    queued_because: reason.clone(),
+                },
             )?;
             return Ok(());
         }
@@ -151,8 +157,10 @@ pub(crate) fn record(batch: &mut Batch<'_>, id: i64, outcome: &SendOutcome) -> R
                 let d = run::merged_detail(
                     batch.tx,
                     step,
-                    json!({
-                        "last_error": error, "attempts": row.attempts, "next_attempt_at": at.to_rfc3339()
+                    Some(StepDetail::Retrying {
+                        last_error: error.clone(),
+                        attempts: row.attempts,
+                        next_attempt_at: at.to_rfc3339(),
                     }),
                 )
                 .unwrap_or_default();
@@ -206,12 +214,16 @@ pub(crate) fn record(batch: &mut Batch<'_>, id: i64, outcome: &SendOutcome) -> R
         return Ok(());
     };
     let policy = node.spec.error_policy().copied().unwrap_or_default();
-    let d = json!({"error": error, "attempts": row.attempts, "effect": run::effect_summary(&row.effect)});
+    let d = StepDetail::SendFailed {
+        error: error.clone(),
+        attempts: row.attempts,
+        effect: EffectSummary::of(&row.effect),
+    };
     match policy.then {
         OnFailure::ErrorExit => finish(batch, &row, StepStatus::Failed, exits::ERROR, d),
         OnFailure::Fail => {
             if let Some(step) = row.step_id {
-                let d = run::merged_detail(batch.tx, step, d)?;
+                let d = run::merged_detail(batch.tx, step, Some(d))?;
                 run::finish_step(
                     batch,
                     &run,
@@ -232,9 +244,9 @@ pub(crate) fn record(batch: &mut Batch<'_>, id: i64, outcome: &SendOutcome) -> R
     }
 }
 
-fn note_step(batch: &mut Batch<'_>, row: &OutboxRow, extra: serde_json::Value) -> Result<()> {
+fn note_step(batch: &mut Batch<'_>, row: &OutboxRow, extra: StepDetail) -> Result<()> {
     if let Some(step) = row.step_id {
-        let d = run::merged_detail(batch.tx, step, extra)?;
+        let d = run::merged_detail(batch.tx, step, Some(extra))?;
         runs::update_step_using(
             batch.tx,
             step,
@@ -251,7 +263,7 @@ fn finish(
     row: &OutboxRow,
     status: StepStatus,
     exit: &str,
-    detail: serde_json::Value,
+    detail: StepDetail,
 ) -> Result<()> {
     let Some(run_id) = row.run_id else {
         return Ok(());
@@ -263,7 +275,7 @@ fn finish(
         return Ok(());
     };
     if let Some(step) = row.step_id {
-        let d = run::merged_detail(batch.tx, step, detail)?;
+        let d = run::merged_detail(batch.tx, step, Some(detail))?;
         run::finish_step(batch, &run, step, &node_id, status, Some(exit), Some(d))?;
     }
     run::resume(batch, &mut run, &node_id, exit)

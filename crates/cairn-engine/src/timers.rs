@@ -3,7 +3,7 @@
 
 use cairn_model::workflow::{NodeSpec, exits};
 use cairn_store::runs::{self, StepStatus, Timer, TimerPurpose};
-use serde_json::json;
+use cairn_store::step_detail::StepDetail;
 
 use crate::error::Result;
 use crate::run::{self, Batch};
@@ -57,7 +57,14 @@ pub(crate) fn fire(batch: &mut Batch<'_>, t: &Timer) -> Result<()> {
             human_span(limit.secs())
         );
         if let Some(s) = &step {
-            let d = run::merged_detail(batch.tx, s.id, json!({"late_by_secs": late}))?;
+            let d = run::merged_detail(
+                batch.tx,
+                s.id,
+                Some(StepDetail::Late {
+                    late_by_secs: late,
+                    late: None,
+                }),
+            )?;
             run::finish_step(
                 batch,
                 &run,
@@ -80,11 +87,10 @@ pub(crate) fn fire(batch: &mut Batch<'_>, t: &Timer) -> Result<()> {
         _ => exits::NEXT,
     };
     if let Some(s) = &step {
-        let extra = if late >= LATE_NOTE_SECS {
-            json!({"late_by_secs": late, "late": format!("fired {} late", human_span(late))})
-        } else {
-            json!({})
-        };
+        let extra = (late >= LATE_NOTE_SECS).then(|| StepDetail::Late {
+            late_by_secs: late,
+            late: Some(format!("fired {} late", human_span(late))),
+        });
         let d = run::merged_detail(batch.tx, s.id, extra)?;
         run::finish_step(
             batch,

@@ -32,6 +32,7 @@ pub mod privacy;
 pub mod private_file;
 pub mod runs;
 pub mod settings;
+pub mod step_detail;
 pub mod trigger_schedule;
 pub mod unsubscribe;
 pub mod workflows;

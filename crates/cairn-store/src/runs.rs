@@ -132,6 +132,9 @@ pub struct Step {
     pub kind: String,
     pub status: StepStatus,
     pub exit: Option<String>,
+    // What the step recorded: the `StepDetail`s written to it, merged, as
+    // stored (`null` when it recorded nothing). `unknown` across IPC for now: UI tests outside the test-run code
+    // build steps from untyped details; readers cast to `StepDetail`.
     #[ts(type = "unknown")]
     pub detail: serde_json::Value,
     pub started_at: Timestamp,

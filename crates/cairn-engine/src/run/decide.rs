@@ -3,7 +3,7 @@
 
 use cairn_model::workflow::{Node, NodeSpec, exits};
 use cairn_store::runs::StepStatus;
-use serde_json::json;
+use cairn_store::step_detail::StepDetail;
 
 use super::{Batch, Flow, OpenRun, contact, facts, record_step};
 use crate::error::{EngineError, Result};
@@ -22,7 +22,7 @@ pub(super) fn exec(batch: &mut Batch<'_>, run: &mut OpenRun, node: &Node) -> Res
                 node,
                 StepStatus::Ok,
                 Some(exit),
-                Some(json!({"result": yes})),
+                Some(StepDetail::Condition { result: yes }.into()),
             )?;
             Ok(ok(exit))
         }
@@ -41,7 +41,7 @@ pub(super) fn exec(batch: &mut Batch<'_>, run: &mut OpenRun, node: &Node) -> Res
                 node,
                 StepStatus::Ok,
                 Some(&exit),
-                Some(json!({"path": exit})),
+                Some(StepDetail::Branch { path: exit.clone() }.into()),
             )?;
             Ok(Flow::Next(exit))
         }

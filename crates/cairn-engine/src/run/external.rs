@@ -2,12 +2,13 @@
 //! receive them, the send window, and then either a record of the rendered
 //! effect (dry and test runs) or an outbox entry the run waits for.
 
-use cairn_model::effect::{Effect, RunMode};
+use cairn_model::effect::RunMode;
 use cairn_model::workflow::{Node, NodeSpec, NotifyChannel, exits};
 use cairn_store::identity;
 use cairn_store::outbox;
 use cairn_store::runs::{self, StepStatus, StepUpdate, TimerPurpose};
-use serde_json::{Value, json};
+use cairn_store::step_detail::{EffectSummary, StepDetail};
+use serde_json::Value;
 
 use super::render::render_effect;
 use super::{
@@ -36,7 +37,10 @@ pub(super) fn exec(batch: &mut Batch<'_>, run: &mut OpenRun, node: &Node) -> Res
         _ => None,
     };
     if let Some((code, reason)) = refusal {
-        let detail = json!({"reason": reason, "code": code});
+        let detail = StepDetail::Refused {
+            reason,
+            code: code.to_string(),
+        };
         finish_or_record(
             batch,
             run,
@@ -44,7 +48,7 @@ pub(super) fn exec(batch: &mut Batch<'_>, run: &mut OpenRun, node: &Node) -> Res
             held,
             StepStatus::Skipped,
             Some(exits::NEXT),
-            Some(detail),
+            Some(detail.into()),
         )?;
         return Ok(Flow::Next(exits::NEXT.into()));
     }
@@ -57,10 +61,13 @@ pub(super) fn exec(batch: &mut Batch<'_>, run: &mut OpenRun, node: &Node) -> Res
             .resolve(c.timezone.as_deref(), &run.def.settings.timezone);
         if !send_window::is_open(w, tz, batch.now) {
             let until = send_window::next_opening(w, tz, batch.now);
-            let detail = json!({"until": until.to_rfc3339(), "reason": "outside the send window"});
+            let detail = StepDetail::Until {
+                until: until.to_rfc3339(),
+                reason: "outside the send window".into(),
+            };
             match held {
                 Some(s) => {
-                    let d = merged_detail(batch.tx, s, detail)?;
+                    let d = merged_detail(batch.tx, s, Some(detail))?;
                     runs::update_step_using(
                         batch.tx,
                         s,
@@ -69,7 +76,14 @@ pub(super) fn exec(batch: &mut Batch<'_>, run: &mut OpenRun, node: &Node) -> Res
                     )?;
                 }
                 None => {
-                    record_step(batch, run, node, StepStatus::Waiting, None, Some(detail))?;
+                    record_step(
+                        batch,
+                        run,
+                        node,
+                        StepStatus::Waiting,
+                        None,
+                        Some(detail.into()),
+                    )?;
                 }
             }
             runs::insert_timer_using(
@@ -110,7 +124,11 @@ pub(super) fn exec(batch: &mut Batch<'_>, run: &mut OpenRun, node: &Node) -> Res
             RunMode::DryRun => "dry run: nothing was sent",
             _ => "test run: only email to the test contact leaves the machine",
         };
-        let detail = json!({"sent": false, "note": note, "effect": effect});
+        let detail = StepDetail::NotSent {
+            sent: false,
+            note: note.into(),
+            effect,
+        };
         finish_or_record(
             batch,
             run,
@@ -118,7 +136,7 @@ pub(super) fn exec(batch: &mut Batch<'_>, run: &mut OpenRun, node: &Node) -> Res
             held,
             StepStatus::Ok,
             Some(exits::NEXT),
-            Some(detail),
+            Some(detail.into()),
         )?;
         return Ok(Flow::Next(exits::NEXT.into()));
     }
@@ -154,8 +172,10 @@ pub(super) fn exec(batch: &mut Batch<'_>, run: &mut OpenRun, node: &Node) -> Res
         },
         batch.now,
     )?;
-    let summary = effect_summary(&effect);
-    let d = json!({"outbox_id": outbox_id, "effect": summary});
+    let d = Value::from(StepDetail::Queued {
+        outbox_id,
+        effect: EffectSummary::of(&effect),
+    });
     runs::update_step_using(
         batch.tx,
         step_id,
@@ -163,16 +183,4 @@ pub(super) fn exec(batch: &mut Batch<'_>, run: &mut OpenRun, node: &Node) -> Res
         batch.now,
     )?;
     Ok(Flow::Block)
-}
-
-/// What the step log keeps of a live effect (the outbox keeps all of it).
-pub(crate) fn effect_summary(e: &Effect) -> Value {
-    match e {
-        Effect::Email(m) => {
-            json!({"kind": "email", "to": m.to, "subject": m.subject, "template": m.template, "message_id": m.message_id})
-        }
-        Effect::Webhook(w) => json!({"kind": "webhook", "method": w.method.as_str(), "url": w.url}),
-        Effect::Slack(s) => json!({"kind": "slack", "account": s.account, "text": s.text}),
-        Effect::Desktop(d) => json!({"kind": "desktop", "title": d.title, "body": d.body}),
-    }
 }

@@ -11,8 +11,9 @@ use cairn_store::StoreError;
 use cairn_store::contacts;
 use cairn_store::deals;
 use cairn_store::runs::{self, NewRun, StepStatus};
+use cairn_store::step_detail::StepDetail;
 use rusqlite::Connection;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::render::merge_ctx;
 use super::{
@@ -30,11 +31,19 @@ pub(super) fn exec(batch: &mut Batch<'_>, run: &mut OpenRun, node: &Node) -> Res
 fn exec_internal_action(batch: &mut Batch<'_>, run: &mut OpenRun, node: &Node) -> Result<Flow> {
     let now = batch.now;
     let cid = run.contact_id;
-    let outcome: std::result::Result<Value, StoreError> = match &node.spec {
-        NodeSpec::AddTag(t) => contacts::add_tag_using(batch.tx, cid, &t.tag, now)
-            .map(|changed| json!({"tag": t.tag, "changed": changed})),
-        NodeSpec::RemoveTag(t) => contacts::remove_tag_using(batch.tx, cid, &t.tag, now)
-            .map(|changed| json!({"tag": t.tag, "changed": changed})),
+    let outcome: std::result::Result<StepDetail, StoreError> = match &node.spec {
+        NodeSpec::AddTag(t) => {
+            contacts::add_tag_using(batch.tx, cid, &t.tag, now).map(|changed| StepDetail::Tag {
+                tag: t.tag.clone(),
+                changed,
+            })
+        }
+        NodeSpec::RemoveTag(t) => {
+            contacts::remove_tag_using(batch.tx, cid, &t.tag, now).map(|changed| StepDetail::Tag {
+                tag: t.tag.clone(),
+                changed,
+            })
+        }
         NodeSpec::SetField(s) => {
             let c = contact(batch, run)?;
             match template::render(&s.value, &merge_ctx(batch, run, &c, "")?, Escape::Plain) {
@@ -47,8 +56,13 @@ fn exec_internal_action(batch: &mut Batch<'_>, run: &mut OpenRun, node: &Node) -
                         &format!("the value template: {e}"),
                     );
                 }
-                Ok(raw) => set_field(batch.tx, cid, &s.field, &raw, now)
-                    .map(|changed| json!({"field": s.field, "value": raw, "changed": changed})),
+                Ok(raw) => {
+                    set_field(batch.tx, cid, &s.field, &raw, now).map(|changed| StepDetail::Field {
+                        field: s.field.clone(),
+                        value: raw,
+                        changed,
+                    })
+                }
             }
         }
         NodeSpec::CreateDeal(d) | NodeSpec::MoveDeal(d) => {
@@ -98,23 +112,43 @@ fn exec_internal_action(batch: &mut Batch<'_>, run: &mut OpenRun, node: &Node) -
             };
             if matches!(node.spec, NodeSpec::CreateDeal(_)) {
                 deals::create_deal_using(batch.tx, cid, &d.pipeline, &d.stage, &title, value, now)
-                    .map(|id| json!({"deal_id": id, "pipeline": d.pipeline, "stage": d.stage}))
+                    .map(|deal_id| StepDetail::Deal {
+                        deal_id,
+                        pipeline: d.pipeline.clone(),
+                        stage: d.stage.clone(),
+                    })
             } else {
-                deals::move_deal_using(batch.tx, cid, &d.pipeline, &d.stage, &title, now)
-                    .map(|id| json!({"deal_id": id, "pipeline": d.pipeline, "stage": d.stage}))
+                deals::move_deal_using(batch.tx, cid, &d.pipeline, &d.stage, &title, now).map(
+                    |deal_id| StepDetail::Deal {
+                        deal_id,
+                        pipeline: d.pipeline.clone(),
+                        stage: d.stage.clone(),
+                    },
+                )
             }
         }
-        NodeSpec::EnrollCourse(k) => deals::enroll_using(batch.tx, cid, &k.course, now)
-            .map(|changed| json!({"course": k.course, "changed": changed})),
-        NodeSpec::UnenrollCourse(k) => deals::unenroll_using(batch.tx, cid, &k.course, now)
-            .map(|changed| json!({"course": k.course, "changed": changed})),
+        NodeSpec::EnrollCourse(k) => {
+            deals::enroll_using(batch.tx, cid, &k.course, now).map(|changed| StepDetail::Course {
+                course: k.course.clone(),
+                changed,
+            })
+        }
+        NodeSpec::UnenrollCourse(k) => {
+            deals::unenroll_using(batch.tx, cid, &k.course, now).map(|changed| StepDetail::Course {
+                course: k.course.clone(),
+                changed,
+            })
+        }
         NodeSpec::Unsubscribe(_) => {
             let how = cairn_store::consent::Consent::new(
                 cairn_store::consent::ConsentVia::Workflow,
                 Some(run.def.name.clone()),
             );
             contacts::set_status_as_using(batch.tx, cid, ContactStatus::Unsubscribed, &how, now)
-                .map(|changed| json!({"status": "unsubscribed", "changed": changed}))
+                .map(|changed| StepDetail::Status {
+                    status: "unsubscribed".into(),
+                    changed,
+                })
         }
         NodeSpec::StartWorkflow(w) => {
             let target = batch.defs.workflow_by_name(&w.workflow).cloned();
@@ -132,7 +166,12 @@ fn exec_internal_action(batch: &mut Batch<'_>, run: &mut OpenRun, node: &Node) -
                     if t.status != cairn_store::workflows::WorkflowStatus::Active
                         && run.mode == RunMode::Live =>
                 {
-                    json!({"workflow": t.name, "started": false, "reason": "that workflow is not active"})
+                    StepDetail::StartedWorkflow {
+                        workflow: t.name.clone(),
+                        started: false,
+                        run_id: None,
+                        reason: Some("that workflow is not active".into()),
+                    }
                 }
                 Some(t) => {
                     let def = batch.defs.def(batch.tx, t.id, t.version)?;
@@ -142,9 +181,12 @@ fn exec_internal_action(batch: &mut Batch<'_>, run: &mut OpenRun, node: &Node) -
                         .or_else(|| def.triggers().next())
                         .map(|n| n.id.clone());
                     match trig {
-                        None => {
-                            json!({"workflow": t.name, "started": false, "reason": "that workflow has no trigger"})
-                        }
+                        None => StepDetail::StartedWorkflow {
+                            workflow: t.name.clone(),
+                            started: false,
+                            run_id: None,
+                            reason: Some("that workflow has no trigger".into()),
+                        },
                         Some(trig) => {
                             let payload = run.trigger.clone();
                             let started = start(
@@ -160,12 +202,20 @@ fn exec_internal_action(batch: &mut Batch<'_>, run: &mut OpenRun, node: &Node) -
                                 },
                             )?;
                             match started {
-                                Some(id) => {
-                                    json!({"workflow": t.name, "started": true, "run_id": id})
-                                }
-                                None => {
-                                    json!({"workflow": t.name, "started": false, "reason": "the contact is already in it (re-entry rule)"})
-                                }
+                                Some(id) => StepDetail::StartedWorkflow {
+                                    workflow: t.name.clone(),
+                                    started: true,
+                                    run_id: Some(id),
+                                    reason: None,
+                                },
+                                None => StepDetail::StartedWorkflow {
+                                    workflow: t.name.clone(),
+                                    started: false,
+                                    run_id: None,
+                                    reason: Some(
+                                        "the contact is already in it (re-entry rule)".into(),
+                                    ),
+                                },
                             }
                         }
                     }
@@ -199,7 +249,10 @@ fn exec_internal_action(batch: &mut Batch<'_>, run: &mut OpenRun, node: &Node) -
                         )?;
                         removed += 1;
                     }
-                    Ok(json!({"workflow": t.name, "removed": removed}))
+                    Ok(StepDetail::RemovedFromWorkflow {
+                        workflow: t.name,
+                        removed,
+                    })
                 }
             }
         }
@@ -218,7 +271,7 @@ fn exec_internal_action(batch: &mut Batch<'_>, run: &mut OpenRun, node: &Node) -
                 node,
                 StepStatus::Ok,
                 Some(exits::NEXT),
-                Some(detail),
+                Some(detail.into()),
             )?;
             Ok(Flow::Next(exits::NEXT.into()))
         }

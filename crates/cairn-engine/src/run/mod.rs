@@ -24,15 +24,14 @@ use cairn_store::StoreError;
 use cairn_store::contacts;
 use cairn_store::outbox;
 use cairn_store::runs::{self, NewRun, RunStatus, StepStatus, StepUpdate};
+use cairn_store::step_detail::StepDetail;
 use rusqlite::Connection;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::change::Change;
 use crate::defs::Definitions;
 use crate::error::{EngineError, Result};
 use crate::eval::Facts;
-
-pub(crate) use external::effect_summary;
 
 /// One batch of work that commits together: the write transaction, the
 /// instant it runs at, and the changes it announces once it commits. Every
@@ -200,13 +199,19 @@ fn finish_or_record(
     }
 }
 
-/// Merges `extra` into a step's existing detail object.
-pub(crate) fn merged_detail(c: &Connection, step_id: i64, extra: Value) -> Result<Value> {
+/// Merges `extra` into a step's existing detail object, key by key (a
+/// detail that is not an object becomes one): a step's detail gathers what
+/// each write to it added (see [`StepDetail`]).
+pub(crate) fn merged_detail(
+    c: &Connection,
+    step_id: i64,
+    extra: Option<StepDetail>,
+) -> Result<Value> {
     let mut d = runs::step_using(c, step_id)?.detail;
     if !d.is_object() {
-        d = json!({});
+        d = Value::Object(Default::default());
     }
-    if let (Some(m), Value::Object(e)) = (d.as_object_mut(), extra) {
+    if let (Some(m), Some(Value::Object(e))) = (d.as_object_mut(), extra.map(Value::from)) {
         m.extend(e);
     }
     Ok(d)
@@ -248,7 +253,10 @@ pub(crate) fn exit_run(
 ) -> Result<()> {
     let open = runs::open_steps_using(batch.tx, run_id)?;
     for (sid, node) in open {
-        let d = merged_detail(batch.tx, sid, json!({"reason": reason}))?;
+        let skipped = StepDetail::Skipped {
+            reason: reason.to_string(),
+        };
+        let d = merged_detail(batch.tx, sid, Some(skipped))?;
         runs::update_step_using(
             batch.tx,
             sid,
@@ -327,7 +335,7 @@ pub(crate) fn start(batch: &mut Batch<'_>, new: &NewRun<'_>) -> Result<Option<i6
         contact: None,
         held_step: None,
     };
-    let detail = event_id.map(|e| json!({"event_id": e}));
+    let detail = event_id.map(|event_id| StepDetail::Triggered { event_id }.into());
     record_step(
         batch,
         &run,
@@ -454,11 +462,13 @@ fn action_failed(
 ) -> Result<Flow> {
     let policy = node.spec.error_policy().copied().unwrap_or_default();
     let exit = (policy.then == OnFailure::ErrorExit).then_some(exits::ERROR);
-    let detail = json!({"error": error});
+    let detail = StepDetail::Error {
+        error: error.to_string(),
+    };
     // A step already written (held or pending) keeps what it recorded.
     let detail = match step {
-        Some(s) => merged_detail(batch.tx, s, detail)?,
-        None => detail,
+        Some(s) => merged_detail(batch.tx, s, Some(detail))?,
+        None => detail.into(),
     };
     finish_or_record(
         batch,

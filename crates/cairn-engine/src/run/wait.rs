@@ -7,7 +7,8 @@ use cairn_model::condition::lookup;
 use cairn_model::time::{add_checked, add_days, local_instant, next_weekday_time};
 use cairn_model::workflow::{Node, NodeSpec, exits};
 use cairn_store::runs::{self, StepStatus, TimerPurpose};
-use serde_json::{Value, json};
+use cairn_store::step_detail::StepDetail;
+use serde_json::Value;
 
 use super::{Batch, Flow, OpenRun, contact, record_step};
 use crate::error::{EngineError, Result};
@@ -42,7 +43,12 @@ pub(super) fn exec(batch: &mut Batch<'_>, run: &mut OpenRun, node: &Node) -> Res
                     node,
                     StepStatus::Skipped,
                     Some(exits::NEXT),
-                    Some(json!({"reason": format!("the contact has no {} date", w.field)})),
+                    Some(
+                        StepDetail::Skipped {
+                            reason: format!("the contact has no {} date", w.field),
+                        }
+                        .into(),
+                    ),
                 )?;
                 return Ok(ok(exits::NEXT));
             };
@@ -58,7 +64,13 @@ pub(super) fn exec(batch: &mut Batch<'_>, run: &mut OpenRun, node: &Node) -> Res
                     StepStatus::Skipped,
                     Some(exits::NEXT),
                     Some(
-                        json!({"reason": format!("the contact's {} date moved by {} days is past any calendar", w.field, w.offset_days)}),
+                        StepDetail::Skipped {
+                            reason: format!(
+                                "the contact's {} date moved by {} days is past any calendar",
+                                w.field, w.offset_days
+                            ),
+                        }
+                        .into(),
                     ),
                 )?;
                 return Ok(ok(exits::NEXT));
@@ -72,7 +84,11 @@ pub(super) fn exec(batch: &mut Batch<'_>, run: &mut OpenRun, node: &Node) -> Res
                     StepStatus::Ok,
                     Some(exits::NEXT),
                     Some(
-                        json!({"until": due.to_rfc3339(), "reason": "the date has already passed"}),
+                        StepDetail::Until {
+                            until: due.to_rfc3339(),
+                            reason: "the date has already passed".into(),
+                        }
+                        .into(),
                     ),
                 )?;
                 return Ok(ok(exits::NEXT));
@@ -96,7 +112,12 @@ pub(super) fn exec(batch: &mut Batch<'_>, run: &mut OpenRun, node: &Node) -> Res
                 StepStatus::Waiting,
                 None,
                 Some(
-                    json!({"event_type": w.event_type, "correlation": corr, "until": due.to_rfc3339()}),
+                    StepDetail::WaitingForEvent {
+                        event_type: w.event_type.clone(),
+                        correlation: corr.clone(),
+                        until: due.to_rfc3339(),
+                    }
+                    .into(),
                 ),
             )?;
             runs::insert_event_wait_using(
@@ -132,7 +153,12 @@ fn wait_until(batch: &mut Batch<'_>, run: &OpenRun, node: &Node, due: Timestamp)
         node,
         StepStatus::Waiting,
         None,
-        Some(json!({"until": due.to_rfc3339()})),
+        Some(
+            StepDetail::WaitingUntil {
+                until: due.to_rfc3339(),
+            }
+            .into(),
+        ),
     )?;
     runs::insert_timer_using(
         batch.tx,
