@@ -747,13 +747,15 @@ async fn saving_an_active_workflow_with_runs_makes_a_new_version() {
             .write(|tx| {
                 cairn_store::runs::insert_run_using(
                     tx,
-                    id,
-                    1,
-                    contact,
-                    "start",
-                    None,
-                    &serde_json::json!({}),
-                    cairn_model::effect::RunMode::Live,
+                    &cairn_store::runs::NewRun {
+                        workflow_id: id,
+                        version: 1,
+                        contact_id: contact,
+                        trigger_node: "start",
+                        trigger_event_id: None,
+                        trigger_payload: &serde_json::json!({}),
+                        mode: cairn_model::effect::RunMode::Live,
+                    },
                     now(),
                 )
             })

@@ -239,7 +239,7 @@ async fn a_bad_file_shows_its_json_path_and_reason_and_imports_nothing() {
 fn seed_runs(store: &mut Store, workflow_id: i64) {
     use cairn_model::effect::RunMode;
     use cairn_store::runs::{
-        RunStatus, StepStatus, end_run_using, insert_run_using, insert_step_using,
+        NewRun, NewStep, RunStatus, StepStatus, end_run_using, insert_run_using, insert_step_using,
         set_run_position_using,
     };
     let contact = store
@@ -258,13 +258,15 @@ fn seed_runs(store: &mut Store, workflow_id: i64) {
             let run = |mode| {
                 insert_run_using(
                     tx,
-                    workflow_id,
-                    1,
-                    contact,
-                    "start",
-                    None,
-                    &payload,
-                    mode,
+                    &NewRun {
+                        workflow_id,
+                        version: 1,
+                        contact_id: contact,
+                        trigger_node: "start",
+                        trigger_event_id: None,
+                        trigger_payload: &payload,
+                        mode,
+                    },
                     now(),
                 )
             };
@@ -275,13 +277,15 @@ fn seed_runs(store: &mut Store, workflow_id: i64) {
             let failed = run(RunMode::Live)?;
             insert_step_using(
                 tx,
-                failed,
-                workflow_id,
-                "vip",
-                "action.add_tag",
-                StepStatus::Failed,
-                None,
-                Some(&serde_json::json!({"error": "the database was locked"})),
+                &NewStep {
+                    run_id: failed,
+                    workflow_id,
+                    node_id: "vip",
+                    kind: "action.add_tag",
+                    status: StepStatus::Failed,
+                    exit: None,
+                    detail: Some(&serde_json::json!({"error": "the database was locked"})),
+                },
                 now(),
             )?;
             end_run_using(tx, failed, RunStatus::Failed, None, None, false, now())?;

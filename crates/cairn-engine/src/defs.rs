@@ -11,20 +11,10 @@ use std::sync::Arc;
 
 use cairn_model::event::types;
 use cairn_model::workflow::{NodeSpec, WorkflowDef};
-use cairn_store::workflows::{WorkflowStatus, definition_using};
+use cairn_store::workflows::{WorkflowState, definition_using, states_using};
 use rusqlite::Connection;
 
 use crate::error::Result;
-
-/// What the engine needs to know about a workflow right now.
-#[derive(Debug, Clone, PartialEq)]
-pub struct WorkflowState {
-    pub id: i64,
-    pub name: String,
-    pub status: WorkflowStatus,
-    pub version: u32,
-    updated_at: i64,
-}
 
 /// Parsed definitions and the trigger index.
 #[derive(Default)]
@@ -65,21 +55,7 @@ pub fn trigger_event_type(spec: &NodeSpec) -> Option<&str> {
 impl Definitions {
     /// Re-reads the list of workflows; rebuilds the index when it changed.
     pub fn refresh(&mut self, c: &Connection) -> Result<()> {
-        let mut st = c.prepare_cached(
-            "SELECT id, name, status, current_version, updated_at FROM workflows ORDER BY id",
-        )?;
-        let now: Vec<WorkflowState> = st
-            .query_map([], |r| {
-                Ok(WorkflowState {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    status: WorkflowStatus::parse(&r.get::<_, String>(2)?)
-                        .unwrap_or(WorkflowStatus::Draft),
-                    version: r.get(3)?,
-                    updated_at: r.get(4)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+        let now = states_using(c)?;
         if now == self.workflows {
             return Ok(());
         }

@@ -11,15 +11,15 @@ use cairn_model::Timestamp;
 use cairn_model::effect::RunMode;
 use cairn_model::event::types;
 use cairn_store::Store;
-use cairn_store::outbox;
 use cairn_store::runs::{self, StepStatus};
-use rusqlite::OptionalExtension;
+use cairn_store::step_detail::StepDetail;
+use cairn_store::{accounts, events, outbox};
 use serde_json::Value;
 
 use crate::change::Change;
 use crate::defs::Definitions;
 use crate::error::{EngineError, Result};
-use crate::run::{self, Cx};
+use crate::run::{self, Batch};
 use crate::schedule::ScheduleState;
 use crate::sender::{Lane, OutboxEntry, SendOutcome, later};
 use crate::{ingest, outcome, schedule, timers};
@@ -126,7 +126,7 @@ impl Engine {
     fn with_tx<T>(
         &mut self,
         now: Timestamp,
-        f: impl FnOnce(&mut Cx<'_>, &mut ScheduleState) -> Result<T>,
+        f: impl FnOnce(&mut Batch<'_>, &mut ScheduleState) -> Result<T>,
     ) -> Result<T> {
         let Engine {
             store,
@@ -139,7 +139,7 @@ impl Engine {
         let mut local = vec![];
         let r = store.write(|tx| {
             defs.refresh(tx)?;
-            let mut cx = Cx {
+            let mut batch = Batch {
                 tx,
                 now,
                 defs,
@@ -147,7 +147,7 @@ impl Engine {
                 max_steps: config.max_steps_per_advance,
                 force_dry_run: config.force_dry_run,
             };
-            f(&mut cx, schedule)
+            f(&mut batch, schedule)
         });
         match r {
             Ok(v) => {
@@ -186,18 +186,14 @@ impl Engine {
     }
 
     fn has_unprocessed_events(&self) -> Result<bool> {
-        Ok(self.store.conn().query_row(
-            "SELECT EXISTS (SELECT 1 FROM events WHERE processed_at IS NULL)",
-            [],
-            |r| r.get(0),
-        )?)
+        Ok(events::has_unprocessed_using(self.store.conn())?)
     }
 
     /// One batch of new events. Returns how many were handled.
     pub fn process_events(&mut self, now: Timestamp) -> Result<usize> {
-        let batch = self.config.event_batch;
-        self.with_tx(now, |cx, sched| {
-            let events = ingest::unprocessed(cx, batch)?;
+        let limit = self.config.event_batch;
+        self.with_tx(now, |batch, sched| {
+            let events = ingest::unprocessed(batch, limit)?;
             for ev in &events {
                 if matches!(
                     ev.event_type.as_str(),
@@ -205,7 +201,7 @@ impl Engine {
                 ) {
                     sched.dirty = true;
                 }
-                ingest::handle(cx, ev)?;
+                ingest::handle(batch, ev)?;
             }
             Ok(events.len())
         })
@@ -213,17 +209,17 @@ impl Engine {
 
     /// One batch of due timers. Returns how many fired.
     pub fn fire_timers(&mut self, now: Timestamp) -> Result<usize> {
-        let batch = self.config.timer_batch;
-        let (fired, late) = self.with_tx(now, |cx, _| {
-            let due = runs::due_timers_using(cx.tx, cx.now, batch)?;
+        let limit = self.config.timer_batch;
+        let (fired, late) = self.with_tx(now, |batch, _| {
+            let due = runs::due_timers_using(batch.tx, batch.now, limit)?;
             for t in &due {
-                timers::fire(cx, t)?;
+                timers::fire(batch, t)?;
             }
             let late = due
                 .iter()
                 .filter(|t| {
                     t.purpose != runs::TimerPurpose::Window
-                        && (cx.now - t.due_at).num_seconds() >= LATE_SECS
+                        && (batch.now - t.due_at).num_seconds() >= LATE_SECS
                 })
                 .count();
             Ok((due.len(), late))
@@ -241,9 +237,9 @@ impl Engine {
         if self.defs.scheduled.is_empty() || !self.schedule.needs_scan(now, self.defs.generation) {
             return Ok(0);
         }
-        self.with_tx(now, |cx, sched| {
-            let scheduled = cx.defs.scheduled.clone();
-            schedule::scan(cx, sched, &scheduled)
+        self.with_tx(now, |batch, sched| {
+            let scheduled = batch.defs.scheduled.clone();
+            schedule::scan(batch, sched, &scheduled)
         })
     }
 
@@ -281,8 +277,8 @@ impl Engine {
         if mode == RunMode::Live && w.status != cairn_store::workflows::WorkflowStatus::Active {
             return Err(EngineError::NotActive(w.name));
         }
-        self.with_tx(now, |cx, _| {
-            let def = cx.defs.def(cx.tx, w.id, w.version)?;
+        self.with_tx(now, |batch, _| {
+            let def = batch.defs.def(batch.tx, w.id, w.version)?;
             let node = match trigger {
                 Some(t) => def
                     .node(t)
@@ -295,7 +291,18 @@ impl Engine {
                     EngineError::Invalid(format!("workflow {:?} has no trigger", w.name))
                 })?,
             };
-            run::start(cx, w.id, w.version, &node, contact.id, None, payload, mode)
+            run::start(
+                batch,
+                &runs::NewRun {
+                    workflow_id: w.id,
+                    version: w.version,
+                    contact_id: contact.id,
+                    trigger_node: &node,
+                    trigger_event_id: None,
+                    trigger_payload: payload,
+                    mode,
+                },
+            )
         })
     }
 
@@ -303,29 +310,14 @@ impl Engine {
     /// its wait had elapsed. Returns false when the run was not waiting on a
     /// timer.
     pub fn skip_wait(&mut self, run_id: i64, now: Timestamp) -> Result<bool> {
-        self.with_tx(now, |cx, _| {
-            let mut st = cx.tx.prepare_cached(
-                "SELECT id, run_id, node_id, purpose, due_at FROM timers WHERE run_id = ?1 ORDER BY due_at LIMIT 1",
-            )?;
-            let t = st
-                .query_map([run_id], |r| {
-                    Ok(runs::Timer {
-                        id: r.get(0)?,
-                        run_id: r.get(1)?,
-                        node_id: r.get(2)?,
-                        purpose: runs::TimerPurpose::parse(&r.get::<_, String>(3)?).unwrap_or(runs::TimerPurpose::Wait),
-                        due_at: cairn_store::ts(r.get(4)?),
-                    })
-                })?
-                .next()
-                .transpose()?;
-            drop(st);
+        self.with_tx(now, |batch, _| {
+            let t = runs::first_timer_of_run_using(batch.tx, run_id)?;
             let Some(mut t) = t else {
                 return Ok(false);
             };
             // Skipping is not lateness: fire as if exactly on time.
-            t.due_at = cx.now;
-            timers::fire(cx, &t)?;
+            t.due_at = batch.now;
+            timers::fire(batch, &t)?;
             Ok(true)
         })
     }
@@ -333,15 +325,15 @@ impl Engine {
     /// Marks entries a crash left "sending" as pending and possibly
     /// duplicated. Call once at start.
     pub fn recover_interrupted(&mut self, now: Timestamp) -> Result<usize> {
-        self.with_tx(now, |cx, _| {
-            let rows = outbox::recover_interrupted_using(cx.tx, cx.now)?;
+        self.with_tx(now, |batch, _| {
+            let rows = outbox::recover_interrupted_using(batch.tx, batch.now)?;
             for r in &rows {
                 if let Some(step) = r.step_id {
-                    let d = run::merged_detail(cx.tx, step, serde_json::json!({
-                        "possibly_duplicated": true,
-                        "note": "Cairn stopped while this was being sent; it will be sent again with the same Message-ID / Idempotency-Key, so the recipient may see it twice"
+                    let d = run::merged_detail(batch.tx, step, Some(StepDetail::PossiblyDuplicated {
+                        possibly_duplicated: true,
+                        note: "Cairn stopped while this was being sent; it will be sent again with the same Message-ID / Idempotency-Key, so the recipient may see it twice".into(),
                     }))?;
-                    runs::update_step_using(cx.tx, step, StepStatus::Pending, None, Some(&d), None, cx.now)?;
+                    runs::update_step_using(batch.tx, step, &runs::StepUpdate::with_detail(StepStatus::Pending, &d), batch.now)?;
                 }
             }
             Ok(rows.len())
@@ -370,7 +362,7 @@ impl Engine {
         }
         let lease_until = later(now, SEND_LEASE);
         let mut counts = in_lane.clone();
-        let taken = self.with_tx(now, |cx, _| {
+        let taken = self.with_tx(now, |batch, _| {
             // Look past full lanes, so one busy account does not keep the
             // others' due entries waiting.
             // Full lanes are left out in the query, so one busy account
@@ -380,8 +372,12 @@ impl Engine {
                 .filter(|(_, (busy, max))| busy >= max)
                 .map(|(k, _)| k.clone())
                 .collect();
-            let rows =
-                outbox::due_in_lanes_using(cx.tx, cx.now, limit.saturating_mul(2).min(512), &full)?;
+            let rows = outbox::due_in_lanes_using(
+                batch.tx,
+                batch.now,
+                limit.saturating_mul(2).min(512),
+                &full,
+            )?;
             let mut out = Taken::default();
             let mut pools: std::collections::HashMap<String, Option<usize>> = Default::default();
             for r in rows {
@@ -393,7 +389,7 @@ impl Engine {
                     (cairn_model::effect::Effect::Email(_), Some(a)) => match pools.get(a) {
                         Some(p) => *p,
                         None => {
-                            let p = smtp_pool_using(cx.tx, a)?;
+                            let p = accounts::smtp_pool_using(batch.tx, a)?;
                             pools.insert(a.clone(), p);
                             p
                         }
@@ -407,7 +403,7 @@ impl Engine {
                     out.lane_full += 1;
                     continue;
                 }
-                if outbox::mark_sending_using(cx.tx, r.id, cx.now, lease_until)? {
+                if outbox::mark_sending_using(batch.tx, r.id, batch.now, lease_until)? {
                     load.0 += 1;
                     e.attempt += 1;
                     out.entries.push((e, lane));
@@ -423,15 +419,15 @@ impl Engine {
     /// not in `in_hand` (the sends the dispatcher still waits for): their
     /// attempt was lost. They are sent again, flagged possibly duplicated.
     pub fn recover_expired(&mut self, now: Timestamp, in_hand: &[i64]) -> Result<usize> {
-        self.with_tx(now, |cx, _| {
-            let rows = outbox::recover_expired_using(cx.tx, cx.now, in_hand)?;
+        self.with_tx(now, |batch, _| {
+            let rows = outbox::recover_expired_using(batch.tx, batch.now, in_hand)?;
             for r in &rows {
                 if let Some(step) = r.step_id {
-                    let d = run::merged_detail(cx.tx, step, serde_json::json!({
-                        "possibly_duplicated": true,
-                        "note": "the result of an attempt was lost (no answer was recorded within the send lease); it will be sent again with the same Message-ID / Idempotency-Key, so the recipient may see it twice"
+                    let d = run::merged_detail(batch.tx, step, Some(StepDetail::PossiblyDuplicated {
+                        possibly_duplicated: true,
+                        note: "the result of an attempt was lost (no answer was recorded within the send lease); it will be sent again with the same Message-ID / Idempotency-Key, so the recipient may see it twice".into(),
                     }))?;
-                    runs::update_step_using(cx.tx, step, StepStatus::Pending, None, Some(&d), None, cx.now)?;
+                    runs::update_step_using(batch.tx, step, &runs::StepUpdate::with_detail(StepStatus::Pending, &d), batch.now)?;
                 }
             }
             Ok(rows.len())
@@ -445,7 +441,7 @@ impl Engine {
         outcome: &SendOutcome,
         now: Timestamp,
     ) -> Result<()> {
-        self.with_tx(now, |cx, _| outcome::record(cx, entry_id, outcome))
+        self.with_tx(now, |batch, _| outcome::record(batch, entry_id, outcome))
     }
 
     /// Records a batch of outcomes in one transaction (the dispatcher's
@@ -459,9 +455,9 @@ impl Engine {
         if outcomes.is_empty() {
             return Ok(());
         }
-        self.with_tx(now, |cx, _| {
+        self.with_tx(now, |batch, _| {
             for (id, o) in outcomes {
-                outcome::record(cx, *id, o)?;
+                outcome::record(batch, *id, o)?;
             }
             Ok(())
         })
@@ -471,35 +467,38 @@ impl Engine {
     /// an entry whose outcome could not be recorded at all (recording it
     /// crashed). The step says why; the run is failed with the reason.
     pub fn fail_entry(&mut self, id: i64, reason: &str, now: Timestamp) -> Result<()> {
-        self.with_tx(now, |cx, _| {
-            let row = outbox::get_using(cx.tx, id)?;
-            outbox::mark_failed_using(cx.tx, id, reason, cx.now)?;
+        self.with_tx(now, |batch, _| {
+            let row = outbox::get_using(batch.tx, id)?;
+            outbox::mark_failed_using(batch.tx, id, reason, batch.now)?;
             if let Some(step) = row.step_id {
-                let d = run::merged_detail(cx.tx, step, serde_json::json!({"error": reason}))?;
-                runs::update_step_using(
-                    cx.tx,
+                let d = run::merged_detail(
+                    batch.tx,
                     step,
-                    StepStatus::Failed,
-                    None,
-                    Some(&d),
-                    None,
-                    cx.now,
+                    Some(StepDetail::Error {
+                        error: reason.to_string(),
+                    }),
+                )?;
+                runs::update_step_using(
+                    batch.tx,
+                    step,
+                    &runs::StepUpdate::with_detail(StepStatus::Failed, &d),
+                    batch.now,
                 )?;
             }
             if let Some(run_id) = row.run_id
                 && matches!(
-                    runs::run_using(cx.tx, run_id)?.status,
+                    runs::run_using(batch.tx, run_id)?.status,
                     runs::RunStatus::Running | runs::RunStatus::Waiting
                 )
             {
                 runs::end_run_using(
-                    cx.tx,
+                    batch.tx,
                     run_id,
                     runs::RunStatus::Failed,
                     Some(reason),
                     None,
                     false,
-                    cx.now,
+                    batch.now,
                 )?;
             }
             Ok(())
@@ -510,34 +509,12 @@ impl Engine {
     /// the executor found that handling it crashes the engine. Returns its
     /// id and type.
     pub fn skip_poison_event(&mut self, now: Timestamp) -> Result<Option<(i64, String)>> {
-        self.with_tx(now, |cx, _| {
-            let ev: Option<(i64, String)> = cx
-                .tx
-                .query_row(
-                    "SELECT id, type FROM events WHERE processed_at IS NULL ORDER BY id LIMIT 1",
-                    [],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
+        self.with_tx(now, |batch, _| {
+            let ev = events::oldest_unprocessed_using(batch.tx)?;
             if let Some((id, _)) = &ev {
-                cx.tx.execute(
-                    "UPDATE events SET processed_at = ?2 WHERE id = ?1",
-                    rusqlite::params![id, cairn_store::ms(cx.now)],
-                )?;
+                events::mark_processed_using(batch.tx, *id, batch.now)?;
             }
             Ok(ev)
         })
     }
-}
-
-/// The `pool_size` setting of SMTP account `account`, if it has one.
-fn smtp_pool_using(c: &rusqlite::Connection, account: &str) -> Result<Option<usize>> {
-    let v: Option<i64> = c
-        .prepare_cached(
-            "SELECT json_extract(settings, '$.pool_size') FROM accounts WHERE name = ?1",
-        )?
-        .query_row([account], |r| r.get(0))
-        .optional()?
-        .flatten();
-    Ok(v.and_then(|n| usize::try_from(n).ok()))
 }

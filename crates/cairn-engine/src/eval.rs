@@ -5,7 +5,8 @@ use cairn_model::condition::{Condition, Engagement, all_match, lookup, split_buc
 use cairn_model::contact::Contact;
 use cairn_model::event::types;
 use cairn_model::time::{local_parts, sub_checked};
-use rusqlite::{Connection, params};
+use cairn_store::events;
+use rusqlite::Connection;
 
 use crate::error::Result;
 
@@ -55,52 +56,29 @@ pub fn holds(c: &Condition, f: &Facts<'_>) -> Result<bool> {
                 Engagement::Clicked => types::LINK_CLICKED,
             };
             let since = sub_checked(f.now, within.to_chrono());
-            let mut st = f.conn.prepare_cached(
-                "SELECT payload FROM events WHERE contact_id = ?1 AND type = ?2 AND occurred_at >= ?3",
-            )?;
-            let payloads = st.query_map(params![f.contact.id, t, cairn_store::ms(since)], |r| {
-                r.get::<_, String>(0)
-            })?;
-            let mut found = false;
-            for p in payloads {
-                let p: serde_json::Value = serde_json::from_str(&p?).unwrap_or_default();
-                let ok = match email {
-                    Some(e) => lookup(&p, "email")
+            events::any_payload_using(
+                f.conn,
+                f.contact.id,
+                t,
+                Some(since),
+                None,
+                |p| match email {
+                    Some(e) => lookup(p, "email")
                         .and_then(|v| v.as_str())
                         .is_some_and(|v| v.eq_ignore_ascii_case(e)),
                     None => true,
-                };
-                if ok {
-                    found = true;
-                    break;
-                }
-            }
-            found
+                },
+            )?
         }
         Condition::HadEvent {
             event_type,
             within,
             filters,
         } => {
-            let since = within
-                .map(|w| cairn_store::ms(sub_checked(f.now, w.to_chrono())))
-                .unwrap_or(i64::MIN);
-            let mut st = f.conn.prepare_cached(
-                "SELECT payload FROM events WHERE contact_id = ?1 AND type = ?2 AND occurred_at >= ?3 AND occurred_at <= ?4",
-            )?;
-            let payloads = st.query_map(
-                params![f.contact.id, event_type, since, cairn_store::ms(f.now)],
-                |r| r.get::<_, String>(0),
-            )?;
-            let mut found = false;
-            for p in payloads {
-                let p: serde_json::Value = serde_json::from_str(&p?).unwrap_or_default();
-                if all_match(filters, &p) {
-                    found = true;
-                    break;
-                }
-            }
-            found
+            let since = within.map(|w| sub_checked(f.now, w.to_chrono()));
+            events::any_payload_using(f.conn, f.contact.id, event_type, since, Some(f.now), |p| {
+                all_match(filters, p)
+            })?
         }
         Condition::RandomSplit { percent } => {
             split_bucket(&format!("run-{}", f.run_id), f.node_id) < *percent

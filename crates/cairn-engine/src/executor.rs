@@ -520,11 +520,7 @@ async fn engine_loop(mut engine: Engine, sh: Shared) {
 }
 
 fn data_version(engine: &mut Engine) -> Option<i64> {
-    engine
-        .store()
-        .conn()
-        .query_row("PRAGMA data_version", [], |r| r.get(0))
-        .ok()
+    engine.store().data_version().ok()
 }
 
 /// A send in flight.

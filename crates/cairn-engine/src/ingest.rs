@@ -5,57 +5,38 @@ use cairn_model::condition::{all_match, lookup};
 use cairn_model::effect::RunMode;
 use cairn_model::event::types;
 use cairn_model::workflow::{NodeSpec, exits};
-use cairn_store::runs::{self, StepStatus, TimerPurpose};
+use cairn_store::events;
+use cairn_store::runs::{self, NewRun, StepStatus, TimerPurpose};
+use cairn_store::step_detail::StepDetail;
 use cairn_store::workflows::WorkflowStatus;
-use rusqlite::params;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::error::Result;
-use crate::run::{self, Cx};
+use crate::run::{self, Batch};
 
 /// An unprocessed event.
-pub(crate) struct Pending {
-    pub id: i64,
-    pub event_type: String,
-    pub contact_id: Option<i64>,
-    pub payload: Value,
-}
+pub(crate) use cairn_store::events::Unprocessed as Pending;
 
-pub(crate) fn unprocessed(cx: &Cx<'_>, limit: usize) -> Result<Vec<Pending>> {
-    let mut st = cx.tx.prepare_cached(
-        "SELECT id, type, contact_id, payload FROM events WHERE processed_at IS NULL ORDER BY id LIMIT ?1",
-    )?;
-    let rows = st.query_map([limit as i64], |r| {
-        let p: String = r.get(3)?;
-        Ok(Pending {
-            id: r.get(0)?,
-            event_type: r.get(1)?,
-            contact_id: r.get(2)?,
-            payload: serde_json::from_str(&p).unwrap_or_default(),
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+pub(crate) fn unprocessed(batch: &Batch<'_>, limit: usize) -> Result<Vec<Pending>> {
+    Ok(events::unprocessed_using(batch.tx, limit)?)
 }
 
 /// Handles one event and marks it processed, in the caller's transaction.
-pub(crate) fn handle(cx: &mut Cx<'_>, ev: &Pending) -> Result<()> {
+pub(crate) fn handle(batch: &mut Batch<'_>, ev: &Pending) -> Result<()> {
     if let Some(contact_id) = ev.contact_id {
-        goals(cx, ev, contact_id)?;
-        waits(cx, ev, contact_id)?;
-        triggers(cx, ev, contact_id)?;
+        goals(batch, ev, contact_id)?;
+        waits(batch, ev, contact_id)?;
+        triggers(batch, ev, contact_id)?;
     }
-    cx.tx
-        .prepare_cached("UPDATE events SET processed_at = ?2 WHERE id = ?1")?
-        .execute(params![ev.id, cairn_store::ms(cx.now)])?;
-    Ok(())
+    Ok(events::mark_processed_using(batch.tx, ev.id, batch.now)?)
 }
 
-fn goals(cx: &mut Cx<'_>, ev: &Pending, contact_id: i64) -> Result<()> {
-    if !cx.defs.has_goal_for(&ev.event_type) {
+fn goals(batch: &mut Batch<'_>, ev: &Pending, contact_id: i64) -> Result<()> {
+    if !batch.defs.has_goal_for(&ev.event_type) {
         return Ok(());
     }
-    for r in runs::open_runs_of_contact_using(cx.tx, contact_id, None)? {
-        let def = cx.defs.def(cx.tx, r.workflow_id, r.version)?;
+    for r in runs::open_runs_of_contact_using(batch.tx, contact_id, None)? {
+        let def = batch.defs.def(batch.tx, r.workflow_id, r.version)?;
         if let Some(g) = def
             .goals
             .iter()
@@ -63,7 +44,7 @@ fn goals(cx: &mut Cx<'_>, ev: &Pending, contact_id: i64) -> Result<()> {
         {
             let reason = format!("goal reached: {}", g.name);
             run::exit_run(
-                cx,
+                batch,
                 r.id,
                 r.workflow_id,
                 &reason,
@@ -89,55 +70,64 @@ fn correlated(corr: &Value, payload: &Value) -> bool {
     })
 }
 
-fn waits(cx: &mut Cx<'_>, ev: &Pending, contact_id: i64) -> Result<()> {
-    for w in runs::event_waits_using(cx.tx, contact_id, &ev.event_type)? {
-        let Some(mut cur) = run::load(cx, w.run_id)? else {
-            runs::delete_event_wait_using(cx.tx, w.run_id)?;
+fn waits(batch: &mut Batch<'_>, ev: &Pending, contact_id: i64) -> Result<()> {
+    for w in runs::event_waits_using(batch.tx, contact_id, &ev.event_type)? {
+        let Some(mut run) = run::load(batch, w.run_id)? else {
+            runs::delete_event_wait_using(batch.tx, w.run_id)?;
             continue;
         };
-        let Some(NodeSpec::WaitForEvent(spec)) = cur.def.node(&w.node_id).map(|n| n.spec.clone())
+        let Some(NodeSpec::WaitForEvent(spec)) = run.def.node(&w.node_id).map(|n| n.spec.clone())
         else {
             continue;
         };
         if !all_match(&spec.filters, &ev.payload) || !correlated(&w.correlation, &ev.payload) {
             continue;
         }
-        runs::delete_event_wait_using(cx.tx, w.run_id)?;
-        let step = runs::open_step_using(cx.tx, w.run_id, &w.node_id)?;
-        let held = cur.mode == RunMode::Live
-            && cx
+        runs::delete_event_wait_using(batch.tx, w.run_id)?;
+        let step = runs::open_step_using(batch.tx, w.run_id, &w.node_id)?;
+        let held = run.mode == RunMode::Live
+            && batch
                 .defs
-                .workflow(cur.workflow_id)
+                .workflow(run.workflow_id)
                 .is_some_and(|s| s.status == WorkflowStatus::Paused);
         if held {
             // The workflow is paused: remember the arrival and go on when it resumes.
             if let Some(s) = &step {
-                let d = run::merged_detail(cx.tx, s.id, json!({"arrived_event_id": ev.id}))?;
-                runs::update_step_using(
-                    cx.tx,
+                let d = run::merged_detail(
+                    batch.tx,
                     s.id,
-                    StepStatus::Waiting,
-                    None,
-                    Some(&d),
-                    None,
-                    cx.now,
+                    Some(StepDetail::Arrived {
+                        arrived_event_id: ev.id,
+                    }),
+                )?;
+                runs::update_step_using(
+                    batch.tx,
+                    s.id,
+                    &runs::StepUpdate::with_detail(StepStatus::Waiting, &d),
+                    batch.now,
                 )?;
             }
             runs::insert_timer_using(
-                cx.tx,
+                batch.tx,
                 w.run_id,
                 &w.node_id,
                 TimerPurpose::Wait,
-                cx.now,
-                cx.now,
+                batch.now,
+                batch.now,
             )?;
             continue;
         }
         if let Some(s) = step {
-            let d = run::merged_detail(cx.tx, s.id, json!({"arrived_event_id": ev.id}))?;
+            let d = run::merged_detail(
+                batch.tx,
+                s.id,
+                Some(StepDetail::Arrived {
+                    arrived_event_id: ev.id,
+                }),
+            )?;
             run::finish_step(
-                cx,
-                &cur,
+                batch,
+                &run,
                 s.id,
                 &w.node_id,
                 StepStatus::Ok,
@@ -145,7 +135,7 @@ fn waits(cx: &mut Cx<'_>, ev: &Pending, contact_id: i64) -> Result<()> {
                 Some(d),
             )?;
         }
-        run::resume(cx, &mut cur, &w.node_id, exits::ARRIVED)?;
+        run::resume(batch, &mut run, &w.node_id, exits::ARRIVED)?;
     }
     Ok(())
 }
@@ -209,17 +199,17 @@ fn accepts(spec: &NodeSpec, workflow: &str, p: &Value) -> bool {
     }
 }
 
-fn triggers(cx: &mut Cx<'_>, ev: &Pending, contact_id: i64) -> Result<()> {
-    let candidates: Vec<(i64, String)> = cx.defs.triggers_for(&ev.event_type).to_vec();
+fn triggers(batch: &mut Batch<'_>, ev: &Pending, contact_id: i64) -> Result<()> {
+    let candidates: Vec<(i64, String)> = batch.defs.triggers_for(&ev.event_type).to_vec();
     let mut started: Vec<i64> = vec![];
     for (wf_id, node_id) in candidates {
         if started.contains(&wf_id) {
             continue; // one run per workflow per event, whichever trigger matched first
         }
-        let Some(state) = cx.defs.workflow(wf_id).cloned() else {
+        let Some(state) = batch.defs.workflow(wf_id).cloned() else {
             continue;
         };
-        let def = cx.defs.def(cx.tx, wf_id, state.version)?;
+        let def = batch.defs.def(batch.tx, wf_id, state.version)?;
         let Some(node) = def.node(&node_id) else {
             continue;
         };
@@ -244,14 +234,16 @@ fn triggers(cx: &mut Cx<'_>, ev: &Pending, contact_id: i64) -> Result<()> {
             .cloned()
             .unwrap_or_else(|| ev.payload.clone());
         if run::start(
-            cx,
-            wf_id,
-            state.version,
-            &node_id,
-            contact_id,
-            Some(ev.id),
-            &payload,
-            mode,
+            batch,
+            &NewRun {
+                workflow_id: wf_id,
+                version: state.version,
+                contact_id,
+                trigger_node: &node_id,
+                trigger_event_id: Some(ev.id),
+                trigger_payload: &payload,
+                mode,
+            },
         )?
         .is_some()
         {

@@ -21,10 +21,10 @@ mod ingest;
 mod outcome;
 mod run;
 mod schedule;
+pub mod send_window;
 pub mod sender;
 pub mod simulate;
 mod timers;
-pub mod window;
 
 pub use change::Change;
 pub use engine::{Engine, EngineConfig, TickReport};

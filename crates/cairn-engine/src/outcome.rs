@@ -7,11 +7,11 @@ use cairn_model::effect::Effect;
 use cairn_model::workflow::{OnFailure, exits};
 use cairn_store::outbox::{self, OutboxRow};
 use cairn_store::runs::{self, RunStatus, StepStatus};
+use cairn_store::step_detail::{EffectSummary, StepDetail};
 use cairn_store::{accounts, contacts};
-use serde_json::json;
 
 use crate::error::Result;
-use crate::run::{self, Cx};
+use crate::run::{self, Batch};
 use crate::sender::{OutboxEntry, SendOutcome, later};
 
 /// Retries never wait longer than this.
@@ -59,8 +59,8 @@ pub(crate) fn entry_of(row: &OutboxRow) -> OutboxEntry {
 }
 
 /// Records an outcome for entry `id` and advances its run when it is done.
-pub(crate) fn record(cx: &mut Cx<'_>, id: i64, outcome: &SendOutcome) -> Result<()> {
-    let row = outbox::get_using(cx.tx, id)?;
+pub(crate) fn record(batch: &mut Batch<'_>, id: i64, outcome: &SendOutcome) -> Result<()> {
+    let row = outbox::get_using(batch.tx, id)?;
     if row.status != outbox::OutboxStatus::Sending {
         // The run left meanwhile (goal, removal): nothing to move on.
         return Ok(());
@@ -68,54 +68,57 @@ pub(crate) fn record(cx: &mut Cx<'_>, id: i64, outcome: &SendOutcome) -> Result<
     let final_failure = |error: &str| -> (String, bool) { (error.to_string(), true) };
     let (error, failed) = match outcome {
         SendOutcome::Sent { detail } => {
-            outbox::mark_sent_using(cx.tx, id, cx.now)?;
-            let mut d = json!({"sent": true, "attempts": row.attempts, "effect": run::effect_summary(&row.effect)});
-            if let Some(x) = detail {
-                d["response"] = json!(x);
-            }
-            if row.possibly_duplicated {
-                d["possibly_duplicated"] = json!(true);
-                d["note"] = json!(
-                    "possibly duplicated: Cairn stopped between sending and recording an earlier attempt; it was sent again with the same Message-ID / Idempotency-Key"
-                );
-            }
-            return finish(cx, &row, StepStatus::Ok, exits::NEXT, d);
+            outbox::mark_sent_using(batch.tx, id, batch.now)?;
+            let d = StepDetail::Sent {
+                sent: true,
+                attempts: row.attempts,
+                effect: EffectSummary::of(&row.effect),
+                response: detail.clone(),
+                possibly_duplicated: row.possibly_duplicated.then_some(true),
+                note: row.possibly_duplicated.then(|| {
+                    "possibly duplicated: Cairn stopped between sending and recording an earlier attempt; it was sent again with the same Message-ID / Idempotency-Key".to_string()
+                }),
+            };
+            return finish(batch, &row, StepStatus::Ok, exits::NEXT, d);
         }
         SendOutcome::Unreachable { error } => {
             let lane = row.account.clone().unwrap_or_else(|| row.kind.clone());
-            let at = later(cx.now, offline_wait(&lane, cx.now));
-            outbox::reschedule_using(cx.tx, id, at, Some(error), false, cx.now)?;
+            let at = later(batch.now, offline_wait(&lane, batch.now));
+            outbox::reschedule_using(batch.tx, id, at, Some(error), false, batch.now)?;
             if let Some(account) = &row.account {
-                outbox::postpone_account_using(cx.tx, account, at, cx.now)?;
+                outbox::postpone_account_using(batch.tx, account, at, batch.now)?;
             }
             note_step(
-                cx,
+                batch,
                 &row,
-                json!({"queued_until": at.to_rfc3339(), "queued_because": format!("waiting for the network: {error}")}),
+                StepDetail::QueuedUntil {
+                    queued_until: at.to_rfc3339(),
+                    queued_because: format!("waiting for the network: {error}"),
+                },
             )?;
             return Ok(());
         }
         SendOutcome::AccountFault { account, error } => {
-            if accounts::hold_using(cx.tx, account, error, cx.now)? {
+            if accounts::hold_using(batch.tx, account, error, batch.now)? {
                 // Back in the queue as it was (same due instant, attempt
                 // given back), held until the account is fixed.
                 outbox::reschedule_using(
-                    cx.tx,
+                    batch.tx,
                     id,
                     row.next_attempt_at,
                     Some(error),
                     false,
-                    cx.now,
+                    batch.now,
                 )?;
                 note_step(
-                    cx,
+                    batch,
                     &row,
-                    json!({
-                        "held_by_account": account,
-                        "queued_because": format!(
+                    StepDetail::HeldByAccount {
+                        held_by_account: account.clone(),
+                        queued_because: format!(
                             "account {account:?} needs attention: {error}. This send waits, its attempts unspent, until the account is fixed (cairn account secret / cairn account test, or the Accounts screen)"
                         ),
-                    }),
+                    },
                 )?;
                 return Ok(());
             }
@@ -124,11 +127,14 @@ pub(crate) fn record(cx: &mut Cx<'_>, id: i64, outcome: &SendOutcome) -> Result<
             final_failure(error)
         }
         SendOutcome::Deferred { until, reason } => {
-            outbox::reschedule_using(cx.tx, id, *until, Some(reason), false, cx.now)?;
+            outbox::reschedule_using(batch.tx, id, *until, Some(reason), false, batch.now)?;
             note_step(
-                cx,
+                batch,
                 &row,
-                json!({"queued_until": until.to_rfc3339(), "queued_because": reason}),
+                StepDetail::QueuedUntil {
+                    queued_until: until.to_rfc3339(),
+                    queued_because: reason.clone(),
+                },
             )?;
             return Ok(());
         }
@@ -145,18 +151,29 @@ pub(crate) fn record(cx: &mut Cx<'_>, id: i64, outcome: &SendOutcome) -> Result<
                 {
                     wait = *ra;
                 }
-                let at: Timestamp = later(cx.now, wait);
-                outbox::reschedule_using(cx.tx, id, at, Some(error), true, cx.now)?;
+                let at: Timestamp = later(batch.now, wait);
+                outbox::reschedule_using(batch.tx, id, at, Some(error), true, batch.now)?;
+                let step = row.step_id.unwrap_or_default();
+                let d = run::merged_detail(
+                    batch.tx,
+                    step,
+                    Some(StepDetail::Retrying {
+                        last_error: error.clone(),
+                        attempts: row.attempts,
+                        next_attempt_at: at.to_rfc3339(),
+                    }),
+                )
+                .unwrap_or_default();
                 runs::update_step_using(
-                    cx.tx,
-                    row.step_id.unwrap_or_default(),
-                    StepStatus::Pending,
-                    None,
-                    Some(&run::merged_detail(cx.tx, row.step_id.unwrap_or_default(), json!({
-                        "last_error": error, "attempts": row.attempts, "next_attempt_at": at.to_rfc3339()
-                    })).unwrap_or_default()),
-                    Some(row.attempts),
-                    cx.now,
+                    batch.tx,
+                    step,
+                    &runs::StepUpdate {
+                        status: StepStatus::Pending,
+                        exit: None,
+                        detail: Some(&d),
+                        attempts: Some(row.attempts),
+                    },
+                    batch.now,
                 )?;
                 return Ok(());
             }
@@ -170,38 +187,56 @@ pub(crate) fn record(cx: &mut Cx<'_>, id: i64, outcome: &SendOutcome) -> Result<
                     cairn_store::consent::ConsentVia::Bounce,
                     Some(m.account.clone()),
                 );
-                contacts::set_status_as_using(cx.tx, cid, ContactStatus::Bounced, &how, cx.now)?;
+                contacts::set_status_as_using(
+                    batch.tx,
+                    cid,
+                    ContactStatus::Bounced,
+                    &how,
+                    batch.now,
+                )?;
             }
             final_failure(&format!("{error} (the contact is now marked bounced)"))
         }
     };
     debug_assert!(failed);
-    outbox::mark_failed_using(cx.tx, id, &error, cx.now)?;
+    outbox::mark_failed_using(batch.tx, id, &error, batch.now)?;
     let Some(run_id) = row.run_id else {
         return Ok(());
     };
-    let Some(cur) = run::load(cx, run_id)? else {
+    let Some(run) = run::load(batch, run_id)? else {
         return Ok(());
     };
-    let Some(node) = cur
+    let Some(node) = run
         .def
-        .node(cur.node.as_deref().unwrap_or_default())
+        .node(run.node.as_deref().unwrap_or_default())
         .cloned()
     else {
         return Ok(());
     };
     let policy = node.spec.error_policy().copied().unwrap_or_default();
-    let d = json!({"error": error, "attempts": row.attempts, "effect": run::effect_summary(&row.effect)});
+    let d = StepDetail::SendFailed {
+        error: error.clone(),
+        attempts: row.attempts,
+        effect: EffectSummary::of(&row.effect),
+    };
     match policy.then {
-        OnFailure::ErrorExit => finish(cx, &row, StepStatus::Failed, exits::ERROR, d),
+        OnFailure::ErrorExit => finish(batch, &row, StepStatus::Failed, exits::ERROR, d),
         OnFailure::Fail => {
             if let Some(step) = row.step_id {
-                let d = run::merged_detail(cx.tx, step, d)?;
-                run::finish_step(cx, &cur, step, &node.id, StepStatus::Failed, None, Some(d))?;
+                let d = run::merged_detail(batch.tx, step, Some(d))?;
+                run::finish_step(
+                    batch,
+                    &run,
+                    step,
+                    &node.id,
+                    StepStatus::Failed,
+                    None,
+                    Some(d),
+                )?;
             }
             run::end(
-                cx,
-                &cur,
+                batch,
+                &run,
                 RunStatus::Failed,
                 Some(&format!("{}: {error}", node.id)),
             )
@@ -209,17 +244,14 @@ pub(crate) fn record(cx: &mut Cx<'_>, id: i64, outcome: &SendOutcome) -> Result<
     }
 }
 
-fn note_step(cx: &mut Cx<'_>, row: &OutboxRow, extra: serde_json::Value) -> Result<()> {
+fn note_step(batch: &mut Batch<'_>, row: &OutboxRow, extra: StepDetail) -> Result<()> {
     if let Some(step) = row.step_id {
-        let d = run::merged_detail(cx.tx, step, extra)?;
+        let d = run::merged_detail(batch.tx, step, Some(extra))?;
         runs::update_step_using(
-            cx.tx,
+            batch.tx,
             step,
-            StepStatus::Pending,
-            None,
-            Some(&d),
-            None,
-            cx.now,
+            &runs::StepUpdate::with_detail(StepStatus::Pending, &d),
+            batch.now,
         )?;
     }
     Ok(())
@@ -227,26 +259,26 @@ fn note_step(cx: &mut Cx<'_>, row: &OutboxRow, extra: serde_json::Value) -> Resu
 
 /// Finishes the entry's step and follows `exit` from its node.
 fn finish(
-    cx: &mut Cx<'_>,
+    batch: &mut Batch<'_>,
     row: &OutboxRow,
     status: StepStatus,
     exit: &str,
-    detail: serde_json::Value,
+    detail: StepDetail,
 ) -> Result<()> {
     let Some(run_id) = row.run_id else {
         return Ok(());
     };
-    let Some(mut cur) = run::load(cx, run_id)? else {
+    let Some(mut run) = run::load(batch, run_id)? else {
         return Ok(());
     };
-    let Some(node_id) = cur.node.clone() else {
+    let Some(node_id) = run.node.clone() else {
         return Ok(());
     };
     if let Some(step) = row.step_id {
-        let d = run::merged_detail(cx.tx, step, detail)?;
-        run::finish_step(cx, &cur, step, &node_id, status, Some(exit), Some(d))?;
+        let d = run::merged_detail(batch.tx, step, Some(detail))?;
+        run::finish_step(batch, &run, step, &node_id, status, Some(exit), Some(d))?;
     }
-    run::resume(cx, &mut cur, &node_id, exit)
+    run::resume(batch, &mut run, &node_id, exit)
 }
 
 #[cfg(test)]

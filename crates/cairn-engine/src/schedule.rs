@@ -14,12 +14,14 @@ use cairn_model::time::{TimezoneRef, add_days, local_instant, local_parts, next_
 use cairn_model::workflow::{Every, NodeSpec};
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
-use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
 use crate::error::Result;
 use crate::eval::{Facts, holds};
-use crate::run::{self, Cx};
+use crate::run::{self, Batch};
+use cairn_store::contacts::{self, AudienceMember};
+use cairn_store::runs::NewRun;
+use cairn_store::trigger_schedule;
 use cairn_store::workflows::WorkflowStatus;
 
 /// When the scheduler next needs to look.
@@ -114,44 +116,29 @@ fn schedule_instants(
     (latest, next)
 }
 
-struct Candidate {
-    id: i64,
-    timezone: Option<String>,
-}
-
 fn audience(
-    cx: &Cx<'_>,
+    batch: &Batch<'_>,
     cond: Option<&Condition>,
     workflow_tz: &str,
     node: &str,
-) -> Result<Vec<Candidate>> {
-    let mut st = cx.tx.prepare_cached(
-        "SELECT id, timezone FROM contacts WHERE status = 'subscribed' AND is_test = 0 ORDER BY id",
-    )?;
-    let all: Vec<Candidate> = st
-        .query_map([], |r| {
-            Ok(Candidate {
-                id: r.get(0)?,
-                timezone: r.get(1)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+) -> Result<Vec<AudienceMember>> {
+    let all = contacts::audience_using(batch.tx)?;
     let Some(cond) = cond else {
         return Ok(all);
     };
     let mut out = vec![];
     for c in all {
-        let Some(contact) = cairn_store::contacts::get_using(cx.tx, c.id)? else {
+        let Some(contact) = contacts::get_using(batch.tx, c.id)? else {
             continue;
         };
         let f = Facts {
-            conn: cx.tx,
+            conn: batch.tx,
             contact: &contact,
             trigger: &serde_json::Value::Null,
             workflow_tz,
             run_id: 0,
             node_id: node,
-            now: cx.now,
+            now: batch.now,
         };
         if holds(cond, &f)? {
             out.push(c);
@@ -161,8 +148,12 @@ fn audience(
 }
 
 /// Scans every active workflow's time-based triggers. Returns runs started.
-pub(crate) fn scan(cx: &mut Cx<'_>, state: &mut ScheduleState, scheduled: &[i64]) -> Result<usize> {
-    let now = cx.now;
+pub(crate) fn scan(
+    batch: &mut Batch<'_>,
+    state: &mut ScheduleState,
+    scheduled: &[i64],
+) -> Result<usize> {
+    let now = batch.now;
     let mut started = 0;
     let mut next_due: Option<Timestamp> = None;
     let mut keep = |t: Timestamp| {
@@ -171,13 +162,13 @@ pub(crate) fn scan(cx: &mut Cx<'_>, state: &mut ScheduleState, scheduled: &[i64]
         }
     };
     for &wf_id in scheduled {
-        let Some(state_wf) = cx.defs.workflow(wf_id).cloned() else {
+        let Some(state_wf) = batch.defs.workflow(wf_id).cloned() else {
             continue;
         };
         if state_wf.status != WorkflowStatus::Active {
             continue;
         }
-        let def = cx.defs.def(cx.tx, wf_id, state_wf.version)?;
+        let def = batch.defs.def(batch.tx, wf_id, state_wf.version)?;
         let wtz = def.settings.timezone.clone();
         for node in def.triggers() {
             if !matches!(
@@ -186,15 +177,9 @@ pub(crate) fn scan(cx: &mut Cx<'_>, state: &mut ScheduleState, scheduled: &[i64]
             ) {
                 continue;
             }
-            let checked: Option<i64> = cx
-                .tx
-                .prepare_cached("SELECT checked_until FROM trigger_schedule WHERE workflow_id = ?1 AND node_id = ?2")?
-                .query_row(params![wf_id, node.id], |r| r.get(0))
-                .optional()?;
-            let from = match checked {
-                Some(ms) => cairn_store::ts(ms),
-                None => now, // first sight: nothing before activation fires
-            };
+            let from = trigger_schedule::checked_until_using(batch.tx, wf_id, &node.id)?
+                // First sight: nothing before activation fires.
+                .unwrap_or(now);
             let mut fire: Vec<(i64, Timestamp)> = vec![];
             match &node.spec {
                 NodeSpec::TriggerSchedule(s) => {
@@ -203,13 +188,13 @@ pub(crate) fn scan(cx: &mut Cx<'_>, state: &mut ScheduleState, scheduled: &[i64]
                         schedule_instants(s.every, &s.weekdays, s.time, tz, from, now);
                     keep(next);
                     if let Some(t) = latest {
-                        for c in audience(cx, s.audience.as_ref(), &wtz, &node.id)? {
+                        for c in audience(batch, s.audience.as_ref(), &wtz, &node.id)? {
                             fire.push((c.id, t));
                         }
                     }
                 }
                 NodeSpec::TriggerDate(d) => {
-                    let people = audience(cx, d.audience.as_ref(), &wtz, &node.id)?;
+                    let people = audience(batch, d.audience.as_ref(), &wtz, &node.id)?;
                     match (&d.field, d.date) {
                         (_, Some(fixed)) => {
                             for c in people {
@@ -223,13 +208,7 @@ pub(crate) fn scan(cx: &mut Cx<'_>, state: &mut ScheduleState, scheduled: &[i64]
                             }
                         }
                         (Some(field), None) => {
-                            let values: std::collections::HashMap<i64, String> = {
-                                let mut st = cx.tx.prepare_cached(
-                                    "SELECT cf.contact_id, cf.value FROM contact_fields cf JOIN fields f ON f.id = cf.field_id WHERE f.name = ?1",
-                                )?;
-                                st.query_map([field], |r| Ok((r.get(0)?, r.get(1)?)))?
-                                    .collect::<rusqlite::Result<_>>()?
-                            };
+                            let values = contacts::field_values_using(batch.tx, field)?;
                             for c in people {
                                 let Some(raw) = values.get(&c.id) else {
                                     continue;
@@ -269,31 +248,28 @@ pub(crate) fn scan(cx: &mut Cx<'_>, state: &mut ScheduleState, scheduled: &[i64]
             for (contact_id, at) in fire {
                 let payload = json!({"scheduled_for": at.to_rfc3339(), "trigger": node.id});
                 if run::start(
-                    cx,
-                    wf_id,
-                    state_wf.version,
-                    &node.id,
-                    contact_id,
-                    None,
-                    &payload,
-                    cairn_model::effect::RunMode::Live,
+                    batch,
+                    &NewRun {
+                        workflow_id: wf_id,
+                        version: state_wf.version,
+                        contact_id,
+                        trigger_node: &node.id,
+                        trigger_event_id: None,
+                        trigger_payload: &payload,
+                        mode: cairn_model::effect::RunMode::Live,
+                    },
                 )?
                 .is_some()
                 {
                     started += 1;
                 }
             }
-            cx.tx
-                .prepare_cached(
-                    "INSERT INTO trigger_schedule (workflow_id, node_id, checked_until) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (workflow_id, node_id) DO UPDATE SET checked_until = excluded.checked_until",
-                )?
-                .execute(params![wf_id, node.id, cairn_store::ms(now)])?;
+            trigger_schedule::set_checked_until_using(batch.tx, wf_id, &node.id, now)?;
         }
     }
     state.next_due = next_due;
     state.dirty = false;
-    state.seen_generation = cx.defs.generation;
+    state.seen_generation = batch.defs.generation;
     Ok(started)
 }
 

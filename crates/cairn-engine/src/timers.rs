@@ -3,10 +3,10 @@
 
 use cairn_model::workflow::{NodeSpec, exits};
 use cairn_store::runs::{self, StepStatus, Timer, TimerPurpose};
-use serde_json::json;
+use cairn_store::step_detail::StepDetail;
 
 use crate::error::Result;
-use crate::run::{self, Cx};
+use crate::run::{self, Batch};
 
 /// Lateness below this is normal scheduling jitter and not recorded.
 const LATE_NOTE_SECS: i64 = 60;
@@ -23,16 +23,16 @@ pub fn human_span(secs: i64) -> String {
     }
 }
 
-pub(crate) fn fire(cx: &mut Cx<'_>, t: &Timer) -> Result<()> {
-    runs::delete_timer_using(cx.tx, t.id)?;
-    let Some(mut cur) = run::load(cx, t.run_id)? else {
+pub(crate) fn fire(batch: &mut Batch<'_>, t: &Timer) -> Result<()> {
+    runs::delete_timer_using(batch.tx, t.id)?;
+    let Some(mut run) = run::load(batch, t.run_id)? else {
         return Ok(());
     };
-    let Some(node) = cur.def.node(&t.node_id).cloned() else {
-        runs::delete_event_wait_using(cx.tx, cur.id)?;
+    let Some(node) = run.def.node(&t.node_id).cloned() else {
+        runs::delete_event_wait_using(batch.tx, run.id)?;
         return run::end(
-            cx,
-            &cur,
+            batch,
+            &run,
             runs::RunStatus::Failed,
             Some(&format!("node {:?} no longer exists", t.node_id)),
         );
@@ -40,14 +40,14 @@ pub(crate) fn fire(cx: &mut Cx<'_>, t: &Timer) -> Result<()> {
     if t.purpose == TimerPurpose::Window {
         // The send window opened: run the held action now, finishing the
         // step that has been waiting for it.
-        cur.held_step = runs::open_step_using(cx.tx, cur.id, &node.id)?
+        run.held_step = runs::open_step_using(batch.tx, run.id, &node.id)?
             .filter(|s| s.status == StepStatus::Waiting)
             .map(|s| s.id);
-        cur.node = Some(node.id.clone());
-        return run::advance(cx, &mut cur);
+        run.node = Some(node.id.clone());
+        return run::advance(batch, &mut run);
     }
-    let late = (cx.now - t.due_at).num_seconds().max(0);
-    let step = runs::open_step_using(cx.tx, cur.id, &node.id)?;
+    let late = (batch.now - t.due_at).num_seconds().max(0);
+    let step = runs::open_step_using(batch.tx, run.id, &node.id)?;
     if let Some(limit) = node.spec.late_policy().and_then(|p| p.skip_if_late_by)
         && late > limit.secs()
     {
@@ -57,14 +57,29 @@ pub(crate) fn fire(cx: &mut Cx<'_>, t: &Timer) -> Result<()> {
             human_span(limit.secs())
         );
         if let Some(s) = &step {
-            let d = run::merged_detail(cx.tx, s.id, json!({"late_by_secs": late}))?;
-            run::finish_step(cx, &cur, s.id, &node.id, StepStatus::Skipped, None, Some(d))?;
+            let d = run::merged_detail(
+                batch.tx,
+                s.id,
+                Some(StepDetail::Late {
+                    late_by_secs: late,
+                    late: None,
+                }),
+            )?;
+            run::finish_step(
+                batch,
+                &run,
+                s.id,
+                &node.id,
+                StepStatus::Skipped,
+                None,
+                Some(d),
+            )?;
         }
-        return run::exit_run(cx, cur.id, cur.workflow_id, &reason, None, false);
+        return run::exit_run(batch, run.id, run.workflow_id, &reason, None, false);
     }
     let exit = match (&node.spec, t.purpose) {
         (NodeSpec::WaitForEvent(_), TimerPurpose::Timeout) => {
-            runs::delete_event_wait_using(cx.tx, cur.id)?;
+            runs::delete_event_wait_using(batch.tx, run.id)?;
             exits::TIMED_OUT
         }
         // A wait-for-event whose event arrived while the workflow was paused.
@@ -72,15 +87,14 @@ pub(crate) fn fire(cx: &mut Cx<'_>, t: &Timer) -> Result<()> {
         _ => exits::NEXT,
     };
     if let Some(s) = &step {
-        let extra = if late >= LATE_NOTE_SECS {
-            json!({"late_by_secs": late, "late": format!("fired {} late", human_span(late))})
-        } else {
-            json!({})
-        };
-        let d = run::merged_detail(cx.tx, s.id, extra)?;
+        let extra = (late >= LATE_NOTE_SECS).then(|| StepDetail::Late {
+            late_by_secs: late,
+            late: Some(format!("fired {} late", human_span(late))),
+        });
+        let d = run::merged_detail(batch.tx, s.id, extra)?;
         run::finish_step(
-            cx,
-            &cur,
+            batch,
+            &run,
             s.id,
             &node.id,
             StepStatus::Ok,
@@ -88,7 +102,7 @@ pub(crate) fn fire(cx: &mut Cx<'_>, t: &Timer) -> Result<()> {
             Some(d),
         )?;
     }
-    run::resume(cx, &mut cur, &node.id, exit)
+    run::resume(batch, &mut run, &node.id, exit)
 }
 
 #[cfg(test)]

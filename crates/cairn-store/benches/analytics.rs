@@ -15,7 +15,7 @@ use cairn_model::effect::RunMode;
 use cairn_store::analytics::sql;
 use cairn_store::contacts::ContactInput;
 use cairn_store::runs::{
-    RunStatus, StepStatus, end_run_using, insert_run_using, insert_step_using,
+    NewRun, NewStep, RunStatus, StepStatus, end_run_using, insert_run_using, insert_step_using,
     set_run_position_using,
 };
 use cairn_store::workflows::WorkflowStatus;
@@ -98,13 +98,15 @@ fn fill(s: &mut Store, wf: i64, contacts: &[i64], steps: u64, rng: &mut Rng) -> 
                 };
                 let run = insert_run_using(
                     tx,
-                    wf,
-                    1,
-                    contact,
-                    "abandoned",
-                    None,
-                    &serde_json::json!({}),
-                    RunMode::Live,
+                    &NewRun {
+                        workflow_id: wf,
+                        version: 1,
+                        contact_id: contact,
+                        trigger_node: "abandoned",
+                        trigger_event_id: None,
+                        trigger_payload: &serde_json::json!({}),
+                        mode: RunMode::Live,
+                    },
                     start,
                 )?;
                 let mut at = start;
@@ -118,7 +120,19 @@ fn fill(s: &mut Store, wf: i64, contacts: &[i64], steps: u64, rng: &mut Rng) -> 
                         (true, RunStatus::Waiting) => StepStatus::Waiting,
                         _ => StepStatus::Ok,
                     };
-                    insert_step_using(tx, run, wf, node, kind, st, None, None, at)?;
+                    insert_step_using(
+                        tx,
+                        &NewStep {
+                            run_id: run,
+                            workflow_id: wf,
+                            node_id: node,
+                            kind,
+                            status: st,
+                            exit: None,
+                            detail: None,
+                        },
+                        at,
+                    )?;
                     at += chrono::Duration::minutes(30 + rng.below(3_000) as i64);
                 }
                 let node = PATH[len - 1].0;

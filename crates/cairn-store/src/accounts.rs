@@ -170,6 +170,28 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
     })
 }
 
+/// An account's settings (`from`, `owner`, `pool_size`, …) by name, if it
+/// exists; settings that are not JSON read as `null`.
+pub fn settings_using(c: &rusqlite::Connection, name: &str) -> Result<Option<serde_json::Value>> {
+    let s: Option<String> = c
+        .prepare_cached("SELECT settings FROM accounts WHERE name = ?1")?
+        .query_row([name.trim()], |r| r.get(0))
+        .optional()?;
+    Ok(s.map(|s| serde_json::from_str(&s).unwrap_or_default()))
+}
+
+/// The `pool_size` setting of SMTP account `account`, if it has one.
+pub fn smtp_pool_using(c: &rusqlite::Connection, account: &str) -> Result<Option<usize>> {
+    let v: Option<i64> = c
+        .prepare_cached(
+            "SELECT json_extract(settings, '$.pool_size') FROM accounts WHERE name = ?1",
+        )?
+        .query_row([account], |r| r.get(0))
+        .optional()?
+        .flatten();
+    Ok(v.and_then(|n| usize::try_from(n).ok()))
+}
+
 impl Store {
     /// Stores a new account's settings. A clashing name is a conflict.
     pub fn add_account(

@@ -654,8 +654,8 @@ mod tests {
     use super::*;
     use crate::contacts::ContactInput;
     use crate::runs::{
-        RunStatus, StepStatus, end_run_using, insert_run_using, insert_step_using,
-        set_run_position_using, update_step_using,
+        NewRun, NewStep, RunStatus, StepStatus, StepUpdate, end_run_using, insert_run_using,
+        insert_step_using, set_run_position_using, update_step_using,
     };
     use crate::workflows::WorkflowStatus;
     use cairn_model::effect::RunMode;
@@ -744,13 +744,15 @@ mod tests {
                 .write(|tx| {
                     let run = insert_run_using(
                         tx,
-                        wf,
-                        1,
-                        contact,
-                        "t",
-                        None,
-                        &serde_json::json!({}),
-                        mode,
+                        &NewRun {
+                            workflow_id: wf,
+                            version: 1,
+                            contact_id: contact,
+                            trigger_node: "t",
+                            trigger_event_id: None,
+                            trigger_payload: &serde_json::json!({}),
+                            mode,
+                        },
                         start,
                     )?;
                     for (node, status, started, finished) in steps {
@@ -761,17 +763,29 @@ mod tests {
                         };
                         let id = insert_step_using(
                             tx,
-                            run,
-                            wf,
-                            node,
-                            kind_of(node),
-                            first,
-                            None,
-                            None,
+                            &NewStep {
+                                run_id: run,
+                                workflow_id: wf,
+                                node_id: node,
+                                kind: kind_of(node),
+                                status: first,
+                                exit: None,
+                                detail: None,
+                            },
                             *started,
                         )?;
                         if let Some(f) = finished {
-                            update_step_using(tx, id, *status, None, None, None, *f)?;
+                            update_step_using(
+                                tx,
+                                id,
+                                &StepUpdate {
+                                    status: *status,
+                                    exit: None,
+                                    detail: None,
+                                    attempts: None,
+                                },
+                                *f,
+                            )?;
                         }
                     }
                     set_run_position_using(tx, run, RunStatus::Waiting, Some(at_node), start)?;

@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 use ts_rs::TS;
 
 use crate::consent::{self, Consent};
-use crate::events::append_using;
+use crate::events::{EventRecord, append_using};
 use crate::{Result, Store, StoreError, ms, ts};
 
 /// What a caller knows about a contact to add or update. `None` leaves a
@@ -340,12 +340,12 @@ fn insert_using(
     }
     append_using(
         tx,
-        types::CONTACT_CREATED,
-        Some(id),
-        &json!({"email": c.email, "name": name, "status": status.as_str(), "source": source}),
-        now,
-        sources::CAIRN,
-        None,
+        &EventRecord::cairn(
+            types::CONTACT_CREATED,
+            Some(id),
+            &json!({"email": c.email, "name": name, "status": status.as_str(), "source": source}),
+            now,
+        ),
         now,
     )?;
     Ok(id)
@@ -564,12 +564,12 @@ fn field_changed_using(
 ) -> Result<()> {
     append_using(
         tx,
-        types::FIELD_CHANGED,
-        Some(contact_id),
-        &json!({"field": field, "old": old, "new": new}),
-        now,
-        sources::CAIRN,
-        None,
+        &EventRecord::cairn(
+            types::FIELD_CHANGED,
+            Some(contact_id),
+            &json!({"field": field, "old": old, "new": new}),
+            now,
+        ),
         now,
     )?;
     Ok(())
@@ -749,12 +749,12 @@ fn link_tag_using(
         }
         append_using(
             tx,
-            types::TAG_ADDED,
-            Some(contact_id),
-            &json!({"tag": name}),
-            now,
-            sources::CAIRN,
-            None,
+            &EventRecord::cairn(
+                types::TAG_ADDED,
+                Some(contact_id),
+                &json!({"tag": name}),
+                now,
+            ),
             now,
         )?;
     }
@@ -783,12 +783,12 @@ pub fn remove_tag_using(
             .execute(params![contact_id, ms(now)])?;
         append_using(
             tx,
-            types::TAG_REMOVED,
-            Some(contact_id),
-            &json!({"tag": name}),
-            now,
-            sources::CAIRN,
-            None,
+            &EventRecord::cairn(
+                types::TAG_REMOVED,
+                Some(contact_id),
+                &json!({"tag": name}),
+                now,
+            ),
             now,
         )?;
     }
@@ -825,12 +825,12 @@ pub fn set_status_as_using(
     consent::record_using(tx, contact_id, status, how, None, now)?;
     append_using(
         tx,
-        types::STATUS_CHANGED,
-        Some(contact_id),
-        &json!({"old": old, "new": status.as_str()}),
-        now,
-        sources::CAIRN,
-        None,
+        &EventRecord::cairn(
+            types::STATUS_CHANGED,
+            Some(contact_id),
+            &json!({"old": old, "new": status.as_str()}),
+            now,
+        ),
         now,
     )?;
     Ok(true)
@@ -877,6 +877,37 @@ pub fn get_using(c: &rusqlite::Connection, id: i64) -> Result<Option<Contact>> {
         .query_map([id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(Some(contact))
+}
+
+/// A contact a time-based trigger may start a run for: subscribed and not a
+/// test contact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudienceMember {
+    pub id: i64,
+    pub timezone: Option<String>,
+}
+
+/// Every subscribed, non-test contact, by id.
+pub fn audience_using(c: &Connection) -> Result<Vec<AudienceMember>> {
+    let mut st = c.prepare_cached(
+        "SELECT id, timezone FROM contacts WHERE status = 'subscribed' AND is_test = 0 ORDER BY id",
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok(AudienceMember {
+            id: r.get(0)?,
+            timezone: r.get(1)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Every contact's stored value of field `field` (as its JSON text), by contact id.
+pub fn field_values_using(c: &Connection, field: &str) -> Result<HashMap<i64, String>> {
+    let mut st = c.prepare_cached(
+        "SELECT cf.contact_id, cf.value FROM contact_fields cf JOIN fields f ON f.id = cf.field_id WHERE f.name = ?1",
+    )?;
+    let rows = st.query_map([field], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 impl Store {

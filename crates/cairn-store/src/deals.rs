@@ -1,13 +1,13 @@
 //! Pipelines, stages and deals; courses and course access. All local.
 
 use cairn_model::Timestamp;
-use cairn_model::event::{sources, types};
+use cairn_model::event::types;
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use ts_rs::TS;
 
-use crate::events::append_using;
+use crate::events::{EventRecord, append_using};
 use crate::{Result, Store, StoreError, ms, ts};
 
 /// A pipeline with its ordered stages.
@@ -121,12 +121,12 @@ pub fn create_deal_using(
     let id = tx.last_insert_rowid();
     append_using(
         tx,
-        types::DEAL_CREATED,
-        Some(contact_id),
-        &json!({"deal_id": id, "pipeline": pname, "stage": sname, "title": title, "value": value}),
-        now,
-        sources::CAIRN,
-        None,
+        &EventRecord::cairn(
+            types::DEAL_CREATED,
+            Some(contact_id),
+            &json!({"deal_id": id, "pipeline": pname, "stage": sname, "title": title, "value": value}),
+            now,
+        ),
         now,
     )?;
     Ok(id)
@@ -153,21 +153,47 @@ pub fn move_deal_using(
     let Some((deal_id, old_sid)) = deal else {
         return create_deal_using(tx, contact_id, &pname, &sname, default_title, None, now);
     };
-    move_deal_by_id_using(tx, deal_id, old_sid, sid, &pname, &sname, contact_id, now)?;
+    move_deal_by_id_using(
+        tx,
+        &StageMove {
+            deal_id,
+            contact_id,
+            from: old_sid,
+            to: sid,
+            pipeline: &pname,
+            stage: &sname,
+        },
+        now,
+    )?;
     Ok(deal_id)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A deal moving from one stage of its pipeline to another.
+#[derive(Clone, Copy)]
+struct StageMove<'a> {
+    deal_id: i64,
+    contact_id: i64,
+    /// Stage ids, from and to.
+    from: i64,
+    to: i64,
+    /// The names the `deal.stage_changed` event carries.
+    pipeline: &'a str,
+    stage: &'a str,
+}
+
 fn move_deal_by_id_using(
     tx: &rusqlite::Connection,
-    deal_id: i64,
-    old_sid: i64,
-    sid: i64,
-    pname: &str,
-    sname: &str,
-    contact_id: i64,
+    m: &StageMove<'_>,
     now: Timestamp,
 ) -> Result<()> {
+    let StageMove {
+        deal_id,
+        contact_id,
+        from: old_sid,
+        to: sid,
+        pipeline: pname,
+        stage: sname,
+    } = *m;
     if old_sid == sid {
         return Ok(());
     }
@@ -178,12 +204,12 @@ fn move_deal_by_id_using(
         .execute(params![deal_id, sid, ms(now)])?;
     append_using(
         tx,
-        types::DEAL_STAGE_CHANGED,
-        Some(contact_id),
-        &json!({"deal_id": deal_id, "pipeline": pname, "stage": sname, "old_stage": old}),
-        now,
-        sources::CAIRN,
-        None,
+        &EventRecord::cairn(
+            types::DEAL_STAGE_CHANGED,
+            Some(contact_id),
+            &json!({"deal_id": deal_id, "pipeline": pname, "stage": sname, "old_stage": old}),
+            now,
+        ),
         now,
     )?;
     Ok(())
@@ -222,12 +248,12 @@ pub fn enroll_using(
         .query_row([cid], |r| r.get(0))?;
     append_using(
         tx,
-        types::COURSE_ENROLLED,
-        Some(contact_id),
-        &json!({"course": name}),
-        now,
-        sources::CAIRN,
-        None,
+        &EventRecord::cairn(
+            types::COURSE_ENROLLED,
+            Some(contact_id),
+            &json!({"course": name}),
+            now,
+        ),
         now,
     )?;
     Ok(true)
@@ -255,12 +281,12 @@ pub fn unenroll_using(
     if n == 1 {
         append_using(
             tx,
-            types::COURSE_UNENROLLED,
-            Some(contact_id),
-            &json!({"course": name}),
-            now,
-            sources::CAIRN,
-            None,
+            &EventRecord::cairn(
+                types::COURSE_UNENROLLED,
+                Some(contact_id),
+                &json!({"course": name}),
+                now,
+            ),
             now,
         )?;
     }
@@ -350,7 +376,18 @@ impl Store {
                 )
                 .optional()?
                 .ok_or_else(|| StoreError::not_found("stage", stage))?;
-            move_deal_by_id_using(tx, deal_id, old_sid, sid, &pname, &sname, contact_id, now)
+            move_deal_by_id_using(
+                tx,
+                &StageMove {
+                    deal_id,
+                    contact_id,
+                    from: old_sid,
+                    to: sid,
+                    pipeline: &pname,
+                    stage: &sname,
+                },
+                now,
+            )
         })
     }
 

@@ -32,6 +32,8 @@ pub mod privacy;
 pub mod private_file;
 pub mod runs;
 pub mod settings;
+pub mod step_detail;
+pub mod trigger_schedule;
 pub mod unsubscribe;
 pub mod workflows;
 
@@ -262,6 +264,14 @@ impl Store {
     /// The connection, for reads.
     pub fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    /// SQLite's `PRAGMA data_version`: changes when another connection
+    /// commits, so a cheap look says whether there may be new work.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }
 
     /// Runs `f` in a `BEGIN IMMEDIATE` transaction, committing when it

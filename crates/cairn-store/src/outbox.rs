@@ -130,20 +130,23 @@ fn host_of(url: &str) -> String {
     host.to_ascii_lowercase()
 }
 
+/// An effect to queue, with what its sends need to know.
+#[derive(Debug, Clone, Copy)]
+pub struct NewOutboxEntry<'a> {
+    pub run_id: Option<i64>,
+    pub step_id: Option<i64>,
+    pub effect: &'a Effect,
+    /// Receivers deduplicate on it (Message-ID, Idempotency-Key).
+    pub idempotency_key: &'a str,
+    pub mode: RunMode,
+    pub max_attempts: u32,
+    pub backoff_secs: i64,
+}
+
 /// Queues an effect. An existing row with the same key is kept (a replayed
 /// transaction cannot queue twice); its id is returned.
-#[allow(clippy::too_many_arguments)]
-pub fn enqueue_using(
-    c: &Connection,
-    run_id: Option<i64>,
-    step_id: Option<i64>,
-    effect: &Effect,
-    idempotency_key: &str,
-    mode: RunMode,
-    max_attempts: u32,
-    backoff_secs: i64,
-    now: Timestamp,
-) -> Result<i64> {
+pub fn enqueue_using(c: &Connection, entry: &NewOutboxEntry<'_>, now: Timestamp) -> Result<i64> {
+    let effect = entry.effect;
     let payload = serde_json::to_string(effect).map_err(|e| StoreError::Io(e.to_string()))?;
     c.prepare_cached(
         "INSERT INTO outbox (run_id, step_id, kind, account, idempotency_key, payload, mode, status, attempts,
@@ -152,21 +155,21 @@ pub fn enqueue_using(
          ON CONFLICT (idempotency_key) DO NOTHING",
     )?
     .execute(params![
-        run_id,
-        step_id,
+        entry.run_id,
+        entry.step_id,
         effect.kind(),
         effect.account(),
-        idempotency_key,
+        entry.idempotency_key,
         payload,
-        mode.as_str(),
-        max_attempts.max(1),
-        backoff_secs,
+        entry.mode.as_str(),
+        entry.max_attempts.max(1),
+        entry.backoff_secs,
         ms(now),
         lane_of(effect)
     ])?;
     Ok(
         c.prepare_cached("SELECT id FROM outbox WHERE idempotency_key = ?1")?
-            .query_row([idempotency_key], |r| r.get(0))?,
+            .query_row([entry.idempotency_key], |r| r.get(0))?,
     )
 }
 
@@ -361,6 +364,20 @@ pub fn sent_since_using(c: &Connection, account: &str, since: Timestamp) -> Resu
             "SELECT COUNT(*) FROM outbox WHERE account = ?1 AND kind = 'email' AND status = 'sent' AND sent_at >= ?2",
         )?
         .query_row(params![account, ms(since)], |r| r.get(0))?)
+}
+
+/// Drops the run's queued (pending) entries: the run left its workflow.
+pub fn skip_pending_of_run_using(
+    c: &Connection,
+    run_id: i64,
+    reason: &str,
+    now: Timestamp,
+) -> Result<()> {
+    c.prepare_cached(
+        "UPDATE outbox SET status = 'skipped', last_error = ?2, updated_at = ?3 WHERE run_id = ?1 AND status = 'pending'",
+    )?
+    .execute(params![run_id, reason, ms(now)])?;
+    Ok(())
 }
 
 impl Store {

@@ -85,6 +85,13 @@ impl StepStatus {
             _ => return None,
         })
     }
+    /// Whether a step in this status is done (it gets a `finished_at`).
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            StepStatus::Ok | StepStatus::Failed | StepStatus::Skipped
+        )
+    }
 }
 
 /// A run as stored.
@@ -125,6 +132,9 @@ pub struct Step {
     pub kind: String,
     pub status: StepStatus,
     pub exit: Option<String>,
+    // What the step recorded: the `StepDetail`s written to it, merged, as
+    // stored (`null` when it recorded nothing). `unknown` across IPC for now: UI tests outside the test-run code
+    // build steps from untyped details; readers cast to `StepDetail`.
     #[ts(type = "unknown")]
     pub detail: serde_json::Value,
     pub started_at: Timestamp,
@@ -187,32 +197,33 @@ pub fn run_using(c: &Connection, id: i64) -> Result<Run> {
         .ok_or_else(|| StoreError::not_found("run", id.to_string()))
 }
 
+/// A run to insert: where it starts and what started it.
+#[derive(Debug, Clone, Copy)]
+pub struct NewRun<'a> {
+    pub workflow_id: i64,
+    pub version: u32,
+    pub contact_id: i64,
+    pub trigger_node: &'a str,
+    pub trigger_event_id: Option<i64>,
+    pub trigger_payload: &'a serde_json::Value,
+    pub mode: RunMode,
+}
+
 /// Inserts a run in state `running`, positioned at its trigger node.
-#[allow(clippy::too_many_arguments)]
-pub fn insert_run_using(
-    c: &Connection,
-    workflow_id: i64,
-    version: u32,
-    contact_id: i64,
-    trigger_node: &str,
-    trigger_event_id: Option<i64>,
-    trigger_payload: &serde_json::Value,
-    mode: RunMode,
-    now: Timestamp,
-) -> Result<i64> {
+pub fn insert_run_using(c: &Connection, run: &NewRun<'_>, now: Timestamp) -> Result<i64> {
     c.prepare_cached(
         "INSERT INTO runs (workflow_id, version, contact_id, trigger_node, trigger_event_id, trigger_payload,
                            status, current_node, mode, started_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?4, ?7, ?8, ?8)",
     )?
     .execute(params![
-        workflow_id,
-        version,
-        contact_id,
-        trigger_node,
-        trigger_event_id,
-        trigger_payload.to_string(),
-        mode.as_str(),
+        run.workflow_id,
+        run.version,
+        run.contact_id,
+        run.trigger_node,
+        run.trigger_event_id,
+        run.trigger_payload.to_string(),
+        run.mode.as_str(),
         ms(now)
     ])?;
     Ok(c.last_insert_rowid())
@@ -276,55 +287,80 @@ pub fn finish_run_using(
     Ok(())
 }
 
+/// A step to record: which run and node, how it went, what it noted.
+#[derive(Debug, Clone, Copy)]
+pub struct NewStep<'a> {
+    pub run_id: i64,
+    pub workflow_id: i64,
+    pub node_id: &'a str,
+    /// The node's kind (`"action.send_email"`), kept for analytics.
+    pub kind: &'a str,
+    pub status: StepStatus,
+    pub exit: Option<&'a str>,
+    pub detail: Option<&'a serde_json::Value>,
+}
+
 /// Records a step; returns its id.
-#[allow(clippy::too_many_arguments)]
-pub fn insert_step_using(
-    c: &Connection,
-    run_id: i64,
-    workflow_id: i64,
-    node_id: &str,
-    kind: &str,
-    status: StepStatus,
-    exit: Option<&str>,
-    detail: Option<&serde_json::Value>,
-    now: Timestamp,
-) -> Result<i64> {
-    let finished = matches!(
-        status,
-        StepStatus::Ok | StepStatus::Failed | StepStatus::Skipped
-    );
+pub fn insert_step_using(c: &Connection, step: &NewStep<'_>, now: Timestamp) -> Result<i64> {
+    let finished = step.status.is_final();
     c.prepare_cached(
         "INSERT INTO steps (run_id, workflow_id, node_id, kind, status, exit, detail, started_at, finished_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
-        run_id,
-        workflow_id,
-        node_id,
-        kind,
-        status.as_str(),
-        exit,
-        detail.map(|d| d.to_string()),
+        step.run_id,
+        step.workflow_id,
+        step.node_id,
+        step.kind,
+        step.status.as_str(),
+        step.exit,
+        step.detail.map(|d| d.to_string()),
         ms(now),
         finished.then(|| ms(now))
     ])?;
     Ok(c.last_insert_rowid())
 }
 
+/// What changes about a recorded step. `detail` and `attempts` left `None`
+/// keep what the step had; `exit` is written as given.
+#[derive(Debug, Clone, Copy)]
+pub struct StepUpdate<'a> {
+    pub status: StepStatus,
+    pub exit: Option<&'a str>,
+    pub detail: Option<&'a serde_json::Value>,
+    pub attempts: Option<u32>,
+}
+
+impl<'a> StepUpdate<'a> {
+    /// A new status (and exit) only.
+    pub fn status(status: StepStatus, exit: Option<&'a str>) -> Self {
+        StepUpdate {
+            status,
+            exit,
+            detail: None,
+            attempts: None,
+        }
+    }
+
+    /// A new status with no exit and a new detail.
+    pub fn with_detail(status: StepStatus, detail: &'a serde_json::Value) -> Self {
+        StepUpdate {
+            status,
+            exit: None,
+            detail: Some(detail),
+            attempts: None,
+        }
+    }
+}
+
 /// Finishes (or updates) a step.
 pub fn update_step_using(
     c: &Connection,
     step_id: i64,
-    status: StepStatus,
-    exit: Option<&str>,
-    detail: Option<&serde_json::Value>,
-    attempts: Option<u32>,
+    update: &StepUpdate<'_>,
     now: Timestamp,
 ) -> Result<()> {
-    let finished = matches!(
-        status,
-        StepStatus::Ok | StepStatus::Failed | StepStatus::Skipped
-    );
+    let finished = update.status.is_final();
     c.prepare_cached(
         "UPDATE steps SET status = ?2, exit = ?3, detail = COALESCE(?4, detail),
                 attempts = COALESCE(?5, attempts), finished_at = CASE WHEN ?6 THEN ?7 ELSE finished_at END
@@ -332,10 +368,10 @@ pub fn update_step_using(
     )?
     .execute(params![
         step_id,
-        status.as_str(),
-        exit,
-        detail.map(|d| d.to_string()),
-        attempts,
+        update.status.as_str(),
+        update.exit,
+        update.detail.map(|d| d.to_string()),
+        update.attempts,
         finished,
         ms(now)
     ])?;
@@ -428,16 +464,18 @@ pub fn due_timers_using(c: &Connection, now: Timestamp, limit: usize) -> Result<
          WHERE t.due_at <= ?1 AND (w.status != 'paused' OR r.mode != 'live')
          ORDER BY t.due_at, t.id LIMIT ?2",
     )?;
-    let rows = st.query_map(params![ms(now), limit as i64], |r| {
-        Ok(Timer {
-            id: r.get(0)?,
-            run_id: r.get(1)?,
-            node_id: r.get(2)?,
-            purpose: TimerPurpose::parse(&r.get::<_, String>(3)?).unwrap_or(TimerPurpose::Wait),
-            due_at: ts(r.get(4)?),
-        })
-    })?;
+    let rows = st.query_map(params![ms(now), limit as i64], timer_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn timer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Timer> {
+    Ok(Timer {
+        id: r.get(0)?,
+        run_id: r.get(1)?,
+        node_id: r.get(2)?,
+        purpose: TimerPurpose::parse(&r.get::<_, String>(3)?).unwrap_or(TimerPurpose::Wait),
+        due_at: ts(r.get(4)?),
+    })
 }
 
 /// The earliest timer that is not held, if any.
@@ -553,6 +591,41 @@ pub struct RunQuery {
     pub status: Option<RunStatus>,
     #[ts(type = "number | null")]
     pub limit: Option<i64>,
+}
+
+/// The run's steps still open (waiting or pending): id and node.
+pub fn open_steps_using(c: &Connection, run_id: i64) -> Result<Vec<(i64, String)>> {
+    let mut st = c.prepare_cached(
+        "SELECT id, node_id FROM steps WHERE run_id = ?1 AND status IN ('waiting', 'pending')",
+    )?;
+    let rows = st.query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The payload of the event a wait-for-event of this run last received
+/// (its step's `arrived_event_id`), if any.
+pub fn arrived_event_payload_using(
+    c: &Connection,
+    run_id: i64,
+) -> Result<Option<serde_json::Value>> {
+    let p: Option<String> = c
+        .prepare_cached(
+            "SELECT e.payload FROM steps s JOIN events e ON e.id = json_extract(s.detail, '$.arrived_event_id')
+             WHERE s.run_id = ?1 AND s.exit = 'arrived' ORDER BY s.id DESC LIMIT 1",
+        )?
+        .query_row([run_id], |r| r.get::<_, String>(0))
+        .optional()?;
+    Ok(p.and_then(|p| serde_json::from_str(&p).ok()))
+}
+
+/// The run's earliest timer (what "skip the wait" fires), if it has one.
+pub fn first_timer_of_run_using(c: &Connection, run_id: i64) -> Result<Option<Timer>> {
+    Ok(c
+        .prepare_cached(
+            "SELECT id, run_id, node_id, purpose, due_at FROM timers WHERE run_id = ?1 ORDER BY due_at LIMIT 1",
+        )?
+        .query_row([run_id], timer_row)
+        .optional()?)
 }
 
 impl Store {

@@ -408,6 +408,35 @@ fn file_error_report(draft: &serde_json::Value, e: &cairn_model::file::FileError
     }
 }
 
+/// What the engine needs to know about a workflow right now: cheap to read
+/// at the start of every batch, and compared as a whole to see whether
+/// anything changed (another process may have saved or paused it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkflowState {
+    pub id: i64,
+    pub name: String,
+    pub status: WorkflowStatus,
+    pub version: u32,
+    pub updated_at: i64,
+}
+
+/// Every workflow's id, name, status, current version and last change, by id.
+pub fn states_using(c: &rusqlite::Connection) -> Result<Vec<WorkflowState>> {
+    let mut st = c.prepare_cached(
+        "SELECT id, name, status, current_version, updated_at FROM workflows ORDER BY id",
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok(WorkflowState {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            status: WorkflowStatus::parse(&r.get::<_, String>(2)?).unwrap_or(WorkflowStatus::Draft),
+            version: r.get(3)?,
+            updated_at: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 impl Store {
     /// Imports a workflow file. Nothing is written unless all of it is good.
     pub fn import_workflow(
@@ -650,7 +679,7 @@ mod tests {
 
     use crate::contacts::ContactInput;
     use crate::runs::{
-        RunStatus, StepStatus, end_run_using, insert_run_using, insert_step_using,
+        NewRun, NewStep, RunStatus, StepStatus, end_run_using, insert_run_using, insert_step_using,
         set_run_position_using,
     };
     use cairn_model::effect::RunMode;
@@ -690,7 +719,19 @@ mod tests {
         store
             .write(|tx| {
                 let run = |mode| {
-                    insert_run_using(tx, id, 1, contact, "start", None, &payload, mode, at(1))
+                    insert_run_using(
+                        tx,
+                        &NewRun {
+                            workflow_id: id,
+                            version: 1,
+                            contact_id: contact,
+                            trigger_node: "start",
+                            trigger_event_id: None,
+                            trigger_payload: &payload,
+                            mode,
+                        },
+                        at(1),
+                    )
                 };
                 // Two completed, one failed at "hook" with a reason, one still
                 // waiting; a dry run (completed) that must not count.
@@ -701,13 +742,15 @@ mod tests {
                 let failed = run(RunMode::Live)?;
                 insert_step_using(
                     tx,
-                    failed,
-                    id,
-                    "hook",
-                    "action.webhook",
-                    StepStatus::Failed,
-                    None,
-                    Some(&serde_json::json!({"error": "HTTP 500 from example.com"})),
+                    &NewStep {
+                        run_id: failed,
+                        workflow_id: id,
+                        node_id: "hook",
+                        kind: "action.webhook",
+                        status: StepStatus::Failed,
+                        exit: None,
+                        detail: Some(&serde_json::json!({"error": "HTTP 500 from example.com"})),
+                    },
                     at(3),
                 )?;
                 end_run_using(tx, failed, RunStatus::Failed, None, None, false, at(3))?;
@@ -716,13 +759,15 @@ mod tests {
                 let dry = run(RunMode::DryRun)?;
                 insert_step_using(
                     tx,
-                    dry,
-                    id,
-                    "hook",
-                    "action.webhook",
-                    StepStatus::Failed,
-                    None,
-                    Some(&serde_json::json!({"error": "a dry-run failure"})),
+                    &NewStep {
+                        run_id: dry,
+                        workflow_id: id,
+                        node_id: "hook",
+                        kind: "action.webhook",
+                        status: StepStatus::Failed,
+                        exit: None,
+                        detail: Some(&serde_json::json!({"error": "a dry-run failure"})),
+                    },
                     at(9),
                 )?;
                 end_run_using(tx, dry, RunStatus::Completed, None, None, false, at(9))?;

@@ -20,13 +20,15 @@ fn enqueue(store: &Store, n: i64, now: chrono::DateTime<chrono::Utc>) -> OutboxE
     let key = format!("key-{n}");
     let id = outbox::enqueue_using(
         store.conn(),
-        None,
-        None,
-        &effect,
-        &key,
-        RunMode::Live,
-        5,
-        60,
+        &outbox::NewOutboxEntry {
+            run_id: None,
+            step_id: None,
+            effect: &effect,
+            idempotency_key: &key,
+            mode: RunMode::Live,
+            max_attempts: 5,
+            backoff_secs: 60,
+        },
         now,
     )
     .unwrap();

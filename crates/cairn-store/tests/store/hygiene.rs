@@ -334,16 +334,18 @@ fn a_restore_pauses_every_workflow_and_holds_the_outbox_until_resume_all() {
     s.write(|tx| {
         cairn_store::outbox::enqueue_using(
             tx,
-            None,
-            None,
-            &cairn_model::effect::Effect::Desktop(cairn_model::effect::DesktopNotice {
-                title: "t".into(),
-                body: "b".into(),
-            }),
-            "k-1",
-            cairn_model::effect::RunMode::Live,
-            5,
-            60,
+            &cairn_store::outbox::NewOutboxEntry {
+                run_id: None,
+                step_id: None,
+                effect: &cairn_model::effect::Effect::Desktop(cairn_model::effect::DesktopNotice {
+                    title: "t".into(),
+                    body: "b".into(),
+                }),
+                idempotency_key: "k-1",
+                mode: cairn_model::effect::RunMode::Live,
+                max_attempts: 5,
+                backoff_secs: 60,
+            },
             t0() - chrono::Duration::days(3),
         )
     })

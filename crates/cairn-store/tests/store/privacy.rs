@@ -9,7 +9,7 @@ use cairn_store::consent::{Consent, ConsentVia};
 use cairn_store::contacts::ContactInput;
 use cairn_store::csv_import::CsvImportOptions;
 use cairn_store::runs::{
-    RunStatus, StepStatus, end_run_using, insert_run_using, insert_step_using,
+    NewRun, NewStep, RunStatus, StepStatus, end_run_using, insert_run_using, insert_step_using,
     set_run_position_using,
 };
 use cairn_store::{Store, StoreError, deals, ms};
@@ -108,30 +108,10 @@ fn ada_with_everything(s: &mut Store) -> (i64, i64) {
         deals::enroll_using(tx, id, "Engines 101", now)?;
         // A finished run whose steps recorded what was sent.
         let at = now + Duration::minutes(5);
-        let run = insert_run_using(
-            tx,
-            wf,
-            1,
-            id,
-            "t",
-            None,
-            &json!({"order_id": SECRET_ORDER, "email": EMAIL}),
-            RunMode::Live,
-            at,
-        )?;
-        insert_step_using(tx, run, wf, "t", "trigger.event", StepStatus::Ok, None, None, at)?;
-        let step = insert_step_using(
-            tx,
-            run,
-            wf,
-            "mail",
-            "action.webhook",
-            StepStatus::Ok,
-            None,
-            Some(&json!({"to": EMAIL, "subject": SUBJECT, "body": format!("Dear {NAME}")})),
-            at,
-        )?;
-        insert_step_using(tx, run, wf, "end", "end", StepStatus::Ok, None, None, at)?;
+        let run = insert_run_using(tx, &NewRun { workflow_id: wf, version: 1, contact_id: id, trigger_node: "t", trigger_event_id: None, trigger_payload: &json!({"order_id": SECRET_ORDER, "email": EMAIL}), mode: RunMode::Live }, at)?;
+        insert_step_using(tx, &NewStep { run_id: run, workflow_id: wf, node_id: "t", kind: "trigger.event", status: StepStatus::Ok, exit: None, detail: None }, at)?;
+        let step = insert_step_using(tx, &NewStep { run_id: run, workflow_id: wf, node_id: "mail", kind: "action.webhook", status: StepStatus::Ok, exit: None, detail: Some(&json!({"to": EMAIL, "subject": SUBJECT, "body": format!("Dear {NAME}")})) }, at)?;
+        insert_step_using(tx, &NewStep { run_id: run, workflow_id: wf, node_id: "end", kind: "end", status: StepStatus::Ok, exit: None, detail: None }, at)?;
         end_run_using(tx, run, RunStatus::Completed, None, None, false, at)?;
         tx.execute(
             "INSERT INTO outbox (run_id, step_id, kind, account, idempotency_key, payload, status,
@@ -157,19 +137,9 @@ fn ada_with_everything(s: &mut Store) -> (i64, i64) {
 fn open_run_with_pending_send(s: &mut Store, id: i64, wf: i64) -> i64 {
     let at = t0() + Duration::minutes(6);
     s.write(|tx| {
-        let run = insert_run_using(tx, wf, 1, id, "t", None, &json!({}), RunMode::Live, at)?;
-        insert_step_using(tx, run, wf, "t", "trigger.event", StepStatus::Ok, None, None, at)?;
-        let step = insert_step_using(
-            tx,
-            run,
-            wf,
-            "mail",
-            "action.webhook",
-            StepStatus::Pending,
-            None,
-            Some(&json!({"to": EMAIL})),
-            at,
-        )?;
+        let run = insert_run_using(tx, &NewRun { workflow_id: wf, version: 1, contact_id: id, trigger_node: "t", trigger_event_id: None, trigger_payload: &json!({}), mode: RunMode::Live }, at)?;
+        insert_step_using(tx, &NewStep { run_id: run, workflow_id: wf, node_id: "t", kind: "trigger.event", status: StepStatus::Ok, exit: None, detail: None }, at)?;
+        let step = insert_step_using(tx, &NewStep { run_id: run, workflow_id: wf, node_id: "mail", kind: "action.webhook", status: StepStatus::Pending, exit: None, detail: Some(&json!({"to": EMAIL})) }, at)?;
         set_run_position_using(tx, run, RunStatus::Waiting, Some("mail"), at)?;
         tx.execute(
             "INSERT INTO outbox (run_id, step_id, kind, account, idempotency_key, payload, status,

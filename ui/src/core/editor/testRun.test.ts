@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import type { Step, WorkflowDef } from "@/bindings";
+import type { Step, StepDetail, WorkflowDef } from "@/bindings";
 
 import { buildPayload, effectOf, noteOf, parsePayload, payloadFields, traceOf, typedValue } from "./testRun";
 
@@ -71,5 +71,25 @@ describe("a run's marks", () => {
     expect(noteOf(step("x", "ok", { tag: "vip", changed: true }))).toBe("Tag “vip”");
     expect(noteOf(step("x", "ok", { tag: "vip", changed: false }))).toBe("Tag “vip” (no change: it already was)");
     expect(noteOf(step("x", "ok", { result: false }))).toBe("No");
+  });
+
+  it("reads the details the engine writes, typed, merged across writes too", () => {
+    const summary = { kind: "webhook", method: "POST", url: "https://example.com/hook" } as const;
+    const queued: StepDetail = { outbox_id: 5, effect: summary };
+    expect(effectOf(step("hook", "pending", queued))).toEqual(summary);
+    // A queued send that went out: the detail holds both writes.
+    const sent = { ...queued, sent: true, attempts: 1, effect: summary, response: "HTTP 200" } satisfies StepDetail;
+    expect(effectOf(step("hook", "ok", sent))).toEqual(summary);
+    expect(noteOf(step("hook", "ok", sent))).toBeNull();
+    const refused: StepDetail = { reason: "not sent: the contact unsubscribed", code: "contact_unsubscribed" };
+    expect(noteOf(step("mail", "skipped", refused))).toBe("not sent: the contact unsubscribed");
+    const field: StepDetail = { field: "plan", value: "pro", changed: false };
+    expect(noteOf(step("set", "ok", field))).toBe('plan = "pro" (no change: it already was)');
+    const deal: StepDetail = { deal_id: 3, pipeline: "Sales", stage: "Won" };
+    expect(noteOf(step("deal", "ok", deal))).toBe("Deal in Sales: Won");
+    const branch: StepDetail = { path: "VIP" };
+    expect(noteOf(step("split", "ok", branch))).toBe("Path: VIP");
+    const late: StepDetail = { late_by_secs: 7200, late: "fired 2 h late" };
+    expect(effectOf(step("wait", "ok", late))).toBeNull();
   });
 });

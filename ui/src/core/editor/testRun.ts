@@ -3,7 +3,7 @@
 // built from what was typed, the canvas marks of a run's steps, and the
 // rendered effect a dry or test step recorded. No React, no Tauri.
 
-import type { Effect, Node, Step, StepStatus, WorkflowDef } from "@/bindings";
+import type { Effect, Node, Step, StepDetail, StepStatus, WorkflowDef } from "@/bindings";
 
 /** `{{ trigger.product }}`, `{{trigger.answers.consent}}` → the path after `trigger.`. */
 const TRIGGER_REF = /\{\{\s*trigger\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)/g;
@@ -106,12 +106,28 @@ export function traceOf(steps: Step[], currentNode: string | null): Map<string, 
   return out;
 }
 
-/** The rendered email, webhook, Slack message or notice a step recorded, if any. */
+/** What the step recorded, as the engine writes it (`StepDetail`, generated from Rust). */
+function detailOf(step: Step): StepDetail | null {
+  return step.detail as StepDetail | null;
+}
+
+/**
+ * The rendered email, webhook, Slack message or notice a step recorded, if
+ * any: in full for dry and test runs; a live step keeps a summary (the
+ * outbox holds the rest), shown with what it has.
+ */
 export function effectOf(step: Step): Effect | null {
-  const d = step.detail as { effect?: unknown } | null;
-  const e = d && typeof d === "object" ? d.effect : undefined;
+  const d = detailOf(step);
+  if (!d || typeof d !== "object" || !("effect" in d)) return null;
+  const e = d.effect;
   if (!e || typeof e !== "object" || !("kind" in e)) return null;
   return e as Effect;
+}
+
+/** A text the detail holds under `key` (details merge several writes, so any may be there). */
+function textIn(d: StepDetail, key: "error" | "reason" | "note" | "message"): string | null {
+  const v = key in d ? (d as Record<typeof key, unknown>)[key] : undefined;
+  return typeof v === "string" && v.trim() ? v : null;
 }
 
 /**
@@ -120,18 +136,16 @@ export function effectOf(step: Step): Effect | null {
  * a branch taken).
  */
 export function noteOf(step: Step): string | null {
-  const d = step.detail as Record<string, unknown> | null;
+  const d = detailOf(step);
   if (!d || typeof d !== "object") return null;
-  for (const k of ["error", "reason", "note", "message"]) {
-    const v = d[k];
-    if (typeof v === "string" && v.trim()) return v;
-  }
-  const unchanged = d.changed === false ? " (no change: it already was)" : "";
-  if (typeof d.tag === "string") return `Tag “${d.tag}”${unchanged}`;
-  if (typeof d.field === "string") return `${d.field} = ${JSON.stringify(d.value)}${unchanged}`;
-  if (typeof d.course === "string") return `Course “${d.course}”${unchanged}`;
-  if (typeof d.pipeline === "string" && typeof d.stage === "string") return `Deal in ${d.pipeline}: ${d.stage}`;
-  if (typeof d.result === "boolean") return d.result ? "Yes" : "No";
-  if (typeof d.path === "string") return `Path: ${d.path}`;
+  const said = textIn(d, "error") ?? textIn(d, "reason") ?? textIn(d, "note") ?? textIn(d, "message");
+  if (said) return said;
+  const unchanged = "changed" in d && d.changed === false ? " (no change: it already was)" : "";
+  if ("tag" in d) return `Tag “${d.tag}”${unchanged}`;
+  if ("field" in d) return `${d.field} = ${JSON.stringify(d.value)}${unchanged}`;
+  if ("course" in d) return `Course “${d.course}”${unchanged}`;
+  if ("pipeline" in d && "stage" in d) return `Deal in ${d.pipeline}: ${d.stage}`;
+  if ("result" in d) return d.result ? "Yes" : "No";
+  if ("path" in d) return `Path: ${d.path}`;
   return null;
 }
