@@ -5,6 +5,8 @@
 //   api/         the one typed door to the Rust commands; may use core/ and
 //                the generated bindings/, never React.
 //   components/  shared presentational pieces; may use core/.
+//   hooks/       React hooks features share; may use api/ and core/, never
+//                Tauri directly.
 //   features/x/  one screen or capability; others see only features/x/index.ts.
 //   app/         the shell: layout, navigation, routes; wires features.
 import js from "@eslint/js";
@@ -88,6 +90,15 @@ export default tseslint.config(
       "no-restricted-imports": [
         "error",
         { patterns: [tauri, layer("api"), layer("features"), layer("app")] },
+      ],
+    },
+  },
+  {
+    files: ["src/hooks/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [tauri, layer("features"), layer("components"), layer("app")] },
       ],
     },
   },
