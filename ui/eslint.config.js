@@ -120,4 +120,11 @@ export default tseslint.config(
     languageOptions: { globals: globals.node },
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // The editor benchmark (docs/BENCHMARKS.md): Node scripts, and page.mjs
+    // which runs inside the page.
+    files: ["bench/**/*.mjs"],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: { ...globals.node, ...globals.browser } },
+  },
 );
