@@ -68,6 +68,7 @@ export default tseslint.config(
             layer("api"),
             layer("features"),
             layer("components"),
+            layer("hooks"),
             layer("app"),
           ],
         },
@@ -80,7 +81,7 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [react, layer("features"), layer("components"), layer("app")] },
+        { patterns: [react, layer("features"), layer("components"), layer("hooks"), layer("app")] },
       ],
     },
   },
@@ -89,7 +90,7 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [tauri, layer("api"), layer("features"), layer("app")] },
+        { patterns: [tauri, layer("api"), layer("features"), layer("hooks"), layer("app")] },
       ],
     },
   },
