@@ -5,10 +5,12 @@
 //
 //   node ui/bench/editor.mjs app [--nodes 500] [--rounds 5]
 //     The real app (target/debug/cairn-app, or CAIRN_APP) under WebDriver
-//     (tauri-driver + WebKitWebDriver), on a fresh database that the CLI
-//     (target/debug/cairn, or CAIRN_CLI) filled with `cairn workflow import`.
-//     Needs an X display (run under xvfb-run). Memory: the proportional set
-//     size (PSS) of the app and its WebKit processes, from /proc.
+//     (tauri-driver + WebKitWebDriver), on a fresh database into which the
+//     app imports the workflow file (its import_workflow_file command, what
+//     the Workflows screen's Import does; or the CLI's `cairn workflow
+//     import` with `--cli`, target/debug/cairn or CAIRN_CLI). Needs an X
+//     display (run under xvfb-run). Memory: the proportional set size (PSS)
+//     of the app and its WebKit processes, from /proc.
 //   node ui/bench/editor.mjs chromium [--nodes 500] [--rounds 5]
 //     The built UI (ui/dist) in headless Chromium against a mocked backend
 //     (the same mock as @tauri-apps/api/mocks): the UI's own cost without
@@ -64,11 +66,11 @@ function report(label, rounds, memory) {
   const warm = rounds.slice(1);
   console.log(`\n${label}: ${N} nodes, ${rounds.length} opens; load average ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")} on ${availableParallelism()} cores`);
   console.log(`  nodes kept in the page: ${cold.rendered}`);
-  const cpu = (r) => (r.cpu === undefined ? "" : `; main-thread CPU ${fmt(r.cpu)}`);
+  const cpu = (r) => (r.cpu === undefined ? "" : `; page CPU ${fmt(r.cpu)}${r.appCpu === undefined ? "" : `, cairn-app CPU ${fmt(r.appCpu)}`}`);
   console.log(`  first open:  drawn ${fmt(cold.drawn)}, interactive ${fmt(cold.interactive)}, click → inspector ${fmt(cold.select)}${cpu(cold)}`);
   if (warm.length)
     console.log(
-      `  later opens (median of ${warm.length}): drawn ${fmt(median(warm.map((r) => r.drawn)))}, interactive ${fmt(median(warm.map((r) => r.interactive)))} (fastest ${fmt(Math.min(...warm.map((r) => r.interactive)))}), click → inspector ${fmt(median(warm.map((r) => r.select)))}${warm[0].cpu === undefined ? "" : `; main-thread CPU ${fmt(median(warm.map((r) => r.cpu)))}`}`,
+      `  later opens (median of ${warm.length}): drawn ${fmt(median(warm.map((r) => r.drawn)))}, interactive ${fmt(median(warm.map((r) => r.interactive)))} (fastest ${fmt(Math.min(...warm.map((r) => r.interactive)))}), click → inspector ${fmt(median(warm.map((r) => r.select)))}${warm[0].cpu === undefined ? "" : `; page CPU ${fmt(median(warm.map((r) => r.cpu)))}`}${warm[0].appCpu === undefined ? "" : `, cairn-app CPU ${fmt(median(warm.map((r) => r.appCpu)))}`}`,
     );
   for (const [k, v] of Object.entries(memory)) console.log(`  memory ${k}: ${v}`);
   console.log(JSON.stringify({ mode, nodes: N, rounds, memory }));
@@ -76,8 +78,8 @@ function report(label, rounds, memory) {
 
 // --- The real app ------------------------------------------------------------
 
-/** PSS and RSS (KiB) of `pid` and every process below it. */
-function memoryOfTree(pid) {
+/** `pid` and every process below it. */
+function treeOf(pid) {
   const children = new Map();
   for (const d of readdirSync("/proc").filter((x) => /^\d+$/.test(x))) {
     try {
@@ -95,6 +97,12 @@ function memoryOfTree(pid) {
     for (const c of children.get(p) ?? []) walk(c);
   };
   walk(pid);
+  return all;
+}
+
+/** PSS and RSS (KiB) of `pid` and every process below it. */
+function memoryOfTree(pid) {
+  const all = treeOf(pid);
   let pss = 0;
   let rss = 0;
   const names = [];
@@ -110,6 +118,22 @@ function memoryOfTree(pid) {
     }
   }
   return { pss, rss, names };
+}
+
+/** CPU time (ms, user + system) the processes in `pids` have used so far, by process name. */
+function cpuOf(pids) {
+  const out = {};
+  for (const p of pids) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out[comm] = (out[comm] ?? 0) + ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks (USER_HZ = 100)
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
 }
 
 function findApp(driverPid) {
@@ -132,16 +156,18 @@ function findApp(driverPid) {
 
 async function runApp() {
   const app = process.env.CAIRN_APP ?? join(root, "target/debug/cairn-app");
-  const cli = process.env.CAIRN_CLI ?? join(root, "target/debug/cairn");
+  const cli = args.includes("--cli") ? (process.env.CAIRN_CLI ?? join(root, "target/debug/cairn")) : null;
   for (const [what, p] of [["the app", app], ["the CLI", cli]])
-    if (!existsSync(p)) throw new Error(`${what} is not built: ${p} (cargo build -p cairn -p cairn-cli)`);
+    if (p && !existsSync(p)) throw new Error(`${what} is not built: ${p} (cargo build -p cairn -p cairn-cli)`);
   const dir = mkdtempSync(join(tmpdir(), "cairn-bench-editor-"));
   const db = join(dir, "data", "cairn.db");
   mkdirSync(dirname(db), { recursive: true });
   const file = join(dir, `workflow-${N}.json`);
   writeFileSync(file, JSON.stringify(bigWorkflow(N), null, 2));
-  execFileSync(cli, ["--db", db, "init"], { stdio: "ignore" });
-  execFileSync(cli, ["--db", db, "workflow", "import", file], { stdio: "inherit" });
+  if (cli) {
+    execFileSync(cli, ["--db", db, "init"], { stdio: "ignore" });
+    execFileSync(cli, ["--db", db, "workflow", "import", file], { stdio: "inherit" });
+  }
 
   const port = await freePort();
   const nativePort = await freePort();
@@ -193,15 +219,40 @@ async function runApp() {
     if (v && v.error) throw new Error(v.error);
     return v;
   };
-  await exec(openList, TIMEOUT);
+  let id = 1;
+  if (!cli) {
+    const outcome = await wd("POST", `${s}/execute/async`, {
+      script: `const done = arguments[arguments.length - 1];
+        window.__TAURI_INTERNALS__.invoke("import_workflow_file", { path: arguments[0], replace: false }).then(done, (e) => done({ error: JSON.stringify(e) }));`,
+      args: [file],
+    });
+    if (outcome.error) throw new Error(`import: ${outcome.error}`);
+    id = outcome.id;
+    await wd("POST", `${s}/refresh`, {});
+  }
+  // After the reload the old page may still be unloading: try again a few times.
+  for (let i = 0; ; i++) {
+    try {
+      await exec(openList, TIMEOUT);
+      break;
+    } catch (e) {
+      if (i > 20) throw e;
+      await sleep(500);
+    }
+  }
   await sleep(2000); // let the start-up settle before the baseline
   const appPid = findApp(driver.pid);
   if (!appPid) throw new Error("cairn-app not found under tauri-driver");
   const before = memoryOfTree(appPid);
   const rounds = [];
   let open = null;
+  const pids = treeOf(appPid);
   for (let i = 0; i < ROUNDS; i++) {
-    rounds.push(await exec(openEditor, 1, TIMEOUT));
+    const cpu0 = cpuOf(pids);
+    const r = await exec(openEditor, id, TIMEOUT);
+    const cpu1 = cpuOf(pids);
+    // The web process runs the page; cairn-app answers its commands.
+    rounds.push({ ...r, cpu: (cpu1.WebKitWebProces ?? 0) - (cpu0.WebKitWebProces ?? 0), appCpu: (cpu1["cairn-app"] ?? 0) - (cpu0["cairn-app"] ?? 0) });
     if (i === 0) {
       await sleep(1000);
       open = memoryOfTree(appPid);
