@@ -5,6 +5,8 @@
 //   api/         the one typed door to the Rust commands; may use core/ and
 //                the generated bindings/, never React.
 //   components/  shared presentational pieces; may use core/.
+//   hooks/       React hooks features share; may use api/ and core/, never
+//                Tauri directly.
 //   features/x/  one screen or capability; others see only features/x/index.ts.
 //   app/         the shell: layout, navigation, routes; wires features.
 import js from "@eslint/js";
@@ -66,6 +68,7 @@ export default tseslint.config(
             layer("api"),
             layer("features"),
             layer("components"),
+            layer("hooks"),
             layer("app"),
           ],
         },
@@ -78,7 +81,7 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [react, layer("features"), layer("components"), layer("app")] },
+        { patterns: [react, layer("features"), layer("components"), layer("hooks"), layer("app")] },
       ],
     },
   },
@@ -87,7 +90,16 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [tauri, layer("api"), layer("features"), layer("app")] },
+        { patterns: [tauri, layer("api"), layer("features"), layer("hooks"), layer("app")] },
+      ],
+    },
+  },
+  {
+    files: ["src/hooks/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [tauri, layer("features"), layer("components"), layer("app")] },
       ],
     },
   },
@@ -108,5 +120,12 @@ export default tseslint.config(
     files: ["eslint.config.js", "vite.config.ts"],
     languageOptions: { globals: globals.node },
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // The editor benchmark (docs/BENCHMARKS.md): Node scripts, and page.mjs
+    // which runs inside the page.
+    files: ["bench/**/*.mjs"],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: { ...globals.node, ...globals.browser } },
   },
 );

@@ -1,10 +1,8 @@
-// Commands of the Activity screen (src-tauri/commands/activity.rs), and the
-// shell's live `cairn://change` window event.
-
-import { listen } from "@tauri-apps/api/event";
+// Commands of the Activity screen (src-tauri/commands/activity.rs); the
+// screen follows the shell's `cairn://change` event (events.ts).
 
 import type { Run } from "@/bindings";
-import type { ActivityEvent, Change } from "@/bindings/app";
+import type { ActivityEvent } from "@/bindings/app";
 
 import { commandCaller } from "./invoke";
 
@@ -15,13 +13,7 @@ type ActivityCommands = {
 
 const call = commandCaller<ActivityCommands>();
 
-/** The window event the shell emits after each committed run or step change. */
-export const CHANGE_EVENT = "cairn://change";
-
 export const activityApi = {
   events: (limit: number) => call("recent_events", { limit }),
   runs: (limit: number) => call("recent_runs", { limit }),
-  /** Calls `onChange` for each engine change; resolves to the function that stops listening. */
-  onChange: (onChange: (c: Change) => void): Promise<() => void> =>
-    listen<Change>(CHANGE_EVENT, (e) => onChange(e.payload)),
 };

@@ -31,7 +31,6 @@ type ContactCommands = {
   count_contacts: { args: { query: ContactQuery }; result: number };
   list_tags: { args: None; result: string[] };
   list_fields: { args: None; result: FieldDef[] };
-  define_field: { args: { field: FieldDef }; result: boolean };
   get_contact: { args: { id: number }; result: Contact };
   add_contact: { args: { input: ContactInput; resubscribeErased?: boolean }; result: Contact };
   update_contact: { args: { id: number; input: ContactInput; untag: string[] }; result: Contact };
@@ -71,7 +70,6 @@ export const contactsApi = {
   count: (query: ContactQuery) => call("count_contacts", { query }),
   tags: () => call("list_tags", {}),
   fields: () => call("list_fields", {}),
-  defineField: (field: FieldDef) => call("define_field", { field }),
   get: (id: number) => call("get_contact", { id }),
   /** Adds a contact; one erased earlier comes back unsubscribed unless `resubscribeErased`. */
   add: (input: ContactInput, resubscribeErased = false) =>

@@ -1,22 +1,18 @@
 // Commands of the background and housekeeping (src-tauri/commands/
 // housekeeping.rs): start at login, notifications, retention, the
-// database's size, backup and restore, pause-all; and the window events the
-// shell emits about the background.
-
-import { listen } from "@tauri-apps/api/event";
+// database's size, backup and restore, pause-all. The window events the
+// shell emits about the background are in events.ts.
 
 import type {
   AlertPolicy,
-  BackgroundSummary,
   BackupInfo,
   DatabaseStats,
   MaintenanceReport,
   PauseReport,
   RestoreReport,
 } from "@/bindings";
-import type { BackgroundStatus, Change } from "@/bindings/app";
+import type { BackgroundStatus } from "@/bindings/app";
 
-import { CHANGE_EVENT } from "./activity";
 import { commandCaller } from "./invoke";
 
 type None = Record<string, never>;
@@ -39,11 +35,6 @@ type HousekeepingCommands = {
 
 const call = commandCaller<HousekeepingCommands>();
 
-/** Emitted by the tray whenever it re-reads its counts. */
-export const BACKGROUND_EVENT = "cairn://background";
-/** Emitted after a restore: everything on screen is stale. */
-export const RESTORED_EVENT = "cairn://restored";
-
 export const housekeepingApi = {
   status: () => call("background_status", {}),
   pauseAll: () => call("pause_all_workflows", {}),
@@ -58,12 +49,4 @@ export const housekeepingApi = {
   setAlertPolicy: (policy: AlertPolicy) => call("set_alert_policy", { policy }),
   autostartEnabled: () => call("autostart_enabled", {}),
   setAutostart: (enabled: boolean) => call("set_autostart", { enabled }),
-  /** Calls `onWoke` when the laptop woke from sleep; resolves to the function that stops listening. */
-  onWoke: (onWoke: (gapSecs: number, lateWaits: number) => void): Promise<() => void> =>
-    listen<Change>(CHANGE_EVENT, (e) => {
-      if (e.payload.type === "woke") onWoke(e.payload.gap_secs, e.payload.late_waits);
-    }),
-  onBackground: (f: (s: BackgroundSummary) => void): Promise<() => void> =>
-    listen<BackgroundSummary>(BACKGROUND_EVENT, (e) => f(e.payload)),
-  onRestored: (f: () => void): Promise<() => void> => listen(RESTORED_EVENT, () => f()),
 };

@@ -1,44 +1,20 @@
 // The one typed door from the UI to the Rust commands.
 //
-// Every command is listed in `Commands` with its arguments and result, so a
-// misspelt name or a wrong argument is a type error, and every failure
-// arrives as an ApiError {code, message}. Screens call `api.*`, never
-// `invoke` directly (ESLint keeps @tauri-apps out of other layers).
-
-import { invoke } from "@tauri-apps/api/core";
-
-import { toApiError } from "./errors";
-import type { WorkflowSummary } from "./types";
+// Each screen's module lists its commands with their arguments and results
+// (invoke.ts), so a misspelt name or a wrong argument is a type error, and
+// every failure arrives as an ApiError {code, message}. Screens call
+// `<screen>Api.*`, never `invoke` directly (ESLint keeps @tauri-apps out of
+// other layers); window events come through `subscribe` (events.ts).
 
 export { ApiError, IPC_ERROR, UNKNOWN_ERROR, toApiError } from "./errors";
 export type { CommandError, WorkflowStatus, WorkflowSummary } from "./types";
 
-/** Command name → its arguments and its result (mirrors src-tauri/commands). */
-export type Commands = {
-  list_workflows: { args: Record<string, never>; result: WorkflowSummary[] };
-};
-
-/** Calls a command; rejects with an ApiError. */
-export async function call<K extends keyof Commands>(
-  command: K,
-  args: Commands[K]["args"],
-): Promise<Commands[K]["result"]> {
-  try {
-    return await invoke<Commands[K]["result"]>(command, args);
-  } catch (reason) {
-    throw toApiError(reason);
-  }
-}
-
-export const api = {
-  /** Every workflow, ordered by name. */
-  listWorkflows: () => call("list_workflows", {}),
-};
-
 // The screens' own command modules (one per screen, each with its typed
 // command map) and the types they exchange.
 export { accountsApi } from "./accounts";
-export { activityApi, CHANGE_EVENT } from "./activity";
+export { activityApi } from "./activity";
+export { queryKeys } from "./queryKeys";
+export { type AppEvent, type AppEvents, BACKGROUND_EVENT, CHANGE_EVENT, RESTORED_EVENT, subscribe } from "./events";
 export { type ColumnMapping, contactsApi } from "./contacts";
 export {
   pickBackupDestination,
@@ -121,11 +97,7 @@ export type {
 
 // Running in the background and keeping the database in order (Settings'
 // housekeeping section, the wake notice).
-export {
-  BACKGROUND_EVENT,
-  RESTORED_EVENT,
-  housekeepingApi,
-} from "./housekeeping";
+export { housekeepingApi } from "./housekeeping";
 export type {
   AlertPolicy,
   BackgroundSummary,

@@ -105,8 +105,3 @@ export function describeStep(s: Step): string {
   }
   return "";
 }
-
-/** Whether a step's detail holds more than the summary line (to offer "details"). */
-export function hasMoreDetail(s: Step): boolean {
-  return Object.keys(obj(s.detail)).length > 1;
-}

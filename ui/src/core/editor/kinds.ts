@@ -9,9 +9,6 @@ import type { Node, NodeFamily, NodeSpec } from "@/bindings";
 /** Every node kind name, such as "trigger.purchase_completed". */
 export type Kind = NodeSpec["kind"];
 
-/** The settings of one kind. */
-export type ConfigOf<K extends Kind> = Extract<NodeSpec, { kind: K }>["config"];
-
 /** A node of one kind. */
 export type NodeOf<K extends Kind> = Extract<Node, { kind: K }>;
 

@@ -2,7 +2,7 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { CircleCheck, KeyRound, PlugZap, Plus, RefreshCw, Trash2, TriangleAlert } from "lucide-react";
 import { useState } from "react";
 
-import { type AccountView, type ApiError, type AppSettings, type SyncSummary, accountsApi, settingsApi } from "@/api";
+import { type AccountView, type ApiError, type AppSettings, type SyncSummary, accountsApi, queryKeys, settingsApi } from "@/api";
 import { Badge, Button, Dialog, EmptyState, ErrorPanel, PageHeader } from "@/components";
 import { kindSpec } from "@/core/accountForms";
 import { formatIn, sourceSummary } from "@/core/format";
@@ -173,7 +173,7 @@ export function AccountsPage() {
   const now = new Date();
   // Where secrets go, asked before anyone types one: without a reachable
   // keyring, adding an account cannot work, and the vault says what to do.
-  const settings = useQuery<AppSettings, ApiError>({ queryKey: ["settings"], queryFn: settingsApi.get });
+  const settings = useQuery<AppSettings, ApiError>({ queryKey: queryKeys.settings, queryFn: settingsApi.get });
   const unknown = accounts.data?.find((v) => v.secret.state === "unknown")?.secret;
   const vaultProblem = settings.data?.secrets.problem ?? (unknown?.state === "unknown" ? unknown : null);
   const sending = accounts.data?.filter((v) => !v.is_source) ?? [];

@@ -1,3 +1,2 @@
 // The Accounts screen: connected accounts, adding, testing, syncing, removing.
 export { AccountsPage } from "./AccountsPage";
-export { accountsKey } from "./useAccounts";

@@ -1,45 +1,26 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Activity, Radio } from "lucide-react";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { Link } from "react-router";
 
-import { type ActivityEvent, type ApiError, type Run, activityApi } from "@/api";
+import { type ActivityEvent, type ApiError, CHANGE_EVENT, type Run, activityApi, queryKeys } from "@/api";
 import { EmptyState, ErrorPanel, PageHeader, selectClass } from "@/components";
 import { entryTypes, filterEntries, mergeTimeline } from "@/core/timeline";
 import { EventEntry, RunEntry } from "@/features/contacts";
+import { useTauriEvent } from "@/hooks";
 
 import styles from "./Activity.module.css";
 
-const activityKey = ["activity"] as const;
 const EVENTS = 300;
 const RUNS = 150;
 
 /** Reloads the log whenever the engine reports a run or step change. */
 function useLiveUpdates() {
   const client = useQueryClient();
-  const [live, setLive] = useState(false);
-  useEffect(() => {
-    let stop: (() => void) | undefined;
-    let cancelled = false;
-    activityApi
-      .onChange(() => {
-        void client.invalidateQueries({ queryKey: activityKey });
-        void client.invalidateQueries({ queryKey: ["runs"] });
-      })
-      .then((unlisten) => {
-        if (cancelled) unlisten();
-        else {
-          stop = unlisten;
-          setLive(true);
-        }
-      })
-      .catch(() => setLive(false));
-    return () => {
-      cancelled = true;
-      stop?.();
-    };
-  }, [client]);
-  return live;
+  return useTauriEvent(CHANGE_EVENT, () => {
+    void client.invalidateQueries({ queryKey: queryKeys.activity.all });
+    void client.invalidateQueries({ queryKey: queryKeys.runs });
+  });
 }
 
 /** The Activity screen: the latest events and runs of every workflow, newest first. */
@@ -48,12 +29,12 @@ export function ActivityPage() {
   const [type, setType] = useState("");
   // Events from polled accounts arrive without a run change: look again now and then too.
   const events = useQuery<ActivityEvent[], ApiError>({
-    queryKey: [...activityKey, "events"],
+    queryKey: queryKeys.activity.events,
     queryFn: () => activityApi.events(EVENTS),
     refetchInterval: 15_000,
   });
   const runs = useQuery<Run[], ApiError>({
-    queryKey: [...activityKey, "runs"],
+    queryKey: queryKeys.activity.runs,
     queryFn: () => activityApi.runs(RUNS),
     refetchInterval: 15_000,
   });

@@ -3,7 +3,7 @@ import { ChartColumn } from "lucide-react";
 import { Link } from "react-router";
 
 import { Badge, EmptyState, ErrorPanel, PageHeader } from "@/components";
-import { type ApiError, type WorkflowOverview, type WorkflowStats, analyticsApi, workflowsApi } from "@/api";
+import { type ApiError, type WorkflowOverview, type WorkflowStats, analyticsApi, queryKeys, workflowsApi } from "@/api";
 
 import { count, money, percent, rangeParam } from "./figures";
 import { Figure } from "./Figure";
@@ -15,12 +15,12 @@ import styles from "./Analytics.module.css";
 export function AnalyticsOverviewPage() {
   const [days, setDays] = useRange();
   const stats = useQuery<WorkflowStats[], ApiError>({
-    queryKey: ["analytics", "overview", days],
+    queryKey: queryKeys.analytics.overview(days),
     queryFn: () => analyticsApi.overview(days),
   });
   // The status of each workflow (the stats are about runs, not status).
   const list = useQuery<WorkflowOverview[], ApiError>({
-    queryKey: ["workflows"],
+    queryKey: queryKeys.workflows,
     queryFn: workflowsApi.overviews,
   });
   const status = new Map((list.data ?? []).map((o) => [o.workflow.id, o.workflow.status]));

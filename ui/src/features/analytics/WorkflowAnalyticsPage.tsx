@@ -3,7 +3,7 @@ import { ArrowLeft, ChartColumn, PenLine } from "lucide-react";
 import { Link, useParams } from "react-router";
 
 import { EmptyState, ErrorPanel, PageHeader } from "@/components";
-import { type ApiError, type WorkflowStats, analyticsApi } from "@/api";
+import { type ApiError, type WorkflowStats, analyticsApi, queryKeys } from "@/api";
 
 import { count, duration, money, percent, rangeText } from "./figures";
 import { Figure } from "./Figure";
@@ -18,7 +18,7 @@ export function WorkflowAnalyticsPage() {
   const id = Number(workflowId);
   const [days, setDays] = useRange();
   const stats = useQuery<WorkflowStats, ApiError>({
-    queryKey: ["analytics", id, days],
+    queryKey: queryKeys.analytics.workflow(id, days),
     queryFn: () => analyticsApi.workflow(id, days),
     enabled: Number.isInteger(id),
   });

@@ -1,12 +1,11 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 
-import { type ApiError, type BulkAction, type ContactQuery, contactsApi, pickContactsCsvPath } from "@/api";
+import { type ApiError, type BulkAction, type ContactQuery, contactsApi, pickContactsCsvPath, queryKeys } from "@/api";
 import { Button, Dialog, Field, inputClass, selectClass } from "@/components";
 
 import styles from "./Contacts.module.css";
 import { type BulkChoice as Choice, bulkButtonText, numberFormat } from "./privacyText";
-import { contactsKey } from "./useContacts";
 
 /**
  * One action on every contact the list's filters select, with the count
@@ -33,7 +32,7 @@ export function BulkDialog({ query, count, onClose }: { query: ContactQuery; cou
     },
     onSuccess: (message) => {
       if (message) setDone(message);
-      void client.invalidateQueries({ queryKey: contactsKey });
+      void client.invalidateQueries({ queryKey: queryKeys.contacts.all });
     },
   });
   const needsTag = choice === "tag" || choice === "untag";

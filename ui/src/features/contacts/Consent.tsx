@@ -1,17 +1,16 @@
 import { useQuery } from "@tanstack/react-query";
 
-import { type ApiError, type ConsentEntry, contactsApi } from "@/api";
+import { type ApiError, type ConsentEntry, contactsApi, queryKeys } from "@/api";
 import { ErrorPanel } from "@/components";
 import { formatRelative } from "@/core/time";
 
 import styles from "./Contacts.module.css";
 import { consentLine } from "./privacyText";
-import { contactsKey } from "./useContacts";
 
 /** How the contact's subscription began and changed, oldest first. */
 export function Consent({ contactId }: { contactId: number }) {
   const log = useQuery<ConsentEntry[], ApiError>({
-    queryKey: [...contactsKey, "one", contactId, "consent"],
+    queryKey: queryKeys.contacts.consent(contactId),
     queryFn: () => contactsApi.consent(contactId),
   });
   const now = new Date();

@@ -2,7 +2,7 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { X } from "lucide-react";
 import { useState } from "react";
 
-import { type ApiError, type Contact, type ContactStatus, contactsApi } from "@/api";
+import { type ApiError, type Contact, type ContactStatus, contactsApi, queryKeys } from "@/api";
 import { Button, Dialog, ErrorPanel, Field, inputClass, selectClass } from "@/components";
 import { CONTACT_STATUSES } from "@/core/contactQuery";
 import { type ContactForm, addTag, checkContactForm, emptyContactForm, formOf, toContactInput } from "@/core/contactForm";
@@ -31,7 +31,7 @@ export function ContactDialog({ contact, onClose, onSaved }: Props) {
   // re-subscribes them on purpose: the form says so before saving.
   const email = form.email.trim().toLowerCase();
   const erased = useQuery<string | null, ApiError>({
-    queryKey: ["contacts", "erased-at", email],
+    queryKey: queryKeys.contacts.erasedAt(email),
     queryFn: () => contactsApi.erasedAt(email),
     enabled: !contact && !problems.email && email.includes("@"),
     retry: false,

@@ -1,11 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
-import { type ApiError, type Contact, type ErasureReport, contactsApi } from "@/api";
+import { type ApiError, type Contact, type ErasureReport, contactsApi, queryKeys } from "@/api";
 import { Button, Dialog, ErrorPanel } from "@/components";
 
 import styles from "./Contacts.module.css";
 import { erasureLines } from "./privacyText";
-import { contactsKey } from "./useContacts";
 
 /**
  * Confirms erasing a contact: says what goes (the store's own count) before
@@ -14,13 +13,13 @@ import { contactsKey } from "./useContacts";
 export function EraseDialog({ contact, onClose, onErased }: { contact: Contact; onClose: () => void; onErased: () => void }) {
   const client = useQueryClient();
   const preview = useQuery<ErasureReport, ApiError>({
-    queryKey: [...contactsKey, "one", contact.id, "erasure-preview"],
+    queryKey: queryKeys.contacts.erasurePreview(contact.id),
     queryFn: () => contactsApi.erasurePreview(contact.id),
   });
   const erase = useMutation<ErasureReport, ApiError>({
     mutationFn: () => contactsApi.erase(contact.id),
     onSuccess: () => {
-      void client.invalidateQueries({ queryKey: contactsKey });
+      void client.invalidateQueries({ queryKey: queryKeys.contacts.all });
       onErased();
     },
   });

@@ -3,4 +3,3 @@
 export { ContactPage } from "./ContactPage";
 export { ContactsPage } from "./ContactsPage";
 export { EventEntry, RunEntry } from "./Timeline";
-export { contactsKey } from "./useContacts";

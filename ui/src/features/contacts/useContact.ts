@@ -1,45 +1,43 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect } from "react";
 
-import { activityApi, contactsApi } from "@/api";
+import { CHANGE_EVENT, contactsApi, queryKeys } from "@/api";
 import type { ApiError, Contact, Deal, Enrollment, Event, Pipeline, Run, Step } from "@/api";
+import { useTauriEvent } from "@/hooks";
 
-import { contactsKey } from "./useContacts";
 
-const one = (id: number) => [...contactsKey, "one", id] as const;
 
 export function useContact(id: number) {
-  return useQuery<Contact, ApiError>({ queryKey: [...one(id), "contact"], queryFn: () => contactsApi.get(id) });
+  return useQuery<Contact, ApiError>({ queryKey: queryKeys.contacts.contact(id), queryFn: () => contactsApi.get(id) });
 }
 
 export function useDeals(id: number) {
-  return useQuery<Deal[], ApiError>({ queryKey: [...one(id), "deals"], queryFn: () => contactsApi.deals(id) });
+  return useQuery<Deal[], ApiError>({ queryKey: queryKeys.contacts.deals(id), queryFn: () => contactsApi.deals(id) });
 }
 
 export function usePipelines() {
-  return useQuery<Pipeline[], ApiError>({ queryKey: [...contactsKey, "pipelines"], queryFn: contactsApi.pipelines });
+  return useQuery<Pipeline[], ApiError>({ queryKey: queryKeys.contacts.pipelines, queryFn: contactsApi.pipelines });
 }
 
 export function useEnrollments(id: number) {
   return useQuery<Enrollment[], ApiError>({
-    queryKey: [...one(id), "enrollments"],
+    queryKey: queryKeys.contacts.enrollments(id),
     queryFn: () => contactsApi.enrollments(id),
   });
 }
 
 export function useCourses() {
-  return useQuery<string[], ApiError>({ queryKey: [...contactsKey, "courses"], queryFn: contactsApi.courses });
+  return useQuery<string[], ApiError>({ queryKey: queryKeys.contacts.courses, queryFn: contactsApi.courses });
 }
 
 export function useTimeline(id: number) {
-  const events = useQuery<Event[], ApiError>({ queryKey: [...one(id), "events"], queryFn: () => contactsApi.events(id) });
-  const runs = useQuery<Run[], ApiError>({ queryKey: [...one(id), "runs"], queryFn: () => contactsApi.runs(id) });
+  const events = useQuery<Event[], ApiError>({ queryKey: queryKeys.contacts.events(id), queryFn: () => contactsApi.events(id) });
+  const runs = useQuery<Run[], ApiError>({ queryKey: queryKeys.contacts.runs(id), queryFn: () => contactsApi.runs(id) });
   return { events, runs };
 }
 
 export function useSteps(runId: number, enabled: boolean) {
   return useQuery<Step[], ApiError>({
-    queryKey: ["runs", runId, "steps"],
+    queryKey: queryKeys.runSteps(runId),
     queryFn: () => contactsApi.steps(runId),
     enabled,
   });
@@ -48,7 +46,7 @@ export function useSteps(runId: number, enabled: boolean) {
 /** Reloads everything shown about one contact (after a change to it). */
 export function useRefreshContact(id: number) {
   const client = useQueryClient();
-  return () => client.invalidateQueries({ queryKey: one(id) });
+  return () => client.invalidateQueries({ queryKey: queryKeys.contacts.one(id) });
 }
 
 /**
@@ -59,22 +57,8 @@ export function useRefreshContact(id: number) {
  */
 export function useLiveContact(id: number) {
   const client = useQueryClient();
-  useEffect(() => {
-    let stop: (() => void) | undefined;
-    let cancelled = false;
-    activityApi
-      .onChange(() => {
-        void client.invalidateQueries({ queryKey: one(id) });
-        void client.invalidateQueries({ queryKey: ["runs"] });
-      })
-      .then((unlisten) => {
-        if (cancelled) unlisten();
-        else stop = unlisten;
-      })
-      .catch(() => undefined);
-    return () => {
-      cancelled = true;
-      stop?.();
-    };
-  }, [client, id]);
+  useTauriEvent(CHANGE_EVENT, () => {
+    void client.invalidateQueries({ queryKey: queryKeys.contacts.one(id) });
+    void client.invalidateQueries({ queryKey: queryKeys.runs });
+  });
 }

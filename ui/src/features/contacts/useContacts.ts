@@ -1,12 +1,11 @@
 import { useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
 
-import { contactsApi, toApiError } from "@/api";
+import { contactsApi, queryKeys, toApiError } from "@/api";
 import type { ApiError, Contact } from "@/api";
 import { type ContactFilters, buildContactQuery, filtersKey } from "@/core/contactQuery";
 import { pageBounds, pagesToLoad, rowAt } from "@/core/paging";
 
 /** Every cached contact query starts with this key; invalidate it after a write. */
-export const contactsKey = ["contacts"] as const;
 
 /**
  * The contacts matching `filters`, paged: the count, and the pages covering
@@ -16,14 +15,14 @@ export const contactsKey = ["contacts"] as const;
 export function useContactPages(filters: ContactFilters, first: number, last: number) {
   const key = filtersKey(filters);
   const count = useQuery<number, ApiError>({
-    queryKey: [...contactsKey, "count", key],
+    queryKey: queryKeys.contacts.count(key),
     queryFn: () => contactsApi.count(buildContactQuery(filters)),
   });
   const total = count.data ?? 0;
   const pages = pagesToLoad(first, last, total);
   const results = useQueries({
     queries: pages.map((p) => ({
-      queryKey: [...contactsKey, "page", key, p],
+      queryKey: queryKeys.contacts.page(key, p),
       queryFn: () => contactsApi.list(buildContactQuery(filters, pageBounds(p))),
       staleTime: 30_000,
       gcTime: 60_000,
@@ -44,15 +43,15 @@ export function useContactPages(filters: ContactFilters, first: number, last: nu
 }
 
 export function useTags() {
-  return useQuery<string[], ApiError>({ queryKey: [...contactsKey, "tags"], queryFn: contactsApi.tags });
+  return useQuery<string[], ApiError>({ queryKey: queryKeys.contacts.tags, queryFn: contactsApi.tags });
 }
 
 export function useFields() {
-  return useQuery({ queryKey: [...contactsKey, "fields"], queryFn: contactsApi.fields });
+  return useQuery({ queryKey: queryKeys.contacts.fields, queryFn: contactsApi.fields });
 }
 
 /** Forgets every contact query (after an import, an add or an edit). */
 export function useRefreshContacts() {
   const client = useQueryClient();
-  return () => client.invalidateQueries({ queryKey: contactsKey });
+  return () => client.invalidateQueries({ queryKey: queryKeys.contacts.all });
 }

@@ -52,6 +52,15 @@ const defaultEdgeOptions = {
  */
 const READABLE_ZOOM = 0.75;
 
+/**
+ * Above this many nodes the canvas keeps only the nodes and edges in view
+ * in the page (React Flow's onlyRenderVisibleElements): drawing and
+ * measuring every node of a 500-node workflow took seconds before the
+ * canvas answered (docs/BENCHMARKS.md, "Editor"). Nodes not drawn yet count
+ * at their usual size (NODE_SIZE) until they are measured.
+ */
+export const VISIBLE_ONLY_ABOVE = 150;
+
 type Cached = {
   source: WorkflowDef["nodes"][number];
   selected: boolean;
@@ -89,11 +98,13 @@ export function Canvas({ def, selection, issues, trace = null, counts = null, on
   const initialized = useNodesInitialized();
   const framed = useRef(false);
   const empty = def.nodes.length === 0;
+  const visibleOnly = def.nodes.length > VISIBLE_ONLY_ABOVE;
   // Frame the workflow once, when its nodes have been measured (or at once
-  // for an empty canvas: the first node then lands near the top middle).
+  // for an empty canvas: the first node then lands near the top middle; and
+  // for a large one, from the nodes' usual size: most are never measured).
   useEffect(() => {
     const box = pane.current?.getBoundingClientRect();
-    if (framed.current || !box || (!initialized && !empty)) return;
+    if (framed.current || !box || (!initialized && !empty && !visibleOnly)) return;
     framed.current = true;
     if (empty) {
       void flow.setViewport({ x: box.width / 2 - NODE_SIZE.width / 2, y: 64, zoom: 1 });
@@ -108,7 +119,7 @@ export function Canvas({ def, selection, issues, trace = null, counts = null, on
       const zoom = READABLE_ZOOM;
       void flow.setViewport({ x: box.width / 2 - (b.x + b.width / 2) * zoom, y: pad - b.y * zoom, zoom });
     }
-  }, [initialized, empty, flow]);
+  }, [initialized, empty, visibleOnly, flow]);
 
   const selectedNodes = useMemo(() => new Set(selection.nodes), [selection.nodes]);
   const selectedEdges = useMemo(() => new Set(selection.edges), [selection.edges]);
@@ -137,7 +148,14 @@ export function Canvas({ def, selection, issues, trace = null, counts = null, on
         return prev.node;
       }
       const g = toGraphNode(n, iss);
-      const node: StepFlowNode = { ...g, data: { ...g.data, trace: tr, counts: ct }, selected: sel, ...(m ? { measured: m } : {}) };
+      const node: StepFlowNode = {
+        ...g,
+        data: { ...g.data, trace: tr, counts: ct },
+        selected: sel,
+        initialWidth: NODE_SIZE.width,
+        initialHeight: NODE_SIZE.height,
+        ...(m ? { measured: m } : {}),
+      };
       next.set(n.id, { source: n, selected: sel, issues: iss, measured: m, trace: tr, counts: ct, node });
       return node;
     });
@@ -239,6 +257,7 @@ export function Canvas({ def, selection, issues, trace = null, counts = null, on
         maxZoom={2}
         snapToGrid
         snapGrid={[8, 8]}
+        onlyRenderVisibleElements={visibleOnly}
       >
         <Background variant={BackgroundVariant.Dots} gap={20} size={1.4} color="var(--color-canvas-dot)" />
         <Controls showInteractive={false} position="bottom-left" />

@@ -10,7 +10,7 @@ import { History } from "lucide-react";
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 
 import { Button } from "@/components";
-import { type TestRun, type WorkflowDef, type WorkflowSummary, pickExportPath, toApiError, workflowsApi } from "@/api";
+import { type TestRun, type WorkflowDef, type WorkflowSummary, pickExportPath, queryKeys, toApiError, workflowsApi } from "@/api";
 import { copyNodes, pasteClip } from "@/core/editor/clipboard";
 import { addNode, addNodeAfter, connect, moveNode, removeEdges, removeNodes, updateNode } from "@/core/editor/edit";
 import { edgeId } from "@/core/editor/graph";
@@ -24,21 +24,19 @@ import { traceOf } from "@/core/editor/testRun";
 import { Canvas } from "./Canvas";
 import { heldClip, holdClip } from "./clipboardStore";
 import styles from "./Editor.module.css";
-import { catalogQueryKey, useCatalog, useValidation } from "./hooks";
+import { useCatalog, useValidation } from "./hooks";
 import { Inspector } from "./inspector/Inspector";
 import { InspectorBoundary } from "./InspectorBoundary";
 import { LeaveGuard } from "./LeaveGuard";
 import { Palette } from "./Palette";
 import { Problems } from "./Problems";
 import { ShortcutSheet } from "./ShortcutSheet";
+import { type Command, commandFor } from "./shortcuts";
 import { editorReducer, initialState, isDirty } from "./state";
 import { TestRunPanel } from "./TestRunPanel";
 import { type StatusLine, Toolbar } from "./Toolbar";
 import { useKeptDraft } from "./useKeptDraft";
 import { useRunCounts } from "./useRunCounts";
-
-/** The workflow list's cache key (features/workflows), refreshed after a save. */
-const WORKFLOWS_KEY = ["workflows"] as const;
 
 type Props = {
   summary: WorkflowSummary;
@@ -195,8 +193,8 @@ export function Editor({ summary, def: loaded, notice }: Props) {
             ? `Version ${outcome.version} saved. Runs already going stay on version ${outcome.version - 1}.`
             : `Saved (version ${outcome.version}).`,
       });
-      void client.invalidateQueries({ queryKey: WORKFLOWS_KEY });
-      void client.invalidateQueries({ queryKey: catalogQueryKey });
+      void client.invalidateQueries({ queryKey: queryKeys.workflows });
+      void client.invalidateQueries({ queryKey: queryKeys.catalog });
       return true;
     } catch (e) {
       const err = toApiError(e);
@@ -225,7 +223,7 @@ export function Editor({ summary, def: loaded, notice }: Props) {
         tone: "ok",
         text: status === "active" ? "Active: new runs start when a trigger fires." : "Paused: nothing new starts; waiting runs stay put.",
       });
-      void client.invalidateQueries({ queryKey: WORKFLOWS_KEY });
+      void client.invalidateQueries({ queryKey: queryKeys.workflows });
     } catch (e) {
       const err = toApiError(e);
       if (err.code === "validation_failed") {
@@ -257,41 +255,36 @@ export function Editor({ summary, def: loaded, notice }: Props) {
 
   // --- Keyboard ------------------------------------------------------------
 
-  const keys = useRef({ save, add, deleteSelection, copy, paste, duplicate, layout, fit });
-  keys.current = { save, add, deleteSelection, copy, paste, duplicate, layout, fit };
-  const selectionRef = useRef(selected);
-  selectionRef.current = selected;
-  const nodeIdsRef = useRef<string[]>([]);
-  nodeIdsRef.current = def.nodes.map((n) => n.id);
+  // Each command of shortcuts.ts; false when it does not apply now (the
+  // key then keeps its usual meaning).
+  const run: Record<Command, () => boolean | void> = {
+    save: () => void save(),
+    undo: () => dispatch({ type: "undo" }),
+    redo: () => dispatch({ type: "redo" }),
+    copy,
+    cut: () => {
+      copy();
+      deleteSelection();
+    },
+    paste,
+    duplicate,
+    selectAll: () => dispatch({ type: "select", selection: { nodes: def.nodes.map((n) => n.id), edges: [] } }),
+    delete: () => {
+      if (selected.nodes.length === 0 && selected.edges.length === 0) return false;
+      deleteSelection();
+    },
+    layout,
+    fit,
+    clearSelection: () => dispatch({ type: "select", selection: { nodes: [], edges: [] } }),
+    sheet: () => setSheet(true),
+  };
+  const commands = useRef(run);
+  commands.current = run;
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      const mod = e.ctrlKey || e.metaKey;
-      const k = e.key.toLowerCase();
-      if (mod && k === "s") {
-        e.preventDefault();
-        void keys.current.save();
-        return;
-      }
-      if (typingIn(e.target) || document.querySelector("dialog[open]")) return;
-      const sel = selectionRef.current;
-      const has = sel.nodes.length > 0 || sel.edges.length > 0;
-      if (mod && k === "z" && !e.shiftKey) dispatch({ type: "undo" });
-      else if ((mod && k === "y") || (mod && k === "z" && e.shiftKey)) dispatch({ type: "redo" });
-      else if (mod && k === "c") keys.current.copy();
-      else if (mod && k === "x") {
-        keys.current.copy();
-        keys.current.deleteSelection();
-      } else if (mod && k === "v") keys.current.paste();
-      else if (mod && k === "d") keys.current.duplicate();
-      else if (mod && k === "a") dispatch({ type: "select", selection: { nodes: nodeIdsRef.current, edges: [] } });
-      else if ((e.key === "Delete" || e.key === "Backspace") && has) keys.current.deleteSelection();
-      else if (e.key === "Escape") dispatch({ type: "select", selection: { nodes: [], edges: [] } });
-      else if (e.shiftKey && k === "l" && !mod) keys.current.layout();
-      else if (e.shiftKey && k === "f" && !mod) keys.current.fit();
-      else if (e.key === "?") setSheet(true);
-      else return;
-      e.preventDefault();
+      const command = commandFor(e, typingIn(e.target) || document.querySelector("dialog[open]") !== null);
+      if (command && commands.current[command]() !== false) e.preventDefault();
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);

@@ -4,7 +4,7 @@ import { ArrowLeft } from "lucide-react";
 import { Link, useLocation, useParams } from "react-router";
 
 import { ErrorPanel } from "@/components";
-import { type ApiError, type WorkflowDef, type WorkflowSummary, workflowsApi } from "@/api";
+import { type ApiError, type WorkflowDef, type WorkflowSummary, queryKeys, workflowsApi } from "@/api";
 
 import { Editor } from "./Editor";
 import styles from "./Editor.module.css";
@@ -16,7 +16,7 @@ export function EditorPage() {
   const location = useLocation();
   const notice = (location.state as { notice?: string } | null)?.notice;
   const query = useQuery<[WorkflowSummary, WorkflowDef], ApiError>({
-    queryKey: ["workflow", id],
+    queryKey: queryKeys.workflow(id),
     queryFn: () => workflowsApi.get(id),
     enabled: Number.isInteger(id),
     // The editor holds its own draft: a refetch must not replace it.

@@ -1,14 +1,14 @@
 import { Dialog } from "@/components";
 
 import styles from "./Editor.module.css";
-import { SHORTCUTS } from "./shortcuts";
+import { SHEET } from "./shortcuts";
 
 export function ShortcutSheet({ onClose }: { onClose: () => void }) {
   return (
     <Dialog title="Keyboard shortcuts" description="They work while the canvas has focus, not while you type in a field (but Ctrl S does)." onClose={onClose} testId="shortcut-sheet">
       <table className={styles.shortcuts}>
         <tbody>
-          {SHORTCUTS.map((s) => (
+          {SHEET.map((s) => (
             <tr key={s.what}>
               <td>
                 {s.keys.map((k) => (

@@ -6,11 +6,14 @@
 // `onRun`. Runs move on in the shell; this panel reloads the run whenever
 // the shell says one of its steps changed.
 
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { FlaskConical, FastForward, Mail, MessageSquare, Play, RotateCcw, Webhook, X } from "lucide-react";
 import { useEffect, useMemo, useState } from "react";
 
 import { Badge, type BadgeTone, Button, Field, inputClass, selectClass } from "@/components";
 import {
+  type ApiError,
+  CHANGE_EVENT,
   type Contact,
   type RunMode,
   type RunStatus,
@@ -18,13 +21,14 @@ import {
   type StepStatus,
   type TestRun,
   type WorkflowDef,
-  activityApi,
   contactsApi,
+  queryKeys,
   testRunsApi,
   toApiError,
 } from "@/api";
 import { KIND_INFO, isKind } from "@/core/editor/kinds";
 import { buildPayload, effectOf, noteOf, parsePayload, payloadFields, triggerNodes } from "@/core/editor/testRun";
+import { useSettled, useTauriEvent } from "@/hooks";
 
 import styles from "./TestRunPanel.module.css";
 
@@ -59,11 +63,11 @@ const STEP_STATUS: Record<StepStatus, string> = {
 const when = (iso: string) => new Date(iso).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
 
 export function TestRunPanel({ def, workflow, dirty, onSave, onRun, onClose }: Props) {
+  const client = useQueryClient();
   const [who, setWho] = useState<"new" | "existing">("new");
   const [email, setEmail] = useState("");
   const [name, setName] = useState("");
   const [search, setSearch] = useState("");
-  const [contacts, setContacts] = useState<Contact[]>([]);
   const [picked, setPicked] = useState("");
   const [mode, setMode] = useState<RunMode>("dry_run");
   const triggers = useMemo(() => triggerNodes(def), [def]);
@@ -73,62 +77,70 @@ export function TestRunPanel({ def, workflow, dirty, onSave, onRun, onClose }: P
   const [asJson, setAsJson] = useState(false);
   const [json, setJson] = useState("{}");
   const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [run, setRun] = useState<TestRun | null>(null);
 
-  // Existing contacts matching the search (a page of 20).
-  useEffect(() => {
-    if (who !== "existing") return;
-    let live = true;
-    const t = setTimeout(() => {
-      contactsApi
-        .list({ search: search.trim() || null, tag: null, status: null, sort: null, descending: false, limit: 20, offset: 0 })
-        .then((list) => {
-          if (!live) return;
-          setContacts(list);
-          setPicked((p) => (list.some((c) => c.email === p) ? p : (list[0]?.email ?? "")));
-        })
-        .catch((e) => live && setError(toApiError(e).message));
-    }, 200);
-    return () => {
-      live = false;
-      clearTimeout(t);
-    };
-  }, [who, search]);
+  // Existing contacts matching the search (a page of 20), asked for once the typing pauses.
+  const term = useSettled(search.trim(), 200);
+  const found = useQuery<Contact[], ApiError>({
+    queryKey: queryKeys.contacts.testPicker(term),
+    queryFn: () => contactsApi.list({ search: term || null, tag: null, status: null, sort: null, descending: false, limit: 20, offset: 0 }),
+    enabled: who === "existing",
+  });
+  const contacts = useMemo(() => found.data ?? [], [found.data]);
+  // The picked contact, or the first match when the pick is no longer among them.
+  const chosen = contacts.some((c) => c.email === picked) ? picked : (contacts[0]?.email ?? "");
 
-  // Reload the run when the shell says it changed (steps lighting up).
-  const runId = run?.run.id ?? null;
-  useEffect(() => {
-    if (runId === null) return;
-    let stop: (() => void) | null = null;
-    let gone = false;
-    activityApi
-      .onChange((c) => {
-        if (c.type === "run_started" || c.type === "woke" || c.type === "fault" || c.run_id !== runId) return;
-        testRunsApi
-          .get(runId)
-          .then((r) => !gone && setRun(r))
-          .catch(() => undefined);
-      })
-      .then((s) => {
-        if (gone) return s();
-        stop = s;
-        // What moved on before the listener was in place.
-        testRunsApi
-          .get(runId)
-          .then((r) => !gone && setRun(r))
-          .catch(() => undefined);
-      })
-      .catch(() => undefined);
-    return () => {
-      gone = true;
-      stop?.();
-    };
-  }, [runId]);
+  // The run shown: started here, then read again whenever the shell says
+  // one of its steps changed (steps lighting up).
+  const [runId, setRunId] = useState<number | null>(null);
+  const runKey = queryKeys.testRun(runId ?? -1);
+  const runQuery = useQuery<TestRun, ApiError>({ queryKey: runKey, queryFn: () => testRunsApi.get(runId!), enabled: runId !== null });
+  const run = runId === null ? null : (runQuery.data ?? null);
+  const reload = () => void client.invalidateQueries({ queryKey: runKey });
+  useTauriEvent(
+    CHANGE_EVENT,
+    (c) => {
+      if (c.type === "run_started" || c.type === "woke" || c.type === "fault" || c.run_id !== runId) return;
+      reload();
+    },
+    // What moved on before the listener was in place.
+    { enabled: runId !== null, onReady: reload },
+  );
+  const show = (r: TestRun) => {
+    client.setQueryData(queryKeys.testRun(r.run.id), r);
+    setRunId(r.run.id);
+  };
 
   useEffect(() => onRun(run), [run, onRun]);
 
-  const start = async () => {
+  const startRun = useMutation<TestRun, ApiError, { address: string; payload: Record<string, unknown> }>({
+    mutationFn: async ({ address, payload }) => {
+      const saved = dirty ? await onSave() : workflow;
+      if (saved === null) throw new Error("The workflow could not be saved, so the test did not start: see the message at the top.");
+      if (who === "new") {
+        try {
+          await contactsApi.add({ email: address, name: name.trim() || null, status: null, timezone: null, fields: {}, tags: [], is_test: true });
+        } catch (e) {
+          const err = toApiError(e);
+          if (err.code !== "conflict") throw err;
+          // Already a contact: the test runs for that contact.
+        }
+      }
+      return testRunsApi.start({ workflow: saved, contact_email: address, trigger: trigger || null, payload, mode });
+    },
+    onSuccess: show,
+    onError: (e) => setError(toApiError(e).message),
+  });
+
+  const skipWait = useMutation<TestRun, ApiError, number>({
+    mutationFn: (id) => testRunsApi.skipWait(id),
+    onSuccess: show,
+    onError: (e) => setError(toApiError(e).message),
+  });
+
+  const busy = startRun.isPending || skipWait.isPending;
+  const shownError = error ?? (who === "existing" && !run && found.error ? found.error.message : null);
+
+  const start = () => {
     setError(null);
     let payload: Record<string, unknown>;
     if (asJson) {
@@ -141,46 +153,18 @@ export function TestRunPanel({ def, workflow, dirty, onSave, onRun, onClose }: P
     } else {
       payload = buildPayload(values);
     }
-    const address = who === "new" ? email.trim() : picked;
+    const address = who === "new" ? email.trim() : chosen;
     if (!address) {
       setError(who === "new" ? "Give the test contact an email address." : "Pick a contact to run the workflow for.");
       return;
     }
-    setBusy(true);
-    try {
-      const saved = dirty ? await onSave() : workflow;
-      if (saved === null) {
-        setError("The workflow could not be saved, so the test did not start: see the message at the top.");
-        return;
-      }
-      if (who === "new") {
-        try {
-          await contactsApi.add({ email: address, name: name.trim() || null, status: null, timezone: null, fields: {}, tags: [], is_test: true });
-        } catch (e) {
-          const err = toApiError(e);
-          if (err.code !== "conflict") throw err;
-          // Already a contact: the test runs for that contact.
-        }
-      }
-      setRun(await testRunsApi.start({ workflow: saved, contact_email: address, trigger: trigger || null, payload, mode }));
-    } catch (e) {
-      setError(toApiError(e).message);
-    } finally {
-      setBusy(false);
-    }
+    startRun.mutate({ address, payload });
   };
 
-  const skip = async () => {
+  const skip = () => {
     if (!run) return;
     setError(null);
-    setBusy(true);
-    try {
-      setRun(await testRunsApi.skipWait(run.run.id));
-    } catch (e) {
-      setError(toApiError(e).message);
-    } finally {
-      setBusy(false);
-    }
+    skipWait.mutate(run.run.id);
   };
 
   const status = run ? RUN_STATUS[run.run.status] : null;
@@ -227,7 +211,7 @@ export function TestRunPanel({ def, workflow, dirty, onSave, onRun, onClose }: P
                     <input id="test-search" className={inputClass} value={search} onChange={(e) => setSearch(e.target.value)} placeholder="Email or name" data-testid="test-search" />
                   </Field>
                   <Field label="Contact" htmlFor="test-contact" {...(contacts.length === 0 ? { hint: "No contact matches." } : {})}>
-                    <select id="test-contact" className={selectClass} value={picked} onChange={(e) => setPicked(e.target.value)} data-testid="test-contact">
+                    <select id="test-contact" className={selectClass} value={chosen} onChange={(e) => setPicked(e.target.value)} data-testid="test-contact">
                       {contacts.map((c) => (
                         <option key={c.id} value={c.email}>
                           {c.name ? `${c.name} <${c.email}>` : c.email}
@@ -295,14 +279,14 @@ export function TestRunPanel({ def, workflow, dirty, onSave, onRun, onClose }: P
                 </>
               )}
             </section>
-            {error && (
+            {shownError && (
               <p className={styles.error} role="alert" data-testid="test-run-error">
-                {error}
+                {shownError}
               </p>
             )}
             <div className={styles.footer}>
               {dirty && <p className={styles.hint}>Unsaved changes are saved first: the test runs the saved version.</p>}
-              <Button variant="primary" onClick={() => void start()} disabled={busy || triggers.length === 0} data-testid="test-run-start">
+              <Button variant="primary" onClick={start} disabled={busy || triggers.length === 0} data-testid="test-run-start">
                 <Play size={16} aria-hidden /> {dirty ? "Save and start" : "Start test run"}
               </Button>
             </div>
@@ -323,14 +307,14 @@ export function TestRunPanel({ def, workflow, dirty, onSave, onRun, onClose }: P
                 <span>
                   Waiting until <strong>{when(run.wait_until)}</strong>
                 </span>
-                <Button onClick={() => void skip()} disabled={busy} data-testid="test-run-skip">
+                <Button onClick={skip} disabled={busy} data-testid="test-run-skip">
                   <FastForward size={16} aria-hidden /> Skip the wait
                 </Button>
               </div>
             )}
-            {error && (
+            {shownError && (
               <p className={styles.error} role="alert" data-testid="test-run-error">
-                {error}
+                {shownError}
               </p>
             )}
             <ol className={styles.steps} data-testid="test-run-steps">
@@ -341,7 +325,7 @@ export function TestRunPanel({ def, workflow, dirty, onSave, onRun, onClose }: P
             <div className={styles.footer}>
               <Button
                 onClick={() => {
-                  setRun(null);
+                  setRunId(null);
                   setError(null);
                 }}
                 data-testid="test-run-again"

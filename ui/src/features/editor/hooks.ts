@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 
-import { type ApiError, type CatalogNames, type Report, type WorkflowDef, toApiError, workflowsApi } from "@/api";
+import { type ApiError, type CatalogNames, type Report, type WorkflowDef, queryKeys, toApiError, workflowsApi } from "@/api";
 
 /** How long the draft must stay still before it is validated again. */
 export const VALIDATE_DELAY_MS = 300;
@@ -38,12 +38,10 @@ export function useValidation(def: WorkflowDef, delay = VALIDATE_DELAY_MS) {
   return { report, error, checking };
 }
 
-export const catalogQueryKey = ["workflow-catalog"] as const;
-
 /** What exists by name, for the pickers (fetched again when the editor opens). */
 export function useCatalog() {
   return useQuery<CatalogNames, ApiError>({
-    queryKey: catalogQueryKey,
+    queryKey: queryKeys.catalog,
     queryFn: workflowsApi.catalog,
     staleTime: 0,
   });

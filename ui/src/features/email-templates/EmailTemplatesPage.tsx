@@ -11,30 +11,22 @@ import {
   type TemplateEntry,
   contactsApi,
   emailTemplatesApi,
+  queryKeys,
 } from "@/api";
 import { Badge, Button, EmptyState, ErrorPanel, Field, PageHeader, inputClass, selectClass } from "@/components";
 import { buildContactQuery, defaultFilters } from "@/core/contactQuery";
 import { KIND_HINTS, withKind } from "@/core/editor/emailKind";
+import { useSettled } from "@/hooks";
 
 import styles from "./EmailTemplates.module.css";
 
-const templatesKey = ["email-templates"] as const;
 const entryKey = (e: TemplateEntry) => `${e.workflow_id}/${e.template.name}`;
 
-/** Waits until `value` has not changed for `ms` (typing → one preview, not one per key). */
-function useSettled<T>(value: T, ms: number): T {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setSettled(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return settled;
-}
-
 function Preview({ entry, draft, contactId }: { entry: TemplateEntry; draft: EmailTemplate; contactId: number | null }) {
+  // Typing → one preview when it pauses, not one per key.
   const settled = useSettled(draft, 250);
   const preview = useQuery<RenderedEmail, ApiError>({
-    queryKey: ["email-preview", entry.workflow, settled, contactId, entry.senders[0]?.account ?? null],
+    queryKey: queryKeys.emailPreview(entry.workflow, settled, contactId, entry.senders[0]?.account ?? null),
     queryFn: () => emailTemplatesApi.preview(entry.workflow, settled, contactId, entry.senders[0]?.account ?? null),
     placeholderData: (prev) => prev,
   });
@@ -80,7 +72,7 @@ function Editor({ entry, contacts }: { entry: TemplateEntry; contacts: Contact[]
     (draft.preheader ?? "") !== (entry.template.preheader ?? "");
   const save = useMutation<SaveOutcome, ApiError>({
     mutationFn: () => emailTemplatesApi.save(entry.workflow_id, { ...draft, preheader: draft.preheader?.trim() ? draft.preheader : undefined }),
-    onSuccess: () => void client.invalidateQueries({ queryKey: templatesKey }),
+    onSuccess: () => void client.invalidateQueries({ queryKey: queryKeys.emailTemplates }),
   });
 
   return (
@@ -181,9 +173,9 @@ function Editor({ entry, contacts }: { entry: TemplateEntry; contacts: Contact[]
 
 /** The Email templates screen: every workflow's templates, an editor and a live preview. */
 export function EmailTemplatesPage() {
-  const templates = useQuery<TemplateEntry[], ApiError>({ queryKey: templatesKey, queryFn: emailTemplatesApi.list });
+  const templates = useQuery<TemplateEntry[], ApiError>({ queryKey: queryKeys.emailTemplates, queryFn: emailTemplatesApi.list });
   const contacts = useQuery<Contact[], ApiError>({
-    queryKey: ["contacts", "preview-sample"],
+    queryKey: queryKeys.contacts.previewSample,
     queryFn: () => contactsApi.list(buildContactQuery({ ...defaultFilters, sort: "name", descending: false }, { offset: 0, limit: 50 })),
   });
   const [selected, setSelected] = useState<string | null>(null);

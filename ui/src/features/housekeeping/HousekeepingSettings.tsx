@@ -9,25 +9,24 @@ import { useEffect, useState } from "react";
 import {
   type AlertPolicy,
   type ApiError,
+  BACKGROUND_EVENT,
   type BackgroundStatus,
   type BackupInfo,
   type DatabaseStats,
   type MaintenanceReport,
   type RestoreReport,
   housekeepingApi,
+  queryKeys,
   pickBackupDestination,
   pickBackupFile,
 } from "@/api";
 import { Badge, Button, Card, Dialog, ErrorPanel, Facts, Field, inputClass } from "@/components";
 import { parsePercent, parseRetention, percentOf, retentionText } from "@/core/background";
 import { formatBytes } from "@/core/format";
+import { useTauriEvent } from "@/hooks";
 
 import styles from "./Housekeeping.module.css";
 
-const statusKey = ["background-status"] as const;
-const statsKey = ["database-stats"] as const;
-const policyKey = ["alert-policy"] as const;
-const autostartKey = ["autostart"] as const;
 
 function when(t: string | null): string {
   return t ? new Date(t).toLocaleString() : "never";
@@ -40,31 +39,17 @@ function plural(n: number, one: string, many: string): string {
 /** Re-reads the background's status whenever the tray re-reads its counts. */
 function useBackgroundStatus() {
   const client = useQueryClient();
-  useEffect(() => {
-    let stop: (() => void) | null = null;
-    let gone = false;
-    void housekeepingApi
-      .onBackground(() => void client.invalidateQueries({ queryKey: statusKey }))
-      .then((s) => {
-        if (gone) s();
-        else stop = s;
-      })
-      .catch(() => undefined);
-    return () => {
-      gone = true;
-      stop?.();
-    };
-  }, [client]);
-  return useQuery<BackgroundStatus, ApiError>({ queryKey: statusKey, queryFn: housekeepingApi.status });
+  useTauriEvent(BACKGROUND_EVENT, () => void client.invalidateQueries({ queryKey: queryKeys.backgroundStatus }));
+  return useQuery<BackgroundStatus, ApiError>({ queryKey: queryKeys.backgroundStatus, queryFn: housekeepingApi.status });
 }
 
 function BackgroundCard() {
   const client = useQueryClient();
   const status = useBackgroundStatus();
-  const autostart = useQuery<boolean, ApiError>({ queryKey: autostartKey, queryFn: housekeepingApi.autostartEnabled });
+  const autostart = useQuery<boolean, ApiError>({ queryKey: queryKeys.autostart, queryFn: housekeepingApi.autostartEnabled });
   const setAutostart = useMutation<boolean, ApiError, boolean>({
     mutationFn: housekeepingApi.setAutostart,
-    onSuccess: (now) => client.setQueryData(autostartKey, now),
+    onSuccess: (now) => client.setQueryData(queryKeys.autostart, now),
   });
   const toggle = useMutation<unknown, ApiError, "pause" | "resume">({
     mutationFn: (what) => (what === "pause" ? housekeepingApi.pauseAll() : housekeepingApi.resumeAll()),
@@ -153,14 +138,14 @@ function draftOf(p: AlertPolicy): PolicyDraft {
 
 function NotificationsCard() {
   const client = useQueryClient();
-  const policy = useQuery<AlertPolicy, ApiError>({ queryKey: policyKey, queryFn: housekeepingApi.alertPolicy });
+  const policy = useQuery<AlertPolicy, ApiError>({ queryKey: queryKeys.alertPolicy, queryFn: housekeepingApi.alertPolicy });
   const [draft, setDraft] = useState<PolicyDraft | null>(null);
   useEffect(() => {
     if (policy.data) setDraft(draftOf(policy.data));
   }, [policy.data]);
   const save = useMutation<AlertPolicy, ApiError, AlertPolicy>({
     mutationFn: housekeepingApi.setAlertPolicy,
-    onSuccess: (p) => client.setQueryData(policyKey, p),
+    onSuccess: (p) => client.setQueryData(queryKeys.alertPolicy, p),
   });
   if (!draft) {
     return policy.error ? <ErrorPanel title="Notifications" error={policy.error} /> : null;
@@ -221,18 +206,18 @@ function maintenanceText(m: MaintenanceReport): string {
 
 function DatabaseCard() {
   const client = useQueryClient();
-  const stats = useQuery<DatabaseStats, ApiError>({ queryKey: statsKey, queryFn: housekeepingApi.databaseStats });
+  const stats = useQuery<DatabaseStats, ApiError>({ queryKey: queryKeys.databaseStats, queryFn: housekeepingApi.databaseStats });
   const [days, setDays] = useState<string | null>(null);
   useEffect(() => {
     if (stats.data) setDays(String(stats.data.retention_days));
   }, [stats.data]);
   const saveRetention = useMutation<number, ApiError, number>({
     mutationFn: housekeepingApi.setRetentionDays,
-    onSuccess: () => void client.invalidateQueries({ queryKey: statsKey }),
+    onSuccess: () => void client.invalidateQueries({ queryKey: queryKeys.databaseStats }),
   });
   const maintain = useMutation<MaintenanceReport, ApiError>({
     mutationFn: housekeepingApi.maintain,
-    onSuccess: () => void client.invalidateQueries({ queryKey: statsKey }),
+    onSuccess: () => void client.invalidateQueries({ queryKey: queryKeys.databaseStats }),
   });
   const s = stats.data;
   const parsed = days === null ? null : parseRetention(days);

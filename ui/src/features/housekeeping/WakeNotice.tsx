@@ -3,31 +3,20 @@
 // `woke` change. Shown over any screen until dismissed.
 
 import { Moon, X } from "lucide-react";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 
-import { housekeepingApi } from "@/api";
+import { CHANGE_EVENT } from "@/api";
 import { wakeNotice } from "@/core/background";
+import { useTauriEvent } from "@/hooks";
 
 import styles from "./Housekeeping.module.css";
 
 /** Mount once, at the top of the app. */
 export function WakeNotice() {
   const [text, setText] = useState<string | null>(null);
-  useEffect(() => {
-    let stop: (() => void) | null = null;
-    let gone = false;
-    void housekeepingApi
-      .onWoke((gap, late) => setText(wakeNotice(gap, late)))
-      .then((s) => {
-        if (gone) s();
-        else stop = s;
-      })
-      .catch(() => undefined);
-    return () => {
-      gone = true;
-      stop?.();
-    };
-  }, []);
+  useTauriEvent(CHANGE_EVENT, (c) => {
+    if (c.type === "woke") setText(wakeNotice(c.gap_secs, c.late_waits));
+  });
   if (!text) return null;
   return (
     <div className={styles.notice} role="status" data-testid="wake-notice">

@@ -9,6 +9,7 @@ import {
   type SenderDefaults,
   type Weekday,
   accountsApi,
+  queryKeys,
   settingsApi,
 } from "@/api";
 import { Button, Card, ErrorPanel, Facts, Field, PageHeader, inputClass, selectClass } from "@/components";
@@ -17,7 +18,6 @@ import { formatBytes } from "@/core/format";
 
 import styles from "./Settings.module.css";
 
-const settingsKey = ["settings"] as const;
 const DAYS: { value: Weekday; label: string }[] = [
   { value: "mon", label: "Mon" },
   { value: "tue", label: "Tue" },
@@ -55,7 +55,7 @@ function SenderDefaultsForm({ defaults, accounts }: { defaults: SenderDefaults; 
   useEffect(() => setDraft(draftOf(defaults)), [defaults]);
   const save = useMutation<SenderDefaults, ApiError>({
     mutationFn: () => settingsApi.saveSenderDefaults(defaultsOf(draft)),
-    onSuccess: () => void client.invalidateQueries({ queryKey: settingsKey }),
+    onSuccess: () => void client.invalidateQueries({ queryKey: queryKeys.settings }),
   });
   const smtp = accounts.filter((a) => a.account.kind === "smtp");
   const set = (patch: Partial<Draft>) => setDraft((d) => ({ ...d, ...patch }));
@@ -135,8 +135,8 @@ function SenderDefaultsForm({ defaults, accounts }: { defaults: SenderDefaults; 
 
 /** The Settings screen: the database, where secrets live, sender defaults. */
 export function SettingsPage() {
-  const settings = useQuery<AppSettings, ApiError>({ queryKey: settingsKey, queryFn: settingsApi.get });
-  const accounts = useQuery<AccountView[], ApiError>({ queryKey: ["accounts"], queryFn: accountsApi.list });
+  const settings = useQuery<AppSettings, ApiError>({ queryKey: queryKeys.settings, queryFn: settingsApi.get });
+  const accounts = useQuery<AccountView[], ApiError>({ queryKey: queryKeys.accounts, queryFn: accountsApi.list });
   const s = settings.data;
   return (
     <>

@@ -18,7 +18,7 @@ import { Workflow } from "lucide-react";
 import { useMemo, useRef } from "react";
 
 import { Button, Dialog, ErrorPanel } from "@/components";
-import { type ApiError, type TemplateInfo, type WorkflowDef, templatesApi } from "@/api";
+import { type ApiError, type TemplateInfo, type WorkflowDef, queryKeys, templatesApi } from "@/api";
 import { type GraphEdge, type GraphNode, toGraph } from "@/core/editor/graph";
 import { NODE_SIZE } from "@/core/editor/layout";
 import { StepNode } from "@/features/editor";
@@ -43,7 +43,7 @@ type Props = {
 /** The preview dialog: the canvas, what it is, and "Use template". */
 export default function TemplatePreview({ template, busy, onUse, onClose }: Props) {
   const def = useQuery<WorkflowDef, ApiError>({
-    queryKey: ["template", template.slug],
+    queryKey: queryKeys.template(template.slug),
     queryFn: () => templatesApi.workflow(template.slug),
     staleTime: Infinity,
   });

@@ -4,8 +4,7 @@ import { Suspense, lazy, useState } from "react";
 import { useNavigate } from "react-router";
 
 import { Button, EmptyState, ErrorPanel, PageHeader } from "@/components";
-import { type ApiError, type ImportOutcome, type TemplateInfo, templatesApi } from "@/api";
-import { workflowsQueryKey } from "@/features/workflows";
+import { type ApiError, type ImportOutcome, type TemplateInfo, queryKeys, templatesApi } from "@/api";
 
 import { accountsNeeded, createdOnImport, describeUse, firstSentence, plural } from "./needs";
 import styles from "./Templates.module.css";
@@ -19,14 +18,14 @@ export function TemplatesPage() {
   const client = useQueryClient();
   const [previewing, setPreviewing] = useState<TemplateInfo | null>(null);
   const list = useQuery<TemplateInfo[], ApiError>({
-    queryKey: ["templates"],
+    queryKey: queryKeys.templates,
     queryFn: () => templatesApi.list(),
     staleTime: Infinity,
   });
   const use = useMutation<ImportOutcome, ApiError, string>({
     mutationFn: (slug) => templatesApi.use(slug),
     onSuccess: (o) => {
-      void client.invalidateQueries({ queryKey: workflowsQueryKey });
+      void client.invalidateQueries({ queryKey: queryKeys.workflows });
       void navigate(`/workflows/${o.id}`, { state: { notice: describeUse(o) } });
     },
   });

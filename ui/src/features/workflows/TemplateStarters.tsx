@@ -7,10 +7,9 @@ import { LayoutTemplate } from "lucide-react";
 import { useNavigate } from "react-router";
 
 import { Button, ErrorPanel } from "@/components";
-import { type ApiError, type ImportOutcome, type TemplateInfo, templatesApi } from "@/api";
+import { type ApiError, type ImportOutcome, type TemplateInfo, queryKeys, templatesApi } from "@/api";
 
 import { describeImport } from "./describe";
-import { workflowsQueryKey } from "./useWorkflows";
 import styles from "./WorkflowsPage.module.css";
 
 /** The first sentence of a template's description, for a short card. */
@@ -25,14 +24,14 @@ export function TemplateStarters() {
   const client = useQueryClient();
   const list = useQuery<TemplateInfo[], ApiError>({
     // The Templates screen's query: one read serves both.
-    queryKey: ["templates"],
+    queryKey: queryKeys.templates,
     queryFn: () => templatesApi.list(),
     staleTime: Infinity,
   });
   const use = useMutation<ImportOutcome, ApiError, string>({
     mutationFn: (slug) => templatesApi.use(slug),
     onSuccess: (o) => {
-      void client.invalidateQueries({ queryKey: workflowsQueryKey });
+      void client.invalidateQueries({ queryKey: queryKeys.workflows });
       void navigate(`/workflows/${o.id}`, { state: { notice: describeImport(o) } });
     },
   });

@@ -1,4 +1,3 @@
 // The Workflows screen: the list of workflows with their status and numbers,
 // and creating, importing, duplicating, exporting, activating and deleting them.
 export { WorkflowsPage } from "./WorkflowsPage";
-export { workflowsQueryKey } from "./useWorkflows";

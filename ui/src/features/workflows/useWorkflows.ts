@@ -1,14 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
-import { type ApiError, type WorkflowOverview, type WorkflowStatus, workflowsApi } from "@/api";
-
-/** The cache key of the workflow list; invalidate it after a change. */
-export const workflowsQueryKey = ["workflows"] as const;
+import { type ApiError, type WorkflowOverview, type WorkflowStatus, queryKeys, workflowsApi } from "@/api";
 
 /** Every workflow with its headline numbers, through list_workflow_overviews. */
 export function useWorkflows() {
   return useQuery<WorkflowOverview[], ApiError>({
-    queryKey: workflowsQueryKey,
+    queryKey: queryKeys.workflows,
     queryFn: workflowsApi.overviews,
   });
 }
@@ -16,7 +13,7 @@ export function useWorkflows() {
 /** The list's changes: each refreshes the list when it is done. */
 export function useWorkflowActions() {
   const client = useQueryClient();
-  const refresh = () => client.invalidateQueries({ queryKey: workflowsQueryKey });
+  const refresh = () => client.invalidateQueries({ queryKey: queryKeys.workflows });
   const setStatus = useMutation<unknown, ApiError, { name: string; status: WorkflowStatus }>({
     mutationFn: ({ name, status }) => workflowsApi.setStatus(name, status),
     onSettled: refresh,
