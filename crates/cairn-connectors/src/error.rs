@@ -77,7 +77,7 @@ pub enum ConnectorError {
         reason: String,
     },
     #[error("cannot start the HTTP client: {0}")]
-    HttpClient(String),
+    HttpClient(#[source] reqwest::Error),
 }
 
 fn detail_suffix(detail: &str) -> String {

@@ -31,7 +31,7 @@ pub enum EffectsError {
     #[error("account {account:?}: {reason}")]
     Unreachable { account: String, reason: String },
     #[error("cannot start the HTTP client: {0}")]
-    HttpClient(String),
+    HttpClient(#[source] reqwest::Error),
 }
 
 impl EffectsError {
