@@ -149,7 +149,7 @@ impl Store {
             });
         }
         // Incremental auto-vacuum lets maintenance hand freed pages back to
-        // the file system (hygiene.rs). It takes effect only on a file with
+        // the file system (hygiene/vacuum.rs). It takes effect only on a file with
         // no tables yet, and only before the switch to WAL writes the header;
         // on an older file it is a no-op until maintenance runs a VACUUM.
         self.conn
