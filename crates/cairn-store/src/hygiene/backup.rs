@@ -37,7 +37,7 @@ pub(super) fn copy_database(from: &Connection, to: &mut Connection) -> Result<()
     let b = Backup::new(from, to)?;
     match b.step(-1)? {
         StepResult::Done => Ok(()),
-        StepResult::More => Err(StoreError::Io("the copy stopped before its end".into())),
+        StepResult::More => Err(StoreError::io_text("the copy stopped before its end")),
         StepResult::Busy | StepResult::Locked => {
             Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(
                 rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
@@ -45,7 +45,7 @@ pub(super) fn copy_database(from: &Connection, to: &mut Connection) -> Result<()
             )))
         }
         // StepResult is non-exhaustive.
-        _ => Err(StoreError::Io("unexpected backup step result".into())),
+        _ => Err(StoreError::io_text("unexpected backup step result")),
     }
 }
 
@@ -132,7 +132,10 @@ pub(super) fn same_file(a: &Path, b: &Path) -> bool {
 
 pub(super) fn open_read_only(path: &Path) -> Result<Connection> {
     if !path.is_file() {
-        return Err(StoreError::Io(format!("{} is not a file", path.display())));
+        return Err(StoreError::io_text(format!(
+            "{} is not a file",
+            path.display()
+        )));
     }
     let c = Connection::open_with_flags(
         path,

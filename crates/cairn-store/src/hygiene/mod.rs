@@ -44,6 +44,6 @@ fn file_len(p: &Path) -> u64 {
     std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
 }
 
-fn io(what: &str, p: &Path, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Io(format!("cannot {what} {}: {e}", p.display()))
+fn io(what: &str, p: &Path, e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError::io(format!("cannot {what} {}", p.display()), e)
 }
