@@ -94,16 +94,14 @@ impl BackgroundHandle {
     /// Starts the executor and the poller on Tauri's runtime.
     pub fn start(&self, db: &Path, app: &AppHandle) -> Result<(), CommandError> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let vault = Vault::from_env().map_err(|e| CommandError::new(e.code(), e.to_string()))?;
+        let vault = Vault::from_env()?;
         let notifier = Arc::new(AppNotifier { app: app.clone() });
-        let effects = Effects::open(db, vault.clone(), notifier)
-            .map_err(|e| CommandError::new(e.code(), e.to_string()))?;
+        let effects = Effects::open(db, vault.clone(), notifier)?;
         let rt = tauri::async_runtime::handle();
         let rt = rt.inner();
         let mut config = ExecutorConfig::new(db, clock.clone(), Some(Arc::new(effects)));
         config.holder = cairn_store::lock::holder_name("the Cairn app");
-        let executor = Executor::start_on(rt, config)
-            .map_err(|e| CommandError::new(e.code(), e.to_string()))?;
+        let executor = Executor::start_on(rt, config)?;
         let waker = executor.waker();
         let poller =
             match Poller::start_on(rt, PollerConfig::new(db, vault, clock, Some(waker.clone()))) {

@@ -49,6 +49,7 @@ fn shell_types(b: &mut Shell) {
     b.add::<crate::commands::test_runs::TestRunRequest>();
     b.add::<crate::commands::test_runs::TestRun>();
     b.add::<crate::commands::housekeeping::BackgroundStatus>();
+    b.add::<crate::error::CommandError>();
 }
 
 #[test]

@@ -7,6 +7,7 @@
 //! own lock rather than on ours. The executor, when it runs, holds its own
 //! connections the same way.
 
+use cairn_model::ErrorCode;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -66,7 +67,7 @@ impl Database {
         .await;
         let result = outcome.unwrap_or_else(|e| {
             Err(CommandError::new(
-                "internal",
+                ErrorCode::Internal,
                 format!("a database task stopped unexpectedly: {e}"),
             ))
         });

@@ -6,6 +6,7 @@
 //! the workflow's first run). The command reads the clock once and passes
 //! "now" down, so the figures of one screen agree with each other.
 
+use cairn_model::ErrorCode;
 use cairn_model::{Clock, SystemClock, Timestamp};
 use cairn_store::analytics::WorkflowStats;
 use tauri::State;
@@ -20,7 +21,7 @@ fn since(days: Option<u32>, now: Timestamp) -> Result<Option<Timestamp>, Command
     match days {
         None => Ok(None),
         Some(d) if d == 0 || d > MAX_DAYS => Err(CommandError::new(
-            "invalid_range",
+            ErrorCode::InvalidRange,
             format!("a range is 1 to {MAX_DAYS} days, or all time; {d} days was asked for"),
         )),
         Some(d) => Ok(Some(now - chrono::Duration::days(i64::from(d)))),

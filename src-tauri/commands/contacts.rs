@@ -7,6 +7,7 @@
 //! stage, an import) wake the executor afterwards, so a workflow triggered by
 //! them starts now rather than at its next look at the event log.
 
+use cairn_model::ErrorCode;
 use cairn_model::contact::{Contact, FieldDef};
 use cairn_model::event::Event;
 use cairn_model::{Clock, SystemClock};
@@ -227,8 +228,9 @@ pub async fn export_contacts_csv(
         .with_store(move |s| {
             let mut bytes = vec![];
             let n = s.export_contacts_csv(&query, &mut bytes)?;
-            cairn_store::private_file::write_new(std::path::Path::new(&path), &bytes)
-                .map_err(|e| CommandError::new("io", format!("cannot write {path}: {e}")))?;
+            cairn_store::private_file::write_new(std::path::Path::new(&path), &bytes).map_err(
+                |e| CommandError::new(ErrorCode::Io, format!("cannot write {path}: {e}")),
+            )?;
             Ok(n)
         })
         .await
@@ -238,9 +240,9 @@ pub async fn export_contacts_csv(
 pub fn export_file(store: &Store, contact_id: i64, path: &str) -> Result<(), CommandError> {
     let export = store.export_contact_id(contact_id, now())?;
     let text = serde_json::to_string_pretty(&export)
-        .map_err(|e| CommandError::new("io", e.to_string()))?;
+        .map_err(|e| CommandError::new(ErrorCode::Io, e.to_string()))?;
     cairn_store::private_file::write_new(std::path::Path::new(path), text.as_bytes())
-        .map_err(|e| CommandError::new("io", format!("cannot write {path}: {e}")))
+        .map_err(|e| CommandError::new(ErrorCode::Io, format!("cannot write {path}: {e}")))
 }
 
 /// Imports contacts from the CSV file at `path` (chosen in the native file
@@ -286,8 +288,9 @@ pub async fn preview_contacts_csv(
     state
         .database()
         .with_store(move |s| {
-            let bytes = std::fs::read(&path)
-                .map_err(|e| CommandError::new("io", format!("cannot open {path}: {e}")))?;
+            let bytes = std::fs::read(&path).map_err(|e| {
+                CommandError::new(ErrorCode::Io, format!("cannot open {path}: {e}"))
+            })?;
             Ok(s.preview_contacts_csv(&bytes, 5)?)
         })
         .await
@@ -301,7 +304,7 @@ pub fn import_file_mapped(
     mapping: ColumnMapping,
 ) -> Result<CsvImportReport, CommandError> {
     let file = std::fs::File::open(path)
-        .map_err(|e| CommandError::new("io", format!("cannot open {path}: {e}")))?;
+        .map_err(|e| CommandError::new(ErrorCode::Io, format!("cannot open {path}: {e}")))?;
     let opts = CsvImportOptions {
         skip_invalid,
         file_name: std::path::Path::new(path)

@@ -7,6 +7,7 @@
 //! rendered for a contact with `cairn_model::template::render_email`: the
 //! same function the engine sends with.
 
+use cairn_model::ErrorCode;
 use std::collections::BTreeMap;
 
 use cairn_model::contact::{Contact, ContactStatus, FieldDef, FieldType};
@@ -104,7 +105,7 @@ pub fn replace_template(
         .find(|t| t.name == template.name)
         .ok_or_else(|| {
             CommandError::new(
-                "not_found",
+                ErrorCode::NotFound,
                 format!(
                     "workflow {:?} has no email template named {:?}",
                     def.name, template.name

@@ -4,6 +4,7 @@
 //! (`cairn_store::hygiene`, `incidents`, `pause`); restore also stops the
 //! executor first and starts it again after.
 
+use cairn_model::ErrorCode;
 use std::path::PathBuf;
 
 use cairn_model::{Clock, SystemClock, Timestamp};
@@ -38,7 +39,7 @@ pub struct BackgroundStatus {
 
 fn blocking_error(e: impl std::fmt::Display) -> CommandError {
     CommandError::new(
-        "internal",
+        ErrorCode::Internal,
         format!("a background task stopped unexpectedly: {e}"),
     )
 }
@@ -205,7 +206,7 @@ pub async fn set_alert_policy(
 
 fn autostart_error(e: impl std::fmt::Display) -> CommandError {
     CommandError::new(
-        "autostart",
+        ErrorCode::Autostart,
         format!("start at login could not be changed: {e}"),
     )
 }

@@ -5,6 +5,7 @@
 //! ([`SENDER_DEFAULTS_KEY`]); the editor reads them through
 //! [`sender_defaults`] when it makes a new workflow or email node.
 
+use cairn_model::ErrorCode;
 use std::path::Path;
 
 use cairn_model::account::AccountKind;
@@ -52,7 +53,7 @@ pub struct Problem {
 impl From<CommandError> for Problem {
     fn from(e: CommandError) -> Self {
         Problem {
-            code: e.code,
+            code: e.code.to_string(),
             message: e.message,
         }
     }
@@ -104,7 +105,7 @@ pub fn sender_defaults_of(store: &Store) -> Result<SenderDefaults, CommandError>
 
 /// Checks sender defaults against the database; the error names the setting.
 pub fn check_defaults(store: &Store, d: &SenderDefaults) -> Result<(), CommandError> {
-    let invalid = |m: String| CommandError::new("invalid_setting", m);
+    let invalid = |m: String| CommandError::new(ErrorCode::InvalidSetting, m);
     if let Some(tz) = d.timezone.as_deref()
         && parse_tz(tz).is_none()
     {
@@ -139,7 +140,9 @@ pub async fn get_settings(state: State<'_, AppState>) -> Result<AppSettings, Com
     let defaults = db.with_store(|s| sender_defaults_of(s)).await?;
     let secrets = tauri::async_runtime::spawn_blocking(secrets_view)
         .await
-        .map_err(|e| CommandError::new("internal", format!("the vault check stopped: {e}")))?;
+        .map_err(|e| {
+            CommandError::new(ErrorCode::Internal, format!("the vault check stopped: {e}"))
+        })?;
     Ok(AppSettings {
         database_bytes: size_on_disk(&path),
         database_path: path.display().to_string(),

@@ -6,6 +6,7 @@
 //! (`Store::import_workflow`), so it arrives paused, a clashing name becomes
 //! a copy, and whatever a file import checks is checked here too.
 
+use cairn_model::ErrorCode;
 use cairn_model::builtin::{self, Builtin, TemplateInfo};
 use cairn_model::file::FileError;
 use cairn_model::workflow::WorkflowDef;
@@ -16,7 +17,7 @@ use tauri::State;
 use crate::{AppState, CommandError, Database};
 
 fn file_error(e: FileError) -> CommandError {
-    CommandError::new(e.code, e.to_string())
+    CommandError::new(e.error_code(), e.to_string())
 }
 
 /// The template named by `slug`, or a `not_found` that lists the slugs there are.
@@ -24,7 +25,7 @@ fn builtin(slug: &str) -> Result<&'static Builtin, CommandError> {
     builtin::get(slug).ok_or_else(|| {
         let known: Vec<&str> = builtin::TEMPLATES.iter().map(|t| t.slug).collect();
         CommandError::new(
-            "not_found",
+            ErrorCode::NotFound,
             format!(
                 "no built-in template is called {:?}; the gallery has {}",
                 slug.trim(),

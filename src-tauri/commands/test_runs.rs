@@ -17,6 +17,7 @@
 //! its dispatcher.
 
 use cairn_engine::{Change, Engine};
+use cairn_model::ErrorCode;
 use cairn_model::effect::RunMode;
 use cairn_model::{Clock, SystemClock, Timestamp};
 use cairn_store::Store;
@@ -35,7 +36,7 @@ fn now() -> Timestamp {
 }
 
 fn engine_error(e: cairn_engine::EngineError) -> CommandError {
-    CommandError::new(e.code(), e.to_string())
+    CommandError::from(e)
 }
 
 /// What the panel asks for: whom, how, from which trigger, with what.
@@ -71,13 +72,13 @@ pub fn start(
 ) -> Result<(TestRun, Vec<Change>), CommandError> {
     if request.mode == RunMode::Live {
         return Err(CommandError::new(
-            "invalid",
+            ErrorCode::Invalid,
             "a test run is either a dry run or sent to the test contact; live runs start from the workflow's triggers",
         ));
     }
     if !request.payload.is_object() {
         return Err(CommandError::new(
-            "invalid",
+            ErrorCode::Invalid,
             "the trigger payload must be a JSON object, such as {\"product\": \"Program A\"}",
         ));
     }
@@ -94,7 +95,7 @@ pub fn start(
         .map_err(engine_error)?
         .ok_or_else(|| {
             CommandError::new(
-                "not_started",
+                ErrorCode::NotStarted,
                 format!(
                     "{} did not enter {:?}: the workflow's re-entry rule keeps this contact out",
                     request.contact_email, request.workflow
@@ -110,14 +111,14 @@ pub fn skip(store: Store, run_id: i64) -> Result<(TestRun, Vec<Change>), Command
     let run = store.run(run_id)?;
     if run.mode == RunMode::Live {
         return Err(CommandError::new(
-            "live_run",
+            ErrorCode::LiveRun,
             format!("run {run_id} is a live run: only test runs can skip a wait"),
         ));
     }
     let mut engine = Engine::new(store);
     if !engine.skip_wait(run_id, now()).map_err(engine_error)? {
         return Err(CommandError::new(
-            "not_waiting",
+            ErrorCode::NotWaiting,
             format!("run {run_id} is not waiting on a timer"),
         ));
     }
@@ -159,7 +160,7 @@ where
         .await
         .unwrap_or_else(|e| {
             Err(CommandError::new(
-                "internal",
+                ErrorCode::Internal,
                 format!("a test run task stopped unexpectedly: {e}"),
             ))
         })

@@ -11,6 +11,7 @@
 //! these two commands add to the store's `import_workflow` / `export_workflow`;
 //! their errors read like the CLI's (`cannot read FILE: …`, `FILE: nodes[1]…`).
 
+use cairn_model::ErrorCode;
 use std::path::{Path, PathBuf};
 
 use cairn_model::validate::Report;
@@ -241,14 +242,19 @@ pub async fn export_file(
 }
 
 fn io_error(action: &str, path: &Path, e: &std::io::Error) -> CommandError {
-    CommandError::new("io", format!("cannot {action} {}: {e}", path.display()))
+    CommandError::new(
+        ErrorCode::Io,
+        format!("cannot {action} {}: {e}", path.display()),
+    )
 }
 
 /// A file problem, with the file named in front of the JSON path (as the
 /// CLI prints it).
 fn in_file(path: &Path, e: StoreError) -> CommandError {
     match e {
-        StoreError::File(fe) => CommandError::new(fe.code, format!("{}: {fe}", path.display())),
+        StoreError::File(fe) => {
+            CommandError::new(fe.error_code(), format!("{}: {fe}", path.display()))
+        }
         other => other.into(),
     }
 }

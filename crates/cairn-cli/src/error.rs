@@ -41,7 +41,7 @@ impl CliError {
             CliError::Usage(_) => "usage",
             CliError::Io { .. } => "io",
             CliError::Rejected { code, .. } => code,
-            CliError::WorkflowFile { source, .. } => source.code,
+            CliError::WorkflowFile { source, .. } => source.code(),
             CliError::Output(_) => "output",
         }
     }

@@ -20,22 +20,8 @@ use crate::provider;
 use crate::settings::SourceSettings;
 use crate::sync::Syncer;
 
-/// Longest account name accepted (as for sending accounts).
-pub const MAX_NAME_CHARS: usize = 64;
-
 fn check_name(name: &str) -> Result<(), ConnectorError> {
-    let n = name.trim();
-    let bad = |reason: &str| ConnectorError::invalid(name, "name", reason);
-    if n.is_empty() {
-        return Err(bad("an account needs a name"));
-    }
-    if n.chars().count() > MAX_NAME_CHARS {
-        return Err(bad(&format!("is longer than {MAX_NAME_CHARS} characters")));
-    }
-    if n.chars().any(char::is_control) {
-        return Err(bad("contains a control character"));
-    }
-    Ok(())
+    cairn_model::account::check_name(name).map_err(|r| ConnectorError::invalid(name, "name", r))
 }
 
 /// Adds a source account: checks its settings and poll interval, stores
@@ -97,21 +83,18 @@ pub fn add(
         }
         _ => {}
     }
-    let account = store.add_account(
+    // The row, then the secret; the row is taken back if the secret fails.
+    let account = store.add_account_then(
         name,
         settings.kind(),
         &settings.to_json(),
         poll_interval_secs,
         now,
+        |a| match &secret {
+            Some(s) => vault.set(&a.name, s).map_err(ConnectorError::from),
+            None => Ok(()),
+        },
     )?;
-    if let Some(secret) = &secret
-        && let Err(e) = vault.set(&account.name, secret)
-    {
-        if let Err(undo) = store.remove_account(&account.name) {
-            tracing::error!(account = %account.name, error = %undo, "could not take back an account whose secret was not stored");
-        }
-        return Err(e.into());
-    }
     tracing::info!(account = %account.name, kind = %account.kind, "source account added");
     Ok(account)
 }

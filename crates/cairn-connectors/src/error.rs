@@ -5,6 +5,7 @@
 //! secret: provider answers are scrubbed of the account's secret before
 //! they are quoted.
 
+use cairn_model::ErrorCode;
 use cairn_store::StoreError;
 use cairn_vault::VaultError;
 
@@ -77,7 +78,7 @@ pub enum ConnectorError {
         reason: String,
     },
     #[error("cannot start the HTTP client: {0}")]
-    HttpClient(String),
+    HttpClient(#[source] reqwest::Error),
 }
 
 fn detail_suffix(detail: &str) -> String {
@@ -89,20 +90,26 @@ fn detail_suffix(detail: &str) -> String {
 }
 
 impl ConnectorError {
-    pub fn code(&self) -> &'static str {
+    /// The stable code the UI and scripts branch on.
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            ConnectorError::Store(e) => e.code(),
-            ConnectorError::Vault(e) => e.code(),
-            ConnectorError::InvalidSetting { .. } => "invalid_account_setting",
-            ConnectorError::Unauthorized { .. } => "unauthorized",
-            ConnectorError::MailboxLoginRefused { .. } => "mailbox_login_refused",
-            ConnectorError::RateLimited { .. } => "rate_limited",
-            ConnectorError::Unavailable { .. } => "provider_unavailable",
-            ConnectorError::Unreachable { .. } => "provider_unreachable",
-            ConnectorError::Rejected { .. } => "request_rejected",
-            ConnectorError::BadResponse { .. } => "bad_response",
-            ConnectorError::HttpClient(_) => "http_client",
+            ConnectorError::Store(e) => e.error_code(),
+            ConnectorError::Vault(e) => e.error_code(),
+            ConnectorError::InvalidSetting { .. } => ErrorCode::InvalidAccountSetting,
+            ConnectorError::Unauthorized { .. } => ErrorCode::Unauthorized,
+            ConnectorError::MailboxLoginRefused { .. } => ErrorCode::MailboxLoginRefused,
+            ConnectorError::RateLimited { .. } => ErrorCode::RateLimited,
+            ConnectorError::Unavailable { .. } => ErrorCode::ProviderUnavailable,
+            ConnectorError::Unreachable { .. } => ErrorCode::ProviderUnreachable,
+            ConnectorError::Rejected { .. } => ErrorCode::RequestRejected,
+            ConnectorError::BadResponse { .. } => ErrorCode::BadResponse,
+            ConnectorError::HttpClient(_) => ErrorCode::HttpClient,
         }
+    }
+
+    /// [`Self::error_code`] as a string.
+    pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
     }
 
     /// Whether trying again later may help without any change by the user.

@@ -17,9 +17,10 @@
 //! Quoted answers are cut to [`BODY_EXCERPT`] bytes and scrubbed of the
 //! account's secret; reqwest's errors are stripped of the URL.
 
+use cairn_http::{error_chain, retry_after};
 use cairn_model::{Clock, Sensitive, Timestamp};
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
 use crate::error::ConnectorError;
@@ -31,14 +32,11 @@ pub const BODY_EXCERPT: usize = 300;
 /// Seconds a request may take before it counts as unanswered.
 pub const TIMEOUT_SECS: u64 = 30;
 
-/// The client every connector uses: no redirects, a timeout, rustls.
+/// The client every connector uses ([`cairn_http::client`]: no redirects,
+/// rustls), with a timeout of [`TIMEOUT_SECS`].
 pub fn client() -> Result<reqwest::Client, ConnectorError> {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(std::time::Duration::from_secs(TIMEOUT_SECS))
-        .user_agent(concat!("Cairn/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| ConnectorError::HttpClient(e.to_string()))
+    cairn_http::client(Some(std::time::Duration::from_secs(TIMEOUT_SECS)))
+        .map_err(ConnectorError::HttpClient)
 }
 
 /// A successful answer.
@@ -123,7 +121,7 @@ impl Api<'_> {
             reason: self.scrub(&if timeout {
                 format!("no answer within {TIMEOUT_SECS} s")
             } else {
-                chain(&e)
+                error_chain(&e)
             }),
         }
     }
@@ -137,7 +135,7 @@ impl Api<'_> {
     ) -> ConnectorError {
         let account = self.account.to_string();
         let provider = self.provider;
-        let detail = self.scrub(&excerpt(body));
+        let detail = self.scrub(&cairn_http::excerpt(body, BODY_EXCERPT));
         let code = status.as_u16();
         match code {
             401 | 403 => ConnectorError::Unauthorized {
@@ -188,41 +186,6 @@ pub(crate) fn scrub(text: &str, secret: &Sensitive<String>) -> String {
     }
 }
 
-/// The start of a body, on one line.
-fn excerpt(body: &[u8]) -> String {
-    let cut = body.len() > BODY_EXCERPT;
-    let mut text = String::from_utf8_lossy(&body[..body.len().min(BODY_EXCERPT)]).into_owned();
-    if cut {
-        while text.ends_with('\u{FFFD}') {
-            text.pop();
-        }
-        text.push('…');
-    }
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// An error with its causes.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let t = c.to_string();
-        if !s.contains(&t) {
-            s.push_str(": ");
-            s.push_str(&t);
-        }
-        cur = c.source();
-    }
-    s
-}
-
-/// `Retry-After` as a duration from `now`: seconds (Shopify sends "2.0"),
-/// or an HTTP date, capped at 7 days — the one parser the senders use too
-/// ([`cairn_engine::sender::retry_after`]).
-pub fn retry_after(headers: &HeaderMap, now: Timestamp) -> Option<chrono::Duration> {
-    cairn_engine::sender::retry_after(headers.get(RETRY_AFTER)?.to_str().ok()?, now)
-}
-
 /// Whether `url` may carry a secret: HTTPS, or plain HTTP to this machine
 /// (tests, a local proxy).
 pub fn check_secure_url(url: &reqwest::Url) -> Result<(), String> {
@@ -260,29 +223,6 @@ pub fn same_origin(base: &reqwest::Url, next: &reqwest::Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
-    use reqwest::header::HeaderValue;
-
-    #[test]
-    fn retry_after_in_seconds_fractions_or_a_date() {
-        let now = chrono::Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
-        let mut h = HeaderMap::new();
-        h.insert(RETRY_AFTER, HeaderValue::from_static("30"));
-        assert_eq!(retry_after(&h, now), Some(chrono::Duration::seconds(30)));
-        h.insert(RETRY_AFTER, HeaderValue::from_static("2.0"));
-        assert_eq!(retry_after(&h, now), Some(chrono::Duration::seconds(2)));
-        h.insert(
-            RETRY_AFTER,
-            HeaderValue::from_static("Mon, 02 Mar 2026 09:05:00 GMT"),
-        );
-        assert_eq!(retry_after(&h, now), Some(chrono::Duration::minutes(5)));
-        h.insert(RETRY_AFTER, HeaderValue::from_static("-3"));
-        assert_eq!(retry_after(&h, now), None);
-        h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
-        assert_eq!(retry_after(&h, now), None);
-        h.insert(RETRY_AFTER, HeaderValue::from_static("10000000000000"));
-        assert_eq!(retry_after(&h, now), Some(chrono::Duration::days(7)));
-    }
 
     #[test]
     fn secrets_are_scrubbed_and_urls_checked() {

@@ -18,25 +18,12 @@ use serde::Serialize;
 use crate::settings::{self, SmtpSettings, WebhookSettings};
 use crate::{EffectsError, email, slack};
 
-/// Longest account name accepted.
-pub const MAX_NAME_CHARS: usize = 64;
-
 fn check_name(name: &str) -> Result<(), EffectsError> {
-    let n = name.trim();
-    let bad = |reason: &str| EffectsError::invalid(name, "name", reason);
-    if n.is_empty() {
-        return Err(bad("an account needs a name"));
-    }
-    if n.chars().count() > MAX_NAME_CHARS {
-        return Err(bad(&format!("is longer than {MAX_NAME_CHARS} characters")));
-    }
-    if n.chars().any(char::is_control) {
-        return Err(bad("contains a control character"));
-    }
-    Ok(())
+    cairn_model::account::check_name(name).map_err(|r| EffectsError::invalid(name, "name", r))
 }
 
-/// Writes the row, then the secret; takes the row back if the secret fails.
+/// Writes the row, then the secret; takes the row back if the secret fails
+/// ([`Store::add_account_then`]).
 fn add_with_secret(
     store: &mut Store,
     vault: &Vault,
@@ -46,15 +33,10 @@ fn add_with_secret(
     secret: Option<&Sensitive<String>>,
     now: Timestamp,
 ) -> Result<Account, EffectsError> {
-    let account = store.add_account(name, kind, &settings, None, now)?;
-    if let Some(secret) = secret
-        && let Err(e) = vault.set(&account.name, secret)
-    {
-        if let Err(undo) = store.remove_account(&account.name) {
-            tracing::error!(account = %account.name, error = %undo, "could not take back an account whose secret was not stored");
-        }
-        return Err(e.into());
-    }
+    let account = store.add_account_then(name, kind, &settings, None, now, |a| match secret {
+        Some(s) => vault.set(&a.name, s).map_err(EffectsError::from),
+        None => Ok(()),
+    })?;
     tracing::info!(account = %account.name, kind = %kind, secret_in = %vault.describe(), "account added");
     Ok(account)
 }

@@ -4,6 +4,7 @@
 //! Delivery itself does not fail with these: a send ends in a
 //! [`cairn_engine::SendOutcome`], whose error text is built from them.
 
+use cairn_model::ErrorCode;
 use cairn_store::StoreError;
 use cairn_vault::VaultError;
 
@@ -31,19 +32,25 @@ pub enum EffectsError {
     #[error("account {account:?}: {reason}")]
     Unreachable { account: String, reason: String },
     #[error("cannot start the HTTP client: {0}")]
-    HttpClient(String),
+    HttpClient(#[source] reqwest::Error),
 }
 
 impl EffectsError {
-    pub fn code(&self) -> &'static str {
+    /// The stable code the UI and scripts branch on.
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            EffectsError::Store(e) => e.code(),
-            EffectsError::Vault(e) => e.code(),
-            EffectsError::InvalidSetting { .. } => "invalid_account_setting",
-            EffectsError::WrongKind { .. } => "wrong_account_kind",
-            EffectsError::Unreachable { .. } => "account_unreachable",
-            EffectsError::HttpClient(_) => "http_client",
+            EffectsError::Store(e) => e.error_code(),
+            EffectsError::Vault(e) => e.error_code(),
+            EffectsError::InvalidSetting { .. } => ErrorCode::InvalidAccountSetting,
+            EffectsError::WrongKind { .. } => ErrorCode::WrongAccountKind,
+            EffectsError::Unreachable { .. } => ErrorCode::AccountUnreachable,
+            EffectsError::HttpClient(_) => ErrorCode::HttpClient,
         }
+    }
+
+    /// [`Self::error_code`] as a string.
+    pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
     }
 
     /// Whether trying again later may help without any change by the user.

@@ -13,20 +13,19 @@
 //! the secret, so reqwest's errors are stripped of it.
 
 use cairn_engine::SendOutcome;
+use cairn_http::{error_chain, retry_after};
 use cairn_model::Timestamp;
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, LOCATION, RETRY_AFTER};
+use reqwest::header::LOCATION;
 
 /// How much of an error response body is kept.
 pub const BODY_EXCERPT: usize = 500;
 
-/// The client every HTTP effect uses: no redirects, rustls with the
-/// platform's roots.
+/// The client every HTTP effect uses ([`cairn_http::client`]: no
+/// redirects, rustls with the platform's roots). The timeout is set per
+/// request: a webhook names its own.
 pub fn client() -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("Cairn/", env!("CARGO_PKG_VERSION")))
-        .build()
+    cairn_http::client(None)
 }
 
 /// The outcome of a response. `what` names the peer in messages
@@ -78,7 +77,7 @@ pub fn transport_failure(what: &str, e: reqwest::Error) -> SendOutcome {
     let error = if timeout {
         format!("{what} did not answer in time: {e}")
     } else {
-        format!("{what} could not be reached: {}", chain(&e))
+        format!("{what} could not be reached: {}", error_chain(&e))
     };
     if e.is_builder() {
         SendOutcome::Failed { error }
@@ -96,21 +95,6 @@ pub fn transport_failure(what: &str, e: reqwest::Error) -> SendOutcome {
     }
 }
 
-/// An error with its causes ("error sending request: connection refused").
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let t = c.to_string();
-        if !s.contains(&t) {
-            s.push_str(": ");
-            s.push_str(&t);
-        }
-        cur = c.source();
-    }
-    s
-}
-
 fn status_text(s: StatusCode) -> String {
     match s.canonical_reason() {
         Some(r) => format!("{} {r}", s.as_u16()),
@@ -118,7 +102,8 @@ fn status_text(s: StatusCode) -> String {
     }
 }
 
-/// The start of a body, cut on a character boundary, on one line.
+/// The start of a body ([`cairn_http::excerpt`]): reads no more of it than
+/// the excerpt needs.
 async fn excerpt(mut resp: reqwest::Response) -> String {
     let mut bytes = Vec::new();
     while bytes.len() <= BODY_EXCERPT {
@@ -127,56 +112,5 @@ async fn excerpt(mut resp: reqwest::Response) -> String {
             _ => break,
         }
     }
-    let cut = bytes.len() > BODY_EXCERPT;
-    bytes.truncate(BODY_EXCERPT);
-    let mut text = String::from_utf8_lossy(&bytes).into_owned();
-    // A multi-byte character cut in half decodes as U+FFFD at the end.
-    if cut {
-        while text.ends_with('\u{FFFD}') {
-            text.pop();
-        }
-        text.push('…');
-    }
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// `Retry-After` as a duration from `now`, through the one parser the
-/// connectors use too ([`cairn_engine::sender::retry_after`]): seconds
-/// (fractions allowed) or an HTTP date, capped at 7 days.
-pub fn retry_after(headers: &HeaderMap, now: Timestamp) -> Option<chrono::Duration> {
-    cairn_engine::sender::retry_after(headers.get(RETRY_AFTER)?.to_str().ok()?, now)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-    use reqwest::header::HeaderValue;
-
-    #[test]
-    fn retry_after_in_seconds_or_as_a_date() {
-        let now = chrono::Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
-        let mut h = HeaderMap::new();
-        h.insert(RETRY_AFTER, HeaderValue::from_static("120"));
-        assert_eq!(retry_after(&h, now), Some(chrono::Duration::seconds(120)));
-        h.insert(
-            RETRY_AFTER,
-            HeaderValue::from_static("Mon, 02 Mar 2026 09:05:00 GMT"),
-        );
-        assert_eq!(retry_after(&h, now), Some(chrono::Duration::minutes(5)));
-        h.insert(
-            RETRY_AFTER,
-            HeaderValue::from_static("Mon, 02 Mar 2026 08:00:00 GMT"),
-        );
-        assert_eq!(retry_after(&h, now), Some(chrono::Duration::zero()));
-        h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
-        assert_eq!(retry_after(&h, now), None);
-        h.insert(RETRY_AFTER, HeaderValue::from_static("10000000000000"));
-        assert_eq!(retry_after(&h, now), Some(chrono::Duration::days(7)));
-        h.insert(RETRY_AFTER, HeaderValue::from_static("2.5"));
-        assert_eq!(
-            retry_after(&h, now),
-            Some(chrono::Duration::milliseconds(2500))
-        );
-    }
+    cairn_http::excerpt(&bytes, BODY_EXCERPT)
 }

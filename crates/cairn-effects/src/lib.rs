@@ -83,7 +83,7 @@ impl Effects {
         notifier: Arc<dyn Notifier>,
     ) -> Result<Effects, EffectsError> {
         let store = Store::open(db)?;
-        let http = http::client().map_err(|e| EffectsError::HttpClient(e.to_string()))?;
+        let http = http::client().map_err(EffectsError::HttpClient)?;
         Ok(Effects {
             store: Arc::new(Mutex::new(store)),
             vault,

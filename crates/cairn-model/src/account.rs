@@ -74,6 +74,26 @@ impl fmt::Display for AccountKind {
     }
 }
 
+/// Longest account name accepted, for sending and source accounts alike.
+pub const MAX_NAME_CHARS: usize = 64;
+
+/// Checks the name a user gives a new account (sending or source): not
+/// empty, at most [`MAX_NAME_CHARS`] characters, no control character.
+/// The error is the reason, for the caller's "invalid setting `name`".
+pub fn check_name(name: &str) -> Result<(), String> {
+    let n = name.trim();
+    if n.is_empty() {
+        return Err("an account needs a name".into());
+    }
+    if n.chars().count() > MAX_NAME_CHARS {
+        return Err(format!("is longer than {MAX_NAME_CHARS} characters"));
+    }
+    if n.chars().any(char::is_control) {
+        return Err("contains a control character".into());
+    }
+    Ok(())
+}
+
 /// How a connection to a mail server is protected (IMAP here; SMTP has
 /// the same three in `cairn-effects`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,6 +203,15 @@ impl MailboxSettings {
 #[cfg(test)]
 mod mailbox_tests {
     use super::*;
+
+    #[test]
+    fn an_account_name_is_short_printable_and_not_empty() {
+        assert_eq!(check_name(" Mail "), Ok(()));
+        assert_eq!(check_name("  ").unwrap_err(), "an account needs a name");
+        assert_eq!(check_name(&"x".repeat(MAX_NAME_CHARS)), Ok(()));
+        assert!(check_name(&"x".repeat(MAX_NAME_CHARS + 1)).is_err());
+        assert!(check_name("a\u{7}b").is_err());
+    }
 
     #[test]
     fn a_mailbox_setting_is_read_and_checked() {

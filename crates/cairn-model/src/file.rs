@@ -8,6 +8,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::error::ErrorCode;
 use crate::workflow::{FORMAT_NAME, FORMAT_VERSION, WorkflowDef};
 
 /// Files larger than this are refused before parsing.
@@ -20,7 +21,7 @@ pub const MAX_NODES: usize = 5_000;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}{message}", if path.is_empty() { String::new() } else { format!("{path}: ") })]
 pub struct FileError {
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub path: String,
     pub message: String,
 }
@@ -29,11 +30,16 @@ impl FileError {
     /// The stable code the UI and scripts match on (`invalid_json`,
     /// `not_a_workflow`, `newer_format`, `invalid_version`, `file_too_large`,
     /// `too_many_nodes`, `duplicate_node_id`, `invalid_field`).
-    pub fn code(&self) -> &'static str {
+    pub fn error_code(&self) -> ErrorCode {
         self.code
     }
 
-    fn new(code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
+    /// [`Self::error_code`] as a string.
+    pub fn code(&self) -> &'static str {
+        self.code.as_str()
+    }
+
+    fn new(code: ErrorCode, path: impl Into<String>, message: impl Into<String>) -> Self {
         FileError {
             code,
             path: path.into(),
@@ -46,7 +52,7 @@ impl FileError {
 pub fn parse(text: &str) -> Result<WorkflowDef, FileError> {
     if text.len() > MAX_FILE_BYTES {
         return Err(FileError::new(
-            "file_too_large",
+            ErrorCode::FileTooLarge,
             "",
             format!(
                 "the file is {} bytes; workflow files may be at most {} bytes",
@@ -57,7 +63,7 @@ pub fn parse(text: &str) -> Result<WorkflowDef, FileError> {
     }
     let mut value: Value = serde_json::from_str(text).map_err(|e| {
         FileError::new(
-            "invalid_json",
+            ErrorCode::InvalidJson,
             "",
             format!(
                 "not valid JSON at line {} column {}: {}",
@@ -80,7 +86,7 @@ pub fn parse_value(mut value: Value) -> Result<WorkflowDef, FileError> {
 fn parse_value_in_place(value: &mut Value) -> Result<(), FileError> {
     let obj = value.as_object_mut().ok_or_else(|| {
         FileError::new(
-            "not_a_workflow",
+            ErrorCode::NotAWorkflow,
             "",
             "expected a JSON object with \"format\": \"cairn.workflow\"",
         )
@@ -89,7 +95,7 @@ fn parse_value_in_place(value: &mut Value) -> Result<(), FileError> {
         Some(Value::String(f)) if f == FORMAT_NAME => {}
         Some(other) => {
             return Err(FileError::new(
-                "not_a_workflow",
+                ErrorCode::NotAWorkflow,
                 "format",
                 format!(
                     "expected \"{FORMAT_NAME}\", found {other}; this is not a Cairn workflow file"
@@ -98,7 +104,7 @@ fn parse_value_in_place(value: &mut Value) -> Result<(), FileError> {
         }
         None => {
             return Err(FileError::new(
-                "not_a_workflow",
+                ErrorCode::NotAWorkflow,
                 "format",
                 format!("missing; a Cairn workflow file starts with \"format\": \"{FORMAT_NAME}\""),
             ));
@@ -108,7 +114,7 @@ fn parse_value_in_place(value: &mut Value) -> Result<(), FileError> {
         Some(Value::Number(n)) => match n.as_u64() {
             Some(v) if v > u64::from(FORMAT_VERSION) => {
                 return Err(FileError::new(
-                    "newer_format",
+                    ErrorCode::NewerFormat,
                     "version",
                     format!(
                         "this file uses workflow format version {v}, written by a newer Cairn; this Cairn reads versions up to {FORMAT_VERSION}. Update Cairn to import it."
@@ -118,7 +124,7 @@ fn parse_value_in_place(value: &mut Value) -> Result<(), FileError> {
             Some(v) if v >= 1 => {}
             _ => {
                 return Err(FileError::new(
-                    "invalid_version",
+                    ErrorCode::InvalidVersion,
                     "version",
                     format!("expected a format version number such as {FORMAT_VERSION}, found {n}"),
                 ));
@@ -126,14 +132,14 @@ fn parse_value_in_place(value: &mut Value) -> Result<(), FileError> {
         },
         Some(other) => {
             return Err(FileError::new(
-                "invalid_version",
+                ErrorCode::InvalidVersion,
                 "version",
                 format!("expected a format version number such as {FORMAT_VERSION}, found {other}"),
             ));
         }
         None => {
             return Err(FileError::new(
-                "invalid_version",
+                ErrorCode::InvalidVersion,
                 "version",
                 format!("missing; expected \"version\": {FORMAT_VERSION}"),
             ));
@@ -144,7 +150,7 @@ fn parse_value_in_place(value: &mut Value) -> Result<(), FileError> {
     if let Some(Value::Array(nodes)) = obj.get_mut("nodes") {
         if nodes.len() > MAX_NODES {
             return Err(FileError::new(
-                "too_many_nodes",
+                ErrorCode::TooManyNodes,
                 "nodes",
                 format!(
                     "the workflow has {} nodes; at most {MAX_NODES} are allowed",
@@ -189,7 +195,7 @@ fn check_control_chars(v: &Value, path: &mut String, prose: bool) -> Result<(), 
         Value::String(s) => {
             if let Some(c) = s.chars().find(|c| refused(*c)) {
                 return Err(FileError::new(
-                    "invalid_field",
+                    ErrorCode::InvalidField,
                     path.clone(),
                     format!(
                         "contains the control character {c:?}; {}",
@@ -219,7 +225,7 @@ fn check_control_chars(v: &Value, path: &mut String, prose: bool) -> Result<(), 
                 path.push_str(k);
                 if k.chars().any(char::is_control) {
                     return Err(FileError::new(
-                        "invalid_field",
+                        ErrorCode::InvalidField,
                         path.clone(),
                         "a key cannot hold control characters (line breaks, tabs, NUL…)",
                     ));
@@ -238,7 +244,7 @@ fn from_checked_value(value: Value) -> Result<WorkflowDef, FileError> {
         let path = e.path().to_string();
         let path = if path == "." { String::new() } else { path };
         FileError::new(
-            "invalid_field",
+            ErrorCode::InvalidField,
             path,
             plain_words(&e.into_inner().to_string()),
         )
@@ -256,10 +262,10 @@ fn check_requires(def: &WorkflowDef) -> Result<(), FileError> {
     for (i, f) in def.requires.fields.iter().enumerate() {
         let path = format!("requires.fields[{i}].name");
         let name = crate::contact::check_field_name(&f.name)
-            .map_err(|e| FileError::new("invalid_field", &path, e.to_string()))?;
+            .map_err(|e| FileError::new(ErrorCode::InvalidField, &path, e.to_string()))?;
         if let Some(first) = seen.insert(name.to_lowercase(), i) {
             return Err(FileError::new(
-                "invalid_field",
+                ErrorCode::InvalidField,
                 path,
                 format!("the field {name:?} is already declared by requires.fields[{first}]"),
             ));
@@ -268,7 +274,7 @@ fn check_requires(def: &WorkflowDef) -> Result<(), FileError> {
     for (i, p) in def.requires.pipelines.iter().enumerate() {
         if p.name.trim().is_empty() {
             return Err(FileError::new(
-                "invalid_field",
+                ErrorCode::InvalidField,
                 format!("requires.pipelines[{i}].name"),
                 "a pipeline needs a name",
             ));
@@ -277,7 +283,7 @@ fn check_requires(def: &WorkflowDef) -> Result<(), FileError> {
     for (i, c) in def.requires.courses.iter().enumerate() {
         if c.trim().is_empty() {
             return Err(FileError::new(
-                "invalid_field",
+                ErrorCode::InvalidField,
                 format!("requires.courses[{i}]"),
                 "a course needs a name",
             ));
@@ -294,14 +300,14 @@ fn check_node_ids(def: &WorkflowDef) -> Result<(), FileError> {
     for (i, n) in def.nodes.iter().enumerate() {
         if n.id.trim().is_empty() {
             return Err(FileError::new(
-                "invalid_field",
+                ErrorCode::InvalidField,
                 format!("nodes[{i}].id"),
                 "a node id must not be empty",
             ));
         }
         if let Some(first) = seen.insert(n.id.as_str(), i) {
             return Err(FileError::new(
-                "duplicate_node_id",
+                ErrorCode::DuplicateNodeId,
                 format!("nodes[{i}].id"),
                 format!("the id {:?} is already used by nodes[{first}]", n.id),
             ));
@@ -403,12 +409,15 @@ mod tests {
     #[test]
     fn refuses_newer_versions_and_strangers() {
         let e = err(r#"{"format":"cairn.workflow","version":2,"name":"W","nodes":[]}"#);
-        assert_eq!(e.code, "newer_format");
+        assert_eq!(e.code, ErrorCode::NewerFormat);
         assert!(e.to_string().contains("newer Cairn"));
         let e = err(r#"{"name":"W"}"#);
-        assert_eq!((e.code, e.path.as_str()), ("not_a_workflow", "format"));
+        assert_eq!(
+            (e.code, e.path.as_str()),
+            (ErrorCode::NotAWorkflow, "format")
+        );
         let e = err("{\"format\": ");
-        assert_eq!(e.code, "invalid_json");
+        assert_eq!(e.code, ErrorCode::InvalidJson);
         assert!(e.message.contains("line 1"));
     }
 

@@ -25,7 +25,7 @@ pub mod workflow;
 
 pub use clock::{Clock, SystemClock, VirtualClock};
 pub use duration::Duration;
-pub use error::ModelError;
+pub use error::{ErrorCode, ModelError};
 pub use secret::Sensitive;
 
 /// Every instant Cairn handles is UTC; time zones matter only where a wall-clock

@@ -1,5 +1,6 @@
 //! Connected accounts: their non-secret settings, status and sync cursor.
-//! The secret part lives in the OS keyring (see `cairn-effects`' vault).
+//! The secret part lives in the vault (`cairn-vault`), never here; see
+//! [`Store::add_account_then`].
 
 use cairn_model::Timestamp;
 use cairn_model::account::AccountKind;
@@ -222,6 +223,30 @@ impl Store {
             Ok(())
         })?;
         self.account(name)
+    }
+
+    /// Adds an account whose secret lives outside the database (the
+    /// vault): the row first, so a clashing name stops here before
+    /// `keep_secret` touches any secret; then `keep_secret`; when it fails,
+    /// the row is taken back out, so no account is left without the secret
+    /// it was added with. The one door for adding an account with a secret.
+    pub fn add_account_then<E: From<StoreError>>(
+        &mut self,
+        name: &str,
+        kind: AccountKind,
+        settings: &serde_json::Value,
+        poll_interval_secs: Option<i64>,
+        now: Timestamp,
+        keep_secret: impl FnOnce(&Account) -> std::result::Result<(), E>,
+    ) -> std::result::Result<Account, E> {
+        let account = self.add_account(name, kind, settings, poll_interval_secs, now)?;
+        if let Err(e) = keep_secret(&account) {
+            if let Err(undo) = self.remove_account(&account.name) {
+                tracing::error!(account = %account.name, error = %undo, "could not take back an account whose secret was not stored");
+            }
+            return Err(e);
+        }
+        Ok(account)
     }
 
     pub fn accounts(&self) -> Result<Vec<Account>> {

@@ -124,7 +124,7 @@ impl Store {
     pub fn export_contacts_csv<W: std::io::Write>(&self, q: &ContactQuery, out: W) -> Result<u64> {
         let fields = self.fields()?;
         let mut w = csv::Writer::from_writer(out);
-        let io = |e: csv::Error| StoreError::Io(format!("cannot write the CSV file: {e}"));
+        let io = |e: csv::Error| StoreError::io("cannot write the CSV file", e);
         let mut header: Vec<String> = ["email", "name", "status", "timezone", "tags"]
             .map(String::from)
             .to_vec();
@@ -156,7 +156,7 @@ impl Store {
             n += 1;
         }
         w.flush()
-            .map_err(|e| StoreError::Io(format!("cannot write the CSV file: {e}")))?;
+            .map_err(|e| StoreError::io("cannot write the CSV file", e))?;
         Ok(n)
     }
 }

@@ -504,27 +504,8 @@ pub fn upsert_using(
     Ok((w.id, w.created))
 }
 
-/// Checks a field name a user wants to declare.
-pub fn check_field_name(name: &str) -> std::result::Result<&str, ModelError> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(ModelError::Invalid("a field needs a name".into()));
-    }
-    if BUILTIN_FIELDS.contains(&name.to_lowercase().as_str()) {
-        return Err(ModelError::Invalid(format!(
-            "{name:?} is a built-in field; custom fields need another name"
-        )));
-    }
-    if let Some(c) = name
-        .chars()
-        .find(|c| matches!(c, ':' | ';' | ',') || c.is_control())
-    {
-        return Err(ModelError::Invalid(format!(
-            "a field name cannot contain {c:?} (in {name:?})"
-        )));
-    }
-    Ok(name)
-}
+/// Checks a field name a user wants to declare (the model's one rule).
+pub use cairn_model::contact::check_field_name;
 
 /// Declares a custom field, or checks an existing one has the same type.
 /// Returns whether it was created.

@@ -89,9 +89,7 @@ impl std::fmt::Debug for Store {
 /// (`~/.local/share/cairn/cairn.db` on Linux).
 pub fn default_path() -> Result<PathBuf> {
     let dirs = directories::ProjectDirs::from("", "", "cairn").ok_or_else(|| {
-        StoreError::Io(
-            "cannot find a home directory for the default database; pass --db PATH".into(),
-        )
+        StoreError::io_text("cannot find a home directory for the default database; pass --db PATH")
     })?;
     Ok(dirs.data_dir().join("cairn.db"))
 }
@@ -114,7 +112,7 @@ impl Store {
             && !dir.as_os_str().is_empty()
         {
             private_file::create_dir_private(dir)
-                .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", dir.display())))?;
+                .map_err(|e| StoreError::io(format!("cannot create {}", dir.display()), e))?;
         }
         restrict_database_files(&path);
         let conn = Connection::open_with_flags(
@@ -124,7 +122,7 @@ impl Store {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX
                 | OpenFlags::SQLITE_OPEN_URI,
         )
-        .map_err(|e| StoreError::Io(format!("cannot open {}: {e}", path.display())))?;
+        .map_err(|e| StoreError::io(format!("cannot open {}", path.display()), e))?;
         let mut store = Store { conn, path };
         store.configure()?;
         store.migrate()?;
@@ -151,7 +149,7 @@ impl Store {
             });
         }
         // Incremental auto-vacuum lets maintenance hand freed pages back to
-        // the file system (hygiene.rs). It takes effect only on a file with
+        // the file system (hygiene/vacuum.rs). It takes effect only on a file with
         // no tables yet, and only before the switch to WAL writes the header;
         // on an older file it is a no-op until maintenance runs a VACUUM.
         // Setting it takes the write lock even when it changes nothing, so

@@ -48,7 +48,7 @@ impl ExecutorLock {
             && !dir.as_os_str().is_empty()
         {
             std::fs::create_dir_all(dir)
-                .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", dir.display())))?;
+                .map_err(|e| StoreError::io(format!("cannot create {}", dir.display()), e))?;
         }
         let mut file = OpenOptions::new()
             .read(true)
@@ -56,7 +56,7 @@ impl ExecutorLock {
             .create(true)
             .truncate(false)
             .open(&path)
-            .map_err(|e| StoreError::Io(format!("cannot open {}: {e}", path.display())))?;
+            .map_err(|e| StoreError::io(format!("cannot open {}", path.display()), e))?;
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
@@ -73,10 +73,7 @@ impl ExecutorLock {
                 });
             }
             Err(TryLockError::Error(e)) => {
-                return Err(StoreError::Io(format!(
-                    "cannot lock {}: {e}",
-                    path.display()
-                )));
+                return Err(StoreError::io(format!("cannot lock {}", path.display()), e));
             }
         }
         let write = file

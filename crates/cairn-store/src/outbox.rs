@@ -147,7 +147,7 @@ pub struct NewOutboxEntry<'a> {
 /// transaction cannot queue twice); its id is returned.
 pub fn enqueue_using(c: &Connection, entry: &NewOutboxEntry<'_>, now: Timestamp) -> Result<i64> {
     let effect = entry.effect;
-    let payload = serde_json::to_string(effect).map_err(|e| StoreError::Io(e.to_string()))?;
+    let payload = serde_json::to_string(effect).map_err(StoreError::io_source)?;
     c.prepare_cached(
         "INSERT INTO outbox (run_id, step_id, kind, account, idempotency_key, payload, mode, status, attempts,
                              max_attempts, backoff_secs, next_attempt_at, created_at, updated_at, lane)
@@ -218,7 +218,7 @@ pub fn due_in_lanes_using(
     if full.is_empty() {
         return due_using(c, now, limit);
     }
-    let full = serde_json::to_string(full).map_err(|e| StoreError::Io(e.to_string()))?;
+    let full = serde_json::to_string(full).map_err(StoreError::io_source)?;
     let mut st = c.prepare_cached(&format!(
         "{SELECT} WHERE status = 'pending' AND next_attempt_at <= ?1
            AND NOT EXISTS (SELECT 1 FROM runs r JOIN workflows w ON w.id = r.workflow_id

@@ -82,7 +82,7 @@ fn remember_using(c: &rusqlite::Connection, ids: &[i64]) -> Result<()> {
     if ids.is_empty() {
         c.execute("DELETE FROM settings WHERE key = ?1", [PAUSED_BY_PAUSE_ALL])?;
     } else {
-        let text = serde_json::to_string(ids).map_err(|e| StoreError::Io(e.to_string()))?;
+        let text = serde_json::to_string(ids).map_err(StoreError::io_source)?;
         c.execute(
             "INSERT INTO settings (key, value) VALUES (?1, ?2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -58,14 +58,14 @@ fn erasure_key_using(c: &Connection) -> Result<Vec<u8>> {
         .optional()?;
     let hex_key = hex_key
         .and_then(|v| serde_json::from_str::<String>(&v).ok())
-        .ok_or_else(|| StoreError::Io("the database has no erasure key".into()))?;
-    hex::decode(hex_key).map_err(|_| StoreError::Io("the database's erasure key is damaged".into()))
+        .ok_or_else(|| StoreError::io_text("the database has no erasure key"))?;
+    hex::decode(hex_key).map_err(|_| StoreError::io_text("the database's erasure key is damaged"))
 }
 
 /// The erased-list digest of a lower-cased email.
 fn digest_using(c: &Connection, key: &str) -> Result<String> {
     let mut mac = Hmac::<Sha256>::new_from_slice(&erasure_key_using(c)?)
-        .map_err(|e| StoreError::Io(e.to_string()))?;
+        .map_err(|e| StoreError::io_text(e.to_string()))?;
     mac.update(key.trim().to_lowercase().as_bytes());
     Ok(hex::encode(mac.finalize().into_bytes()))
 }

@@ -17,8 +17,7 @@ impl Store {
     }
 
     pub fn set_setting<T: Serialize>(&mut self, key: &str, value: &T) -> Result<()> {
-        let text =
-            serde_json::to_string(value).map_err(|e| crate::StoreError::Io(e.to_string()))?;
+        let text = serde_json::to_string(value).map_err(crate::StoreError::io_source)?;
         self.conn().execute(
             "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             params![key, text],

@@ -290,7 +290,7 @@ pub fn import_def_using(
     let wanted = def.name.trim().to_string();
     if wanted.is_empty() {
         return Err(cairn_model::file::FileError {
-            code: "invalid_field",
+            code: cairn_model::ErrorCode::InvalidField,
             path: "name".into(),
             message: "the workflow has no name".into(),
         }

@@ -2,6 +2,8 @@
 //! secret (the keyring's own `BadEncoding` error holds the raw bytes, so it
 //! is mapped here without them).
 
+use cairn_model::ErrorCode;
+
 /// How to opt in to a headless secret store, appended to every "the keyring
 /// cannot be reached" message.
 const HEADLESS_HINT: &str = "On a machine without a desktop session you can opt in to a secrets file instead: \
@@ -51,20 +53,25 @@ pub enum VaultError {
 }
 
 impl VaultError {
-    /// A stable code for the UI and scripts.
-    pub fn code(&self) -> &'static str {
+    /// The stable code the UI and scripts branch on.
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            VaultError::NoSessionBus { .. } => "keyring_no_session_bus",
-            VaultError::NoSecretService { .. } => "keyring_no_secret_service",
-            VaultError::Locked { .. } => "keyring_locked",
-            VaultError::NoKeyringInBuild => "keyring_not_built_in",
-            VaultError::Keyring { .. } => "keyring_failed",
-            VaultError::NotFound { .. } => "secret_not_found",
-            VaultError::NotText { .. } => "secret_not_text",
-            VaultError::Invalid(_) => "invalid_secret",
-            VaultError::LoosePermissions { .. } => "secrets_file_permissions",
-            VaultError::SecretsFile { .. } => "secrets_file",
+            VaultError::NoSessionBus { .. } => ErrorCode::KeyringNoSessionBus,
+            VaultError::NoSecretService { .. } => ErrorCode::KeyringNoSecretService,
+            VaultError::Locked { .. } => ErrorCode::KeyringLocked,
+            VaultError::NoKeyringInBuild => ErrorCode::KeyringNotBuiltIn,
+            VaultError::Keyring { .. } => ErrorCode::KeyringFailed,
+            VaultError::NotFound { .. } => ErrorCode::SecretNotFound,
+            VaultError::NotText { .. } => ErrorCode::SecretNotText,
+            VaultError::Invalid(_) => ErrorCode::InvalidSecret,
+            VaultError::LoosePermissions { .. } => ErrorCode::SecretsFilePermissions,
+            VaultError::SecretsFile { .. } => ErrorCode::SecretsFile,
         }
+    }
+
+    /// [`Self::error_code`] as a string.
+    pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
     }
 
     /// Whether the same call may succeed later without a change by the user

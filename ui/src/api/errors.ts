@@ -5,16 +5,19 @@
 // permission missing from src-tauri/capabilities/). Both become an ApiError,
 // so screens branch on `code` and show `message`, never parse English.
 
-import type { CommandError } from "./types";
+import type { CommandError, ErrorCode } from "./types";
 
 /** Codes the UI gives itself when the backend did not supply one. */
 export const IPC_ERROR = "ipc";
 export const UNKNOWN_ERROR = "unknown";
 
-export class ApiError extends Error implements CommandError {
-  readonly code: string;
+/** A command's code, or one the UI gave itself. */
+export type ApiErrorCode = ErrorCode | typeof IPC_ERROR | typeof UNKNOWN_ERROR;
 
-  constructor({ code, message }: CommandError) {
+export class ApiError extends Error {
+  readonly code: ApiErrorCode;
+
+  constructor({ code, message }: { code: ApiErrorCode; message: string }) {
     super(message);
     this.name = "ApiError";
     this.code = code;

@@ -54,6 +54,7 @@ export type { EndNode } from "./EndNode";
 export type { Engagement } from "./Engagement";
 export type { Enrollment } from "./Enrollment";
 export type { ErasureReport } from "./ErasureReport";
+export type { ErrorCode } from "./ErrorCode";
 export type { ErrorPolicy } from "./ErrorPolicy";
 export type { Event } from "./Event";
 export type { EventTrigger } from "./EventTrigger";

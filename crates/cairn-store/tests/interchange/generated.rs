@@ -27,6 +27,7 @@ fn ui_types(b: &mut Bindings) {
     b.add::<cairn_model::effect::Effect>();
     b.add::<cairn_model::effect::RunMode>();
     b.add::<cairn_model::template::RenderedEmail>();
+    b.add::<cairn_model::ErrorCode>();
     // cairn-store: what the store's API returns and takes.
     b.add::<cairn_store::contacts::ContactInput>();
     b.add::<cairn_store::contacts::ContactQuery>();

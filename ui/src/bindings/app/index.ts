@@ -15,3 +15,4 @@ export type { Change } from "./Change";
 export type { TestRunRequest } from "./TestRunRequest";
 export type { TestRun } from "./TestRun";
 export type { BackgroundStatus } from "./BackgroundStatus";
+export type { CommandError } from "./CommandError";
