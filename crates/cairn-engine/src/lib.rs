@@ -23,6 +23,7 @@ mod run;
 mod schedule;
 pub mod sender;
 pub mod simulate;
+mod take;
 mod timers;
 pub mod window;
 
