@@ -474,3 +474,78 @@ fn an_smtp_account_takes_its_mailbox_with_its_own_password_and_removes_both_secr
         "{file}"
     );
 }
+
+#[test]
+fn the_pool_size_and_send_limits_are_set_at_add_and_by_update_and_listed() {
+    let (env, _secrets) = Env::with_secrets_file();
+    env.ok(
+        &[
+            "account",
+            "add",
+            "smtp",
+            "mail",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "2525",
+            "--security",
+            "none",
+            "--from",
+            "shop@coach.test",
+            "--pool-size",
+            "8",
+        ],
+        "",
+    );
+    let list = env.ok(&["account", "list"], "");
+    assert!(
+        list.contains("8 at a time; at most 1 per second, 500 per 24 hours"),
+        "{list}"
+    );
+    let a = &env.json(&["account", "list"])["accounts"][0];
+    assert_eq!(a["pool_size"], 8);
+    assert_eq!(a["settings"]["pool_size"], 8);
+    // Bounded at the door.
+    let o = env.run(&["account", "update", "mail", "--pool-size", "65"], "");
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    let out = env.ok(
+        &[
+            "account",
+            "update",
+            "mail",
+            "--pool-size",
+            "2",
+            "--per-day",
+            "2000",
+        ],
+        "",
+    );
+    assert!(
+        out.contains("2 at a time; at most 1 per second, 2000 per 24 hours"),
+        "{out}"
+    );
+    // A Slack account takes limits, not a pool.
+    env.ok(
+        &[
+            "account",
+            "add",
+            "slack",
+            "team",
+            "--webhook-url-stdin",
+            "--per-second",
+            "1",
+        ],
+        "https://hooks.slack.com/services/T0/B0/abc\n",
+    );
+    let list = env.ok(&["account", "list"], "");
+    assert!(list.contains("at most 1 per second"), "{list}");
+    let e = env.error(&["account", "update", "team", "--pool-size", "4"], "");
+    assert_eq!(e["code"], "invalid_account_setting");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("only an SMTP account"),
+        "{e}"
+    );
+}

@@ -13,16 +13,26 @@
 //! Shutdown waits for the poll in hand: a poll's writes are one
 //! transaction, so stopping between polls loses nothing, and a poll is
 //! seconds at most (requests time out after 30 s).
+//!
+//! The loop survives a panic. It is restarted (after a pause that doubles
+//! from `restart_pause` up to a minute while it keeps failing), and the
+//! account it was syncing is set aside: an account polled for events is
+//! marked "needs attention" with the reason (polled again once fixed or
+//! tested), an SMTP account's mailbox "error" (its mail keeps going; the
+//! mailbox is not read again until Cairn starts again). The fault is an
+//! incident (kind `executor`, subject `poller`) and, through the
+//! executor's [`Waker`], a `Change::Fault` that `cairn run` prints.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration as StdDuration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration as StdDuration, Instant};
 
 use cairn_engine::executor::Waker;
+use cairn_model::account::AccountKind;
 use cairn_model::{Clock, Timestamp};
 use cairn_store::Store;
-use cairn_store::accounts::AccountStatus;
+use cairn_store::accounts::{Account, AccountStatus};
 use cairn_vault::Vault;
 use tokio::sync::{Notify, broadcast, watch};
 use tokio::task::JoinHandle;
@@ -43,6 +53,12 @@ pub struct PollerConfig {
     pub timer: Arc<dyn Timer>,
     /// Longest sleep between looks at the accounts.
     pub idle_check: StdDuration,
+    /// The first pause before the loop starts again after a panic; it
+    /// doubles while the loop keeps failing, up to a minute.
+    pub restart_pause: StdDuration,
+    /// Called on the loop's task before each account is synced; for tests
+    /// that show the poller survives a panic there. `None` otherwise.
+    pub probe: Option<AccountProbe>,
 }
 
 impl PollerConfig {
@@ -59,9 +75,14 @@ impl PollerConfig {
             clock,
             waker,
             idle_check: StdDuration::from_secs(5),
+            restart_pause: StdDuration::from_secs(1),
+            probe: None,
         }
     }
 }
+
+/// See [`PollerConfig::probe`].
+pub type AccountProbe = Arc<dyn Fn(&Account) + Send + Sync>;
 
 /// A running poller. Dropping it without [`Poller::shutdown`] stops it at
 /// its next turn (state is safe either way: every poll is a transaction).
@@ -88,7 +109,7 @@ impl Poller {
         let (stop, stop_rx) = watch::channel(false);
         let (reports, _) = broadcast::channel(256);
         let wake = Arc::new(Notify::new());
-        let task = rt.spawn(poll_loop(
+        let task = rt.spawn(supervise(
             store,
             syncer,
             cfg,
@@ -137,6 +158,140 @@ fn nap(next: Option<Timestamp>, now: Timestamp, cap: StdDuration) -> StdDuration
     }
 }
 
+/// What the loop and its supervisor share.
+#[derive(Default)]
+struct Watch {
+    /// The account being synced, if any (set aside when the loop panics).
+    current: Option<String>,
+    /// SMTP accounts whose mailbox made the loop panic: not read again
+    /// while this poller runs (a send through the account marks it "ok"
+    /// again, so the status cannot say).
+    set_aside: HashSet<String>,
+}
+
+/// Runs the loop and starts it again after a panic (see the module docs).
+async fn supervise(
+    store: Store,
+    syncer: Syncer,
+    cfg: PollerConfig,
+    stop: watch::Receiver<bool>,
+    wake: Arc<Notify>,
+    reports: broadcast::Sender<SyncReport>,
+) {
+    let watch = Arc::new(Mutex::new(Watch::default()));
+    let mut first = Some((store, syncer));
+    let mut pause = cfg.restart_pause;
+    loop {
+        let started = Instant::now();
+        let parts = match first.take() {
+            Some(p) => Ok(p),
+            None => Store::open(&cfg.db_path)
+                .map_err(ConnectorError::from)
+                .and_then(|s| {
+                    Syncer::new(cfg.vault.clone(), cfg.clock.clone(), cfg.timer.clone())
+                        .map(|y| (s, y))
+                }),
+        };
+        let outcome = match parts {
+            Ok((store, syncer)) => {
+                tokio::spawn(poll_loop(
+                    store,
+                    syncer,
+                    cfg.clone(),
+                    stop.clone(),
+                    wake.clone(),
+                    reports.clone(),
+                    watch.clone(),
+                ))
+                .await
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "the poller could not start again");
+                Ok(())
+            }
+        };
+        match outcome {
+            Ok(()) if *stop.borrow() => return,
+            Ok(()) => {}
+            Err(e) if e.is_panic() => {
+                let why = cairn_engine::executor::panic_text(e);
+                let account = watch
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .current
+                    .take();
+                fault(&cfg, &watch, account, why).await;
+            }
+            Err(_) => return,
+        }
+        if started.elapsed() > StdDuration::from_secs(600) {
+            pause = cfg.restart_pause;
+        }
+        let mut stop = stop.clone();
+        tokio::select! {
+            _ = stop.changed() => return,
+            _ = tokio::time::sleep(pause) => {}
+        }
+        pause = (pause * 2).min(StdDuration::from_secs(60));
+    }
+}
+
+/// Sets aside the account whose sync crashed the loop, records the
+/// incident and tells the executor's subscribers.
+async fn fault(
+    cfg: &PollerConfig,
+    watch: &Arc<Mutex<Watch>>,
+    account: Option<String>,
+    why: String,
+) {
+    let title = "Cairn's poller stopped on an internal error and was restarted";
+    let message = match &account {
+        Some(a) => format!(
+            "syncing account {a:?} crashed it ({why}); that account is set aside (an account polled for events until you test it again: cairn account test {a}, or the Accounts screen; an SMTP account's mailbox until Cairn starts again), the others go on"
+        ),
+        None => why.clone(),
+    };
+    tracing::error!(task = "poller", %message, "{title}");
+    let db = cfg.db_path.clone();
+    let now = cfg.clock.now();
+    let (m, name) = (message.clone(), account.clone());
+    let watch2 = watch.clone();
+    let done = tokio::task::spawn_blocking(move || -> Result<(), ConnectorError> {
+        let mut store = Store::open(&db)?;
+        if let Some(name) = &name {
+            let a = store.account(name)?;
+            let reason = if a.kind == AccountKind::Smtp {
+                format!("Cairn crashed while reading this account's mailbox ({why}); its mail still goes out, the mailbox is read again when Cairn starts again")
+            } else {
+                format!("Cairn crashed while syncing this account ({why}); test it again to resume")
+            };
+            // An SMTP account's mailbox: "error", so its mail keeps going.
+            let status = if a.kind == AccountKind::Smtp {
+                watch2
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .set_aside
+                    .insert(a.name.to_lowercase());
+                AccountStatus::Error
+            } else {
+                AccountStatus::NeedsAttention
+            };
+            store.set_account_status(&a.name, status, Some(&reason), now)?;
+        }
+        store.record_executor_fault("poller", title, &m, now)?;
+        Ok(())
+    })
+    .await;
+    match done {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!(error = %e, "could not record the poller's fault"),
+        Err(e) => tracing::error!("could not record the poller's fault: {e}"),
+    }
+    if let Some(w) = &cfg.waker {
+        w.fault("poller", format!("{title}: {message}"));
+    }
+}
+
 async fn poll_loop(
     mut store: Store,
     syncer: Syncer,
@@ -144,6 +299,7 @@ async fn poll_loop(
     mut stop: watch::Receiver<bool>,
     wake: Arc<Notify>,
     reports: broadcast::Sender<SyncReport>,
+    watch: Arc<Mutex<Watch>>,
 ) {
     let mut warned: HashSet<String> = HashSet::new();
     loop {
@@ -165,9 +321,23 @@ async fn poll_loop(
             if *stop.borrow() {
                 break;
             }
+            if watch
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .set_aside
+                .contains(&account.name.to_lowercase())
+            {
+                continue;
+            }
             let now = cfg.clock.now();
             if is_due(account, now) {
+                watch.lock().unwrap_or_else(|e| e.into_inner()).current =
+                    Some(account.name.clone());
+                if let Some(p) = &cfg.probe {
+                    p(account);
+                }
                 let report = syncer.sync(&mut store, account).await;
+                watch.lock().unwrap_or_else(|e| e.into_inner()).current = None;
                 if report.new > 0
                     && let Some(w) = &cfg.waker
                 {

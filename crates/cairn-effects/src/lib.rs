@@ -131,7 +131,7 @@ impl Effects {
         let outcome = match &entry.effect {
             Effect::Email(m) => self.send_email(entry, m, now).await,
             Effect::Webhook(w) => self.send_webhook(entry, w, now).await,
-            Effect::Slack(s) => self.send_slack(s, now).await,
+            Effect::Slack(s) => self.send_slack(entry, s, now).await,
             Effect::Desktop(d) => match self.notifier.notify(d) {
                 Ok(()) => SendOutcome::Sent { detail: None },
                 Err(e) => SendOutcome::Failed {
@@ -230,35 +230,52 @@ impl Effects {
             per_second: settings.rate_per_second,
             per_day: settings.rate_per_day,
         };
-        // Without limits there is nothing to count.
-        let recorded = if limits.per_second == 0 && limits.per_day == 0 {
-            vec![]
-        } else {
-            let name = account.name.clone();
-            let since = now.checked_sub_signed(limit::DAY).unwrap_or(now);
-            match self
-                .with_store(move |s| s.email_sends_since(&name, since))
-                .await
-            {
-                Ok(Ok(r)) => r,
-                Ok(Err(e)) => return store_failure(e),
-                Err(o) => return o,
-            }
-        };
-        if let Err(d) = self
-            .limiter()
-            .admit(&account.name, entry.id, now, limits, &recorded)
-        {
-            return SendOutcome::Deferred {
-                until: d.until,
-                reason: d.reason,
-            };
+        if let Err(o) = self.admit("email", &account, entry, limits, now).await {
+            return o;
         }
         let outcome = self.send_admitted_email(&account, &settings, m, now).await;
-        if !matches!(outcome, SendOutcome::Sent { .. }) {
-            self.limiter().release(&account.name, entry.id);
-        }
+        self.settle(&account.name, entry, &outcome);
         outcome
+    }
+
+    /// Admits `entry` through `account` within `limits`, or says when it may
+    /// go ([`SendOutcome::Deferred`]). `what` names the kind of send in the
+    /// reason ("email", "webhook", "Slack message").
+    async fn admit(
+        &self,
+        what: &str,
+        account: &Account,
+        entry: &OutboxEntry,
+        limits: RateLimits,
+        now: Timestamp,
+    ) -> Result<(), SendOutcome> {
+        // Without limits there is nothing to count.
+        if limits.none() {
+            return Ok(());
+        }
+        let name = account.name.clone();
+        let kind = entry.effect.kind();
+        let since = now.checked_sub_signed(limit::DAY).unwrap_or(now);
+        let recorded = match self
+            .with_store(move |s| s.sends_since(kind, &name, since))
+            .await?
+        {
+            Ok(r) => r,
+            Err(e) => return Err(store_failure(e)),
+        };
+        self.limiter()
+            .admit_one(what, &account.name, entry.id, now, limits, &recorded)
+            .map_err(|d| SendOutcome::Deferred {
+                until: d.until,
+                reason: d.reason,
+            })
+    }
+
+    /// Gives an admitted send's slot back when it did not go out.
+    fn settle(&self, account: &str, entry: &OutboxEntry, outcome: &SendOutcome) {
+        if !matches!(outcome, SendOutcome::Sent { .. }) {
+            self.limiter().release(account, entry.id);
+        }
     }
 
     async fn send_admitted_email(
@@ -332,6 +349,7 @@ impl Effects {
         w: &WebhookRequest,
         now: Timestamp,
     ) -> SendOutcome {
+        let mut limited: Option<Account> = None;
         let secret = match &w.signing_account {
             None => None,
             Some(name) => {
@@ -356,11 +374,13 @@ impl Effects {
                         };
                     }
                 }
-                match self.secret(&account.name).await {
+                let secret = match self.secret(&account.name).await {
                     Ok(Some(s)) => Some(s),
                     Ok(None) => return self.missing_secret(&account.name, "signing secret"),
                     Err(o) => return o,
-                }
+                };
+                limited = Some(account);
+                secret
             }
         };
         let mut secret_headers = Vec::with_capacity(w.secret_headers.len());
@@ -368,6 +388,20 @@ impl Effects {
             match self.header_secret(reference).await {
                 Ok(v) => secret_headers.push((header.clone(), v)),
                 Err(o) => return o,
+            }
+        }
+        // The account that signs the webhook counts it against its limits.
+        if let Some(account) = &limited {
+            let limits = match limit::limits_of(account) {
+                Ok(l) => l,
+                Err(e) => {
+                    return SendOutcome::Failed {
+                        error: e.to_string(),
+                    };
+                }
+            };
+            if let Err(o) = self.admit("webhook", account, entry, limits, now).await {
+                return o;
             }
         }
         let outcome = webhook::deliver(
@@ -379,7 +413,7 @@ impl Effects {
             now,
         )
         .await;
-        match (outcome, &w.signing_account) {
+        let outcome = match (outcome, &w.signing_account) {
             // The receiver refused the signed request's credentials: the
             // webhook account's secret is wrong, for every request.
             (SendOutcome::Failed { error }, Some(account))
@@ -391,10 +425,19 @@ impl Effects {
                 }
             }
             (o, _) => o,
+        };
+        if let Some(account) = &limited {
+            self.settle(&account.name, entry, &outcome);
         }
+        outcome
     }
 
-    async fn send_slack(&self, s: &SlackMessage, now: Timestamp) -> SendOutcome {
+    async fn send_slack(
+        &self,
+        entry: &OutboxEntry,
+        s: &SlackMessage,
+        now: Timestamp,
+    ) -> SendOutcome {
         let account = match self.account(&s.account).await {
             Ok(a) => a,
             Err(o) => return o,
@@ -411,7 +454,22 @@ impl Effects {
             Ok(None) => return self.missing_secret(&account.name, "Slack webhook URL"),
             Err(o) => return o,
         };
+        let limits = match limit::limits_of(&account) {
+            Ok(l) => l,
+            Err(e) => {
+                return SendOutcome::Failed {
+                    error: e.to_string(),
+                };
+            }
+        };
+        if let Err(o) = self
+            .admit("Slack message", &account, entry, limits, now)
+            .await
+        {
+            return o;
+        }
         let outcome = slack::deliver(&self.http, &account.name, &url, &s.text, now).await;
+        self.settle(&account.name, entry, &outcome);
         match outcome {
             SendOutcome::Sent { .. } => {
                 self.flag(&account, AccountStatus::Ok, None, now).await;

@@ -1,5 +1,12 @@
-//! Per-account send rate limits: so many emails per second and per rolling
-//! 24 hours (a laptop sending through Gmail must throttle).
+//! Per-account send rate limits: so many sends per second and per rolling
+//! 24 hours (a laptop sending through Gmail must throttle; a Slack incoming
+//! webhook takes about one message a second; a partner's endpoint may allow
+//! only so many calls a day).
+//!
+//! Every account that sends has them: an SMTP account (`rate_per_second`
+//! 1 and `rate_per_day` 500 unless set, see `settings`), a webhook account
+//! (counting the webhooks it signs) and a Slack account (no limit unless
+//! set): the same two settings keys, 0 meaning no limit ([`RateSettings`]).
 //!
 //! A send over the limit is not attempted: it becomes
 //! `SendOutcome::Deferred` with the first instant a send is allowed again,
@@ -20,13 +27,72 @@
 use std::collections::{BTreeMap, HashMap};
 
 use cairn_model::Timestamp;
+use cairn_model::account::AccountKind;
+use cairn_store::accounts::Account;
 use chrono::Duration;
+use serde::{Deserialize, Serialize};
+
+use crate::EffectsError;
 
 /// The limits of one account; 0 means "no limit".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimits {
     pub per_second: u32,
     pub per_day: u32,
+}
+
+/// The rate-limit keys of a webhook or Slack account's settings (an SMTP
+/// account's are part of `SmtpSettings`, with other defaults). Absent
+/// means 0, no limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateSettings {
+    #[serde(default)]
+    pub rate_per_second: u32,
+    #[serde(default)]
+    pub rate_per_day: u32,
+}
+
+impl From<RateSettings> for RateLimits {
+    fn from(s: RateSettings) -> Self {
+        RateLimits {
+            per_second: s.rate_per_second,
+            per_day: s.rate_per_day,
+        }
+    }
+}
+
+impl RateLimits {
+    pub fn none(&self) -> bool {
+        self.per_second == 0 && self.per_day == 0
+    }
+}
+
+/// The limits of a stored account: an SMTP account's from its settings
+/// (default 1 per second, 500 per day), a webhook or Slack account's from
+/// [`RateSettings`] (default none).
+pub fn limits_of(account: &Account) -> Result<RateLimits, EffectsError> {
+    if account.kind == AccountKind::Smtp {
+        let s = crate::settings::SmtpSettings::of(account)?;
+        return Ok(RateLimits {
+            per_second: s.rate_per_second,
+            per_day: s.rate_per_day,
+        });
+    }
+    let s: RateSettings = serde_json::from_value(account.settings.clone())
+        .map_err(|e| EffectsError::invalid(&account.name, "settings", e.to_string()))?;
+    Ok(s.into())
+}
+
+/// `settings` with the rate-limit keys set to `limits` (other keys kept):
+/// for `cairn account update` and the Accounts screen.
+pub fn with_limits(settings: &serde_json::Value, limits: RateLimits) -> serde_json::Value {
+    let mut s = match settings {
+        serde_json::Value::Object(m) => m.clone(),
+        _ => Default::default(),
+    };
+    s.insert("rate_per_second".into(), limits.per_second.into());
+    s.insert("rate_per_day".into(), limits.per_day.into());
+    serde_json::Value::Object(s)
 }
 
 /// The longest window counted; the database is asked for this far back.
@@ -61,10 +127,25 @@ impl RateLimiter {
         limits: RateLimits,
         recorded: &[(i64, Timestamp)],
     ) -> Result<(), Deferral> {
+        self.admit_one("email", account, entry_id, now, limits, recorded)
+    }
+
+    /// Like [`RateLimiter::admit`] for a send of any kind (`what` names it
+    /// in the reason: "email", "webhook", "Slack message").
+    pub fn admit_one(
+        &mut self,
+        what: &str,
+        account: &str,
+        entry_id: i64,
+        now: Timestamp,
+        limits: RateLimits,
+        recorded: &[(i64, Timestamp)],
+    ) -> Result<(), Deferral> {
         let key = account.trim().to_lowercase();
         let mine = self.admitted.entry(key).or_default();
         // Forget what has left every window.
-        mine.retain(|_, at| *at > now - DAY);
+        let day_ago = before(now, DAY);
+        mine.retain(|_, at| *at > day_ago);
         let mut sends: BTreeMap<i64, Timestamp> = mine.clone();
         for (id, at) in recorded {
             sends.insert(*id, *at);
@@ -88,7 +169,7 @@ impl RateLimiter {
             Some(until) => Err(Deferral {
                 until,
                 reason: format!(
-                    "rate limit of account {:?} reached ({}); the next email may leave at {}",
+                    "rate limit of account {:?} reached ({}); the next {what} may leave at {}",
                     account.trim(),
                     reasons.join(" and "),
                     until.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
@@ -123,12 +204,22 @@ fn next_allowed(
     if limit == 0 {
         return None;
     }
-    let in_window: Vec<&Timestamp> = sorted.iter().filter(|t| **t > now - window).collect();
+    let start = before(now, window);
+    let in_window: Vec<&Timestamp> = sorted.iter().filter(|t| **t > start).collect();
     let limit = limit as usize;
     if in_window.len() < limit {
         return None;
     }
-    Some(*in_window[in_window.len() - limit] + window)
+    Some(cairn_engine::sender::later(
+        *in_window[in_window.len() - limit],
+        window,
+    ))
+}
+
+/// `now - window`, or the earliest instant when that overflows.
+fn before(now: Timestamp, window: Duration) -> Timestamp {
+    now.checked_sub_signed(window)
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC)
 }
 
 #[cfg(test)]

@@ -21,6 +21,10 @@
 //! | `timeout_secs` | connect and command timeout, at most [`MAX_TIMEOUT_SECS`] | 30 |
 //! | `pool_size` | messages sent at a time through the account, each over a kept-open connection (1–64) | 4 |
 //!
+//! Webhook and Slack accounts take `rate_per_second` and `rate_per_day`
+//! too (default 0, no limit; see `limit::RateSettings`); a webhook counts
+//! against the account that signs it.
+//!
 //! The daily default is Gmail's documented limit for a consumer account
 //! (about 500 recipients a day; Google Workspace allows 2,000). Gmail counts
 //! over a rolling 24 hours, and so does Cairn.
@@ -273,6 +277,83 @@ impl SmtpSettings {
     }
 }
 
+/// A change to an account's sending settings (`cairn account update`):
+/// what is `None` stays as it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SendingChange {
+    /// An SMTP account's connections kept open (1–[`MAX_POOL_SIZE`]).
+    pub pool_size: Option<u32>,
+    /// Sends allowed per second, 0 for no limit.
+    pub per_second: Option<u32>,
+    /// Sends allowed per rolling 24 hours, 0 for no limit.
+    pub per_day: Option<u32>,
+}
+
+/// `account`'s settings with `change` applied, checked; for
+/// `Store::set_account_settings`. An SMTP account takes all three; a
+/// webhook or Slack account its rate limits (it has no connection pool:
+/// webhooks go [`cairn_engine::sender::WEBHOOK_HOST_CONCURRENCY`] at a time
+/// to one host, Slack posts [`cairn_engine::sender::SLACK_CONCURRENCY`] at a
+/// time per account); other accounts send nothing.
+pub fn with_change(
+    account: &Account,
+    change: SendingChange,
+) -> Result<serde_json::Value, EffectsError> {
+    match account.kind {
+        AccountKind::Smtp => {
+            let mut s = SmtpSettings::of(account)?;
+            if let Some(n) = change.pool_size {
+                s.pool_size = Some(n);
+            }
+            if let Some(n) = change.per_second {
+                s.rate_per_second = n;
+            }
+            if let Some(n) = change.per_day {
+                s.rate_per_day = n;
+            }
+            s.check(&account.name)?;
+            // Keys this version does not know are kept.
+            let mut v = account.settings.clone();
+            let new = serde_json::to_value(&s)
+                .map_err(|e| EffectsError::invalid(&account.name, "settings", e.to_string()))?;
+            if let (Some(old), serde_json::Value::Object(new)) = (v.as_object_mut(), new) {
+                old.extend(new);
+            }
+            Ok(v)
+        }
+        AccountKind::Webhook | AccountKind::Slack => {
+            if change.pool_size.is_some() {
+                return Err(EffectsError::invalid(
+                    &account.name,
+                    "pool_size",
+                    format!(
+                        "only an SMTP account keeps a pool of connections; a {} account sends {} at a time",
+                        account.kind,
+                        if account.kind == AccountKind::Webhook {
+                            "to each host 32"
+                        } else {
+                            "2"
+                        }
+                    ),
+                ));
+            }
+            let limits = crate::limit::limits_of(account)?;
+            Ok(crate::limit::with_limits(
+                &account.settings,
+                crate::limit::RateLimits {
+                    per_second: change.per_second.unwrap_or(limits.per_second),
+                    per_day: change.per_day.unwrap_or(limits.per_day),
+                },
+            ))
+        }
+        _ => Err(EffectsError::WrongKind {
+            account: account.name.clone(),
+            found: account.kind.to_string(),
+            wanted: "it sends nothing, so it has no pool or send limits (an smtp, webhook or slack account has)".into(),
+        }),
+    }
+}
+
 /// A webhook account: only a name for its signing secret (in the vault).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct WebhookSettings {
@@ -413,6 +494,95 @@ mod tests {
         assert_eq!(
             (s.rate_per_second, s.rate_per_day, s.timeout_secs),
             (1, 500, 30)
+        );
+    }
+
+    fn account(kind: AccountKind, settings: serde_json::Value) -> Account {
+        Account {
+            id: 1,
+            name: "acct".into(),
+            kind,
+            settings,
+            status: cairn_store::accounts::AccountStatus::Ok,
+            status_message: None,
+            poll_interval_secs: None,
+            cursor: None,
+            last_poll_at: None,
+            next_poll_at: None,
+            consecutive_failures: 0,
+            created_at: chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn a_change_sets_the_pool_and_limits_and_keeps_the_rest() {
+        let mut v = serde_json::to_value(smtp()).unwrap();
+        v["a_future_key"] = serde_json::json!("kept");
+        let a = account(AccountKind::Smtp, v);
+        let changed = with_change(
+            &a,
+            SendingChange {
+                pool_size: Some(8),
+                per_second: Some(0),
+                per_day: None,
+            },
+        )
+        .unwrap();
+        assert_eq!(changed["pool_size"], 8);
+        assert_eq!(changed["rate_per_second"], 0);
+        assert_eq!(changed["rate_per_day"], 500);
+        assert_eq!(changed["a_future_key"], "kept");
+        assert_eq!(changed["host"], "smtp.example.com");
+        let e = with_change(
+            &a,
+            SendingChange {
+                pool_size: Some(65),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("pool_size: must be between 1 and 64"),
+            "{e}"
+        );
+
+        // A webhook account: limits beside its other settings, no pool.
+        let hook = account(AccountKind::Webhook, serde_json::json!({"signed": true}));
+        let changed = with_change(
+            &hook,
+            SendingChange {
+                per_day: Some(1000),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            changed,
+            serde_json::json!({"signed": true, "rate_per_second": 0, "rate_per_day": 1000})
+        );
+        let e = with_change(
+            &hook,
+            SendingChange {
+                pool_size: Some(2),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("only an SMTP account"), "{e}");
+        // A source sends nothing.
+        let feed = account(AccountKind::Stripe, serde_json::json!({}));
+        assert_eq!(
+            with_change(
+                &feed,
+                SendingChange {
+                    per_second: Some(1),
+                    ..Default::default()
+                }
+            )
+            .unwrap_err()
+            .code(),
+            "wrong_account_kind"
         );
     }
 }

@@ -24,6 +24,7 @@ mod schedule;
 pub mod send_window;
 pub mod sender;
 pub mod simulate;
+mod take;
 mod timers;
 
 pub use change::Change;

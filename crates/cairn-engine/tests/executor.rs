@@ -6,6 +6,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
+use cairn_engine::executor::Probe;
 use cairn_engine::{Change, Engine, Executor, ExecutorConfig};
 use cairn_model::Clock;
 use cairn_store::Store;
@@ -209,13 +210,17 @@ async fn a_send_that_panics_fails_its_entry_alone_and_the_next_is_sent() {
     ))
     .unwrap();
     let mut rx = exec.subscribe();
+    // Each event is written by "another process" and the executor woken at
+    // once, so nothing waits for an idle look.
     b.emit("purchase", "bad@x.com", json!({}));
+    exec.wake();
     let fault = until(&mut rx, |c| matches!(c, Change::Fault { .. })).await;
     assert!(
         matches!(&fault, Change::Fault { task, message } if task == "dispatcher" && message.contains("line break")),
         "{fault:?}"
     );
     b.emit("purchase", "good@x.com", json!({}));
+    exec.wake();
     until(
         &mut rx,
         |c| matches!(c, Change::RunEnded { status, .. } if *status == RunStatus::Completed),
@@ -441,4 +446,121 @@ fn a_retry_after_beyond_any_date_is_capped_not_a_panic() {
     let row = b.store().outbox_entry(e.id).unwrap();
     assert_eq!(row.status, cairn_store::outbox::OutboxStatus::Pending);
     assert!(row.next_attempt_at > now + Duration::days(365));
+}
+
+/// A probe that panics in the engine when the events it is about to
+/// handle include one carrying `{"boom": true}`: handling that event
+/// crashes the engine.
+fn engine_bomb() -> Arc<dyn Fn(Probe<'_>) + Send + Sync> {
+    Arc::new(|p| {
+        if let Probe::Engine { engine, events } = p {
+            let boom: bool = engine
+                .store()
+                .conn()
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM (SELECT payload FROM events WHERE processed_at IS NULL ORDER BY id LIMIT ?1)
+                      WHERE json_extract(payload, '$.boom'))",
+                    [events as i64],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            if boom {
+                panic!("the engine tripped over this event");
+            }
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_that_crashes_the_engine_is_set_aside_and_the_next_is_handled() {
+    let mut b = Bench::new();
+    let wf = b.workflow(json!({
+        "name": "Tagger",
+        "nodes": [node("t", "trigger.event", json!({"event_type": "go"})), node("a", "action.add_tag", json!({"tag": "seen"}))],
+        "edges": chain(&["t", "a"]),
+    }));
+    for c in ["bad@x.com", "good@x.com"] {
+        b.contact(c);
+    }
+    b.emit("go", "bad@x.com", json!({"boom": true}));
+    b.emit("go", "good@x.com", json!({}));
+    let path = b.dir.path().join("cairn.db");
+    let mut cfg = ExecutorConfig::new(&path, Arc::new(b.clock.clone()), None);
+    cfg.restart_pause = StdDuration::from_millis(10);
+    cfg.probe = Some(engine_bomb());
+    let exec = Executor::start(cfg).unwrap();
+    let mut rx = exec.subscribe();
+    exec.wake();
+    let set_aside = until(
+        &mut rx,
+        |c| matches!(c, Change::Fault { message, .. } if message.contains("set aside")),
+    )
+    .await;
+    assert!(
+        matches!(&set_aside, Change::Fault { task, message } if task == "engine" && message.contains("tripped over this event") && message.contains("(go) made it crash")),
+        "{set_aside:?}"
+    );
+    until(&mut rx, |c| matches!(c, Change::RunEnded { .. })).await;
+    exec.shutdown().await;
+    let runs = b.runs(&wf);
+    assert_eq!(runs.len(), 1, "the bad event started nothing: {runs:?}");
+    assert_eq!(runs[0].status, RunStatus::Completed);
+    assert_eq!(
+        b.count("SELECT COUNT(*) FROM events WHERE type = 'go' AND processed_at IS NULL"),
+        0,
+        "the bad event is set aside, not retried"
+    );
+    let incidents = b.store().open_incidents().unwrap();
+    assert!(
+        incidents
+            .iter()
+            .any(|i| i.subject == "engine" && i.message.contains("set aside")),
+        "{incidents:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_upkeep_loop_is_restarted_after_a_panic_and_runs_again() {
+    let b = Bench::new();
+    let path = b.dir.path().join("cairn.db");
+    let mut cfg = ExecutorConfig::new(&path, Arc::new(b.clock.clone()), None);
+    cfg.restart_pause = StdDuration::from_millis(10);
+    cfg.upkeep = Some(cairn_engine::executor::UpkeepConfig {
+        policy: Default::default(),
+        every: StdDuration::from_millis(10),
+        first_after: StdDuration::ZERO,
+    });
+    let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = runs.clone();
+    cfg.probe = Some(Arc::new(move |p| {
+        if let Probe::Upkeep(_) = p
+            && seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0
+        {
+            panic!("the upkeep tripped");
+        }
+    }));
+    let exec = Executor::start(cfg).unwrap();
+    let mut rx = exec.subscribe();
+    let fault = until(&mut rx, |c| matches!(c, Change::Fault { .. })).await;
+    assert!(
+        matches!(&fault, Change::Fault { task, message } if task == "upkeep" && message.contains("the upkeep tripped")),
+        "{fault:?}"
+    );
+    // Restarted: it runs again (the second run finished when the third
+    // one starts).
+    let deadline = std::time::Instant::now() + StdDuration::from_secs(60);
+    while runs.load(std::sync::atomic::Ordering::SeqCst) < 3 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the upkeep never ran again"
+        );
+        tokio::time::sleep(StdDuration::from_millis(10)).await;
+    }
+    exec.shutdown().await;
+    let store = Store::open(&path).unwrap();
+    let incidents = store.open_incidents().unwrap();
+    assert!(
+        incidents.iter().any(|i| i.subject == "upkeep"),
+        "{incidents:?}"
+    );
 }

@@ -280,16 +280,47 @@ impl Store {
         account: &str,
         since: Timestamp,
     ) -> Result<Vec<(i64, Timestamp)>> {
+        self.sends_since("email", account, since)
+    }
+
+    /// Like [`Store::email_sends_since`] for the sends of any `kind` of
+    /// outbox entry (`email`, `webhook`, `slack`) through `account` (a
+    /// webhook's is the account that signs it).
+    pub fn sends_since(
+        &self,
+        kind: &str,
+        account: &str,
+        since: Timestamp,
+    ) -> Result<Vec<(i64, Timestamp)>> {
         let mut st = self.conn().prepare_cached(
             "SELECT id, sent_at FROM outbox
-             WHERE status = 'sent' AND kind = 'email' AND mode != 'dry_run'
+             WHERE status = 'sent' AND kind = ?3 AND mode != 'dry_run'
                AND account = ?1 COLLATE NOCASE AND sent_at > ?2
              ORDER BY sent_at, id",
         )?;
-        let rows = st.query_map(params![account.trim(), ms(since)], |r| {
+        let rows = st.query_map(params![account.trim(), ms(since), kind], |r| {
             Ok((r.get(0)?, ts(r.get(1)?)))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Replaces an account's (non-secret) settings, checked by the caller
+    /// (`cairn account update`, the rate limits of a webhook or Slack
+    /// account).
+    pub fn set_account_settings(
+        &mut self,
+        name: &str,
+        settings: &serde_json::Value,
+        now: Timestamp,
+    ) -> Result<Account> {
+        let n = self.conn().execute(
+            "UPDATE accounts SET settings = ?2, updated_at = ?3 WHERE name = ?1",
+            params![name.trim(), settings.to_string(), ms(now)],
+        )?;
+        if n == 0 {
+            return Err(StoreError::not_found("account", name.trim()));
+        }
+        self.account(name)
     }
 
     /// Records the outcome of a poll (see [`record_poll_using`]) in its own

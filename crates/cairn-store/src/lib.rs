@@ -61,6 +61,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_sending.sql"),
     include_str!("../migrations/0008_privacy.sql"),
     include_str!("../migrations/0010_unsubscribe_key.sql"),
+    include_str!("../migrations/0011_outbox_lanes.sql"),
 ];
 
 /// `PRAGMA application_id` of every Cairn database ("Crn1" in ASCII), so a

@@ -224,6 +224,7 @@ pub fn due_in_lanes_using(
            AND NOT EXISTS (SELECT 1 FROM runs r JOIN workflows w ON w.id = r.workflow_id
                            WHERE r.id = outbox.run_id AND w.status = 'paused' AND r.mode = 'live')
            AND NOT {HELD_BY_ACCOUNT}
+           AND NOT {OUTBOX_HELD}
            AND (lane IS NULL OR lane NOT IN (SELECT value FROM json_each(?3)))
          ORDER BY next_attempt_at, id LIMIT ?2"
     ))?;
@@ -231,17 +232,86 @@ pub fn due_in_lanes_using(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The lanes that have pending rows (due or not), in name order; `None`
+/// stands for rows queued before lanes existed (migration 0007). A few
+/// index seeks (`outbox_lane_due`), however long the queue.
+pub fn pending_lanes_using(c: &Connection) -> Result<Vec<Option<String>>> {
+    let mut lanes = vec![];
+    let null: bool = c
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'pending' AND lane IS NULL)",
+        )?
+        .query_row([], |r| r.get(0))?;
+    if null {
+        lanes.push(None);
+    }
+    let mut next = c.prepare_cached(
+        "SELECT lane FROM outbox WHERE status = 'pending' AND lane > ?1 ORDER BY lane LIMIT 1",
+    )?;
+    let mut after = String::new();
+    while let Some(lane) = next
+        .query_row([&after], |r| r.get::<_, String>(0))
+        .optional()?
+    {
+        after.clone_from(&lane);
+        lanes.push(Some(lane));
+    }
+    Ok(lanes)
+}
+
+/// Whether nothing may leave the outbox at all (held after a restore).
+pub fn outbox_held_using(c: &Connection) -> Result<bool> {
+    Ok(c.prepare_cached(&format!("SELECT {OUTBOX_HELD}"))?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// The first `limit` rows of `lane` (`None`: rows without a lane) due at
+/// `now`, in due order, held rows left out as in [`due_using`] (the caller
+/// checks [`outbox_held_using`] once).
+pub fn due_in_lane_using(
+    c: &Connection,
+    lane: Option<&str>,
+    now: Timestamp,
+    limit: usize,
+) -> Result<Vec<OutboxRow>> {
+    let held = format!(
+        "AND NOT EXISTS (SELECT 1 FROM runs r JOIN workflows w ON w.id = r.workflow_id
+                         WHERE r.id = outbox.run_id AND w.status = 'paused' AND r.mode = 'live')
+         AND NOT {HELD_BY_ACCOUNT}
+         ORDER BY next_attempt_at, id LIMIT ?2"
+    );
+    let rows = match lane {
+        Some(lane) => c
+            .prepare_cached(&format!(
+                "{SELECT} WHERE status = 'pending' AND lane = ?3 AND next_attempt_at <= ?1 {held}"
+            ))?
+            .query_map(params![ms(now), limit as i64, lane], row)?
+            .collect::<rusqlite::Result<_>>()?,
+        None => c
+            .prepare_cached(&format!(
+                "{SELECT} WHERE status = 'pending' AND lane IS NULL AND next_attempt_at <= ?1 {held}"
+            ))?
+            .query_map(params![ms(now), limit as i64], row)?
+            .collect::<rusqlite::Result<_>>()?,
+    };
+    Ok(rows)
+}
+
 /// The earliest instant a pending row falls due (held rows left out).
 pub fn next_due_using(c: &Connection) -> Result<Option<Timestamp>> {
+    // ORDER BY … LIMIT 1 walks the (status, next_attempt_at) index and
+    // stops at the first row not held, however long the queue.
     let v: Option<i64> = c
         .prepare_cached(&format!(
-            "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'
+            "SELECT next_attempt_at FROM outbox WHERE status = 'pending'
                AND NOT EXISTS (SELECT 1 FROM runs r JOIN workflows w ON w.id = r.workflow_id
                                WHERE r.id = outbox.run_id AND w.status = 'paused' AND r.mode = 'live')
                AND NOT {HELD_BY_ACCOUNT}
-               AND NOT {OUTBOX_HELD}"
+               AND NOT {OUTBOX_HELD}
+             ORDER BY next_attempt_at LIMIT 1"
         ))?
-        .query_row([], |r| r.get(0))?;
+        .query_row([], |r| r.get(0))
+        .optional()?;
     Ok(ts_opt(v))
 }
 

@@ -45,6 +45,11 @@ pub enum AccountCommand {
     /// Replace an account's secret, read from standard input (an account
     /// that needed attention is polled again).
     Secret { name: String },
+    /// Change how an account sends: an SMTP account's connection pool and
+    /// rate limits, a webhook or Slack account's rate limits. What is not
+    /// given stays as it is; the running executor uses the new values for
+    /// the next sends.
+    Update(UpdateArgs),
     /// Remove an account and its secret.
     Remove { name: String },
 }
@@ -59,6 +64,8 @@ pub enum AddCommand {
         /// Read the signing secret from standard input.
         #[arg(long)]
         signing_secret_stdin: bool,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// A Slack incoming webhook.
     Slack {
@@ -66,6 +73,8 @@ pub enum AddCommand {
         /// Read the webhook URL from standard input (it is the secret).
         #[arg(long, required = true)]
         webhook_url_stdin: bool,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Stripe: purchases and refunds from the Events API (a secret or
     /// restricted key with read access to events).
@@ -122,6 +131,35 @@ pub enum AddCommand {
     /// given as JSON pointers (/data/0/id).
     #[command(name = "json-feed")]
     JsonFeed(Box<FeedArgs>),
+}
+
+/// The rate limits of a webhook or Slack account (a webhook counts against
+/// the account that signs it). Slack takes about one message a second per
+/// incoming webhook.
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// Sends allowed per second; 0 for no limit.
+    #[arg(long, default_value_t = 0)]
+    per_second: u32,
+    /// Sends allowed per rolling 24 hours; 0 for no limit.
+    #[arg(long, default_value_t = 0)]
+    per_day: u32,
+}
+
+/// `account update`.
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    name: String,
+    /// An SMTP account's messages sent at a time, each over a kept-open
+    /// connection (1–64; default 4). Ask the provider how many it allows.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i64::from(settings::MAX_POOL_SIZE)))]
+    pool_size: Option<u32>,
+    /// Sends allowed per second; 0 for no limit.
+    #[arg(long)]
+    per_second: Option<u32>,
+    /// Sends allowed per rolling 24 hours; 0 for no limit.
+    #[arg(long)]
+    per_day: Option<u32>,
 }
 
 /// What every account polled for events takes.
@@ -249,6 +287,10 @@ pub struct SmtpArgs {
     /// Seconds to wait for the server.
     #[arg(long, default_value_t = settings::DEFAULT_TIMEOUT_SECS)]
     timeout: u64,
+    /// Messages sent at a time, each over a kept-open connection (1–64;
+    /// default 4). Ask the provider how many it allows.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i64::from(settings::MAX_POOL_SIZE)))]
+    pool_size: Option<u32>,
     /// Read the password from standard input.
     #[arg(long)]
     password_stdin: bool,
@@ -396,6 +438,10 @@ pub struct AccountRow {
     /// For an account polled for events: where its sync stands.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sync: Option<SyncState>,
+    /// For an SMTP account: messages sent at a time (its `pool_size`
+    /// setting, or the default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pool_size: Option<u32>,
 }
 
 /// Whether an account's secret is stored, for `account list`: the vault's
@@ -491,6 +537,23 @@ fn summary(a: &Account) -> String {
     }
 }
 
+/// [`summary`] and, for an account that sends, how it sends.
+fn full_summary(a: &Account) -> String {
+    let base = summary(a);
+    if !matches!(
+        a.kind,
+        AccountKind::Smtp | AccountKind::Webhook | AccountKind::Slack
+    ) {
+        return base;
+    }
+    let sending = sending_summary(a);
+    match (base.is_empty(), sending.is_empty()) {
+        (_, true) => base,
+        (true, false) => sending,
+        (false, false) => format!("{base}; {sending}"),
+    }
+}
+
 impl Render for AccountList {
     fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
         if self.accounts.is_empty() {
@@ -530,7 +593,7 @@ impl Render for AccountList {
                     format!("secret unknown: {why}")
                 }
             };
-            let summary = summary(a);
+            let summary = full_summary(a);
             let summary = if summary.is_empty() {
                 String::new()
             } else {
@@ -586,6 +649,70 @@ impl Render for AccountTested {
             self.name, self.kind, self.message
         )
     }
+}
+
+/// `account update` result.
+#[derive(Debug, Serialize)]
+pub struct AccountUpdated {
+    pub name: String,
+    pub kind: AccountKind,
+    /// How it sends now ("4 at a time; at most 1 per second, 500 per 24 hours").
+    pub sending: String,
+}
+
+impl Render for AccountUpdated {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        writeln!(
+            out,
+            "account {} ({}) updated: {}",
+            self.name, self.kind, self.sending
+        )
+    }
+}
+
+/// Stores the rate limits given to `account add webhook|slack` (none by
+/// default: the settings are left as added).
+fn set_limits(
+    ctx: &mut Ctx,
+    account: Account,
+    limits: &LimitArgs,
+    now: cairn_model::Timestamp,
+) -> Result<Account, CliError> {
+    if limits.per_second == 0 && limits.per_day == 0 {
+        return Ok(account);
+    }
+    let change = settings::SendingChange {
+        pool_size: None,
+        per_second: Some(limits.per_second),
+        per_day: Some(limits.per_day),
+    };
+    let new = settings::with_change(&account, change).map_err(rejected)?;
+    Ok(ctx
+        .store()?
+        .set_account_settings(&account.name, &new, now)?)
+}
+
+/// How an account sends, for `account list` and `account update`: an SMTP
+/// account's messages at a time and every sending account's rate limits.
+fn sending_summary(a: &Account) -> String {
+    let limits = match cairn_effects::limit::limits_of(a) {
+        Ok(l) => l,
+        Err(_) => return String::new(),
+    };
+    let mut parts = vec![];
+    if a.kind == AccountKind::Smtp
+        && let Ok(s) = settings::SmtpSettings::of(a)
+    {
+        parts.push(format!("{} at a time", s.pool_size()));
+    }
+    let rate = match (limits.per_second, limits.per_day) {
+        (0, 0) => "no send limit".to_string(),
+        (s, 0) => format!("at most {s} per second"),
+        (0, d) => format!("at most {d} per 24 hours"),
+        (s, d) => format!("at most {s} per second, {d} per 24 hours"),
+    };
+    parts.push(rate);
+    parts.join("; ")
 }
 
 /// `account remove` result.
@@ -650,6 +777,7 @@ pub fn run(ctx: &mut Ctx, cmd: AccountCommand) -> Result<(), CliError> {
                     s.rate_per_day = a.per_day;
                     s.extra_root_certificate = a.extra_root_certificate;
                     s.timeout_secs = a.timeout;
+                    s.pool_size = a.pool_size;
                     s.unsubscribe_via = match a.unsubscribe_via {
                         UnsubscribeViaArg::Mailto => settings::UnsubscribeVia::Mailto,
                         UnsubscribeViaArg::Postmark => settings::UnsubscribeVia::Postmark,
@@ -695,6 +823,7 @@ pub fn run(ctx: &mut Ctx, cmd: AccountCommand) -> Result<(), CliError> {
                 AddCommand::Webhook {
                     name,
                     signing_secret_stdin,
+                    limits,
                 } => {
                     let secret = if signing_secret_stdin {
                         Some(read_secret("signing secret")?)
@@ -702,18 +831,15 @@ pub fn run(ctx: &mut Ctx, cmd: AccountCommand) -> Result<(), CliError> {
                         None
                     };
                     let has = secret.is_some();
-                    (
-                        core::add_webhook(ctx.store()?, &vault, &name, secret, now)
-                            .map_err(rejected)?,
-                        has,
-                    )
+                    let a = core::add_webhook(ctx.store()?, &vault, &name, secret, now)
+                        .map_err(rejected)?;
+                    (set_limits(ctx, a, &limits, now)?, has)
                 }
-                AddCommand::Slack { name, .. } => {
+                AddCommand::Slack { name, limits, .. } => {
                     let url = read_secret("Slack webhook URL")?;
-                    (
-                        core::add_slack(ctx.store()?, &vault, &name, url, now).map_err(rejected)?,
-                        true,
-                    )
+                    let a =
+                        core::add_slack(ctx.store()?, &vault, &name, url, now).map_err(rejected)?;
+                    (set_limits(ctx, a, &limits, now)?, true)
                 }
                 AddCommand::Stripe {
                     source,
@@ -819,10 +945,14 @@ pub fn run(ctx: &mut Ctx, cmd: AccountCommand) -> Result<(), CliError> {
                         Err(e) => RowSecret::Unknown(e.to_string()),
                     };
                     let sync = sync_state(&account, now);
+                    let pool_size = settings::SmtpSettings::of(&account)
+                        .ok()
+                        .map(|s| s.pool_size());
                     AccountRow {
                         account,
                         secret,
                         sync,
+                        pool_size,
                     }
                 })
                 .collect();
@@ -904,6 +1034,28 @@ pub fn run(ctx: &mut Ctx, cmd: AccountCommand) -> Result<(), CliError> {
                 name: a.name,
                 kind: a.kind,
                 secret_stored_in: Some(vault.describe()),
+            })
+        }
+        AccountCommand::Update(u) => {
+            let account = ctx.store()?.account(&u.name)?;
+            let change = settings::SendingChange {
+                pool_size: u.pool_size,
+                per_second: u.per_second,
+                per_day: u.per_day,
+            };
+            if change == settings::SendingChange::default() {
+                return Err(CliError::Usage(
+                    "nothing to change: give --pool-size, --per-second or --per-day".into(),
+                ));
+            }
+            let new = settings::with_change(&account, change).map_err(rejected)?;
+            let a = ctx
+                .store()?
+                .set_account_settings(&account.name, &new, now)?;
+            ctx.print(&AccountUpdated {
+                sending: sending_summary(&a),
+                name: a.name,
+                kind: a.kind,
             })
         }
         AccountCommand::Remove { name } => {

@@ -223,3 +223,75 @@ async fn the_poller_stops_polling_an_account_that_needs_attention_until_it_is_fi
     poller.shutdown().await;
     assert_eq!(requests_to(&server, "/v1/events").await.len(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_whose_sync_crashes_the_poller_is_set_aside_and_the_others_go_on() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/feed"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    let mut b = Bench::new();
+    let feed = |name: &str| json!({"kind": "json_feed", "url": format!("{}/feed?{name}", server.uri()), "id": "/id", "time": "/t", "event_type": "x.y"});
+    // Visited by name: the crashing account first.
+    b.add("A crash", feed("a"), None);
+    b.add("B fine", feed("b"), None);
+    let exec = Executor::start(ExecutorConfig::new(
+        &b.path,
+        Arc::new(b.clock.clone()),
+        None,
+    ))
+    .unwrap();
+    let mut changes = exec.subscribe();
+    let mut cfg = config(&b, Some(exec.waker()));
+    cfg.restart_pause = StdDuration::from_millis(10);
+    cfg.probe = Some(Arc::new(|a: &cairn_store::accounts::Account| {
+        if a.name == "A crash" {
+            panic!("a connector bug");
+        }
+    }));
+    let poller = Poller::start(cfg).unwrap();
+    let mut reports = poller.subscribe();
+    let mut all = poller.subscribe();
+    let fault = until(&mut changes, |c| matches!(c, Change::Fault { .. })).await;
+    assert!(
+        matches!(&fault, Change::Fault { task, message } if task == "poller" && message.contains("\"A crash\"") && message.contains("a connector bug")),
+        "{fault:?}"
+    );
+    // The restarted poller syncs the other account, again and again, and
+    // never the one set aside.
+    until(&mut reports, |r: &SyncReport| r.account == "B fine").await;
+    b.clock.advance(chrono::Duration::hours(1));
+    poller.wake();
+    until(&mut reports, |r: &SyncReport| {
+        r.account == "B fine" && r.outcome == SyncOutcome::Synced
+    })
+    .await;
+    poller.shutdown().await;
+    let mut seen = vec![];
+    while let Ok(r) = all.try_recv() {
+        seen.push(r.account);
+    }
+    exec.shutdown().await;
+    let store = Store::open(&b.path).unwrap();
+    let crashed = store.account("A crash").unwrap();
+    assert_eq!(crashed.status, AccountStatus::NeedsAttention);
+    assert!(
+        crashed
+            .status_message
+            .as_deref()
+            .is_some_and(|m| m.contains("crashed while syncing")),
+        "{crashed:?}"
+    );
+    assert_eq!(store.account("B fine").unwrap().status, AccountStatus::Ok);
+    let incidents = store.open_incidents().unwrap();
+    assert!(
+        incidents
+            .iter()
+            .any(|i| i.subject == "poller" && i.message.contains("A crash")),
+        "{incidents:?}"
+    );
+    assert!(seen.len() >= 2, "{seen:?}");
+    assert!(seen.iter().all(|a| a == "B fine"), "{seen:?}");
+}

@@ -2,10 +2,10 @@
 //! done as the engine's dispatcher does it, so the daily count is read back
 //! from SQLite after a restart.
 
-use cairn_effects::Effects;
+use cairn_effects::{Effects, accounts, limit};
 use cairn_engine::{OutboxEntry, SendOutcome};
 use cairn_model::effect::{Effect, RunMode};
-use cairn_model::{Clock, VirtualClock};
+use cairn_model::{Clock, Sensitive, VirtualClock};
 use cairn_store::Store;
 use cairn_store::outbox;
 use chrono::Duration;
@@ -174,4 +174,202 @@ async fn a_failed_send_gives_its_slot_back() {
         },
         t0() + Duration::seconds(1)
     );
+}
+
+/// Queues an effect through `account` and returns its outbox entry.
+fn enqueue_effect(store: &Store, n: i64, effect: Effect) -> OutboxEntry {
+    let key = format!("key-{n}");
+    let id = outbox::enqueue_using(
+        store.conn(),
+        &outbox::NewOutboxEntry {
+            run_id: None,
+            step_id: None,
+            effect: &effect,
+            idempotency_key: &key,
+            mode: RunMode::Live,
+            max_attempts: 5,
+            backoff_secs: 60,
+        },
+        t0(),
+    )
+    .unwrap();
+    OutboxEntry {
+        id,
+        run_id: None,
+        step_id: None,
+        effect,
+        idempotency_key: key,
+        mode: RunMode::Live,
+        attempt: 1,
+        max_attempts: 5,
+        possibly_duplicated: false,
+    }
+}
+
+fn signed_hook(url: &str, account: Option<&str>) -> Effect {
+    Effect::Webhook(cairn_model::effect::WebhookRequest {
+        method: cairn_model::workflow::HttpMethod::Post,
+        url: url.into(),
+        headers: Default::default(),
+        secret_headers: Default::default(),
+        body: Some("{}".into()),
+        signing_account: account.map(str::to_string),
+        timeout_secs: 5,
+    })
+}
+
+fn set_limits(store: &mut Store, account: &str, per_second: u32, per_day: u32) {
+    let a = store.account(account).unwrap();
+    let settings = limit::with_limits(
+        &a.settings,
+        limit::RateLimits {
+            per_second,
+            per_day,
+        },
+    );
+    store
+        .set_account_settings(account, &settings, t0())
+        .unwrap();
+}
+
+fn deferred(out: SendOutcome, account: &str, what: &str) -> chrono::DateTime<chrono::Utc> {
+    match out {
+        SendOutcome::Deferred { until, reason } => {
+            assert!(
+                reason.contains(&format!("rate limit of account \"{account}\""))
+                    && reason.contains(&format!("the next {what} may leave")),
+                "{reason}"
+            );
+            until
+        }
+        other => panic!("expected a deferral, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_webhook_account_limits_the_webhooks_it_signs_even_after_a_restart() {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let mut w = World::new();
+    accounts::add_webhook(
+        &mut w.store,
+        &w.vault,
+        "zap",
+        Some(Sensitive::new("whsec_abc".into())),
+        t0(),
+    )
+    .unwrap();
+    set_limits(&mut w.store, "zap", 2, 3);
+    // The settings keep what they had beside the limits.
+    assert_eq!(
+        w.store.account("zap").unwrap().settings["signed"],
+        serde_json::json!(true)
+    );
+    let url = format!("{}/hook", server.uri());
+    let clock = VirtualClock::new(t0());
+    let effects = w.effects();
+    let e: Vec<OutboxEntry> = (1..=4)
+        .map(|n| enqueue_effect(&w.store, n, signed_hook(&url, Some("zap"))))
+        .collect();
+
+    // Two per second.
+    for e in &e[..2] {
+        let out = dispatch(&w.store, &effects, e, &clock).await;
+        assert!(matches!(out, SendOutcome::Sent { .. }), "{out:?}");
+        clock.advance(Duration::milliseconds(300));
+    }
+    let until = deferred(
+        dispatch(&w.store, &effects, &e[2], &clock).await,
+        "zap",
+        "webhook",
+    );
+    assert_eq!(until, t0() + Duration::seconds(1));
+    // A webhook no account signs has no account limit.
+    let unsigned = enqueue_effect(&w.store, 9, signed_hook(&url, None));
+    let out = dispatch(&w.store, &effects, &unsigned, &clock).await;
+    assert!(matches!(out, SendOutcome::Sent { .. }), "{out:?}");
+    clock.set(until);
+    let out = dispatch(&w.store, &effects, &e[2], &clock).await;
+    assert!(matches!(out, SendOutcome::Sent { .. }), "{out:?}");
+
+    // Three per rolling 24 hours, counted from the database after a restart.
+    drop(effects);
+    let effects = w.effects();
+    clock.advance(Duration::minutes(5));
+    let until = deferred(
+        dispatch(&w.store, &effects, &e[3], &clock).await,
+        "zap",
+        "webhook",
+    );
+    assert_eq!(until, t0() + Duration::hours(24));
+    assert_eq!(server.received_requests().await.unwrap().len(), 4);
+    clock.set(until);
+    let out = dispatch(&w.store, &effects, &e[3], &clock).await;
+    assert!(matches!(out, SendOutcome::Sent { .. }), "{out:?}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 5);
+    assert_eq!(w.store.outbox_entry(e[3].id).unwrap().attempts, 1);
+}
+
+#[tokio::test]
+async fn a_slack_account_has_its_own_limit_and_a_failed_post_gives_its_slot_back() {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .and(wiremock::matchers::body_json(
+            serde_json::json!({"text": "flaky"}),
+        ))
+        .respond_with(wiremock::ResponseTemplate::new(500))
+        .mount(&server)
+        .await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_string("ok"))
+        .mount(&server)
+        .await;
+    let mut w = World::new();
+    for name in ["team", "other"] {
+        accounts::add_slack(
+            &mut w.store,
+            &w.vault,
+            name,
+            Sensitive::new(format!("{}/services/T0/B0/{name}", server.uri())),
+            t0(),
+        )
+        .unwrap();
+    }
+    set_limits(&mut w.store, "team", 1, 0);
+    let slack = |account: &str, text: &str| {
+        Effect::Slack(cairn_model::effect::SlackMessage {
+            account: account.into(),
+            text: text.into(),
+        })
+    };
+    let clock = VirtualClock::new(t0());
+    let effects = w.effects();
+    let flaky = enqueue_effect(&w.store, 1, slack("team", "flaky"));
+    let first = enqueue_effect(&w.store, 2, slack("team", "one"));
+    let second = enqueue_effect(&w.store, 3, slack("team", "two"));
+    // A post that failed did not use the second's slot.
+    let now = clock.now();
+    outbox::mark_sending_using(w.store.conn(), flaky.id, now, now + Duration::minutes(10)).unwrap();
+    let out = effects.deliver(&flaky, now).await;
+    assert!(matches!(out, SendOutcome::Retry { .. }), "{out:?}");
+    outbox::reschedule_using(w.store.conn(), flaky.id, now, None, true, now).unwrap();
+    let out = dispatch(&w.store, &effects, &first, &clock).await;
+    assert!(matches!(out, SendOutcome::Sent { .. }), "{out:?}");
+    clock.advance(Duration::milliseconds(100));
+    let until = deferred(
+        dispatch(&w.store, &effects, &second, &clock).await,
+        "team",
+        "Slack message",
+    );
+    assert_eq!(until, t0() + Duration::seconds(1));
+    // Another Slack account is not held by this one's limit.
+    let elsewhere = enqueue_effect(&w.store, 4, slack("other", "three"));
+    let out = dispatch(&w.store, &effects, &elsewhere, &clock).await;
+    assert!(matches!(out, SendOutcome::Sent { .. }), "{out:?}");
+    clock.set(until);
+    let out = dispatch(&w.store, &effects, &second, &clock).await;
+    assert!(matches!(out, SendOutcome::Sent { .. }), "{out:?}");
 }
