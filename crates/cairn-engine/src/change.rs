@@ -47,7 +47,7 @@ pub enum Change {
     /// stopped on a panic and was restarted, or an outbox entry made the
     /// sender crash and was failed alone. Also recorded as an incident.
     Fault {
-        /// "engine", "dispatcher", "upkeep".
+        /// "engine", "dispatcher", "poller", "upkeep".
         task: String,
         message: String,
     },

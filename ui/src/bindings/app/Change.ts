@@ -12,6 +12,6 @@ export type Change = { "type": "run_started", run_id: number, workflow_id: numbe
  */
 late_waits: number, } | { "type": "fault", 
 /**
- * "engine", "dispatcher", "upkeep".
+ * "engine", "dispatcher", "poller", "upkeep".
  */
 task: string, message: string, };
