@@ -50,6 +50,7 @@ pub fn run() {
             std::process::exit(1);
         }
     };
+    logging::keep_new_files_private();
     // Held until `run` returns so the last log lines reach the file.
     let _log = logging::init(&logging::directory_for(&db_path));
     tracing::info!(version = env!("CARGO_PKG_VERSION"), db = %db_path.display(), "starting Cairn");

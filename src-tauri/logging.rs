@@ -13,8 +13,9 @@
 //!
 //! Log lines name contacts, so on Unix the log folder is the user's only
 //! (mode 0700, narrowed at each start) and the files in it are narrowed to
-//! 0600 at each start; a file the appender rotates into later is created
-//! under the umask, but inside a folder no one else can enter.
+//! 0600 at each start, and the app's umask is 077
+//! ([`keep_new_files_private`]), so a file the appender rotates into at
+//! midnight is created 0600 too (the appender has no mode of its own).
 
 use std::path::{Path, PathBuf};
 
@@ -24,6 +25,19 @@ use tracing_appender::rolling::{RollingFileAppender, Rotation};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
+
+/// From now on, files and folders this process creates are its user's
+/// alone (Unix umask 077): the log file rotated into at midnight, and
+/// anything else a library creates with the default mode. Cairn's own
+/// files are created private explicitly as well.
+pub fn keep_new_files_private() {
+    #[cfg(unix)]
+    // SAFETY: umask(2) only swaps the process's file-mode mask; it cannot
+    // fail and touches no memory of ours.
+    unsafe {
+        libc::umask(0o077);
+    }
+}
 
 /// How many daily log files are kept.
 pub const KEEP_FILES: usize = 14;
@@ -168,6 +182,27 @@ mod tests {
             assert_eq!(mode(&logs), 0o700);
             assert_eq!(mode(&files[0]), 0o600);
         }
+    }
+
+    /// What the appender does at rotation: a plain create with the default
+    /// mode, after the app has narrowed its umask.
+    #[cfg(unix)]
+    #[test]
+    fn a_file_created_after_start_is_the_users_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        keep_new_files_private();
+        let dir = tempfile::tempdir().unwrap();
+        let rotated = dir.path().join("cairn.2026-12-08.log");
+        std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&rotated)
+            .unwrap();
+        let sub = dir.path().join("logs");
+        std::fs::create_dir(&sub).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&rotated), 0o600);
+        assert_eq!(mode(&sub), 0o700);
     }
 
     #[test]
