@@ -12,37 +12,11 @@ use chrono::Duration;
 
 use crate::support::*;
 
-/// Queues an email to `to` and returns its outbox entry.
+/// Queues an email to client N at `now` and returns its outbox entry.
 fn enqueue(store: &Store, n: i64, now: chrono::DateTime<chrono::Utc>) -> OutboxEntry {
     let mut m = email("gmail", &format!("client{n}@client.test"));
     m.message_id = format!("run-{n}.step-1@cairn");
-    let effect = Effect::Email(m);
-    let key = format!("key-{n}");
-    let id = outbox::enqueue_using(
-        store.conn(),
-        &outbox::NewOutboxEntry {
-            run_id: None,
-            step_id: None,
-            effect: &effect,
-            idempotency_key: &key,
-            mode: RunMode::Live,
-            max_attempts: 5,
-            backoff_secs: 60,
-        },
-        now,
-    )
-    .unwrap();
-    OutboxEntry {
-        id,
-        run_id: None,
-        step_id: None,
-        effect,
-        idempotency_key: key,
-        mode: RunMode::Live,
-        attempt: 1,
-        max_attempts: 5,
-        possibly_duplicated: false,
-    }
+    enqueue_at(store, n, Effect::Email(m), now)
 }
 
 /// One attempt, recorded as the dispatcher records it.
@@ -176,8 +150,19 @@ async fn a_failed_send_gives_its_slot_back() {
     );
 }
 
-/// Queues an effect through `account` and returns its outbox entry.
+/// Queues an effect at the start of the tests' day.
 fn enqueue_effect(store: &Store, n: i64, effect: Effect) -> OutboxEntry {
+    enqueue_at(store, n, effect, t0())
+}
+
+/// Queues an effect as the engine does (key `key-N`, five attempts) and
+/// returns its outbox entry as the dispatcher would take it.
+fn enqueue_at(
+    store: &Store,
+    n: i64,
+    effect: Effect,
+    now: chrono::DateTime<chrono::Utc>,
+) -> OutboxEntry {
     let key = format!("key-{n}");
     let id = outbox::enqueue_using(
         store.conn(),
@@ -190,7 +175,7 @@ fn enqueue_effect(store: &Store, n: i64, effect: Effect) -> OutboxEntry {
             max_attempts: 5,
             backoff_secs: 60,
         },
-        t0(),
+        now,
     )
     .unwrap();
     OutboxEntry {
