@@ -9,6 +9,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::step_detail::StepDetail;
 use crate::{Result, Store, StoreError, ms, ts, ts_opt};
 
 /// Where a run is in its life.
@@ -132,10 +133,11 @@ pub struct Step {
     pub kind: String,
     pub status: StepStatus,
     pub exit: Option<String>,
-    // What the step recorded: the `StepDetail`s written to it, merged, as
-    // stored (`null` when it recorded nothing). `unknown` across IPC for now: UI tests outside the test-run code
-    // build steps from untyped details; readers cast to `StepDetail`.
-    #[ts(type = "unknown")]
+    /// What the step recorded: the `StepDetail`s written to it, merged, as
+    /// stored (`null` when it recorded nothing). Kept as JSON here because a
+    /// merged detail holds the keys of several outcomes; across IPC it is
+    /// typed as the union of the outcomes, which the UI narrows by key.
+    #[ts(as = "Option<StepDetail>")]
     pub detail: serde_json::Value,
     pub started_at: Timestamp,
     pub finished_at: Option<Timestamp>,

@@ -58,6 +58,7 @@ export type {
   SaveOutcome,
   SendWindow,
   Step,
+  StepDetail,
   StepStatus,
   Weekday,
 } from "@/bindings";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { humanSpan, lateNote, parsePercent, parseRetention, percentOf, retentionText, wakeNotice } from "./background";
+import { humanSpan, parsePercent, parseRetention, percentOf, retentionText, wakeNotice } from "./background";
 
 describe("background words", () => {
   it("writes spans as the engine does", () => {
@@ -15,15 +15,6 @@ describe("background words", () => {
     expect(wakeNotice(8 * 3600, 3)).toBe("Cairn was asleep for 8 h; 3 waits fired late. Each late step says by how much.");
     expect(wakeNotice(8 * 3600 + 120, 1)).toContain("8 h 2 min; 1 wait fired late");
     expect(wakeNotice(40 * 60, 0)).toBe("Cairn was asleep for 40 min; no wait fell due meanwhile.");
-  });
-
-  it("reads the late note of a step", () => {
-    expect(lateNote({ late_by_secs: 21_600, late: "fired 6 h late" }, "ok")).toBe("fired 6 h late");
-    expect(lateNote({ late_by_secs: 2 * 86_400 }, "skipped")).toBe("skipped: 2 d late");
-    expect(lateNote({ late_by_secs: 7200 })).toBe("fired 2 h late");
-    expect(lateNote({ late_by_secs: 5 })).toBeNull();
-    expect(lateNote({ tag: "x" })).toBeNull();
-    expect(lateNote(null)).toBeNull();
   });
 
   it("parses retention and thresholds as typed", () => {

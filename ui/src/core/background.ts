@@ -1,5 +1,5 @@
 // Words for what happens while Cairn runs in the background: the wake
-// notice, the late note on a step, retention and the error-rate threshold.
+// notice, retention and the error-rate threshold.
 // Plain functions (time spans come in as seconds).
 
 /** "3 h", "1 h 30 min", "2 d 4 h", "45 min" (as the engine writes them). */
@@ -19,21 +19,6 @@ export function wakeNotice(gapSecs: number, lateWaits: number): string {
   if (lateWaits === 0) return `${asleep}; no wait fell due meanwhile.`;
   const waits = lateWaits === 1 ? "1 wait" : `${lateWaits} waits`;
   return `${asleep}; ${waits} fired late. Each late step says by how much.`;
-}
-
-/**
- * The late note of a step, from its detail as the engine records it:
- * "fired 3 h late", or "skipped: 2 d late" for a wait whose late policy
- * skipped it. Null for a step that was on time (or has no detail left).
- */
-export function lateNote(detail: unknown, status?: string): string | null {
-  if (typeof detail !== "object" || detail === null) return null;
-  const d = detail as { late?: unknown; late_by_secs?: unknown };
-  const by = typeof d.late_by_secs === "number" ? d.late_by_secs : null;
-  if (status === "skipped" && by !== null) return `skipped: ${humanSpan(by)} late`;
-  if (typeof d.late === "string" && d.late.length > 0) return d.late;
-  if (by !== null && by >= 60) return `fired ${humanSpan(by)} late`;
-  return null;
 }
 
 /** "90 days", or "forever" for 0. */

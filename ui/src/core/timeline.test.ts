@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 
-import type { Event, Run, Step } from "@/bindings";
+import type { Event, Run } from "@/bindings";
 
-import { describeEvent, describeStep, entryTypes, filterEntries, mergeTimeline } from "./timeline";
+import { describeEvent, entryTypes, filterEntries, mergeTimeline } from "./timeline";
 
 const ev = (id: number, type: string, at: string, payload: unknown = {}): Event => ({
   id,
@@ -73,24 +73,5 @@ describe("timeline", () => {
     expect(describeEvent(ev(1, "contact.created", "", { source: "csv" }))).toBe("Imported from a CSV file");
     expect(describeEvent(ev(1, "contact.created", "", { source: "cairn" }))).toBe("Added by hand");
     expect(describeEvent(ev(1, "contact.created", "", { source: "stripe:shop" }))).toBe("Added from stripe:shop");
-  });
-
-  it("describes a step by its error first, else what it did", () => {
-    const step = (detail: unknown): Step => ({
-      id: 1,
-      run_id: 1,
-      node_id: "mail",
-      kind: "action.send_email",
-      status: "ok",
-      exit: null,
-      detail,
-      started_at: "",
-      finished_at: null,
-      attempts: 1,
-    });
-    expect(describeStep(step({ subject: "Welcome, Ada" }))).toBe("Subject: Welcome, Ada");
-    expect(describeStep(step({ subject: "Hi", error: "550 no such user" }))).toBe("550 no such user");
-    expect(describeStep(step({ tag: "vip" }))).toBe("tag: vip");
-    expect(describeStep(step(null))).toBe("");
   });
 });

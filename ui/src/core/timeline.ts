@@ -1,7 +1,7 @@
 // A contact's timeline and the activity log: events and runs merged newest
 // first, and the few words that say what each event or step was.
 
-import type { Event, Run, Step } from "@/bindings";
+import type { Event, Run } from "@/bindings";
 
 export type TimelineEntry =
   | { kind: "event"; key: string; at: string; event: Event }
@@ -90,18 +90,4 @@ export function describeEvent(e: Event): string {
       return parts.slice(0, 3).join(" · ");
     }
   }
-}
-
-/** The detail of a step worth a line: an error first, then what it did. */
-export function describeStep(s: Step): string {
-  const d = obj(s.detail);
-  const error = str(d.error) ?? str(d.reason);
-  if (error) return error;
-  const subject = str(d.subject);
-  if (subject) return `Subject: ${subject}`;
-  for (const k of ["message", "tag", "field", "stage", "course", "url", "due", "until", "note"]) {
-    const v = str(d[k]);
-    if (v) return `${k === "message" ? "" : `${k}: `}${v}`;
-  }
-  return "";
 }

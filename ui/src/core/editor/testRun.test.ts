@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 
-import type { Step, StepDetail, WorkflowDef } from "@/bindings";
+import type { Step, WorkflowDef } from "@/bindings";
 
-import { buildPayload, effectOf, noteOf, parsePayload, payloadFields, traceOf, typedValue } from "./testRun";
+import { buildPayload, parsePayload, payloadFields, traceOf, typedValue } from "./testRun";
 
 const def: WorkflowDef = {
   format: "cairn.workflow",
@@ -18,8 +18,8 @@ const def: WorkflowDef = {
   email_templates: [{ name: "Hi", subject: "About {{ trigger.plan }}", body: "{{ trigger.source }}" }],
 };
 
-function step(node: string, status: Step["status"], detail: unknown = null): Step {
-  return { id: 1, run_id: 1, node_id: node, kind: "action.notify", status, exit: null, detail, started_at: "2026-03-02T09:00:00Z", finished_at: null, attempts: 1 };
+function step(node: string, status: Step["status"]): Step {
+  return { id: 1, run_id: 1, node_id: node, kind: "action.notify", status, exit: null, detail: null, started_at: "2026-03-02T09:00:00Z", finished_at: null, attempts: 1 };
 }
 
 describe("test run payloads", () => {
@@ -60,36 +60,5 @@ describe("a run's marks", () => {
       b: { status: "ok", current: false },
       c: { status: "waiting", current: true },
     });
-  });
-
-  it("reads the rendered effect and the engine's sentence from a step", () => {
-    const s = step("ping", "ok", { sent: false, note: "dry run: nothing was sent", effect: { kind: "slack", account: "Team", text: "Hi" } });
-    expect(effectOf(s)).toEqual({ kind: "slack", account: "Team", text: "Hi" });
-    expect(noteOf(s)).toBe("dry run: nothing was sent");
-    expect(effectOf(step("x", "ok", { tag: "vip" }))).toBeNull();
-    expect(noteOf(step("x", "failed", { error: "no account named \"Gmail\"" }))).toBe('no account named "Gmail"');
-    expect(noteOf(step("x", "ok", { tag: "vip", changed: true }))).toBe("Tag “vip”");
-    expect(noteOf(step("x", "ok", { tag: "vip", changed: false }))).toBe("Tag “vip” (no change: it already was)");
-    expect(noteOf(step("x", "ok", { result: false }))).toBe("No");
-  });
-
-  it("reads the details the engine writes, typed, merged across writes too", () => {
-    const summary = { kind: "webhook", method: "POST", url: "https://example.com/hook" } as const;
-    const queued: StepDetail = { outbox_id: 5, effect: summary };
-    expect(effectOf(step("hook", "pending", queued))).toEqual(summary);
-    // A queued send that went out: the detail holds both writes.
-    const sent = { ...queued, sent: true, attempts: 1, effect: summary, response: "HTTP 200" } satisfies StepDetail;
-    expect(effectOf(step("hook", "ok", sent))).toEqual(summary);
-    expect(noteOf(step("hook", "ok", sent))).toBeNull();
-    const refused: StepDetail = { reason: "not sent: the contact unsubscribed", code: "contact_unsubscribed" };
-    expect(noteOf(step("mail", "skipped", refused))).toBe("not sent: the contact unsubscribed");
-    const field: StepDetail = { field: "plan", value: "pro", changed: false };
-    expect(noteOf(step("set", "ok", field))).toBe('plan = "pro" (no change: it already was)');
-    const deal: StepDetail = { deal_id: 3, pipeline: "Sales", stage: "Won" };
-    expect(noteOf(step("deal", "ok", deal))).toBe("Deal in Sales: Won");
-    const branch: StepDetail = { path: "VIP" };
-    expect(noteOf(step("split", "ok", branch))).toBe("Path: VIP");
-    const late: StepDetail = { late_by_secs: 7200, late: "fired 2 h late" };
-    expect(effectOf(step("wait", "ok", late))).toBeNull();
   });
 });

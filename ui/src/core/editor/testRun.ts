@@ -1,9 +1,9 @@
 // The pure part of the editor's test run panel: which payload fields a
 // trigger's run will read (so the panel can ask for just those), the payload
-// built from what was typed, the canvas marks of a run's steps, and the
-// rendered effect a dry or test step recorded. No React, no Tauri.
+// built from what was typed and the canvas marks of a run's steps (what a
+// step recorded is read in `core/stepDetail`). No React, no Tauri.
 
-import type { Effect, Node, Step, StepDetail, StepStatus, WorkflowDef } from "@/bindings";
+import type { Node, Step, StepStatus, WorkflowDef } from "@/bindings";
 
 /** `{{ trigger.product }}`, `{{trigger.answers.consent}}` → the path after `trigger.`. */
 const TRIGGER_REF = /\{\{\s*trigger\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)/g;
@@ -104,48 +104,4 @@ export function traceOf(steps: Step[], currentNode: string | null): Map<string, 
     if (m) out.set(currentNode, { ...m, current: true });
   }
   return out;
-}
-
-/** What the step recorded, as the engine writes it (`StepDetail`, generated from Rust). */
-function detailOf(step: Step): StepDetail | null {
-  return step.detail as StepDetail | null;
-}
-
-/**
- * The rendered email, webhook, Slack message or notice a step recorded, if
- * any: in full for dry and test runs; a live step keeps a summary (the
- * outbox holds the rest), shown with what it has.
- */
-export function effectOf(step: Step): Effect | null {
-  const d = detailOf(step);
-  if (!d || typeof d !== "object" || !("effect" in d)) return null;
-  const e = d.effect;
-  if (!e || typeof e !== "object" || !("kind" in e)) return null;
-  return e as Effect;
-}
-
-/** A text the detail holds under `key` (details merge several writes, so any may be there). */
-function textIn(d: StepDetail, key: "error" | "reason" | "note" | "message"): string | null {
-  const v = key in d ? (d as Record<typeof key, unknown>)[key] : undefined;
-  return typeof v === "string" && v.trim() ? v : null;
-}
-
-/**
- * The step's own sentence: the engine's note, error or reason if it wrote
- * one, else what an internal action did (a tag, a field, a course, a deal,
- * a branch taken).
- */
-export function noteOf(step: Step): string | null {
-  const d = detailOf(step);
-  if (!d || typeof d !== "object") return null;
-  const said = textIn(d, "error") ?? textIn(d, "reason") ?? textIn(d, "note") ?? textIn(d, "message");
-  if (said) return said;
-  const unchanged = "changed" in d && d.changed === false ? " (no change: it already was)" : "";
-  if ("tag" in d) return `Tag “${d.tag}”${unchanged}`;
-  if ("field" in d) return `${d.field} = ${JSON.stringify(d.value)}${unchanged}`;
-  if ("course" in d) return `Course “${d.course}”${unchanged}`;
-  if ("pipeline" in d && "stage" in d) return `Deal in ${d.pipeline}: ${d.stage}`;
-  if ("result" in d) return d.result ? "Yes" : "No";
-  if ("path" in d) return `Path: ${d.path}`;
-  return null;
 }

@@ -5,14 +5,9 @@ import { Link } from "react-router";
 import type { ApiError, Event, Run } from "@/api";
 import { Badge, ErrorPanel, selectClass } from "@/components";
 import { formatRelative } from "@/core/time";
-import {
-  type TimelineEntry,
-  describeEvent,
-  describeStep,
-  entryTypes,
-  filterEntries,
-  mergeTimeline,
-} from "@/core/timeline";
+import { describeStep } from "@/core/stepDetail";
+import { type TimelineEntry, describeEvent, entryTypes, filterEntries, mergeTimeline } from "@/core/timeline";
+import { LateNote } from "@/features/housekeeping";
 
 import styles from "./Contacts.module.css";
 import { runTone, stepTone } from "./status";
@@ -32,6 +27,7 @@ function StepList({ run }: { run: Run }) {
             <span className={styles.stepNode}>{s.node_id}</span>
             <span className={styles.muted}>{s.kind.replace(/^(action|trigger|flow)\./, "")}</span>
             {s.attempts > 1 && <span className={styles.muted}>{s.attempts} attempts</span>}
+            <LateNote step={s} />
             {detail && (
               <span className={s.status === "failed" ? styles.stepError : styles.stepDetail} data-testid="step-detail">
                 {detail}

@@ -5,7 +5,7 @@ import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testi
 import { RouterProvider, createMemoryRouter } from "react-router";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 
-import type { CatalogNames, NodeCounts, Step, TestRun, TestRunRequest, WorkflowDef, WorkflowSummary } from "@/api";
+import type { CatalogNames, NodeCounts, Step, StepDetail, TestRun, TestRunRequest, WorkflowDef, WorkflowSummary } from "@/api";
 
 import { EditorPage } from "./EditorPage";
 
@@ -70,11 +70,11 @@ const flow: WorkflowDef = {
 
 const catalog: CatalogNames = { tags: ["buyer"], fields: [], accounts: [{ name: "Gmail", kind: "smtp" }], pipelines: [], courses: [], workflows: ["Post-purchase"] };
 
-function step(id: number, node: string, kind: string, status: Step["status"], detail: unknown = null): Step {
+function step(id: number, node: string, kind: string, status: Step["status"], detail: StepDetail | null = null): Step {
   return { id, run_id: 7, node_id: node, kind, status, exit: status === "ok" ? "next" : null, detail, started_at: "2026-03-02T09:00:00Z", finished_at: null, attempts: 1 };
 }
 
-const email = {
+const email: StepDetail = {
   sent: false,
   note: "dry run: nothing was sent",
   effect: {

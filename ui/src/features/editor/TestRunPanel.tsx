@@ -27,7 +27,9 @@ import {
   toApiError,
 } from "@/api";
 import { KIND_INFO, isKind } from "@/core/editor/kinds";
-import { buildPayload, effectOf, noteOf, parsePayload, payloadFields, triggerNodes } from "@/core/editor/testRun";
+import { buildPayload, parsePayload, payloadFields, triggerNodes } from "@/core/editor/testRun";
+import { effectOf, noteOf, untilOf } from "@/core/stepDetail";
+import { LateNote } from "@/features/housekeeping";
 import { useSettled, useTauriEvent } from "@/hooks";
 
 import styles from "./TestRunPanel.module.css";
@@ -361,15 +363,16 @@ function nodeTitle(def: WorkflowDef, step: Step): string {
 function StepRow({ step, def }: { step: Step; def: WorkflowDef }) {
   const effect = effectOf(step);
   const note = noteOf(step);
-  const until = (step.detail as { until?: unknown } | null)?.until;
+  const until = untilOf(step);
   return (
     <li className={`${styles.step} ${styles[`step_${step.status}`]}`} data-testid="test-step" data-node-id={step.node_id} data-status={step.status}>
       <div className={styles.stepHead}>
         <span className={styles.dot} aria-hidden />
         <span className={styles.stepName}>{nodeTitle(def, step)}</span>
         <span className={styles.stepStatus}>{STEP_STATUS[step.status]}</span>
+        <LateNote step={step} />
       </div>
-      {typeof until === "string" && step.status === "waiting" && <p className={styles.stepNote}>Until {when(until)}</p>}
+      {until && step.status === "waiting" && <p className={styles.stepNote}>Until {when(until)}</p>}
       {effect?.kind === "email" && (
         <div className={styles.effect} data-testid="test-email-preview">
           <div className={styles.effectHead}>

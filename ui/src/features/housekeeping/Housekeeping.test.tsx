@@ -288,9 +288,9 @@ describe("WakeNotice", () => {
 
 describe("LateNote", () => {
   it("marks a late step and nothing else", () => {
-    const { rerender } = render(<LateNote detail={{ late_by_secs: 21_600, late: "fired 6 h late" }} status="ok" />);
+    const { rerender } = render(<LateNote step={{ detail: { late_by_secs: 21_600, late: "fired 6 h late" }, status: "ok" }} />);
     expect(screen.getByTestId("late-note")).toHaveTextContent("fired 6 h late");
-    rerender(<LateNote detail={{ tag: "x" }} status="ok" />);
+    rerender(<LateNote step={{ detail: { tag: "x", changed: true }, status: "ok" }} />);
     expect(screen.queryByTestId("late-note")).not.toBeInTheDocument();
   });
 });

@@ -1,19 +1,12 @@
-// The late note of a step ("fired 3 h late"), for the activity log, a
-// contact's timeline and the run views. Renders nothing for a step that was
-// on time.
+// The late note of a step ("fired 3 h late"), for a contact's timeline and
+// the editor's run view. Renders nothing for a step that was on time.
 
+import type { Step } from "@/bindings";
 import { Badge } from "@/components";
-import { lateNote } from "@/core/background";
+import { lateNoteOf } from "@/core/stepDetail";
 
-type Props = {
-  /** The step's `detail` as the engine recorded it. */
-  detail: unknown;
-  /** The step's status ("skipped" for a wait its late policy skipped). */
-  status?: string;
-};
-
-export function LateNote({ detail, status }: Props) {
-  const note = lateNote(detail, status);
+export function LateNote({ step }: { step: Pick<Step, "detail" | "status"> }) {
+  const note = lateNoteOf(step);
   if (!note) return null;
   return (
     <span data-testid="late-note" title="This wait fell due while Cairn was asleep or closed">
