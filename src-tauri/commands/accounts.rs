@@ -19,7 +19,7 @@ use cairn_connectors::{ClockTimer, SourceSettings, SyncOutcome, Syncer};
 use cairn_effects::accounts as sending;
 use cairn_effects::settings::{SmtpSecurity, SmtpSettings};
 use cairn_model::account::AccountKind;
-use cairn_model::{Clock, Sensitive, SystemClock, Timestamp};
+use cairn_model::{Clock, ErrorCode, Sensitive, SystemClock, Timestamp};
 use cairn_store::accounts::{Account, AccountStatus};
 use cairn_vault::Vault;
 use serde::{Deserialize, Serialize};
@@ -46,7 +46,7 @@ pub enum SecretView {
     /// The vault could not be asked; `code` and `message` say why and what
     /// to do (the vault's own words).
     Unknown {
-        code: String,
+        code: ErrorCode,
         message: String,
     },
 }
@@ -176,7 +176,7 @@ pub fn view(account: Account, vault: &Vault, now: Timestamp) -> AccountView {
         Ok(Some(_)) => SecretView::Stored,
         Ok(None) => SecretView::Missing,
         Err(e) => SecretView::Unknown {
-            code: e.code().into(),
+            code: e.error_code(),
             message: e.to_string(),
         },
     };

@@ -46,14 +46,14 @@ pub struct SecretsView {
 /// Why something cannot be used now: a stable code and a sentence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Problem {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
 }
 
 impl From<CommandError> for Problem {
     fn from(e: CommandError) -> Self {
         Problem {
-            code: e.code.to_string(),
+            code: e.code,
             message: e.message,
         }
     }

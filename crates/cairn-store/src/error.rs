@@ -23,8 +23,11 @@ pub enum StoreError {
     NotCairn { path: String, reason: String },
     #[error("CSV line {line}: {message}")]
     Csv { line: u64, message: String },
-    #[error("database migration to version {version} failed: {reason}")]
-    Migration { version: u32, reason: String },
+    #[error("database migration to version {version} failed: {source}")]
+    Migration {
+        version: u32,
+        source: rusqlite::Error,
+    },
     #[error("no {what} named {name:?}")]
     NotFound { what: &'static str, name: String },
     #[error("{0}")]

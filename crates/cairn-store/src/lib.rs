@@ -231,10 +231,11 @@ impl Store {
         }
         tracing::info!(from = found, to = SCHEMA_VERSION, path = %self.path.display(), "upgrading database schema");
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-            tx.execute_batch(sql).map_err(|e| StoreError::Migration {
-                version: i as u32 + 1,
-                reason: e.to_string(),
-            })?;
+            tx.execute_batch(sql)
+                .map_err(|source| StoreError::Migration {
+                    version: i as u32 + 1,
+                    source,
+                })?;
             tracing::info!(version = i + 1, "applied database migration");
         }
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;

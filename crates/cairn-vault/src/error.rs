@@ -48,8 +48,15 @@ pub enum VaultError {
          read or write it: run `chmod 600 {path}`"
     )]
     LoosePermissions { path: String, mode: u32 },
+    /// The secrets file cannot be read, parsed or written; `reason` says
+    /// what failed (with the I/O error's words, which stays the source).
     #[error("the secrets file {path}: {reason}")]
-    SecretsFile { path: String, reason: String },
+    SecretsFile {
+        path: String,
+        reason: String,
+        #[source]
+        source: Option<std::io::Error>,
+    },
 }
 
 impl VaultError {

@@ -23,6 +23,16 @@ fn err(path: &Path, reason: impl Into<String>) -> VaultError {
     VaultError::SecretsFile {
         path: path.display().to_string(),
         reason: reason.into(),
+        source: None,
+    }
+}
+
+/// "`what`: `e`", keeping the I/O error as the source.
+fn io_err(path: &Path, what: impl std::fmt::Display, e: std::io::Error) -> VaultError {
+    VaultError::SecretsFile {
+        path: path.display().to_string(),
+        reason: format!("{what}: {e}"),
+        source: Some(e),
     }
 }
 
@@ -37,7 +47,7 @@ pub(crate) fn check(path: &Path) -> Result<()> {
             check_mode(path, &meta)
         }
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(err(path, format!("cannot be read: {e}"))),
+        Err(e) => Err(io_err(path, "cannot be read", e)),
     }
 }
 
@@ -65,7 +75,7 @@ fn read(path: &Path) -> Result<BTreeMap<String, String>> {
     let text = match fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(BTreeMap::new()),
-        Err(e) => return Err(err(path, format!("cannot be read: {e}"))),
+        Err(e) => return Err(io_err(path, "cannot be read", e)),
     };
     if text.trim().is_empty() {
         return Ok(BTreeMap::new());
@@ -121,15 +131,13 @@ pub(crate) fn set(path: &Path, key: &str, secret: Option<&Sensitive<String>>) ->
     let written = f
         .write_all(text.as_bytes())
         .and_then(|_| f.sync_all())
-        .map_err(|e| err(path, format!("cannot write {}: {e}", tmp.display())))
-        .and_then(|()| {
-            fs::rename(&tmp, path).map_err(|e| err(path, format!("cannot replace it: {e}")))
-        });
+        .map_err(|e| io_err(path, format_args!("cannot write {}", tmp.display()), e))
+        .and_then(|()| fs::rename(&tmp, path).map_err(|e| io_err(path, "cannot replace it", e)));
     if written.is_err() {
         let _ = fs::remove_file(&tmp);
     }
     written?;
-    sync_dir(path).map_err(|e| err(path, format!("cannot sync its folder: {e}")))?;
+    sync_dir(path).map_err(|e| io_err(path, "cannot sync its folder", e))?;
     Ok(had)
 }
 
@@ -147,7 +155,13 @@ fn fresh_temp(path: &Path) -> Result<(PathBuf, File)> {
         match opts.open(&tmp) {
             Ok(f) => return Ok((tmp, f)),
             Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(err(path, format!("cannot write {}: {e}", tmp.display()))),
+            Err(e) => {
+                return Err(io_err(
+                    path,
+                    format_args!("cannot write {}", tmp.display()),
+                    e,
+                ));
+            }
         }
     }
     Err(err(path, "cannot find a free temporary name beside it"))
@@ -193,13 +207,13 @@ fn lock(path: &Path) -> Result<File> {
     if let Some(dir) = path.parent()
         && !dir.as_os_str().is_empty()
     {
-        create_dir_private(dir).map_err(|e| err(path, format!("cannot create its folder: {e}")))?;
+        create_dir_private(dir).map_err(|e| io_err(path, "cannot create its folder", e))?;
     }
     let lock_path = sibling(path, ".lock");
     let f = create_private(&lock_path)
-        .map_err(|e| err(path, format!("cannot open {}: {e}", lock_path.display())))?;
+        .map_err(|e| io_err(path, format_args!("cannot open {}", lock_path.display()), e))?;
     f.lock()
-        .map_err(|e| err(path, format!("cannot lock {}: {e}", lock_path.display())))?;
+        .map_err(|e| io_err(path, format_args!("cannot lock {}", lock_path.display()), e))?;
     Ok(f)
 }
 
