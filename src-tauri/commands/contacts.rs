@@ -68,18 +68,6 @@ pub async fn list_fields(state: State<'_, AppState>) -> Result<Vec<FieldDef>, Co
     state.database().with_store(|s| Ok(s.fields()?)).await
 }
 
-/// Declares a custom field; false when it already exists with this type.
-#[tauri::command]
-pub async fn define_field(
-    state: State<'_, AppState>,
-    field: FieldDef,
-) -> Result<bool, CommandError> {
-    state
-        .database()
-        .with_store(move |s| Ok(s.define_field(&field, now())?))
-        .await
-}
-
 /// One contact with its fields and tags.
 #[tauri::command]
 pub async fn get_contact(state: State<'_, AppState>, id: i64) -> Result<Contact, CommandError> {

@@ -2,8 +2,8 @@
 //! where secrets live, and the sender defaults new workflows start from.
 //!
 //! The sender defaults are one JSON value in the store's settings table
-//! ([`SENDER_DEFAULTS_KEY`]); the editor reads them through
-//! [`sender_defaults`] when it makes a new workflow or email node.
+//! ([`SENDER_DEFAULTS_KEY`]); the editor reads them from [`get_settings`]
+//! when it makes a new workflow or email node.
 
 use cairn_model::ErrorCode;
 use std::path::Path;
@@ -149,12 +149,6 @@ pub async fn get_settings(state: State<'_, AppState>) -> Result<AppSettings, Com
         secrets,
         defaults,
     })
-}
-
-/// The sender defaults (for the editor's new workflows and email nodes).
-#[tauri::command]
-pub async fn sender_defaults(state: State<'_, AppState>) -> Result<SenderDefaults, CommandError> {
-    state.database().with_store(|s| sender_defaults_of(s)).await
 }
 
 /// Checks and stores the sender defaults.
