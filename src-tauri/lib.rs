@@ -18,7 +18,6 @@ mod bindings;
 pub mod commands;
 pub mod error;
 pub mod logging;
-pub mod rendering;
 pub mod state;
 pub mod tray;
 pub mod window;
@@ -44,8 +43,6 @@ pub fn database_path(from_env: Option<OsString>) -> Result<PathBuf, CommandError
 
 /// Runs the desktop app until its last window closes.
 pub fn run() {
-    // First: it sets an environment variable, safe only while one thread runs.
-    let plain_painting = rendering::prefer_plain_painting_without_gpu();
     let db_path = match database_path(std::env::var_os(DB_ENV)) {
         Ok(p) => p,
         Err(e) => {
@@ -57,12 +54,6 @@ pub fn run() {
     // Held until `run` returns so the last log lines reach the file.
     let _log = logging::init(&logging::directory_for(&db_path));
     tracing::info!(version = env!("CARGO_PKG_VERSION"), db = %db_path.display(), "starting Cairn");
-    if plain_painting {
-        tracing::info!(
-            "no GPU render node: the web view paints without compositing ({}=1; set it to 0 to keep compositing)",
-            rendering::COMPOSITING_VAR
-        );
-    }
 
     let context = tauri::generate_context!();
     let single_instance =
