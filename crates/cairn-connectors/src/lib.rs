@@ -2,7 +2,7 @@
 //!
 //! A laptop cannot receive webhooks from the internet, so Cairn asks:
 //! purchases and refunds from Stripe, orders from Shopify, form answers
-//! from Typeform, what happened to sent mail from Mailgun and Postmark (and
+//! from Typeform and Tally, what happened to sent mail from Mailgun and Postmark (and
 //! what came back to an SMTP account's own mailbox, over IMAP), and anything at
 //! all from a JSON feed, each on its own interval.
 //!
@@ -40,6 +40,7 @@ pub mod settings;
 pub mod shopify;
 pub mod stripe;
 pub mod sync;
+pub mod tally;
 pub mod typeform;
 
 pub use error::ConnectorError;

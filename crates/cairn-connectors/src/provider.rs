@@ -12,6 +12,9 @@
 //! - Typeform: 2 requests/s per account (developer.typeform.com) → 1/s.
 //!   "Very recent responses (within the last 30 minutes) may not be
 //!   returned" (the Responses API reference) → a one-hour re-read window.
+//! - Tally: 100 requests/minute per key (developers.tally.so, rate
+//!   limits) → one request every 1.2 s. Submissions are listed as they are
+//!   submitted; a ten-minute overlap re-reads what a clock skew hides.
 //! - Mailgun: no figure is published for the Events API; Cairn asks once a
 //!   second at most. Events are kept at least 3 days (the Events API
 //!   reference); they arrive out of order, so only pages older than half an
@@ -82,6 +85,15 @@ pub const TYPEFORM: Provider = Provider {
     retention_secs: None,
 };
 
+pub const TALLY: Provider = Provider {
+    kind: AccountKind::Tally,
+    name: "Tally",
+    default_poll_secs: 5 * 60,
+    spacing_ms: 1200,
+    overlap_secs: 10 * 60,
+    retention_secs: None,
+};
+
 pub const MAILGUN: Provider = Provider {
     kind: AccountKind::Mailgun,
     name: "Mailgun",
@@ -133,12 +145,13 @@ pub fn of_account(account: &cairn_store::accounts::Account) -> Option<&'static P
 }
 
 /// The provider of a kind Cairn can poll now; `None` for kinds that send
-/// (SMTP, webhooks, Slack) and for sources not built yet (Tally).
+/// (SMTP, webhooks, Slack).
 pub fn of(kind: AccountKind) -> Option<&'static Provider> {
     match kind {
         AccountKind::Stripe => Some(&STRIPE),
         AccountKind::Shopify => Some(&SHOPIFY),
         AccountKind::Typeform => Some(&TYPEFORM),
+        AccountKind::Tally => Some(&TALLY),
         AccountKind::Mailgun => Some(&MAILGUN),
         AccountKind::Postmark => Some(&POSTMARK),
         AccountKind::JsonFeed => Some(&JSON_FEED),

@@ -14,6 +14,7 @@ use crate::mailgun::MailgunSettings;
 use crate::postmark::PostmarkSettings;
 use crate::shopify::ShopifySettings;
 use crate::stripe::StripeSettings;
+use crate::tally::TallySettings;
 use crate::typeform::TypeformSettings;
 
 /// The settings of a source account, by kind.
@@ -22,6 +23,7 @@ pub enum SourceSettings {
     Stripe(StripeSettings),
     Shopify(ShopifySettings),
     Typeform(TypeformSettings),
+    Tally(TallySettings),
     Mailgun(MailgunSettings),
     Postmark(PostmarkSettings),
     // Boxed: a feed's settings are four times any other kind's.
@@ -45,6 +47,7 @@ impl SourceSettings {
             AccountKind::Stripe => SourceSettings::Stripe(parse(json, name)?),
             AccountKind::Shopify => SourceSettings::Shopify(parse(json, name)?),
             AccountKind::Typeform => SourceSettings::Typeform(parse(json, name)?),
+            AccountKind::Tally => SourceSettings::Tally(parse(json, name)?),
             AccountKind::Mailgun => SourceSettings::Mailgun(parse(json, name)?),
             AccountKind::Postmark => SourceSettings::Postmark(parse(json, name)?),
             AccountKind::JsonFeed => SourceSettings::JsonFeed(Box::new(parse(json, name)?)),
@@ -71,6 +74,7 @@ impl SourceSettings {
             .map(|_| ()),
             SourceSettings::Shopify(s) => s.check(account),
             SourceSettings::Typeform(s) => s.check(account),
+            SourceSettings::Tally(s) => s.check(account),
             SourceSettings::Mailgun(s) => s.check(account),
             SourceSettings::Postmark(s) => s.check(account),
             SourceSettings::JsonFeed(s) => s.check(account),
@@ -82,6 +86,7 @@ impl SourceSettings {
             SourceSettings::Stripe(_) => AccountKind::Stripe,
             SourceSettings::Shopify(_) => AccountKind::Shopify,
             SourceSettings::Typeform(_) => AccountKind::Typeform,
+            SourceSettings::Tally(_) => AccountKind::Tally,
             SourceSettings::Mailgun(_) => AccountKind::Mailgun,
             SourceSettings::Postmark(_) => AccountKind::Postmark,
             SourceSettings::JsonFeed(_) => AccountKind::JsonFeed,
@@ -103,6 +108,7 @@ impl SourceSettings {
             SourceSettings::Stripe(s) => serde_json::to_value(s),
             SourceSettings::Shopify(s) => serde_json::to_value(s),
             SourceSettings::Typeform(s) => serde_json::to_value(s),
+            SourceSettings::Tally(s) => serde_json::to_value(s),
             SourceSettings::Mailgun(s) => serde_json::to_value(s),
             SourceSettings::Postmark(s) => serde_json::to_value(s),
             SourceSettings::JsonFeed(s) => serde_json::to_value(s),
@@ -118,6 +124,7 @@ impl SourceSettings {
             }
             SourceSettings::Shopify(s) => format!("shop {}", s.shop),
             SourceSettings::Typeform(s) => format!("form {}", s.form_id),
+            SourceSettings::Tally(s) => format!("form {}", s.form_id),
             SourceSettings::Mailgun(s) => format!("domain {}", s.domain),
             SourceSettings::Postmark(s) => format!("stream {}", s.message_stream),
             SourceSettings::JsonFeed(s) => s.url.clone(),

@@ -11,6 +11,7 @@ describe("account forms", () => {
       "stripe",
       "shopify",
       "typeform",
+      "tally",
       "mailgun",
       "postmark",
       "json_feed",

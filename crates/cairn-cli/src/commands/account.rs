@@ -17,6 +17,7 @@ use cairn_connectors::json_feed::FeedSettings;
 use cairn_connectors::mailgun::{MailgunSettings, Region};
 use cairn_connectors::shopify::{self, ShopifySettings};
 use cairn_connectors::stripe::{PurchasesFrom, StripeSettings};
+use cairn_connectors::tally::TallySettings;
 use cairn_connectors::typeform::TypeformSettings;
 use cairn_effects::accounts::{self as core, SecretState};
 use cairn_effects::settings::{self, SmtpSecurity};
@@ -104,6 +105,15 @@ pub enum AddCommand {
         #[command(flatten)]
         source: SourceArgs,
         /// The form id, the last part of the form's URL.
+        #[arg(long)]
+        form_id: String,
+    },
+    /// Tally: a form's completed submissions (an API key from Tally's
+    /// Settings → API keys).
+    Tally {
+        #[command(flatten)]
+        source: SourceArgs,
+        /// The form id, the last part of the form's URL (tally.so/r/ID).
         #[arg(long)]
         form_id: String,
     },
@@ -559,7 +569,7 @@ impl Render for AccountList {
         if self.accounts.is_empty() {
             return writeln!(
                 out,
-                "no connected accounts; add one with `cairn account add smtp|webhook|slack|stripe|shopify|typeform|mailgun|postmark|json-feed NAME …`"
+                "no connected accounts; add one with `cairn account add smtp|webhook|slack|stripe|shopify|typeform|tally|mailgun|postmark|json-feed NAME …`"
             );
         }
         let w = self
@@ -869,6 +879,13 @@ pub fn run(ctx: &mut Ctx, cmd: AccountCommand) -> Result<(), CliError> {
                 }
                 AddCommand::Typeform { source, form_id } => {
                     let s = SourceSettings::Typeform(TypeformSettings {
+                        form_id: form_id.trim().to_string(),
+                        base_url: source.base_url.clone(),
+                    });
+                    add_source(ctx, &vault, &source, s)?
+                }
+                AddCommand::Tally { source, form_id } => {
+                    let s = SourceSettings::Tally(TallySettings {
                         form_id: form_id.trim().to_string(),
                         base_url: source.base_url.clone(),
                     });

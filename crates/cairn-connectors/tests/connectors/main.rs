@@ -13,4 +13,5 @@ mod poller;
 mod postmark;
 mod shopify;
 mod stripe;
+mod tally;
 mod typeform;
