@@ -104,6 +104,9 @@ pub struct Window {
     /// When the poll began.
     pub now: Timestamp,
     pub cursor: Cursor,
+    /// The courses linked to the account (course platforms only; empty
+    /// for every other kind).
+    pub courses: Vec<cairn_store::course_platforms::CoursePlatform>,
 }
 
 impl Window {
@@ -141,6 +144,7 @@ mod tests {
                 at: Some(t(9)),
                 token: None,
             },
+            courses: Vec::new(),
         };
         let hour = chrono::Duration::hours(1);
         assert_eq!(w.advance(Some(t(7)), hour).at, Some(t(9)));

@@ -22,6 +22,12 @@
 //! - Postmark: no request budget is published; Cairn asks once a second
 //!   at most. Opens, clicks and bounces are kept 45 days by default (the
 //!   Messages API reference); a ten-minute overlap re-reads late records.
+//! - Thinkific: 120 requests/minute per school (the Admin API's rate
+//!   limits) → one request a second. Enrollments are filtered by
+//!   `updated_after`; a ten-minute overlap.
+//! - Teachable: 100 requests/minute per key (developers.teachable.com,
+//!   rate limits) → one request every 1.2 s. No time filter: the whole
+//!   enrollment list is read each poll, every 15 minutes by default.
 //! - A JSON feed: the user's own endpoint; one request a second unless its
 //!   settings say otherwise.
 
@@ -94,6 +100,24 @@ pub const TALLY: Provider = Provider {
     retention_secs: None,
 };
 
+pub const THINKIFIC: Provider = Provider {
+    kind: AccountKind::Thinkific,
+    name: "Thinkific",
+    default_poll_secs: 10 * 60,
+    spacing_ms: 1000,
+    overlap_secs: 10 * 60,
+    retention_secs: None,
+};
+
+pub const TEACHABLE: Provider = Provider {
+    kind: AccountKind::Teachable,
+    name: "Teachable",
+    default_poll_secs: 15 * 60,
+    spacing_ms: 1200,
+    overlap_secs: 0,
+    retention_secs: None,
+};
+
 pub const MAILGUN: Provider = Provider {
     kind: AccountKind::Mailgun,
     name: "Mailgun",
@@ -152,6 +176,8 @@ pub fn of(kind: AccountKind) -> Option<&'static Provider> {
         AccountKind::Shopify => Some(&SHOPIFY),
         AccountKind::Typeform => Some(&TYPEFORM),
         AccountKind::Tally => Some(&TALLY),
+        AccountKind::Thinkific => Some(&THINKIFIC),
+        AccountKind::Teachable => Some(&TEACHABLE),
         AccountKind::Mailgun => Some(&MAILGUN),
         AccountKind::Postmark => Some(&POSTMARK),
         AccountKind::JsonFeed => Some(&JSON_FEED),

@@ -15,6 +15,8 @@ use crate::postmark::PostmarkSettings;
 use crate::shopify::ShopifySettings;
 use crate::stripe::StripeSettings;
 use crate::tally::TallySettings;
+use crate::teachable::TeachableSettings;
+use crate::thinkific::ThinkificSettings;
 use crate::typeform::TypeformSettings;
 
 /// The settings of a source account, by kind.
@@ -24,6 +26,8 @@ pub enum SourceSettings {
     Shopify(ShopifySettings),
     Typeform(TypeformSettings),
     Tally(TallySettings),
+    Thinkific(ThinkificSettings),
+    Teachable(TeachableSettings),
     Mailgun(MailgunSettings),
     Postmark(PostmarkSettings),
     // Boxed: a feed's settings are four times any other kind's.
@@ -48,6 +52,8 @@ impl SourceSettings {
             AccountKind::Shopify => SourceSettings::Shopify(parse(json, name)?),
             AccountKind::Typeform => SourceSettings::Typeform(parse(json, name)?),
             AccountKind::Tally => SourceSettings::Tally(parse(json, name)?),
+            AccountKind::Thinkific => SourceSettings::Thinkific(parse(json, name)?),
+            AccountKind::Teachable => SourceSettings::Teachable(parse(json, name)?),
             AccountKind::Mailgun => SourceSettings::Mailgun(parse(json, name)?),
             AccountKind::Postmark => SourceSettings::Postmark(parse(json, name)?),
             AccountKind::JsonFeed => SourceSettings::JsonFeed(Box::new(parse(json, name)?)),
@@ -75,6 +81,8 @@ impl SourceSettings {
             SourceSettings::Shopify(s) => s.check(account),
             SourceSettings::Typeform(s) => s.check(account),
             SourceSettings::Tally(s) => s.check(account),
+            SourceSettings::Thinkific(s) => s.check(account),
+            SourceSettings::Teachable(s) => s.check(account),
             SourceSettings::Mailgun(s) => s.check(account),
             SourceSettings::Postmark(s) => s.check(account),
             SourceSettings::JsonFeed(s) => s.check(account),
@@ -87,6 +95,8 @@ impl SourceSettings {
             SourceSettings::Shopify(_) => AccountKind::Shopify,
             SourceSettings::Typeform(_) => AccountKind::Typeform,
             SourceSettings::Tally(_) => AccountKind::Tally,
+            SourceSettings::Thinkific(_) => AccountKind::Thinkific,
+            SourceSettings::Teachable(_) => AccountKind::Teachable,
             SourceSettings::Mailgun(_) => AccountKind::Mailgun,
             SourceSettings::Postmark(_) => AccountKind::Postmark,
             SourceSettings::JsonFeed(_) => AccountKind::JsonFeed,
@@ -109,6 +119,8 @@ impl SourceSettings {
             SourceSettings::Shopify(s) => serde_json::to_value(s),
             SourceSettings::Typeform(s) => serde_json::to_value(s),
             SourceSettings::Tally(s) => serde_json::to_value(s),
+            SourceSettings::Thinkific(s) => serde_json::to_value(s),
+            SourceSettings::Teachable(s) => serde_json::to_value(s),
             SourceSettings::Mailgun(s) => serde_json::to_value(s),
             SourceSettings::Postmark(s) => serde_json::to_value(s),
             SourceSettings::JsonFeed(s) => serde_json::to_value(s),
@@ -125,6 +137,8 @@ impl SourceSettings {
             SourceSettings::Shopify(s) => format!("shop {}", s.shop),
             SourceSettings::Typeform(s) => format!("form {}", s.form_id),
             SourceSettings::Tally(s) => format!("form {}", s.form_id),
+            SourceSettings::Thinkific(s) => format!("school {}", s.subdomain),
+            SourceSettings::Teachable(_) => "school".into(),
             SourceSettings::Mailgun(s) => format!("domain {}", s.domain),
             SourceSettings::Postmark(s) => format!("stream {}", s.message_stream),
             SourceSettings::JsonFeed(s) => s.url.clone(),

@@ -272,6 +272,8 @@ impl Syncer {
             SourceSettings::Shopify(s) => crate::shopify::probe(&mut api, s).await,
             SourceSettings::Typeform(s) => crate::typeform::probe(&mut api, s).await,
             SourceSettings::Tally(s) => crate::tally::probe(&mut api, s).await,
+            SourceSettings::Thinkific(s) => crate::thinkific::probe(&mut api, s).await,
+            SourceSettings::Teachable(s) => crate::teachable::probe(&mut api, s).await,
             SourceSettings::Mailgun(s) => crate::mailgun::probe(&mut api, s).await,
             SourceSettings::Postmark(s) => crate::postmark::probe(&mut api, s).await,
             SourceSettings::JsonFeed(s) => crate::json_feed::probe(&mut api, s).await,
@@ -302,8 +304,14 @@ impl Syncer {
                 Ok(key) => (self.read_mailbox(account, key, now).await, 1),
                 Err(e) => (Err(e.into()), 0),
             }
+        } else if account.kind.is_course_platform() {
+            // Read before the first await, as above.
+            match store.linked_courses(&account.name) {
+                Ok(courses) => self.read(account, p, now, courses).await,
+                Err(e) => (Err(e.into()), 0),
+            }
         } else {
-            self.read(account, p, now).await
+            self.read(account, p, now, Vec::new()).await
         };
         report.requests = requests;
         let result = match result {
@@ -330,6 +338,7 @@ impl Syncer {
             start: account.created_at,
             now,
             cursor,
+            courses: Vec::new(),
         };
         let cx = crate::mailbox::Context {
             account: &account.name,
@@ -343,6 +352,7 @@ impl Syncer {
         account: &Account,
         p: &Provider,
         now: Timestamp,
+        courses: Vec<cairn_store::course_platforms::CoursePlatform>,
     ) -> (Result<Batch, ConnectorError>, u32) {
         let settings = match SourceSettings::of(account) {
             Ok(s) => s,
@@ -361,6 +371,7 @@ impl Syncer {
             start,
             now,
             cursor,
+            courses,
         };
         let mut api = self.api(account, p, &secret);
         let r = match &settings {
@@ -368,6 +379,8 @@ impl Syncer {
             SourceSettings::Shopify(s) => crate::shopify::fetch(&mut api, s, &w).await,
             SourceSettings::Typeform(s) => crate::typeform::fetch(&mut api, s, &w).await,
             SourceSettings::Tally(s) => crate::tally::fetch(&mut api, s, &w).await,
+            SourceSettings::Thinkific(s) => crate::thinkific::fetch(&mut api, s, &w).await,
+            SourceSettings::Teachable(s) => crate::teachable::fetch(&mut api, s, &w).await,
             SourceSettings::Mailgun(s) => crate::mailgun::fetch(&mut api, s, &w).await,
             SourceSettings::Postmark(s) => crate::postmark::fetch(&mut api, s, &w).await,
             SourceSettings::JsonFeed(s) => crate::json_feed::fetch(&mut api, s, &w).await,
