@@ -43,6 +43,8 @@ pub mod stripe;
 pub mod sync;
 pub mod tally;
 pub mod teachable;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod thinkific;
 pub mod typeform;
 
