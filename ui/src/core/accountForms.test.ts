@@ -12,6 +12,8 @@ describe("account forms", () => {
       "shopify",
       "typeform",
       "tally",
+      "thinkific",
+      "teachable",
       "mailgun",
       "postmark",
       "json_feed",

@@ -161,6 +161,29 @@ export const ACCOUNT_KINDS: readonly KindSpec[] = [
     ],
   },
   {
+    kind: "thinkific",
+    label: "Thinkific",
+    purpose: "Enrolls contacts in linked courses and brings in their progress.",
+    source: true,
+    fields: [
+      name,
+      { key: "subdomain", label: "School subdomain", kind: "text", required: true, placeholder: "coach", hint: "coach for coach.thinkific.com." },
+      { key: "secret", label: "Admin API key", kind: "password", required: true },
+      poll,
+    ],
+  },
+  {
+    kind: "teachable",
+    label: "Teachable",
+    purpose: "Enrolls contacts in linked courses and brings in their progress.",
+    source: true,
+    fields: [
+      name,
+      { key: "secret", label: "API key", kind: "password", required: true },
+      poll,
+    ],
+  },
+  {
     kind: "mailgun",
     label: "Mailgun",
     purpose: "Brings in what happened to sent mail: delivered, opened, clicked, bounced.",

@@ -44,6 +44,8 @@ export function sourceSummary(kind: string, settings: Record<string, unknown>): 
       return s("form_id") && `responses to form ${s("form_id")}`;
     case "mailgun":
       return s("domain") && `mail events of ${s("domain")}`;
+    case "thinkific":
+      return s("subdomain") && `courses of ${s("subdomain")}.thinkific.com`;
     case "json_feed":
       return s("url");
     default:
