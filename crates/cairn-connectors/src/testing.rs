@@ -77,6 +77,11 @@ impl FakeThinkific {
         FakeThinkific { school, server }
     }
 
+    /// The server, for its request log.
+    pub fn server(&self) -> Arc<MockServer> {
+        self.server.clone()
+    }
+
     /// The base URL to put in the account's settings.
     pub fn uri(&self) -> String {
         self.server.uri()
