@@ -64,12 +64,6 @@ pub fn percent(v: Option<&Value>, fraction: bool) -> Option<f64> {
     (p.is_finite() && (0.0..=100.0).contains(&p)).then_some((p * 100.0).round() / 100.0)
 }
 
-pub fn time(v: Option<&Value>) -> Option<Timestamp> {
-    chrono::DateTime::parse_from_rfc3339(v?.as_str()?.trim())
-        .ok()
-        .map(|t| t.with_timezone(&chrono::Utc))
-}
-
 /// Adds the events of one reading to `batch`.
 pub fn push_events(batch: &mut Batch, course: &CoursePlatform, r: &Reading, source: &str) {
     let email = map::email([r.email.as_deref()]);

@@ -16,7 +16,6 @@
 //! Tally gives it. The contact is the first answer to an `INPUT_EMAIL`
 //! question, else an answer keyed `email`.
 
-use cairn_model::Timestamp;
 use cairn_model::event::types;
 use reqwest::Url;
 use serde::{Deserialize, Serialize};
@@ -118,12 +117,6 @@ pub async fn probe(api: &mut Api<'_>, s: &TallySettings) -> Result<String, Conne
     ))
 }
 
-fn time(v: Option<&Value>) -> Option<Timestamp> {
-    chrono::DateTime::parse_from_rfc3339(v?.as_str()?.trim())
-        .ok()
-        .map(|t| t.with_timezone(&chrono::Utc))
-}
-
 /// A question's key and whether it asks for an email.
 struct Question {
     key: String,
@@ -165,7 +158,7 @@ fn map_submissions(questions: &[Value], items: Vec<Value>, form_id: &str, w: &Wi
             ));
             continue;
         }
-        let Some(at) = time(item.get("submittedAt")) else {
+        let Some(at) = map::time(item.get("submittedAt")) else {
             batch
                 .ignored
                 .push(format!("submission {id}: no valid submittedAt"));

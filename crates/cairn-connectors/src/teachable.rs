@@ -241,7 +241,7 @@ fn reading(e: &Value, now: Timestamp) -> Result<Reading, String> {
         .ok_or_else(|| format!("user {user_id}: percent_complete is not 0 to 100"))?;
     Ok(Reading {
         email: None,
-        completed_at: course_progress::time(e.get("completed_at")),
+        completed_at: crate::map::time(e.get("completed_at")),
         at: now,
         user_id,
         percent,

@@ -137,7 +137,7 @@ async fn user(
 
 fn active(e: &Value, now: Timestamp) -> bool {
     let expired = e.get("expired").and_then(Value::as_bool).unwrap_or(false);
-    let expiry = course_progress::time(e.get("expiry_date"));
+    let expiry = crate::map::time(e.get("expiry_date"));
     !expired && expiry.is_none_or(|t| t > now)
 }
 
@@ -276,7 +276,7 @@ fn reading(e: &Value, now: Timestamp) -> Result<Reading, String> {
     let percent = course_progress::percent(e.get("percentage_completed"), true)
         .ok_or_else(|| format!("user {user_id}: percentage_completed is not 0 to 1"))?;
     let completed = e.get("completed").and_then(Value::as_bool).unwrap_or(false);
-    let completed_at = course_progress::time(e.get("completed_at"))
+    let completed_at = crate::map::time(e.get("completed_at"))
         .or_else(|| completed.then_some(now))
         .filter(|_| completed || e.get("completed_at").is_some_and(|v| !v.is_null()));
     Ok(Reading {
@@ -284,7 +284,7 @@ fn reading(e: &Value, now: Timestamp) -> Result<Reading, String> {
             .get("user_email")
             .and_then(Value::as_str)
             .map(str::to_string),
-        at: course_progress::time(e.get("updated_at")).unwrap_or(now),
+        at: crate::map::time(e.get("updated_at")).unwrap_or(now),
         user_id,
         percent,
         completed_at,
