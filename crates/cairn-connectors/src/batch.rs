@@ -44,8 +44,11 @@ impl Cursor {
 }
 
 /// What an event does to its contact besides being recorded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ContactEffect {
+    /// Course progress from a course platform: the contact's local
+    /// enrollment row shows it (`course` is Cairn's name; 0–100).
+    CourseProgress { course: String, percent: u8 },
     /// A hard bounce: the contact is marked bounced.
     Bounced,
     /// A spam complaint: the contact is unsubscribed.

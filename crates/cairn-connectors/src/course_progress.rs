@@ -8,7 +8,9 @@
 //! trigger matches; `percent` 0–100), keyed by platform course, user and
 //! percentage, so each new percentage is one event and re-reading the same
 //! one changes nothing. A completion becomes `course.completed` with
-//! `percent: 100`, keyed once per user and course. A record whose numbers
+//! `percent: 100`, keyed once per user and course. A new percentage also
+//! moves the contact's local enrollment row (`enrollments.progress`), which
+//! the contact's page shows. A record whose numbers
 //! or ids are not sane is skipped with its reason; the poll goes on.
 
 use cairn_model::Timestamp;
@@ -16,7 +18,7 @@ use cairn_model::event::types;
 use cairn_store::course_platforms::{CoursePlatform, check_platform_id};
 use serde_json::{Value, json};
 
-use crate::batch::{Batch, Incoming};
+use crate::batch::{Batch, ContactEffect, Incoming};
 use crate::map;
 
 /// An id as a platform gives it (a number or a string), if it is sane.
@@ -70,14 +72,19 @@ pub fn push_events(batch: &mut Batch, course: &CoursePlatform, r: &Reading, sour
     let pct = r.percent.round() as u8;
     let key = format!("{}:{}", course.platform_course_id, r.user_id);
     if pct > 0 {
-        batch.items.push(Incoming::new(map::event(
+        let mut inc = Incoming::new(map::event(
             types::COURSE_PROGRESS,
             email.clone(),
             json!({"course": course.course, "percent": pct, "platform_user_id": r.user_id}),
             r.at,
             source,
             format!("{key}:progress:{pct}"),
-        )));
+        ));
+        inc.effect = Some(ContactEffect::CourseProgress {
+            course: course.course.clone(),
+            percent: pct,
+        });
+        batch.items.push(inc);
     }
     if let Some(done) = r.completed_at {
         batch.items.push(Incoming::new(map::event(

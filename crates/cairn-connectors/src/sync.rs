@@ -583,7 +583,8 @@ fn refused_contact_value(ev: &cairn_model::event::NewEvent) -> Option<String> {
 }
 
 /// A bounce marks the contact bounced; a complaint unsubscribes a contact
-/// that has not bounced.
+/// that has not bounced; course progress moves the local enrollment's
+/// percentage.
 fn apply_using(
     tx: &rusqlite::Connection,
     effect: ContactEffect,
@@ -595,7 +596,11 @@ fn apply_using(
     use cairn_store::consent::{Consent, ConsentVia};
     let (id, _) = contacts::ensure_using(tx, email, source, now)?;
     // The consent log says how the subscription ended, and through which account.
-    let via = match effect {
+    let via = match &effect {
+        ContactEffect::CourseProgress { course, percent } => {
+            cairn_store::course_platforms::record_progress_using(tx, id, course, *percent)?;
+            return Ok(());
+        }
         ContactEffect::Bounced => ConsentVia::Bounce,
         ContactEffect::Unsubscribed
             if event_type == cairn_model::event::types::EMAIL_COMPLAINED =>
@@ -606,6 +611,7 @@ fn apply_using(
     };
     let how = Consent::new(via, Some(source.to_string()));
     let status = match effect {
+        ContactEffect::CourseProgress { .. } => return Ok(()),
         ContactEffect::Bounced => ContactStatus::Bounced,
         ContactEffect::Unsubscribed => {
             let current: String = tx

@@ -88,6 +88,28 @@ pub fn record_platform_ids_using(
     Ok(n == 1)
 }
 
+/// Moves a contact's local progress in `course` up to `percent` (0–100;
+/// never down: an older reading read late does not undo a newer one).
+/// Nothing happens when the contact has no local enrollment row.
+pub fn record_progress_using(
+    c: &Connection,
+    contact_id: i64,
+    course: &str,
+    percent: u8,
+) -> Result<bool> {
+    let n = c
+        .prepare_cached(
+            "UPDATE enrollments SET progress = MAX(progress, ?3)
+             WHERE contact_id = ?1 AND course_id = (SELECT id FROM courses WHERE name = ?2)",
+        )?
+        .execute(params![
+            contact_id,
+            course.trim(),
+            i64::from(percent.min(100))
+        ])?;
+    Ok(n == 1)
+}
+
 impl Store {
     /// Links a course (made if missing) to a course platform account and the
     /// course's id there; `None` makes it local again.

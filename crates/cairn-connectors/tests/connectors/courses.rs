@@ -106,9 +106,28 @@ async fn thinkific_progress_and_completions_become_course_events_that_fire_trigg
     let r = b.sync("School").await;
     assert_eq!(r.new, 1, "{r:?}");
 
+    // Ada was not enrolled by Cairn: no local row to move. Enrolled
+    // locally, her next reading moves it.
+    let ada = b
+        .store
+        .contact_by_email("ada@example.com")
+        .unwrap()
+        .unwrap();
+    assert!(b.store.enrollments_of_contact(ada.id).unwrap().is_empty());
+    b.store
+        .write(|tx| cairn_store::deals::enroll_using(tx, ada.id, "Program A", at(10, 15, 0)))
+        .unwrap();
+    school.set_progress("ada@example.com", 8801, 0.9, None, "2026-03-02T10:20:00Z");
+    b.clock.set(at(10, 25, 0));
+    assert_eq!(b.sync("School").await.new, 1);
+    assert_eq!(
+        b.store.enrollments_of_contact(ada.id).unwrap()[0].progress,
+        90
+    );
+
     // The existing trigger fires from the polled completion.
     let mut engine = Engine::new(Store::open(&b.path).unwrap());
-    engine.tick(at(10, 15, 0)).unwrap();
+    engine.tick(at(10, 25, 0)).unwrap();
     let bo = b.store.contact_by_email("bo@example.com").unwrap().unwrap();
     assert_eq!(bo.tags, vec!["graduate".to_string()]);
     let ada = b
