@@ -35,7 +35,9 @@ pub fn id_of(v: Option<&Value>) -> Option<String> {
 /// the step, and the platform's ids for the local row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessChange {
-    pub user_id: String,
+    /// `None` when the platform has no user for the email (an unenroll of
+    /// someone never enrolled there).
+    pub user_id: Option<String>,
     pub enrollment_id: Option<String>,
     /// The platform's answer, in words, for the step log.
     pub answer: String,

@@ -118,7 +118,7 @@ pub async fn set_access(
         ),
         None if !a.enroll => {
             return Ok(AccessChange {
-                user_id: String::new(),
+                user_id: None,
                 enrollment_id: None,
                 answer: format!("Teachable: {} has no user, so was not enrolled", a.email),
             });
@@ -169,7 +169,7 @@ pub async fn set_access(
             "Teachable: {what} ({user_note} {user_id}, course {})",
             a.platform_course_id
         ),
-        user_id,
+        user_id: Some(user_id),
         enrollment_id: None,
     })
 }

@@ -151,7 +151,7 @@ pub async fn set_access(
     let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let Some((user_id, created)) = user(api, s, a, a.enroll).await? else {
         return Ok(AccessChange {
-            user_id: String::new(),
+            user_id: None,
             enrollment_id: None,
             answer: format!("Thinkific: {} has no user, so was not enrolled", a.email),
         });
@@ -170,7 +170,7 @@ pub async fn set_access(
     let existing_id = existing.and_then(|e| id_of(e.get("id")));
     let user_note = if created { "created user" } else { "user" };
     let change = |enrollment_id: Option<String>, what: &str| AccessChange {
-        user_id: user_id.clone(),
+        user_id: Some(user_id.clone()),
         enrollment_id,
         answer: format!(
             "Thinkific: {what} ({user_note} {user_id}, course {})",

@@ -514,12 +514,8 @@ impl Effects {
         self.flag(&account, AccountStatus::Ok, None, now).await;
         // The platform's ids on the local row: written after the platform
         // answered, and again (the same) by a resend after a crash.
-        if let (Some(contact), false) = (c.contact_id, change.user_id.is_empty()) {
-            let (course, user, enrollment) = (
-                c.course.clone(),
-                change.user_id.clone(),
-                change.enrollment_id.clone(),
-            );
+        if let (Some(contact), Some(user)) = (c.contact_id, change.user_id.clone()) {
+            let (course, enrollment) = (c.course.clone(), change.enrollment_id.clone());
             let done = self
                 .with_store(move |s| {
                     s.record_platform_ids(contact, &course, &user, enrollment.as_deref())
