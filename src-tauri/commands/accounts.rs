@@ -276,7 +276,7 @@ pub async fn add_slack_account(
         .await
 }
 
-/// Adds an account polled for events (Stripe, Shopify, Typeform, Mailgun, a
+/// Adds an account polled for events (Stripe, Shopify, Typeform, Tally, Mailgun, a
 /// JSON feed); `settings` as stored, checked by the connector; `secret` (an
 /// API key, an access token) goes to the vault.
 #[tauri::command]

@@ -56,6 +56,9 @@ enum Command {
     /// Add, import, show, list and tag contacts.
     #[command(subcommand)]
     Contact(commands::contact::ContactCommand),
+    /// Courses and the course platform (Thinkific, Teachable) each lives on.
+    #[command(subcommand)]
+    Course(commands::course::CourseCommand),
     /// Declare and list custom contact fields.
     #[command(subcommand)]
     Field(commands::field::FieldCommand),
@@ -92,6 +95,7 @@ fn dispatch(ctx: &mut Ctx, command: Command) -> Result<(), CliError> {
     match command {
         Command::Init => commands::init::run(ctx),
         Command::Contact(c) => commands::contact::run(ctx, c),
+        Command::Course(c) => commands::course::run(ctx, c),
         Command::Field(c) => commands::field::run(ctx, c),
         Command::Event(c) => commands::event::run(ctx, c),
         Command::Workflow(c) => commands::workflow::run(ctx, c),

@@ -83,7 +83,17 @@ fn prepare(path: &Path, hook: &str, now: chrono::DateTime<Utc>) {
 /// Starts `cairn run`; its stdout lines (one per committed change) arrive
 /// on the returned channel.
 fn spawn(db: &Path) -> (Child, mpsc::Receiver<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cairn"))
+    spawn_with_secrets(db, None)
+}
+
+/// `cairn run` over `db`; `secrets` is the 0600 secrets file its vault
+/// reads (course platform keys), when the workload needs one.
+fn spawn_with_secrets(db: &Path, secrets: Option<&Path>) -> (Child, mpsc::Receiver<String>) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cairn"));
+    if let Some(f) = secrets {
+        cmd.env("CAIRN_SECRETS_FILE", f);
+    }
+    let mut child = cmd
         .args(["--db", db.to_str().unwrap(), "--json", "run"])
         .env_remove("CAIRN_NOW")
         .stdout(Stdio::piped())
@@ -279,4 +289,186 @@ fn sigkill_at_random_moments_loses_and_doubles_nothing() {
         }
     }
     eprintln!("{killed} kills");
+}
+
+/// The outbox row of the course effect: (status, possibly_duplicated).
+fn course_entry(db: &Path) -> Option<(String, bool)> {
+    let s = Store::open(db).unwrap();
+    s.conn()
+        .query_row(
+            "SELECT status, possibly_duplicated FROM outbox WHERE kind = 'course'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .ok()
+}
+
+/// Waits for `cond` with a deadline (checking every 20 ms); the wait is for
+/// another process, not for time to pass.
+fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + StdDuration::from_secs(60);
+    while !cond() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(StdDuration::from_millis(20));
+    }
+}
+
+#[test]
+fn sigkill_between_an_enrollment_and_its_record_enrolls_the_buyer_once() {
+    use cairn_connectors::SourceSettings;
+    use cairn_connectors::testing::{FakeThinkific, THINKIFIC_KEY, THINKIFIC_SUBDOMAIN};
+    use cairn_model::Sensitive;
+    use cairn_model::account::AccountKind;
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let school = rt.block_on(FakeThinkific::start());
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cairn.db");
+    let secrets = dir.path().join("secrets.json");
+    let now = Utc::now();
+    {
+        let mut s = Store::open(&db).unwrap();
+        let template = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/templates/post-purchase.json"),
+        )
+        .unwrap();
+        let vault = cairn_effects::Vault::secrets_file(&secrets).unwrap();
+        // The template's other accounts. Its receipt goes to a closed
+        // loopback port and waits there (unreachable: kept queued), so the
+        // run never gets as far as Slack and nothing leaves the machine.
+        use cairn_effects::accounts;
+        let smtp = accounts::smtp_settings(
+            "127.0.0.1",
+            1,
+            cairn_effects::settings::SmtpSecurity::None,
+            "Coach <coach@example.com>",
+        );
+        accounts::add_smtp(&mut s, &vault, "Email", smtp, None, now).unwrap();
+        accounts::add_slack(
+            &mut s,
+            &vault,
+            "Team Slack",
+            Sensitive::new("https://hooks.slack.com/services/T0/B0/crashtest".into()),
+            now,
+        )
+        .unwrap();
+        let settings = SourceSettings::parse(
+            AccountKind::Thinkific,
+            &json!({"subdomain": THINKIFIC_SUBDOMAIN, "base_url": school.uri()}),
+            "School",
+        )
+        .unwrap();
+        cairn_connectors::accounts::add(
+            &mut s,
+            &vault,
+            "School",
+            &settings,
+            None,
+            Some(Sensitive::new(THINKIFIC_KEY.to_string())),
+            now,
+        )
+        .unwrap();
+        s.link_course("Program A", Some(("School", "8801")), now)
+            .unwrap();
+        let out = s.import_workflow(&template, false, now).unwrap();
+        s.set_workflow_status(&out.name, WorkflowStatus::Active, now)
+            .unwrap();
+        s.emit(
+            &NewEvent {
+                event_type: "purchase.completed".into(),
+                contact_email: Some("buyer@example.com".into()),
+                payload: json!({"product": "Program A", "amount": 497, "order_id": "o-1"}),
+                occurred_at: now,
+                source: "crash-test".into(),
+                external_id: Some("purchase-1".into()),
+            },
+            now,
+        )
+        .unwrap();
+    }
+
+    // The school takes the enrollment and does not answer: kill -9 then,
+    // between the send and its record.
+    school.hold_enrollments(true);
+    let (mut child, _lines) = spawn_with_secrets(&db, Some(&secrets));
+    wait_for("the enrollment to reach the school", || {
+        school.posted_enrollments() == 1
+    });
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert_eq!(
+        course_entry(&db),
+        Some(("sending".to_string(), false)),
+        "killed after the send, before its record"
+    );
+    assert_eq!(
+        school.enrollments().len(),
+        1,
+        "the school has the enrollment"
+    );
+
+    // Restarted, the interrupted entry is sent again: the school already
+    // has the enrollment, so nothing is posted twice.
+    school.hold_enrollments(false);
+    let (mut child, _lines) = spawn_with_secrets(&db, Some(&secrets));
+    wait_for("the enrollment to be recorded", || {
+        course_entry(&db).is_some_and(|(status, _)| status == "sent")
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    assert_eq!(school.posted_enrollments(), 1, "one POST /enrollments");
+    assert_eq!(school.users().len(), 1, "one user, made by email");
+    let enrollments = school.enrollments();
+    assert_eq!(enrollments.len(), 1, "enrolled exactly once");
+    assert_eq!(enrollments[0].course_id, 8801);
+    assert_eq!(course_entry(&db), Some(("sent".to_string(), true)));
+
+    let s = Store::open(&db).unwrap();
+    let buyer = s.contact_by_email("buyer@example.com").unwrap().unwrap();
+    // The local row: enrolled once (one course.enrolled event), with the
+    // platform's ids.
+    let enrolled: i64 = s
+        .conn()
+        .query_row(
+            "SELECT COUNT(*) FROM events WHERE type = 'course.enrolled' AND contact_id = ?1",
+            [buyer.id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(enrolled, 1);
+    assert_eq!(
+        s.platform_ids(buyer.id, "Program A").unwrap(),
+        Some((
+            Some(school.users()[0].id.to_string()),
+            Some(enrollments[0].id.to_string())
+        ))
+    );
+    // The step shows the platform's answer and says it may have gone twice.
+    let run = &s.runs(&RunQuery::default()).unwrap()[0];
+    let access = s
+        .steps(run.id)
+        .unwrap()
+        .into_iter()
+        .find(|st| st.node_id == "access")
+        .expect("the access step");
+    assert_eq!(access.status.as_str(), "ok", "{:?}", access.detail);
+    let response = access.detail["response"].as_str().unwrap_or_default();
+    assert!(
+        response.starts_with("Thinkific: already enrolled, enrollment "),
+        "{}",
+        access.detail
+    );
+    assert_eq!(
+        access.detail["possibly_duplicated"], true,
+        "{}",
+        access.detail
+    );
 }

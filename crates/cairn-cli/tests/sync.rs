@@ -473,3 +473,99 @@ async fn a_feed_without_an_auth_header_syncs_without_a_keyring() {
         assert!(o.stdout.contains("feed.item"), "{}", o.stdout);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thinkific_school_is_added_tested_linked_to_a_course_and_polled() {
+    use cairn_connectors::testing::{FakeThinkific, THINKIFIC_KEY};
+    let school = FakeThinkific::start().await;
+    let env = Env::new();
+    let now = "2026-03-02T08:00:00Z";
+    let add = env.run(
+        now,
+        &[
+            "account",
+            "add",
+            "thinkific",
+            "School",
+            "--subdomain",
+            "Coach",
+            "--base-url",
+            &school.uri(),
+            "--api-key-stdin",
+        ],
+        THINKIFIC_KEY,
+    );
+    assert_eq!(add.code, 0, "{}", add.stderr);
+    let test = env.run(now, &["account", "test", "School"], "");
+    assert_eq!(test.code, 0, "{}", test.stderr);
+    assert!(
+        test.stdout
+            .contains("Thinkific accepted the API key for coach"),
+        "{}",
+        test.stdout
+    );
+
+    // Only a course platform can hold a course; ids are plain.
+    env.run(now, &["account", "add", "webhook", "Hook"], "");
+    let wrong = env.run(
+        now,
+        &[
+            "course",
+            "link",
+            "Program A",
+            "--account",
+            "Hook",
+            "--platform-id",
+            "1",
+        ],
+        "",
+    );
+    assert_eq!(wrong.code, 1, "{}", wrong.stdout);
+    let bad_id = env.run(
+        now,
+        &[
+            "course",
+            "link",
+            "Program A",
+            "--account",
+            "School",
+            "--platform-id",
+            "8801; DROP",
+        ],
+        "",
+    );
+    assert_eq!(bad_id.code, 1);
+    assert!(
+        bad_id.stderr.contains("may hold only letters"),
+        "{}",
+        bad_id.stderr
+    );
+
+    let link = env.run(
+        now,
+        &[
+            "course",
+            "link",
+            "Program A",
+            "--account",
+            "School",
+            "--platform-id",
+            "8801",
+        ],
+        "",
+    );
+    assert_eq!(link.code, 0, "{}", link.stderr);
+    assert_eq!(link.stdout.trim(), "Program A: on School as course 8801");
+    env.run(now, &["course", "link", "Workbook", "--local"], "");
+    let list = env.run(now, &["course", "list"], "");
+    assert_eq!(
+        list.stdout,
+        "Program A: on School as course 8801\nWorkbook: recorded in Cairn only\n"
+    );
+
+    school.set_progress("ada@example.com", 8801, 0.25, None, "2026-03-02T09:00:00Z");
+    let sync = env.run("2026-03-02T10:00:00Z", &["--json", "sync", "School"], "");
+    assert_eq!(sync.code, 0, "{}", sync.stderr);
+    let v: Value = serde_json::from_str(&sync.stdout).unwrap();
+    assert_eq!(v["accounts"][0]["new"], 1, "{v}");
+}

@@ -44,8 +44,11 @@ impl Cursor {
 }
 
 /// What an event does to its contact besides being recorded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ContactEffect {
+    /// Course progress from a course platform: the contact's local
+    /// enrollment row shows it (`course` is Cairn's name; 0–100).
+    CourseProgress { course: String, percent: u8 },
     /// A hard bounce: the contact is marked bounced.
     Bounced,
     /// A spam complaint: the contact is unsubscribed.
@@ -104,6 +107,9 @@ pub struct Window {
     /// When the poll began.
     pub now: Timestamp,
     pub cursor: Cursor,
+    /// The courses linked to the account (course platforms only; empty
+    /// for every other kind).
+    pub courses: Vec<cairn_store::course_platforms::CoursePlatform>,
 }
 
 impl Window {
@@ -141,6 +147,7 @@ mod tests {
                 at: Some(t(9)),
                 token: None,
             },
+            courses: Vec::new(),
         };
         let hour = chrono::Duration::hours(1);
         assert_eq!(w.advance(Some(t(7)), hour).at, Some(t(9)));

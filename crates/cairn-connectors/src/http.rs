@@ -64,6 +64,12 @@ impl Api<'_> {
     /// Sends a GET built by the connector (with its auth) once the account's
     /// slot in the pacer has come.
     pub async fn get(&mut self, req: reqwest::RequestBuilder) -> Result<Reply, ConnectorError> {
+        self.send(req).await
+    }
+
+    /// Sends any request built by the connector (a course platform's
+    /// enrollment is a POST or PUT), paced and classified as a GET is.
+    pub async fn send(&mut self, req: reqwest::RequestBuilder) -> Result<Reply, ConnectorError> {
         if let Some(at) = self.pacer.not_before(self.account)
             && at > self.clock.now()
         {

@@ -2,7 +2,7 @@
 //!
 //! A laptop cannot receive webhooks from the internet, so Cairn asks:
 //! purchases and refunds from Stripe, orders from Shopify, form answers
-//! from Typeform, what happened to sent mail from Mailgun and Postmark (and
+//! from Typeform and Tally, course progress from Thinkific and Teachable, what happened to sent mail from Mailgun and Postmark (and
 //! what came back to an SMTP account's own mailbox, over IMAP), and anything at
 //! all from a JSON feed, each on its own interval.
 //!
@@ -26,6 +26,7 @@
 
 pub mod accounts;
 pub mod batch;
+pub mod course_progress;
 mod error;
 pub mod http;
 pub mod json_feed;
@@ -40,6 +41,11 @@ pub mod settings;
 pub mod shopify;
 pub mod stripe;
 pub mod sync;
+pub mod tally;
+pub mod teachable;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod thinkific;
 pub mod typeform;
 
 pub use error::ConnectorError;

@@ -301,6 +301,7 @@ mod tests {
             start: at,
             now: at,
             cursor: Default::default(),
+            courses: Vec::new(),
         };
         // Shape per Mailgun's event structure ("unsubscribed").
         let item = json!({

@@ -25,6 +25,13 @@ pub fn event(
     }
 }
 
+/// An RFC 3339 time a provider gave as a JSON string, if it is one.
+pub fn time(v: Option<&Value>) -> Option<Timestamp> {
+    chrono::DateTime::parse_from_rfc3339(v?.as_str()?.trim())
+        .ok()
+        .map(|t| t.with_timezone(&chrono::Utc))
+}
+
 /// The first of `candidates` that is a valid email address. A provider's
 /// malformed address must not fail the whole poll's transaction, so it is
 /// dropped here (the event is kept, about no contact) with a warning.

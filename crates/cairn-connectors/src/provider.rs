@@ -12,6 +12,9 @@
 //! - Typeform: 2 requests/s per account (developer.typeform.com) → 1/s.
 //!   "Very recent responses (within the last 30 minutes) may not be
 //!   returned" (the Responses API reference) → a one-hour re-read window.
+//! - Tally: 100 requests/minute per key (developers.tally.so, rate
+//!   limits) → one request every 1.2 s. Submissions are listed as they are
+//!   submitted; a ten-minute overlap re-reads what a clock skew hides.
 //! - Mailgun: no figure is published for the Events API; Cairn asks once a
 //!   second at most. Events are kept at least 3 days (the Events API
 //!   reference); they arrive out of order, so only pages older than half an
@@ -19,6 +22,12 @@
 //! - Postmark: no request budget is published; Cairn asks once a second
 //!   at most. Opens, clicks and bounces are kept 45 days by default (the
 //!   Messages API reference); a ten-minute overlap re-reads late records.
+//! - Thinkific: 120 requests/minute per school (the Admin API's rate
+//!   limits) → one request a second. Enrollments are filtered by
+//!   `updated_after`; a ten-minute overlap.
+//! - Teachable: 100 requests/minute per key (developers.teachable.com,
+//!   rate limits) → one request every 1.2 s. No time filter: the whole
+//!   enrollment list is read each poll, every 15 minutes by default.
 //! - A JSON feed: the user's own endpoint; one request a second unless its
 //!   settings say otherwise.
 
@@ -82,6 +91,33 @@ pub const TYPEFORM: Provider = Provider {
     retention_secs: None,
 };
 
+pub const TALLY: Provider = Provider {
+    kind: AccountKind::Tally,
+    name: "Tally",
+    default_poll_secs: 5 * 60,
+    spacing_ms: 1200,
+    overlap_secs: 10 * 60,
+    retention_secs: None,
+};
+
+pub const THINKIFIC: Provider = Provider {
+    kind: AccountKind::Thinkific,
+    name: "Thinkific",
+    default_poll_secs: 10 * 60,
+    spacing_ms: 1000,
+    overlap_secs: 10 * 60,
+    retention_secs: None,
+};
+
+pub const TEACHABLE: Provider = Provider {
+    kind: AccountKind::Teachable,
+    name: "Teachable",
+    default_poll_secs: 15 * 60,
+    spacing_ms: 1200,
+    overlap_secs: 0,
+    retention_secs: None,
+};
+
 pub const MAILGUN: Provider = Provider {
     kind: AccountKind::Mailgun,
     name: "Mailgun",
@@ -133,12 +169,15 @@ pub fn of_account(account: &cairn_store::accounts::Account) -> Option<&'static P
 }
 
 /// The provider of a kind Cairn can poll now; `None` for kinds that send
-/// (SMTP, webhooks, Slack) and for sources not built yet (Tally).
+/// (SMTP, webhooks, Slack).
 pub fn of(kind: AccountKind) -> Option<&'static Provider> {
     match kind {
         AccountKind::Stripe => Some(&STRIPE),
         AccountKind::Shopify => Some(&SHOPIFY),
         AccountKind::Typeform => Some(&TYPEFORM),
+        AccountKind::Tally => Some(&TALLY),
+        AccountKind::Thinkific => Some(&THINKIFIC),
+        AccountKind::Teachable => Some(&TEACHABLE),
         AccountKind::Mailgun => Some(&MAILGUN),
         AccountKind::Postmark => Some(&POSTMARK),
         AccountKind::JsonFeed => Some(&JSON_FEED),

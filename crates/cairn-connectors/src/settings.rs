@@ -14,6 +14,9 @@ use crate::mailgun::MailgunSettings;
 use crate::postmark::PostmarkSettings;
 use crate::shopify::ShopifySettings;
 use crate::stripe::StripeSettings;
+use crate::tally::TallySettings;
+use crate::teachable::TeachableSettings;
+use crate::thinkific::ThinkificSettings;
 use crate::typeform::TypeformSettings;
 
 /// The settings of a source account, by kind.
@@ -22,6 +25,9 @@ pub enum SourceSettings {
     Stripe(StripeSettings),
     Shopify(ShopifySettings),
     Typeform(TypeformSettings),
+    Tally(TallySettings),
+    Thinkific(ThinkificSettings),
+    Teachable(TeachableSettings),
     Mailgun(MailgunSettings),
     Postmark(PostmarkSettings),
     // Boxed: a feed's settings are four times any other kind's.
@@ -45,6 +51,9 @@ impl SourceSettings {
             AccountKind::Stripe => SourceSettings::Stripe(parse(json, name)?),
             AccountKind::Shopify => SourceSettings::Shopify(parse(json, name)?),
             AccountKind::Typeform => SourceSettings::Typeform(parse(json, name)?),
+            AccountKind::Tally => SourceSettings::Tally(parse(json, name)?),
+            AccountKind::Thinkific => SourceSettings::Thinkific(parse(json, name)?),
+            AccountKind::Teachable => SourceSettings::Teachable(parse(json, name)?),
             AccountKind::Mailgun => SourceSettings::Mailgun(parse(json, name)?),
             AccountKind::Postmark => SourceSettings::Postmark(parse(json, name)?),
             AccountKind::JsonFeed => SourceSettings::JsonFeed(Box::new(parse(json, name)?)),
@@ -71,6 +80,9 @@ impl SourceSettings {
             .map(|_| ()),
             SourceSettings::Shopify(s) => s.check(account),
             SourceSettings::Typeform(s) => s.check(account),
+            SourceSettings::Tally(s) => s.check(account),
+            SourceSettings::Thinkific(s) => s.check(account),
+            SourceSettings::Teachable(s) => s.check(account),
             SourceSettings::Mailgun(s) => s.check(account),
             SourceSettings::Postmark(s) => s.check(account),
             SourceSettings::JsonFeed(s) => s.check(account),
@@ -82,6 +94,9 @@ impl SourceSettings {
             SourceSettings::Stripe(_) => AccountKind::Stripe,
             SourceSettings::Shopify(_) => AccountKind::Shopify,
             SourceSettings::Typeform(_) => AccountKind::Typeform,
+            SourceSettings::Tally(_) => AccountKind::Tally,
+            SourceSettings::Thinkific(_) => AccountKind::Thinkific,
+            SourceSettings::Teachable(_) => AccountKind::Teachable,
             SourceSettings::Mailgun(_) => AccountKind::Mailgun,
             SourceSettings::Postmark(_) => AccountKind::Postmark,
             SourceSettings::JsonFeed(_) => AccountKind::JsonFeed,
@@ -103,6 +118,9 @@ impl SourceSettings {
             SourceSettings::Stripe(s) => serde_json::to_value(s),
             SourceSettings::Shopify(s) => serde_json::to_value(s),
             SourceSettings::Typeform(s) => serde_json::to_value(s),
+            SourceSettings::Tally(s) => serde_json::to_value(s),
+            SourceSettings::Thinkific(s) => serde_json::to_value(s),
+            SourceSettings::Teachable(s) => serde_json::to_value(s),
             SourceSettings::Mailgun(s) => serde_json::to_value(s),
             SourceSettings::Postmark(s) => serde_json::to_value(s),
             SourceSettings::JsonFeed(s) => serde_json::to_value(s),
@@ -118,6 +136,9 @@ impl SourceSettings {
             }
             SourceSettings::Shopify(s) => format!("shop {}", s.shop),
             SourceSettings::Typeform(s) => format!("form {}", s.form_id),
+            SourceSettings::Tally(s) => format!("form {}", s.form_id),
+            SourceSettings::Thinkific(s) => format!("school {}", s.subdomain),
+            SourceSettings::Teachable(_) => "school".into(),
             SourceSettings::Mailgun(s) => format!("domain {}", s.domain),
             SourceSettings::Postmark(s) => format!("stream {}", s.message_stream),
             SourceSettings::JsonFeed(s) => s.url.clone(),

@@ -271,6 +271,9 @@ impl Syncer {
             SourceSettings::Stripe(s) => crate::stripe::probe(&mut api, s).await,
             SourceSettings::Shopify(s) => crate::shopify::probe(&mut api, s).await,
             SourceSettings::Typeform(s) => crate::typeform::probe(&mut api, s).await,
+            SourceSettings::Tally(s) => crate::tally::probe(&mut api, s).await,
+            SourceSettings::Thinkific(s) => crate::thinkific::probe(&mut api, s).await,
+            SourceSettings::Teachable(s) => crate::teachable::probe(&mut api, s).await,
             SourceSettings::Mailgun(s) => crate::mailgun::probe(&mut api, s).await,
             SourceSettings::Postmark(s) => crate::postmark::probe(&mut api, s).await,
             SourceSettings::JsonFeed(s) => crate::json_feed::probe(&mut api, s).await,
@@ -301,8 +304,14 @@ impl Syncer {
                 Ok(key) => (self.read_mailbox(account, key, now).await, 1),
                 Err(e) => (Err(e.into()), 0),
             }
+        } else if account.kind.is_course_platform() {
+            // Read before the first await, as above.
+            match store.linked_courses(&account.name) {
+                Ok(courses) => self.read(account, p, now, courses).await,
+                Err(e) => (Err(e.into()), 0),
+            }
         } else {
-            self.read(account, p, now).await
+            self.read(account, p, now, Vec::new()).await
         };
         report.requests = requests;
         let result = match result {
@@ -329,6 +338,7 @@ impl Syncer {
             start: account.created_at,
             now,
             cursor,
+            courses: Vec::new(),
         };
         let cx = crate::mailbox::Context {
             account: &account.name,
@@ -342,6 +352,7 @@ impl Syncer {
         account: &Account,
         p: &Provider,
         now: Timestamp,
+        courses: Vec<cairn_store::course_platforms::CoursePlatform>,
     ) -> (Result<Batch, ConnectorError>, u32) {
         let settings = match SourceSettings::of(account) {
             Ok(s) => s,
@@ -360,12 +371,16 @@ impl Syncer {
             start,
             now,
             cursor,
+            courses,
         };
         let mut api = self.api(account, p, &secret);
         let r = match &settings {
             SourceSettings::Stripe(s) => crate::stripe::fetch(&mut api, s, &w).await,
             SourceSettings::Shopify(s) => crate::shopify::fetch(&mut api, s, &w).await,
             SourceSettings::Typeform(s) => crate::typeform::fetch(&mut api, s, &w).await,
+            SourceSettings::Tally(s) => crate::tally::fetch(&mut api, s, &w).await,
+            SourceSettings::Thinkific(s) => crate::thinkific::fetch(&mut api, s, &w).await,
+            SourceSettings::Teachable(s) => crate::teachable::fetch(&mut api, s, &w).await,
             SourceSettings::Mailgun(s) => crate::mailgun::fetch(&mut api, s, &w).await,
             SourceSettings::Postmark(s) => crate::postmark::fetch(&mut api, s, &w).await,
             SourceSettings::JsonFeed(s) => crate::json_feed::fetch(&mut api, s, &w).await,
@@ -568,7 +583,8 @@ fn refused_contact_value(ev: &cairn_model::event::NewEvent) -> Option<String> {
 }
 
 /// A bounce marks the contact bounced; a complaint unsubscribes a contact
-/// that has not bounced.
+/// that has not bounced; course progress moves the local enrollment's
+/// percentage.
 fn apply_using(
     tx: &rusqlite::Connection,
     effect: ContactEffect,
@@ -580,7 +596,11 @@ fn apply_using(
     use cairn_store::consent::{Consent, ConsentVia};
     let (id, _) = contacts::ensure_using(tx, email, source, now)?;
     // The consent log says how the subscription ended, and through which account.
-    let via = match effect {
+    let via = match &effect {
+        ContactEffect::CourseProgress { course, percent } => {
+            cairn_store::course_platforms::record_progress_using(tx, id, course, *percent)?;
+            return Ok(());
+        }
         ContactEffect::Bounced => ConsentVia::Bounce,
         ContactEffect::Unsubscribed
             if event_type == cairn_model::event::types::EMAIL_COMPLAINED =>
@@ -591,6 +611,7 @@ fn apply_using(
     };
     let how = Consent::new(via, Some(source.to_string()));
     let status = match effect {
+        ContactEffect::CourseProgress { .. } => return Ok(()),
         ContactEffect::Bounced => ContactStatus::Bounced,
         ContactEffect::Unsubscribed => {
             let current: String = tx

@@ -16,7 +16,6 @@
 //! labels, a payment object), `hidden` fields, `landed_at` and `score`.
 //! The contact is the first `email` answer, else a hidden field `email`.
 
-use cairn_model::Timestamp;
 use cairn_model::event::types;
 use reqwest::Url;
 use serde::{Deserialize, Serialize};
@@ -125,12 +124,6 @@ pub async fn probe(api: &mut Api<'_>, s: &TypeformSettings) -> Result<String, Co
     ))
 }
 
-fn time(v: Option<&Value>) -> Option<Timestamp> {
-    chrono::DateTime::parse_from_rfc3339(v?.as_str()?.trim())
-        .ok()
-        .map(|t| t.with_timezone(&chrono::Utc))
-}
-
 /// The value of one answer: it sits under the key its `type` names.
 fn answer_value(a: &Value) -> Value {
     let t = a.get("type").and_then(Value::as_str).unwrap_or("");
@@ -171,7 +164,7 @@ fn map_responses(items: Vec<Value>, form_id: &str, w: &Window) -> Batch {
                 .push("a response without response_id or token".into());
             continue;
         };
-        let Some(at) = time(item.get("submitted_at")) else {
+        let Some(at) = map::time(item.get("submitted_at")) else {
             batch
                 .ignored
                 .push(format!("response {id}: not submitted (a partial response)"));

@@ -1,5 +1,5 @@
 //! What leaves the machine: email over SMTP, webhooks over HTTP, Slack
-//! messages and desktop notifications, each through a connected account
+//! messages, desktop notifications and course access on a course platform, each through a connected account
 //! whose secret is read from the [`Vault`] at the moment of sending.
 //!
 //! The engine renders every effect into the outbox and, for each entry that
@@ -26,6 +26,7 @@
 //!   second line of defence.
 
 pub mod accounts;
+pub mod course;
 pub mod email;
 mod error;
 pub mod http;
@@ -40,7 +41,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use cairn_engine::{OutboxEntry, SendOutcome, Sender, sender::SendFuture};
 use cairn_model::account::AccountKind;
-use cairn_model::effect::{Effect, EmailMessage, RunMode, SlackMessage, WebhookRequest};
+use cairn_model::effect::{
+    CourseAccess, Effect, EmailMessage, RunMode, SlackMessage, WebhookRequest,
+};
 use cairn_model::workflow::HeaderSecret;
 use cairn_model::{Sensitive, Timestamp};
 use cairn_store::accounts::{Account, AccountStatus};
@@ -132,6 +135,7 @@ impl Effects {
             Effect::Email(m) => self.send_email(entry, m, now).await,
             Effect::Webhook(w) => self.send_webhook(entry, w, now).await,
             Effect::Slack(s) => self.send_slack(entry, s, now).await,
+            Effect::Course(c) => self.send_course(c, now).await,
             Effect::Desktop(d) => match self.notifier.notify(d) {
                 Ok(()) => SendOutcome::Sent { detail: None },
                 Err(e) => SendOutcome::Failed {
@@ -488,6 +492,41 @@ impl Effects {
                 }
             }
             o => o,
+        }
+    }
+}
+
+impl Effects {
+    async fn send_course(&self, c: &CourseAccess, now: Timestamp) -> SendOutcome {
+        let account = match self.account(&c.account).await {
+            Ok(a) => a,
+            Err(o) => return o,
+        };
+        let key = match self.secret(&account.name).await {
+            Ok(Some(k)) => k,
+            Ok(None) => return self.missing_secret(&account.name, "API key"),
+            Err(o) => return o,
+        };
+        let change = match course::deliver(&self.http, &account, &key, c, now).await {
+            Ok(ch) => ch,
+            Err(o) => return o,
+        };
+        self.flag(&account, AccountStatus::Ok, None, now).await;
+        // The platform's ids on the local row: written after the platform
+        // answered, and again (the same) by a resend after a crash.
+        if let (Some(contact), Some(user)) = (c.contact_id, change.user_id.clone()) {
+            let (course, enrollment) = (c.course.clone(), change.enrollment_id.clone());
+            let done = self
+                .with_store(move |s| {
+                    s.record_platform_ids(contact, &course, &user, enrollment.as_deref())
+                })
+                .await;
+            if let Ok(Err(e)) = done {
+                tracing::warn!(account = %account.name, error = %e, "could not record the platform's enrollment ids");
+            }
+        }
+        SendOutcome::Sent {
+            detail: Some(change.answer),
         }
     }
 }

@@ -918,6 +918,7 @@ fn recipient(entry: &OutboxEntry) -> String {
     use cairn_model::effect::Effect;
     match &entry.effect {
         Effect::Email(m) => m.to.clone(),
+        Effect::Course(c) => c.email.clone(),
         Effect::Webhook(_) | Effect::Slack(_) | Effect::Desktop(_) => Lane::of(entry, None).key,
     }
 }

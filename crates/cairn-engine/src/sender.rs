@@ -106,7 +106,8 @@ pub fn later(now: Timestamp, wait: chrono::Duration) -> Timestamp {
 /// account that hangs delays no other account.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Lane {
-    /// `smtp:<account>`, `webhook:<host>`, `slack:<account>`, `desktop`.
+    /// `smtp:<account>`, `webhook:<host>`, `slack:<account>`, `desktop`,
+    /// `course:<account>`.
     pub key: String,
     pub limit: usize,
 }
@@ -128,6 +129,10 @@ impl Lane {
             Effect::Webhook(_) => WEBHOOK_HOST_CONCURRENCY,
             Effect::Slack(_) => SLACK_CONCURRENCY,
             Effect::Desktop(_) => 1,
+            // One enrollment at a time per platform account: each is a few
+            // requests (find or create the user, enroll), and the platforms'
+            // budgets are per account.
+            Effect::Course(_) => 1,
         };
         Lane {
             key: cairn_store::outbox::lane_of(&entry.effect),

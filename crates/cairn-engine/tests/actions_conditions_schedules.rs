@@ -5,6 +5,7 @@
 mod common;
 
 use cairn_engine::SendOutcome;
+use cairn_model::account::AccountKind;
 use cairn_model::contact::{ContactStatus, FieldDef, FieldType};
 use cairn_model::effect::{Effect, RunMode};
 use cairn_store::contacts::ContactInput;
@@ -404,4 +405,106 @@ fn offline_sends_stay_queued_without_spending_attempts_and_drain_later() {
     b.advance(Duration::minutes(3));
     b.dispatch(&ScriptedSender::default());
     assert_eq!(b.only_run(&wf).status, RunStatus::Completed);
+}
+
+#[test]
+fn a_course_on_a_platform_is_enrolled_through_the_outbox_and_a_local_one_says_so() {
+    let mut b = Bench::new();
+    let now = b.now();
+    b.store()
+        .add_account(
+            "School",
+            AccountKind::Thinkific,
+            &json!({"subdomain": "coach"}),
+            None,
+            now,
+        )
+        .unwrap();
+    let wf = b.workflow(json!({
+        "name": "Access",
+        "nodes": [
+            node("t", "trigger.purchase_completed", json!({})),
+            node("local", "action.enroll_course", json!({"course": "Workbook"})),
+            node("remote", "action.enroll_course", json!({"course": "Program A"})),
+            node("tag", "action.add_tag", json!({"tag": "student"})),
+        ],
+        "edges": chain(&["t", "local", "remote", "tag"]),
+        "requires": {"courses": ["Workbook", "Program A"]},
+    }));
+    let now = b.now();
+    b.store()
+        .link_course("Program A", Some(("School", "8801")), now)
+        .unwrap();
+    b.contact("ada@x.com");
+    b.store()
+        .upsert_contact(
+            &ContactInput {
+                email: "ada@x.com".into(),
+                name: Some("Ada Lovelace".into()),
+                status: None,
+                timezone: None,
+                fields: Default::default(),
+                tags: vec![],
+                is_test: false,
+            },
+            now,
+        )
+        .unwrap();
+    b.emit(
+        "purchase.completed",
+        "ada@x.com",
+        json!({"product": "Program A"}),
+    );
+    b.tick();
+    let run = b.only_run(&wf);
+    assert_eq!(run.status, RunStatus::Waiting, "{:?}", b.trail(run.id));
+    let steps = b.steps(run.id);
+    assert_eq!(steps[1].detail["note"], "recorded in Cairn only");
+    // Both local rows are written at once, the platform's part is queued.
+    let c = b.store().require_contact("ada@x.com").unwrap();
+    assert_eq!(b.store().enrollments_of_contact(c.id).unwrap().len(), 2);
+    let sender = ScriptedSender::new(vec![SendOutcome::Sent {
+        detail: Some(
+            "Thinkific: enrolled, enrollment 1004 (created user 1001, course 8801)".into(),
+        ),
+    }]);
+    assert_eq!(b.dispatch(&sender), 1);
+    let seen = sender.seen();
+    let Effect::Course(access) = &seen[0].effect else {
+        panic!("{:?}", seen[0].effect)
+    };
+    assert_eq!(
+        (
+            access.account.as_str(),
+            access.platform_course_id.as_str(),
+            access.enroll,
+            access.email.as_str(),
+            access.first_name.as_deref(),
+            access.last_name.as_deref()
+        ),
+        (
+            "School",
+            "8801",
+            true,
+            "ada@x.com",
+            Some("Ada"),
+            Some("Lovelace")
+        )
+    );
+    b.tick();
+    let run = b.only_run(&wf);
+    assert_eq!(run.status, RunStatus::Completed, "{:?}", b.trail(run.id));
+    let remote = b
+        .steps(run.id)
+        .into_iter()
+        .find(|s| s.node_id == "remote")
+        .unwrap();
+    assert_eq!(
+        remote.detail["response"],
+        "Thinkific: enrolled, enrollment 1004 (created user 1001, course 8801)"
+    );
+    assert_eq!(
+        b.count("SELECT COUNT(*) FROM events WHERE type = 'course.enrolled'"),
+        2
+    );
 }

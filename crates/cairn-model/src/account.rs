@@ -23,10 +23,15 @@ pub enum AccountKind {
     Mailgun,
     Postmark,
     JsonFeed,
+    /// A course platform: enrolls and unenrolls (through the outbox), and is
+    /// polled for progress and completions.
+    Thinkific,
+    /// A course platform, as Thinkific.
+    Teachable,
 }
 
 impl AccountKind {
-    pub const ALL: [AccountKind; 10] = [
+    pub const ALL: [AccountKind; 12] = [
         AccountKind::Smtp,
         AccountKind::Webhook,
         AccountKind::Slack,
@@ -37,6 +42,8 @@ impl AccountKind {
         AccountKind::Mailgun,
         AccountKind::Postmark,
         AccountKind::JsonFeed,
+        AccountKind::Thinkific,
+        AccountKind::Teachable,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,12 +58,19 @@ impl AccountKind {
             AccountKind::Mailgun => "mailgun",
             AccountKind::Postmark => "postmark",
             AccountKind::JsonFeed => "json_feed",
+            AccountKind::Thinkific => "thinkific",
+            AccountKind::Teachable => "teachable",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
         let s = s.trim().to_ascii_lowercase().replace('-', "_");
         AccountKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Whether the account is a course platform (enrolls contacts).
+    pub fn is_course_platform(self) -> bool {
+        matches!(self, AccountKind::Thinkific | AccountKind::Teachable)
     }
 
     /// Whether the account is polled for events.

@@ -95,6 +95,27 @@ pub struct DesktopNotice {
     pub body: String,
 }
 
+/// Course access granted or revoked on a course platform (Thinkific,
+/// Teachable) for a contact. The sender finds or creates the platform's
+/// user by email; an existing enrollment is success, so a resend after a
+/// crash enrolls no one twice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CourseAccess {
+    /// The course platform account.
+    pub account: String,
+    /// The course's name in Cairn.
+    pub course: String,
+    /// The course's id on the platform.
+    pub platform_course_id: String,
+    /// `true` to enroll, `false` to unenroll.
+    pub enroll: bool,
+    pub email: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    #[ts(type = "number | null")]
+    pub contact_id: Option<i64>,
+}
+
 /// One effect in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -103,6 +124,7 @@ pub enum Effect {
     Webhook(WebhookRequest),
     Slack(SlackMessage),
     Desktop(DesktopNotice),
+    Course(CourseAccess),
 }
 
 impl Effect {
@@ -112,6 +134,7 @@ impl Effect {
             Effect::Webhook(_) => "webhook",
             Effect::Slack(_) => "slack",
             Effect::Desktop(_) => "desktop",
+            Effect::Course(_) => "course",
         }
     }
 
@@ -122,6 +145,7 @@ impl Effect {
             Effect::Webhook(w) => w.signing_account.as_deref(),
             Effect::Slack(s) => Some(&s.account),
             Effect::Desktop(_) => None,
+            Effect::Course(c) => Some(&c.account),
         }
     }
 }

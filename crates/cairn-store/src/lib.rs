@@ -18,6 +18,7 @@ pub mod bulk;
 pub mod catalog;
 pub mod consent;
 pub mod contacts;
+pub mod course_platforms;
 pub mod csv_import;
 pub mod deals;
 pub mod error;
@@ -62,6 +63,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0008_privacy.sql"),
     include_str!("../migrations/0010_unsubscribe_key.sql"),
     include_str!("../migrations/0011_outbox_lanes.sql"),
+    include_str!("../migrations/0012_course_platforms.sql"),
 ];
 
 /// `PRAGMA application_id` of every Cairn database ("Crn1" in ASCII), so a

@@ -118,6 +118,7 @@ pub fn lane_of(effect: &Effect) -> String {
         Effect::Webhook(w) => format!("webhook:{}", host_of(&w.url)),
         Effect::Slack(s) => format!("slack:{}", s.account.trim().to_lowercase()),
         Effect::Desktop(_) => "desktop".into(),
+        Effect::Course(c) => format!("course:{}", c.account.trim().to_lowercase()),
     }
 }
 

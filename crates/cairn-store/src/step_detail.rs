@@ -123,8 +123,16 @@ pub enum StepDetail {
     },
     /// Add or remove a tag, and whether it changed anything.
     Tag { tag: String, changed: bool },
-    /// Enrol in or unenrol from a course, and whether it changed anything.
-    Course { course: String, changed: bool },
+    /// Enrol in or unenrol from a course, and whether it changed anything;
+    /// `note` says where it was recorded ("recorded in Cairn only" for a
+    /// course on no platform).
+    Course {
+        course: String,
+        changed: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        note: Option<String>,
+    },
     /// A contact status set by the workflow (`unsubscribed`).
     Status { status: String, changed: bool },
     /// Create or move a deal: the deal and where it is now.
@@ -177,6 +185,12 @@ pub enum EffectSummary {
         title: String,
         body: String,
     },
+    Course {
+        account: String,
+        course: String,
+        enroll: bool,
+        email: String,
+    },
 }
 
 impl EffectSummary {
@@ -199,6 +213,12 @@ impl EffectSummary {
             Effect::Desktop(d) => EffectSummary::Desktop {
                 title: d.title.clone(),
                 body: d.body.clone(),
+            },
+            Effect::Course(c) => EffectSummary::Course {
+                account: c.account.clone(),
+                course: c.course.clone(),
+                enroll: c.enroll,
+                email: c.email.clone(),
             },
         }
     }
@@ -249,6 +269,7 @@ mod tests {
             }
             Effect::Slack(s) => json!({"kind": "slack", "account": s.account, "text": s.text}),
             Effect::Desktop(d) => json!({"kind": "desktop", "title": d.title, "body": d.body}),
+            Effect::Course(_) => unreachable!("course effects are newer than the untyped details"),
         }
     }
 
@@ -335,6 +356,7 @@ mod tests {
                 StepDetail::Course {
                     course: "Program A".into(),
                     changed: true,
+                    note: None,
                 },
             ),
             (

@@ -3,4 +3,4 @@
 /**
  * The kind of service an account connects to.
  */
-export type AccountKind = "smtp" | "webhook" | "slack" | "stripe" | "shopify" | "typeform" | "tally" | "mailgun" | "postmark" | "json_feed";
+export type AccountKind = "smtp" | "webhook" | "slack" | "stripe" | "shopify" | "typeform" | "tally" | "mailgun" | "postmark" | "json_feed" | "thinkific" | "teachable";

@@ -3,4 +3,4 @@
 /**
  * What the step log keeps of a live effect (the outbox keeps all of it).
  */
-export type EffectSummary = { "kind": "email", to: string, subject: string, template: string, message_id: string, } | { "kind": "webhook", method: string, url: string, } | { "kind": "slack", account: string, text: string, } | { "kind": "desktop", title: string, body: string, };
+export type EffectSummary = { "kind": "email", to: string, subject: string, template: string, message_id: string, } | { "kind": "webhook", method: string, url: string, } | { "kind": "slack", account: string, text: string, } | { "kind": "desktop", title: string, body: string, } | { "kind": "course", account: string, course: string, enroll: boolean, email: string, };

@@ -27,6 +27,7 @@ export type { ContactQuery } from "./ContactQuery";
 export type { ContactSort } from "./ContactSort";
 export type { ContactStatus } from "./ContactStatus";
 export type { CostSaved } from "./CostSaved";
+export type { CourseAccess } from "./CourseAccess";
 export type { CourseAction } from "./CourseAction";
 export type { CourseProgressTrigger } from "./CourseProgressTrigger";
 export type { CourseTrigger } from "./CourseTrigger";

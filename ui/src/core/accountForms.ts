@@ -149,6 +149,41 @@ export const ACCOUNT_KINDS: readonly KindSpec[] = [
     ],
   },
   {
+    kind: "tally",
+    label: "Tally",
+    purpose: "Brings in a form's completed submissions.",
+    source: true,
+    fields: [
+      name,
+      { key: "form_id", label: "Form id", kind: "text", required: true, placeholder: "wMDxQr", hint: "The last part of the form's URL (tally.so/r/…)." },
+      { key: "secret", label: "API key", kind: "password", required: true, hint: "Settings → API keys in Tally." },
+      poll,
+    ],
+  },
+  {
+    kind: "thinkific",
+    label: "Thinkific",
+    purpose: "Enrolls contacts in linked courses and brings in their progress.",
+    source: true,
+    fields: [
+      name,
+      { key: "subdomain", label: "School subdomain", kind: "text", required: true, placeholder: "coach", hint: "coach for coach.thinkific.com." },
+      { key: "secret", label: "Admin API key", kind: "password", required: true },
+      poll,
+    ],
+  },
+  {
+    kind: "teachable",
+    label: "Teachable",
+    purpose: "Enrolls contacts in linked courses and brings in their progress.",
+    source: true,
+    fields: [
+      name,
+      { key: "secret", label: "API key", kind: "password", required: true },
+      poll,
+    ],
+  },
+  {
     kind: "mailgun",
     label: "Mailgun",
     purpose: "Brings in what happened to sent mail: delivered, opened, clicked, bounced.",

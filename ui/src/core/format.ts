@@ -40,9 +40,12 @@ export function sourceSummary(kind: string, settings: Record<string, unknown>): 
     case "shopify":
       return s("shop") && `orders of ${s("shop")}`;
     case "typeform":
+    case "tally":
       return s("form_id") && `responses to form ${s("form_id")}`;
     case "mailgun":
       return s("domain") && `mail events of ${s("domain")}`;
+    case "thinkific":
+      return s("subdomain") && `courses of ${s("subdomain")}.thinkific.com`;
     case "json_feed":
       return s("url");
     default:

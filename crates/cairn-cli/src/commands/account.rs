@@ -17,6 +17,9 @@ use cairn_connectors::json_feed::FeedSettings;
 use cairn_connectors::mailgun::{MailgunSettings, Region};
 use cairn_connectors::shopify::{self, ShopifySettings};
 use cairn_connectors::stripe::{PurchasesFrom, StripeSettings};
+use cairn_connectors::tally::TallySettings;
+use cairn_connectors::teachable::TeachableSettings;
+use cairn_connectors::thinkific::ThinkificSettings;
 use cairn_connectors::typeform::TypeformSettings;
 use cairn_effects::accounts::{self as core, SecretState};
 use cairn_effects::settings::{self, SmtpSecurity};
@@ -106,6 +109,30 @@ pub enum AddCommand {
         /// The form id, the last part of the form's URL.
         #[arg(long)]
         form_id: String,
+    },
+    /// Tally: a form's completed submissions (an API key from Tally's
+    /// Settings → API keys).
+    Tally {
+        #[command(flatten)]
+        source: SourceArgs,
+        /// The form id, the last part of the form's URL (tally.so/r/ID).
+        #[arg(long)]
+        form_id: String,
+    },
+    /// Thinkific: enrolls and unenrolls contacts in linked courses (`cairn
+    /// course link`) and brings in their progress (an Admin API key).
+    Thinkific {
+        #[command(flatten)]
+        source: SourceArgs,
+        /// The school's subdomain (coach for coach.thinkific.com).
+        #[arg(long)]
+        subdomain: String,
+    },
+    /// Teachable: enrolls and unenrolls contacts in linked courses (`cairn
+    /// course link`) and brings in their progress (a public API key).
+    Teachable {
+        #[command(flatten)]
+        source: SourceArgs,
     },
     /// Mailgun: delivered, opened, clicked, bounced and complained events
     /// of mail Cairn sent through Mailgun (a private API key).
@@ -559,7 +586,7 @@ impl Render for AccountList {
         if self.accounts.is_empty() {
             return writeln!(
                 out,
-                "no connected accounts; add one with `cairn account add smtp|webhook|slack|stripe|shopify|typeform|mailgun|postmark|json-feed NAME …`"
+                "no connected accounts; add one with `cairn account add smtp|webhook|slack|stripe|shopify|typeform|tally|mailgun|postmark|json-feed|thinkific|teachable NAME …`"
             );
         }
         let w = self
@@ -869,6 +896,26 @@ pub fn run(ctx: &mut Ctx, cmd: AccountCommand) -> Result<(), CliError> {
                 }
                 AddCommand::Typeform { source, form_id } => {
                     let s = SourceSettings::Typeform(TypeformSettings {
+                        form_id: form_id.trim().to_string(),
+                        base_url: source.base_url.clone(),
+                    });
+                    add_source(ctx, &vault, &source, s)?
+                }
+                AddCommand::Thinkific { source, subdomain } => {
+                    let s = SourceSettings::Thinkific(ThinkificSettings {
+                        subdomain: subdomain.trim().to_ascii_lowercase(),
+                        base_url: source.base_url.clone(),
+                    });
+                    add_source(ctx, &vault, &source, s)?
+                }
+                AddCommand::Teachable { source } => {
+                    let s = SourceSettings::Teachable(TeachableSettings {
+                        base_url: source.base_url.clone(),
+                    });
+                    add_source(ctx, &vault, &source, s)?
+                }
+                AddCommand::Tally { source, form_id } => {
+                    let s = SourceSettings::Tally(TallySettings {
                         form_id: form_id.trim().to_string(),
                         base_url: source.base_url.clone(),
                     });

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod contact;
+pub mod course;
 pub mod db;
 pub mod event;
 pub mod field;

@@ -43,6 +43,13 @@ fn target(r: &OutboxRow) -> String {
         Effect::Webhook(w) => format!("{} {}", w.method.as_str(), w.url),
         Effect::Slack(s) => format!("slack via {}", s.account),
         Effect::Desktop(d) => format!("notification \"{}\"", d.title),
+        Effect::Course(c) => format!(
+            "{} {} in {:?} on {}",
+            if c.enroll { "enroll" } else { "unenroll" },
+            c.email,
+            c.course,
+            c.account
+        ),
     }
 }
 

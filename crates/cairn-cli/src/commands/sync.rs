@@ -35,7 +35,7 @@ impl Render for Synced {
         if self.accounts.is_empty() {
             return writeln!(
                 out,
-                "no account to poll; add one with `cairn account add stripe|shopify|typeform|mailgun|json-feed NAME …`"
+                "no account to poll; add one with `cairn account add stripe|shopify|typeform|tally|mailgun|json-feed NAME …`"
             );
         }
         for r in &self.accounts {

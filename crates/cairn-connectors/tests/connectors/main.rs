@@ -3,6 +3,7 @@
 //! the page it follows), over a real SQLite file, on a virtual clock.
 
 mod common;
+mod courses;
 mod json_feed;
 // Dovecot from the distribution's packages, Unix permissions and users:
 // this test runs on Linux only.
@@ -13,4 +14,5 @@ mod poller;
 mod postmark;
 mod shopify;
 mod stripe;
+mod tally;
 mod typeform;

@@ -6,6 +6,7 @@
 //! openssl CLI, and for `secrets` a session bus with an unlocked Secret
 //! Service plus `secret-tool` (see `secrets.rs` for the command line).
 
+mod course;
 mod dispatch;
 mod http;
 mod mail;

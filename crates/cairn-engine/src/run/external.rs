@@ -2,7 +2,7 @@
 //! receive them, the send window, and then either a record of the rendered
 //! effect (dry and test runs) or an outbox entry the run waits for.
 
-use cairn_model::effect::RunMode;
+use cairn_model::effect::{Effect, RunMode};
 use cairn_model::workflow::{Node, NodeSpec, NotifyChannel, exits};
 use cairn_store::identity;
 use cairn_store::outbox;
@@ -140,6 +140,22 @@ pub(super) fn exec(batch: &mut Batch<'_>, run: &mut OpenRun, node: &Node) -> Res
         )?;
         return Ok(Flow::Next(exits::NEXT.into()));
     }
+    queue(batch, run, node, held, |batch, run, key| {
+        render_effect(batch, run, node, &c, key)
+    })
+}
+
+/// Records the step pending (or reuses the `held` one), builds the effect
+/// with its idempotency key, writes it to the outbox and leaves the run
+/// waiting for it — all in the step's transaction.
+pub(super) fn queue(
+    batch: &mut Batch<'_>,
+    run: &mut OpenRun,
+    node: &Node,
+    held: Option<i64>,
+    build: impl FnOnce(&Batch<'_>, &OpenRun, &str) -> std::result::Result<Effect, String>,
+) -> Result<Flow> {
+    let mode = run.effective_mode(batch);
     let step_id = match held {
         Some(s) => {
             runs::update_step_using(
@@ -154,7 +170,7 @@ pub(super) fn exec(batch: &mut Batch<'_>, run: &mut OpenRun, node: &Node) -> Res
     };
     // Unique across databases too (identity.rs): receivers deduplicate on it.
     let key = identity::identity_using(batch.tx)?.effect_key(run.id, step_id);
-    let effect = match render_effect(batch, run, node, &c, &key) {
+    let effect = match build(batch, run, &key) {
         Ok(e) => e,
         Err(msg) => return action_failed(batch, run, node, Some(step_id), &msg),
     };

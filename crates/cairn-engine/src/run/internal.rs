@@ -131,12 +131,14 @@ fn exec_internal_action(batch: &mut Batch<'_>, run: &mut OpenRun, node: &Node) -
             deals::enroll_using(batch.tx, cid, &k.course, now).map(|changed| StepDetail::Course {
                 course: k.course.clone(),
                 changed,
+                note: Some(super::course::LOCAL_ONLY.into()),
             })
         }
         NodeSpec::UnenrollCourse(k) => {
             deals::unenroll_using(batch.tx, cid, &k.course, now).map(|changed| StepDetail::Course {
                 course: k.course.clone(),
                 changed,
+                note: Some(super::course::LOCAL_ONLY.into()),
             })
         }
         NodeSpec::Unsubscribe(_) => {

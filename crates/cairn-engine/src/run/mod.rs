@@ -8,6 +8,7 @@
 //! (what leaves the machine, through the outbox) with [`render`] (merge
 //! context and rendering).
 
+pub mod course;
 mod decide;
 mod external;
 mod internal;
@@ -427,6 +428,7 @@ fn exec(batch: &mut Batch<'_>, run: &mut OpenRun, node: &Node) -> Result<Flow> {
             record_step(batch, run, node, StepStatus::Ok, None, None)?;
             Ok(Flow::Finish(RunStatus::Completed, None))
         }
+        NodeSpec::EnrollCourse(_) | NodeSpec::UnenrollCourse(_) => course::exec(batch, run, node),
         NodeSpec::SendEmail(_) | NodeSpec::Webhook(_) | NodeSpec::Notify(_) => {
             external::exec(batch, run, node)
         }

@@ -13,6 +13,8 @@ const KIND_NAMES: Record<AccountKind, string> = {
   mailgun: "Mailgun",
   postmark: "Postmark",
   json_feed: "JSON feed",
+  thinkific: "Thinkific",
+  teachable: "Teachable",
 };
 
 /** What an engagement template needs besides the accounts it names. */
