@@ -4,10 +4,12 @@
 pub mod account;
 pub mod contact;
 pub mod db;
+pub mod deal;
 pub mod event;
 pub mod field;
 pub mod init;
 pub mod outbox;
+pub mod pipeline;
 pub mod run;
 pub mod runs;
 pub mod simulate;
