@@ -49,7 +49,8 @@ pub struct BoardDeal {
 
 impl Store {
     /// The deals a query selects, by pipeline name, stage order, then the
-    /// longest in their stage first.
+    /// latest to arrive in their stage first (a card just moved tops its
+    /// column, where the user dropped it).
     pub fn board_deals(&self, q: &BoardQuery) -> Result<Vec<BoardDeal>> {
         let mut sql = String::from(
             "SELECT d.id, d.contact_id, c.email, c.name, p.name, s.name, d.title, d.value, d.stage_since
@@ -94,7 +95,7 @@ impl Store {
                 n = args.len()
             ));
         }
-        sql.push_str(" ORDER BY p.name, s.position, d.stage_since, d.id");
+        sql.push_str(" ORDER BY p.name, s.position, d.stage_since DESC, d.id DESC");
         let mut st = self.conn().prepare(&sql)?;
         let rows = st.query_map(rusqlite::params_from_iter(args), |r| {
             Ok(BoardDeal {

@@ -2,7 +2,17 @@ import { describe, expect, it } from "vitest";
 
 import type { BoardDeal } from "@/bindings";
 
-import { boardKey, boardQuery, columns, daysInStage, formatDays, formatValue, moveLocally, parseStages } from "./board";
+import {
+  boardKey,
+  boardQuery,
+  columns,
+  daysInStage,
+  formatDays,
+  formatDeals,
+  formatValue,
+  moveLocally,
+  parseStages,
+} from "./board";
 
 function deal(id: number, stage: string, value: number | null, since = "2026-01-01T09:00:00Z"): BoardDeal {
   return {
@@ -57,12 +67,13 @@ describe("days in stage", () => {
 
 describe("moveLocally", () => {
   const now = new Date("2026-01-05T08:00:00Z");
-  it("moves the one deal and restarts its days", () => {
-    const moved = moveLocally([deal(1, "Lead", 1), deal(2, "Lead", 1)], 1, "Won", now);
-    expect(moved.map((d) => [d.stage, d.stage_since])).toEqual([
-      ["Won", "2026-01-05T08:00:00.000Z"],
-      ["Lead", "2026-01-01T09:00:00Z"],
+  it("moves the one deal to the top of its new column and restarts its days", () => {
+    const moved = moveLocally([deal(1, "Won", 1), deal(2, "Lead", 1)], 2, "Won", now);
+    expect(moved.map((d) => [d.id, d.stage, d.stage_since])).toEqual([
+      [2, "Won", "2026-01-05T08:00:00.000Z"],
+      [1, "Won", "2026-01-01T09:00:00Z"],
     ]);
+    expect(columns(["Lead", "Won"], moved)[1]?.deals.map((d) => d.id)).toEqual([2, 1]);
   });
   it("changes nothing when the stage is the same", () => {
     const deals = [deal(1, "Lead", 1)];
@@ -85,5 +96,6 @@ describe("filters and forms", () => {
   });
   it("formats values", () => {
     expect([formatValue(null), formatValue(1200), formatValue(9.5)]).toEqual(["—", "1,200", "9.5"]);
+    expect([formatDeals(1), formatDeals(10_000)]).toEqual(["1 deal", "10,000 deals"]);
   });
 });

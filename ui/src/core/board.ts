@@ -69,6 +69,12 @@ export function formatDays(days: number): string {
 }
 
 const money = new Intl.NumberFormat("en-GB", { maximumFractionDigits: 2 });
+const count = new Intl.NumberFormat("en-GB");
+
+/** "1 deal", "10,000 deals". */
+export function formatDeals(n: number): string {
+  return `${count.format(n)} deal${n === 1 ? "" : "s"}`;
+}
 
 /** A value as a card and a column total show it ("1,200", "—" for none). */
 export function formatValue(v: number | null): string {
@@ -76,16 +82,15 @@ export function formatValue(v: number | null): string {
 }
 
 /**
- * The deals after moving one to `stage` at `now`, as the store will have
- * them: the deal leaves its column and its days in stage restart. Moving
- * to its own stage changes nothing (the store records nothing either).
+ * The deals after moving one to `stage` at `now`, as the store will list
+ * them: the deal tops its new column (the latest to arrive first) and its
+ * days in stage restart. Moving to its own stage changes nothing (the
+ * store records nothing either).
  */
 export function moveLocally(deals: BoardDeal[], id: number, stage: string, now: Date): BoardDeal[] {
-  return deals.map((d) =>
-    d.id === id && d.stage.toLowerCase() !== stage.toLowerCase()
-      ? { ...d, stage, stage_since: now.toISOString() }
-      : d,
-  );
+  const moved = deals.find((d) => d.id === id);
+  if (!moved || moved.stage.toLowerCase() === stage.toLowerCase()) return deals;
+  return [{ ...moved, stage, stage_since: now.toISOString() }, ...deals.filter((d) => d.id !== id)];
 }
 
 /** A pipeline's stages as typed in one box, one per line or comma-separated. */

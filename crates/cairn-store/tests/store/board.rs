@@ -130,11 +130,28 @@ fn the_board_lists_deals_in_stage_order_with_filters() {
         |q: BoardQuery| -> Vec<i64> { s.board_deals(&q).unwrap().iter().map(|d| d.id).collect() };
     assert_eq!(ids(q(Some("won"), None, None)), vec![won]);
     assert_eq!(ids(q(None, Some("VIP"), None)), vec![lead, won]);
+    // Within a stage, the latest to arrive first.
+    let late = s
+        .write(|tx| {
+            cairn_store::deals::create_deal_using(
+                tx,
+                1,
+                "Sales",
+                "Won",
+                "Late",
+                None,
+                t0() + Duration::hours(1),
+            )
+        })
+        .unwrap();
+    let ids =
+        |q: BoardQuery| -> Vec<i64> { s.board_deals(&q).unwrap().iter().map(|d| d.id).collect() };
+    assert_eq!(ids(q(Some("Won"), None, None)), vec![late, won]);
     assert_eq!(ids(q(None, None, Some("BOB"))), vec![call], "by name");
     assert_eq!(ids(q(None, None, Some("workshop"))), vec![lead], "by title");
     // LIKE wildcards are literal: "%_" matches only the title that has them.
     assert_eq!(ids(q(None, None, Some("%_"))), vec![call]);
-    assert_eq!(ids(q(None, Some("vip"), Some("ann"))), vec![won]);
+    assert_eq!(ids(q(None, Some("vip"), Some("ann"))), vec![late, won]);
 
     assert!(matches!(
         s.board_deals(&q(Some("Nope"), None, None)).unwrap_err(),

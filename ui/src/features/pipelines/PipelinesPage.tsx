@@ -3,7 +3,7 @@ import { useMemo, useState } from "react";
 
 import { type BoardDeal, type Pipeline } from "@/api";
 import { Button, EmptyState, ErrorPanel, PageHeader, inputClass, selectClass } from "@/components";
-import { type BoardFilters, columns, formatValue } from "@/core/board";
+import { type BoardFilters, columns, formatDeals, formatValue } from "@/core/board";
 import { useSettled } from "@/hooks";
 import { usePipelines, useTags } from "@/features/contacts";
 
@@ -109,7 +109,7 @@ export function PipelinesPage() {
             ))}
           </select>
           <span className={styles.count} data-testid="board-count" aria-live="polite">
-            {count} deal{count === 1 ? "" : "s"} · {formatValue(total)}
+            {formatDeals(count)} · {formatValue(total)}
           </span>
         </div>
       )}

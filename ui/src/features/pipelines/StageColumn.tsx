@@ -2,13 +2,13 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { type PointerEvent as ReactPointerEvent, useRef } from "react";
 
 import type { BoardDeal } from "@/api";
-import { type StageColumn as Column, formatValue } from "@/core/board";
+import { type StageColumn as Column, formatDeals, formatValue } from "@/core/board";
 
 import { DealCard } from "./DealCard";
 import styles from "./Pipelines.module.css";
 
 /** A card's height plus the gap under it (cards are all one height). */
-const CARD_SLOT = 112;
+const CARD_SLOT = 100;
 
 type Props = {
   column: Column;
@@ -45,7 +45,7 @@ export function StageColumn({ column, stages, now, target, draggingId, onPress, 
       <header className={styles.columnHead}>
         <h2>{column.stage}</h2>
         <span className={styles.muted} data-testid="stage-total">
-          {n} · {formatValue(column.total)}
+          {formatDeals(n)} · {formatValue(column.total)}
         </span>
       </header>
       <div ref={scroller} className={styles.columnBody}>
