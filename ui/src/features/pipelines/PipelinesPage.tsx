@@ -1,8 +1,8 @@
-import { SquareKanban, Plus, Search, Settings2 } from "lucide-react";
+import { Plus, Settings2, SquareKanban } from "lucide-react";
 import { useMemo, useState } from "react";
 
 import { type BoardDeal, type Pipeline } from "@/api";
-import { Button, EmptyState, ErrorPanel, PageHeader, inputClass, selectClass } from "@/components";
+import { Button, EmptyState, ErrorPanel, PageHeader, SearchBox, selectClass } from "@/components";
 import { type BoardFilters, columns, formatDeals, formatValue } from "@/core/board";
 import { useSettled } from "@/hooks";
 import { usePipelines, useTags } from "@/features/contacts";
@@ -82,18 +82,7 @@ export function PipelinesPage() {
               </option>
             ))}
           </select>
-          <div className={styles.search}>
-            <Search size={16} aria-hidden className={styles.searchIcon} />
-            <input
-              className={inputClass}
-              type="search"
-              placeholder="Search contact or title"
-              aria-label="Search contact or title"
-              value={search}
-              onChange={(e) => setSearch(e.target.value)}
-              data-testid="board-search"
-            />
-          </div>
+          <SearchBox label="Search contact or title" value={search} onChange={setSearch} testId="board-search" />
           <select
             className={selectClass}
             aria-label="Tag"
