@@ -1,14 +1,16 @@
 //! The Pipelines screen of the real app: a board of 10,000 deals drawn a
 //! few cards at a time, a card dragged to Won with the pointer (press, move,
 //! release — what a mouse does), the `deal.stage_changed` it records
-//! starting a deal-stage workflow whose run the contact's page then shows.
+//! starting a deal-stage workflow whose run the contact's page then shows;
+//! and pipelines created, their stages reordered, and a stage in use kept.
 
 use cairn_store::runs::{RunQuery, RunStatus};
 use chrono::{Duration, TimeZone};
 use fantoccini::Locator;
 use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
 
-use crate::contacts::wait_for_content;
+use crate::accounts::type_into;
+use crate::contacts::{choose, contents, wait_for_content};
 use crate::harness::{App, Launch};
 
 fn june_first() -> cairn_model::Timestamp {
@@ -145,7 +147,7 @@ async fn dragging_a_deal_to_won_starts_the_deal_stage_workflow() {
     // Virtualized: 10,000 deals, a few dozen cards in the page.
     let drawn = app.texts_of("[data-testid=deal-card]").await.len();
     assert!(drawn < 100, "{drawn} cards drawn for 10,000 deals");
-    let totals = crate::contacts::contents(&app, "[data-testid=stage-total]").await;
+    let totals = contents(&app, "[data-testid=stage-total]").await;
     assert_eq!(totals.len(), 3, "{totals:?}");
     assert!(totals[0].starts_with("3,334 deals · "), "{totals:?}");
     app.screenshot("pipelines_board").await.unwrap();
@@ -195,5 +197,111 @@ async fn dragging_a_deal_to_won_starts_the_deal_stage_workflow() {
     assert_eq!(moved.len(), 1, "one drag, one stage change");
     assert_eq!(moved[0].payload["old_stage"], "Lead");
     assert_eq!(moved[0].payload["stage"], "Won");
+    app.close().await;
+}
+
+/// The board's stage columns, left to right.
+async fn column_order(app: &App) -> Vec<String> {
+    app.client()
+        .execute(
+            "return [...document.querySelectorAll('[data-testid=stage-column]')].map(e => e.dataset.stage);",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipelines_are_created_and_reordered_and_a_stage_in_use_is_kept() {
+    let launch = Launch::new("pipelines_edit");
+    {
+        let mut store = launch.store();
+        let now = june_first();
+        store
+            .add_pipeline(
+                "Coaching",
+                &["Lead".into(), "Call booked".into(), "Won".into()],
+                now,
+            )
+            .unwrap();
+        let ada = store
+            .add_contact(
+                &cairn_store::contacts::ContactInput {
+                    email: "ada@example.com".into(),
+                    ..Default::default()
+                },
+                now,
+            )
+            .unwrap();
+        store
+            .write(|tx| {
+                cairn_store::deals::create_deal_using(
+                    tx,
+                    ada.id,
+                    "Coaching",
+                    "Lead",
+                    "Mentoring",
+                    None,
+                    now,
+                )
+            })
+            .unwrap();
+    }
+    let app = launch.launch().await;
+    app.click("nav a[href='#/pipelines']").await;
+    wait_for_content(&app, "[data-testid=stage-column]", "Mentoring").await;
+
+    // A new pipeline, with the stages the dialog suggests.
+    app.click("[data-testid=new-pipeline]").await;
+    type_into(&app, "[data-testid=pipeline-name]", "Courses").await;
+    app.click("[data-testid=create-pipeline]").await;
+    app.wait_until("the Courses board", || async {
+        column_order(&app).await == ["Lead", "Qualified", "Proposal", "Won", "Lost"]
+    })
+    .await;
+    let names: Vec<String> = app
+        .store()
+        .pipelines()
+        .unwrap()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    assert_eq!(names, ["Coaching", "Courses"]);
+
+    // Back to Coaching: Won moves earlier; Lead, holding a deal, stays.
+    choose(&app, "[data-testid=pipeline-select]", "Coaching").await;
+    app.wait_until("the Coaching board", || async {
+        column_order(&app).await == ["Lead", "Call booked", "Won"]
+    })
+    .await;
+    app.click("[data-testid=edit-pipeline]").await;
+    app.click("[aria-label='Move Won earlier']").await;
+    app.wait_until("Won before Call booked", || async {
+        app.store().pipeline("Coaching").unwrap().stages == ["Lead", "Won", "Call booked"]
+    })
+    .await;
+    app.click("[aria-label='Delete Lead']").await;
+    wait_for_content(
+        &app,
+        "[data-testid=stage-error]",
+        "holds 1 deal; move them to another stage before deleting it",
+    )
+    .await;
+    app.screenshot("pipelines_edit_dialog").await.unwrap();
+    assert_eq!(
+        app.store().pipeline("Coaching").unwrap().stages,
+        ["Lead", "Won", "Call booked"]
+    );
+    app.click("[data-testid=edit-pipeline-dialog] footer button")
+        .await;
+    app.wait_until("the board in the new order", || async {
+        column_order(&app).await == ["Lead", "Won", "Call booked"]
+    })
+    .await;
     app.close().await;
 }
