@@ -15,7 +15,8 @@ export function useBoardDeals(filters: BoardFilters) {
     queryKey: queryKeys.boardDeals(boardKey(filters)),
     queryFn: () => pipelinesApi.deals(boardQuery(filters)),
     enabled: filters.pipeline !== "",
-    placeholderData: (previous) => previous,
+    // While a new filter loads, the cards stay; another pipeline's do not.
+    placeholderData: (previous) => (previous?.[0] && previous[0].pipeline !== filters.pipeline ? undefined : previous),
   });
 }
 
