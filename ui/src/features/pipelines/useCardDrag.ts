@@ -1,7 +1,8 @@
 // Dragging a card to another column with pointer events, not HTML5 drag and
-// drop: WebKitGTK (the Linux webview) does not start an HTML5 drag from
-// synthesized input, so WebDriver could not drive it, and pointer events
-// behave the same under a mouse, a pen and a test. A press becomes a drag
+// drop: an HTML5 drag in WebKitGTK (the Linux webview) is known to be
+// unreliable under WebDriver's synthesized input (not tried here: pointer
+// events were chosen up front), while pointer events behave the same under
+// a mouse, a pen and the end-to-end test, which drags with them. A press becomes a drag
 // after a few pixels (so a click on the card's controls stays a click);
 // the column under the pointer is found with elementFromPoint (the ghost
 // ignores the pointer), and Escape cancels.
