@@ -62,6 +62,12 @@ enum Command {
     /// Declare and list custom contact fields.
     #[command(subcommand)]
     Field(commands::field::FieldCommand),
+    /// Pipelines and their stages: list, add, rename.
+    #[command(subcommand)]
+    Pipeline(commands::pipeline::PipelineCommand),
+    /// Deals on the pipeline board: list, add, move to another stage.
+    #[command(subcommand)]
+    Deal(commands::deal::DealCommand),
     /// Append events to the event log.
     #[command(subcommand)]
     Event(commands::event::EventCommand),
@@ -97,6 +103,8 @@ fn dispatch(ctx: &mut Ctx, command: Command) -> Result<(), CliError> {
         Command::Contact(c) => commands::contact::run(ctx, c),
         Command::Course(c) => commands::course::run(ctx, c),
         Command::Field(c) => commands::field::run(ctx, c),
+        Command::Pipeline(c) => commands::pipeline::run(ctx, c),
+        Command::Deal(c) => commands::deal::run(ctx, c),
         Command::Event(c) => commands::event::run(ctx, c),
         Command::Workflow(c) => commands::workflow::run(ctx, c),
         Command::Run(a) => commands::run::run(ctx, a),

@@ -1292,3 +1292,111 @@ fn contact_import_maps_skips_and_creates_columns_of_another_tools_file() {
     assert_eq!(v["contact"]["tags"], json!(["vip"]));
     assert_eq!(v["consent"][0]["detail"], "kit.csv");
 }
+
+// ------------------------------------------------------- pipelines, deals
+
+#[test]
+fn pipelines_are_added_listed_and_renamed() {
+    let db = Db::init();
+    let p = db.json(&[
+        "pipeline", "add", "Sales", "--stage", "Lead", "--stage", "Call", "--stage", "Won",
+    ]);
+    assert_eq!(p["name"], "Sales");
+    assert_eq!(p["stages"], json!(["Lead", "Call", "Won"]));
+    assert_eq!(db.ok(&["pipeline", "list"]), "Sales: Lead → Call → Won\n");
+
+    let o = db.fails(&["--json", "pipeline", "add", "sales"]);
+    let e: Value = serde_json::from_str(&o.stderr).unwrap();
+    assert_eq!(e["error"]["code"], "conflict");
+
+    let p = db.json(&["pipeline", "rename", "Sales", "Coaching"]);
+    assert_eq!(p["name"], "Coaching");
+    let list = db.json(&["pipeline", "list"]);
+    assert_eq!(list["pipelines"][0]["name"], "Coaching");
+    assert_eq!(list["pipelines"].as_array().unwrap().len(), 1);
+    let o = db.fails(&["pipeline", "rename", "Sales", "X"]);
+    assert!(
+        o.stderr.contains("no pipeline named \"Sales\""),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn deals_are_listed_by_pipeline_and_stage_and_moved() {
+    let db = Db::init();
+    db.ok(&[
+        "pipeline", "add", "Sales", "--stage", "Lead", "--stage", "Won",
+    ]);
+    db.ok(&[
+        "contact",
+        "add",
+        "ada@example.com",
+        "--name",
+        "Ada",
+        "--tag",
+        "vip",
+    ]);
+    db.ok(&["contact", "add", "bob@example.com"]);
+    let a = db.json(&[
+        "deal",
+        "add",
+        "--contact",
+        "ada@example.com",
+        "--pipeline",
+        "Sales",
+        "--stage",
+        "Lead",
+        "--title",
+        "Mentoring",
+        "--value",
+        "1200",
+    ])["id"]
+        .as_i64()
+        .unwrap();
+    db.ok(&[
+        "deal",
+        "add",
+        "--contact",
+        "bob@example.com",
+        "--pipeline",
+        "Sales",
+        "--stage",
+        "Won",
+        "--title",
+        "Course",
+    ]);
+
+    let out = db.ok(&["deal", "list", "--pipeline", "Sales"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    assert!(lines[0].starts_with("ID  PIPELINE  STAGE"), "{out}");
+    assert!(
+        lines[1].contains("Lead")
+            && lines[1].contains("1200.00")
+            && lines[1].contains("ada@example.com")
+    );
+    assert_eq!(lines[3], "2 deals");
+
+    let won = db.json(&["deal", "list", "--pipeline", "Sales", "--stage", "won"]);
+    assert_eq!(won["count"], 1);
+    assert_eq!(won["deals"][0]["contact_email"], "bob@example.com");
+    let vip = db.json(&["deal", "list", "--tag", "vip"]);
+    assert_eq!(vip["deals"][0]["title"], "Mentoring");
+    assert_eq!(vip["deals"][0]["stage_since"], "2026-01-05T09:00:00Z");
+
+    let moved = db.json(&["deal", "move", &a.to_string(), "Won"]);
+    assert_eq!(moved, json!({"id": a, "stage": "Won"}));
+    let won = db.json(&["deal", "list", "--pipeline", "Sales", "--stage", "Won"]);
+    assert_eq!(won["count"], 2);
+    let shown = db.ok(&["contact", "show", "ada@example.com"]);
+    assert!(shown.contains("deal.stage_changed"), "{shown}");
+
+    let o = db.fails(&["deal", "move", &a.to_string(), "Lost"]);
+    assert!(o.stderr.contains("no stage named \"Lost\""), "{}", o.stderr);
+    assert_eq!(
+        db.run(&["deal", "list", "--stage", "Won"]).code,
+        2,
+        "a stage needs its pipeline"
+    );
+}

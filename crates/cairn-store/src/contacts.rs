@@ -113,6 +113,18 @@ pub struct CheckedContact {
     pub is_test: bool,
 }
 
+/// A case-insensitive `LIKE … ESCAPE '\'` pattern matching `s` anywhere
+/// (its `%`, `_` and `\` taken literally); compare it with a lower-cased column.
+pub(crate) fn like_pattern(s: &str) -> String {
+    format!(
+        "%{}%",
+        s.to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}
+
 /// Refuses a value holding a control character (C0 including tab, CR and
 /// LF; DEL; C1). Every value of a contact can reach an email header or a
 /// CSV cell, where a line break starts a new header or row; no field of a
@@ -1097,14 +1109,7 @@ fn query_sql(q: &ContactQuery, select: &str) -> (String, Vec<rusqlite::types::Va
         ));
     }
     if let Some(s) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let pat = format!(
-            "%{}%",
-            s.to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
-        args.push(V::Text(pat));
+        args.push(V::Text(like_pattern(s)));
         wh.push(format!(
             "(c.email_key LIKE ?{n} ESCAPE '\\' OR lower(c.name) LIKE ?{n} ESCAPE '\\')",
             n = args.len()

@@ -115,8 +115,8 @@ pub fn create_deal_using(
     now: Timestamp,
 ) -> Result<i64> {
     let (pid, sid, pname, sname) = stage_ids(tx, pipeline, stage)?;
-    tx.prepare_cached("INSERT INTO deals (contact_id, pipeline_id, stage_id, title, value, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)")?.execute(params![contact_id, pid, sid, title, value, ms(now)],
+    tx.prepare_cached("INSERT INTO deals (contact_id, pipeline_id, stage_id, title, value, created_at, updated_at, stage_since)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)")?.execute(params![contact_id, pid, sid, title, value, ms(now)],
     )?;
     let id = tx.last_insert_rowid();
     append_using(
@@ -200,8 +200,10 @@ fn move_deal_by_id_using(
     let old: String = tx
         .prepare_cached("SELECT name FROM stages WHERE id = ?1")?
         .query_row([old_sid], |r| r.get(0))?;
-    tx.prepare_cached("UPDATE deals SET stage_id = ?2, updated_at = ?3 WHERE id = ?1")?
-        .execute(params![deal_id, sid, ms(now)])?;
+    tx.prepare_cached(
+        "UPDATE deals SET stage_id = ?2, updated_at = ?3, stage_since = ?3 WHERE id = ?1",
+    )?
+    .execute(params![deal_id, sid, ms(now)])?;
     append_using(
         tx,
         &EventRecord::cairn(

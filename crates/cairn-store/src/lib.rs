@@ -14,6 +14,7 @@
 
 pub mod accounts;
 pub mod analytics;
+pub mod board;
 pub mod bulk;
 pub mod catalog;
 pub mod consent;
@@ -29,6 +30,7 @@ pub mod incidents;
 pub mod lock;
 pub mod outbox;
 pub mod pause;
+pub mod pipelines;
 pub mod privacy;
 pub mod private_file;
 pub mod runs;
@@ -64,6 +66,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0010_unsubscribe_key.sql"),
     include_str!("../migrations/0011_outbox_lanes.sql"),
     include_str!("../migrations/0012_course_platforms.sql"),
+    include_str!("../migrations/0013_deal_board.sql"),
 ];
 
 /// `PRAGMA application_id` of every Cairn database ("Crn1" in ASCII), so a

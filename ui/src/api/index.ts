@@ -16,6 +16,7 @@ export { activityApi } from "./activity";
 export { queryKeys } from "./queryKeys";
 export { type AppEvent, type AppEvents, BACKGROUND_EVENT, CHANGE_EVENT, RESTORED_EVENT, subscribe } from "./events";
 export { type ColumnMapping, contactsApi } from "./contacts";
+export { pipelinesApi } from "./pipelines";
 export {
   pickBackupDestination,
   pickBackupFile,
@@ -31,6 +32,8 @@ export type {
   Account,
   AccountKind,
   AccountStatus,
+  BoardDeal,
+  BoardQuery,
   BulkAction,
   BulkReport,
   ConsentEntry,

@@ -40,6 +40,9 @@ export const queryKeys = {
     consent: (id: number) => ["contacts", "one", id, "consent"] as const,
     erasurePreview: (id: number) => ["contacts", "one", id, "erasure-preview"] as const,
   },
+  /** The pipeline board's deals (the prefix), and one query's. */
+  board: ["board"] as const,
+  boardDeals: (query: string) => ["board", query] as const,
   /** Every run's steps (the prefix). */
   runs: ["runs"] as const,
   runSteps: (runId: number) => ["runs", runId, "steps"] as const,

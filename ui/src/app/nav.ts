@@ -9,6 +9,7 @@ import {
   Mail,
   PlugZap,
   Settings,
+  SquareKanban,
   Users,
   Workflow,
 } from "lucide-react";
@@ -36,6 +37,13 @@ export const mainNav: NavItem[] = [
     icon: Users,
     purpose:
       "Search and filter your contacts by tag, import them from CSV, and follow each one's timeline of events, runs and steps.",
+    ready: true,
+  },
+  {
+    path: "/pipelines",
+    label: "Pipelines",
+    icon: SquareKanban,
+    purpose: "Your deals as a board, stage by stage: drag a deal to move it, with totals per stage.",
     ready: true,
   },
   {

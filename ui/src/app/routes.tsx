@@ -11,6 +11,7 @@ import { AccountsPage } from "@/features/accounts";
 import { ActivityPage } from "@/features/activity";
 import { ContactPage, ContactsPage } from "@/features/contacts";
 import { EmailTemplatesPage } from "@/features/email-templates";
+import { PipelinesPage } from "@/features/pipelines";
 import { SettingsPage } from "@/features/settings";
 import { TemplatesPage } from "@/features/templates";
 import { WorkflowsPage } from "@/features/workflows";
@@ -39,6 +40,7 @@ export const routes: RouteObject[] = [
       { path: "workflows", element: <WorkflowsPage /> },
       { path: "contacts", element: <ContactsPage /> },
       { path: "contacts/:contactId", element: <ContactPage /> },
+      { path: "pipelines", element: <PipelinesPage /> },
       { path: "templates", element: <TemplatesPage /> },
       // The analytics screens carry the charting library: they load on first use.
       {

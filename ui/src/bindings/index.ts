@@ -8,6 +8,8 @@ export type { AlertPolicy } from "./AlertPolicy";
 export type { Appended } from "./Appended";
 export type { BackgroundSummary } from "./BackgroundSummary";
 export type { BackupInfo } from "./BackupInfo";
+export type { BoardDeal } from "./BoardDeal";
+export type { BoardQuery } from "./BoardQuery";
 export type { BranchNode } from "./BranchNode";
 export type { BranchPath } from "./BranchPath";
 export type { BulkAction } from "./BulkAction";

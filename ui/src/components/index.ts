@@ -9,3 +9,4 @@ export { PageHeader } from "./PageHeader";
 export { Dialog } from "./Dialog";
 export { Field } from "./Field";
 export { inputClass, selectClass } from "./inputClasses";
+export { SearchBox } from "./SearchBox";

@@ -41,6 +41,8 @@ fn ui_types(b: &mut Bindings) {
     b.add::<cairn_store::deals::Pipeline>();
     b.add::<cairn_store::deals::Deal>();
     b.add::<cairn_store::deals::Enrollment>();
+    b.add::<cairn_store::board::BoardQuery>();
+    b.add::<cairn_store::board::BoardDeal>();
     b.add::<cairn_store::runs::Run>();
     b.add::<cairn_store::runs::Step>();
     b.add::<cairn_store::step_detail::StepDetail>();

@@ -1,5 +1,6 @@
 //! The store's integration tests, on real SQLite files in temporary folders.
 
+mod board;
 mod common;
 mod contacts;
 mod csv;

@@ -10,7 +10,7 @@ import {
   isFiltered,
   toggleSort,
 } from "@/core/contactQuery";
-import { Button, EmptyState, ErrorPanel, PageHeader, inputClass, selectClass } from "@/components";
+import { Button, EmptyState, ErrorPanel, PageHeader, SearchBox, selectClass } from "@/components";
 import type { ContactSort, ContactStatus } from "@/api";
 
 import { BulkDialog } from "./BulkDialog";
@@ -52,18 +52,12 @@ export function ContactsPage() {
       />
       {!nothingAtAll && (
         <div className={styles.toolbar}>
-          <div className={styles.search}>
-            <Search size={16} aria-hidden className={styles.searchIcon} />
-            <input
-              className={inputClass}
-              type="search"
-              placeholder="Search email or name"
-              aria-label="Search email or name"
-              value={filters.search}
-              onChange={(e) => set({ search: e.target.value })}
-              data-testid="contact-search"
-            />
-          </div>
+          <SearchBox
+            label="Search email or name"
+            value={filters.search}
+            onChange={(search) => set({ search })}
+            testId="contact-search"
+          />
           <select
             className={selectClass}
             aria-label="Tag"

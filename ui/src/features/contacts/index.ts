@@ -3,3 +3,5 @@
 export { ContactPage } from "./ContactPage";
 export { ContactsPage } from "./ContactsPage";
 export { EventEntry, RunEntry } from "./Timeline";
+export { usePipelines } from "./useContact";
+export { useTags } from "./useContacts";
