@@ -22,6 +22,7 @@ pub mod csv_import;
 pub mod deals;
 pub mod error;
 pub mod events;
+pub mod failures;
 pub mod hygiene;
 pub mod identity;
 pub mod incidents;
@@ -62,6 +63,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0008_privacy.sql"),
     include_str!("../migrations/0010_unsubscribe_key.sql"),
     include_str!("../migrations/0011_outbox_lanes.sql"),
+    include_str!("../migrations/0014_run_retries.sql"),
 ];
 
 /// `PRAGMA application_id` of every Cairn database ("Crn1" in ASCII), so a
