@@ -10,6 +10,7 @@ pub mod init;
 pub mod outbox;
 pub mod run;
 pub mod runs;
+pub mod runs_retry;
 pub mod simulate;
 pub mod stats;
 pub mod sync;
