@@ -11,6 +11,7 @@ mod http;
 mod mail;
 mod modes;
 mod rate_limit;
+mod retry;
 mod secrets;
 mod smtp;
 mod support;
