@@ -13,6 +13,7 @@ pub mod analytics;
 pub mod contacts;
 pub mod email_templates;
 pub mod housekeeping;
+pub mod retries;
 pub mod settings;
 pub mod templates;
 pub mod test_runs;
