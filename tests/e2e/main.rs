@@ -30,6 +30,7 @@ mod erasure;
 mod harness;
 mod insights;
 mod mail;
+mod retry;
 mod settings;
 mod testrun;
 mod workflows;
