@@ -350,7 +350,7 @@ fn notices(b: &mut Bench) -> Vec<(String, String)> {
         .outbox(true, 100)
         .unwrap()
         .into_iter()
-        .filter(|r| r.run_id.is_none())
+        .filter(|r| r.step_id.is_none())
         .map(|r| (r.idempotency_key, r.kind))
         .collect();
     rows.sort();
@@ -381,7 +381,7 @@ fn a_failure_notifies_and_starts_the_error_workflow_live_and_after_a_retry() {
         .iter()
         .filter_map(|e| match &e.effect {
             Effect::Desktop(d) => Some(format!("{} | {}", d.title, d.body)),
-            Effect::Email(m) if e.run_id.is_none() => {
+            Effect::Email(m) if e.step_id.is_none() => {
                 Some(format!("{} -> {} | {}", m.subject, m.to, m.text))
             }
             Effect::Slack(s) => Some(s.text.clone()),
@@ -479,4 +479,31 @@ fn test_runs_have_no_error_path() {
     assert!(b.runs("Recovery").is_empty());
     let r = b.engine.retry_run(id, RetryFrom::FailedStep, now).unwrap();
     assert!(!r.retried);
+}
+
+#[test]
+fn erasing_the_contact_clears_its_failure_notices() {
+    let mut b = Bench::new();
+    receipt_with_error_path(&mut b);
+    purchase(&mut b, "fay@x.com");
+    // The receipt fails; the notices stay queued (not dispatched).
+    let now = b.now();
+    let due = b.engine.take_due(now, 100).unwrap();
+    let receipt = due.iter().find(|e| e.step_id.is_some()).unwrap();
+    b.engine
+        .record_outcome(receipt.id, &failed_send(), now)
+        .unwrap();
+    let with_email =
+        "SELECT COUNT(*) FROM outbox WHERE step_id IS NULL AND payload LIKE '%fay@x.com%'";
+    assert_eq!(
+        b.count(with_email),
+        3,
+        "desktop, Slack and owner email name the contact"
+    );
+    b.store().erase_contact("fay@x.com", now).unwrap();
+    assert_eq!(b.count(with_email), 0);
+    assert_eq!(
+        b.count("SELECT COUNT(*) FROM outbox WHERE step_id IS NULL AND status = 'skipped'"),
+        3
+    );
 }

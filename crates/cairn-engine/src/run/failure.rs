@@ -3,8 +3,8 @@
 //! the first time or again after a retry.
 //!
 //! - **Notices** (desktop, Slack, email to an SMTP account's owner) are
-//!   outbox rows of their own, without a run or a step (sending one moves no
-//!   run on), keyed `cairn-…-<run>-failed<retries>-<n>`: each failure of a
+//!   outbox rows of the run without a step (sending one moves no run on;
+//!   erasing the contact clears them with the run's other rows), keyed `cairn-…-<run>-failed<retries>-<n>`: each failure of a
 //!   run is told once — a replayed transaction queues nothing twice — and a
 //!   run that fails again after a retry is told again.
 //! - **A workflow to start** gets the run's contact and the payload
@@ -105,7 +105,7 @@ fn notify(
             outbox::enqueue_using(
                 batch.tx,
                 &outbox::NewOutboxEntry {
-                    run_id: None,
+                    run_id: Some(run.id),
                     step_id: None,
                     effect: &effect,
                     idempotency_key: key,
