@@ -40,17 +40,10 @@ pub async fn retry_run(
     run_id: i64,
     from: RetryFrom,
 ) -> Result<Retried, CommandError> {
-    let (done, changes) = state
-        .database()
-        .with_store(move |s| {
-            let mut engine = Engine::new(s.reopen()?);
-            let done = engine.retry_run(run_id, from, SystemClock.now())?;
-            Ok((done, engine.drain_changes()))
-        })
-        .await?;
-    forward(&app, &changes);
-    background.wake();
-    Ok(done)
+    retry(&app, &state, &background, move |e| {
+        e.retry_run(run_id, from, SystemClock.now())
+    })
+    .await
 }
 
 /// Takes up again every failure of `workflow` that `filter` selects.
@@ -63,15 +56,33 @@ pub async fn retry_failed_runs(
     filter: FailureFilter,
     from: RetryFrom,
 ) -> Result<Vec<Retried>, CommandError> {
+    retry(&app, &state, &background, move |e| {
+        e.retry_failed(&workflow, &filter, from, SystemClock.now())
+    })
+    .await
+}
+
+/// Runs `f` on an engine over its own connection, then tells the window
+/// what changed and wakes the executor.
+async fn retry<T, F>(
+    app: &AppHandle,
+    state: &AppState,
+    background: &BackgroundHandle,
+    f: F,
+) -> Result<T, CommandError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Engine) -> Result<T, cairn_engine::EngineError> + Send + 'static,
+{
     let (done, changes) = state
         .database()
         .with_store(move |s| {
             let mut engine = Engine::new(s.reopen()?);
-            let done = engine.retry_failed(&workflow, &filter, from, SystemClock.now())?;
+            let done = f(&mut engine)?;
             Ok((done, engine.drain_changes()))
         })
         .await?;
-    forward(&app, &changes);
+    forward(app, &changes);
     background.wake();
     Ok(done)
 }
