@@ -6,6 +6,7 @@ import { Link, useParams } from "react-router";
 import {
   type ApiError,
   CHANGE_EVENT,
+  type FailureFilter,
   type Retried,
   type RetryFrom,
   type Run,
@@ -34,7 +35,12 @@ export function FailuresPage() {
   const name = workflow.data?.[0].name ?? "";
   const [node, setNode] = useState("");
   const [error, setError] = useState("");
-  const filter = { node: useSettled(node, 300).trim() || undefined, error: useSettled(error, 300).trim() || undefined };
+  const settledNode = useSettled(node, 300).trim();
+  const settledError = useSettled(error, 300).trim();
+  const filter: FailureFilter = {
+    ...(settledNode && { node: settledNode }),
+    ...(settledError && { error: settledError }),
+  };
   const failures = useQuery<Run[], ApiError>({
     queryKey: queryKeys.failures(name, filter.node ?? "", filter.error ?? ""),
     queryFn: () => runsApi.failed(name, filter),
