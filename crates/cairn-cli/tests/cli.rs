@@ -1422,6 +1422,8 @@ fn runs_retry_takes_a_failed_run_up_again_from_its_failed_step() {
             .len(),
         1
     );
+    let out = db.ok(&["runs", "Main"]);
+    assert!(out.contains("completed  retried 1 time\n"), "{out}");
 
     let out = db.ok(&["runs", "retry", "Main", "--run", &id.to_string()]);
     assert_eq!(
@@ -1461,4 +1463,9 @@ fn runs_retry_from_start_makes_a_new_run() {
     assert_eq!(v["runs"][1]["status"], "failed");
     let out = db.ok(&["runs", "retry", "Main", "--failed"]);
     assert_eq!(out, "\"Main\" has no failed runs to retry\n");
+    let out = db.ok(&["runs", "Main"]);
+    assert!(
+        out.contains(&format!("completed  restarts run {id}\n")),
+        "{out}"
+    );
 }

@@ -125,11 +125,18 @@ impl Render for Runs {
         }
         for r in &self.runs {
             let run = &r.run;
-            let reason = run
+            let mut reason = run
                 .exit_reason
                 .as_deref()
                 .map(|x| format!(" ({x})"))
                 .unwrap_or_default();
+            if run.retries > 0 {
+                let times = if run.retries == 1 { "time" } else { "times" };
+                reason.push_str(&format!("  retried {} {times}", run.retries));
+            }
+            if let Some(from) = run.restarted_from {
+                reason.push_str(&format!("  restarts run {from}"));
+            }
             writeln!(
                 out,
                 "run {}  {}  {}  v{}  {}{}{}",
