@@ -1,9 +1,9 @@
 //! Re-running a failed run in the real app: a receipt's SMTP account was
 //! removed, so the purchase's run fails at the email; the coach sees it in
-//! the workflow's failed runs, puts the account back, opens the run and
-//! presses Retry. The receipt then leaves over a real SMTP server on
-//! loopback (aiosmtpd), once, and the tag added before the failure is not
-//! added again.
+//! the workflow's failed runs, connects the account again on the Accounts
+//! screen, opens the run and presses Retry. The receipt then leaves over a
+//! real SMTP server on loopback (aiosmtpd), once, and the tag added before
+//! the failure is not added again.
 
 use cairn_model::account::AccountKind;
 use cairn_model::event::NewEvent;
@@ -11,6 +11,8 @@ use cairn_model::{Clock, SystemClock};
 use cairn_store::runs::RunStatus;
 use cairn_store::workflows::WorkflowStatus;
 
+use crate::accounts::type_into;
+use crate::contacts::choose;
 use crate::harness::Launch;
 use crate::testrun::SmtpServer;
 
@@ -82,16 +84,27 @@ async fn a_failed_run_is_retried_from_its_page_after_the_account_is_fixed() {
     assert!(row.contains("no account named \"Gmail\""), "{row}");
     app.screenshot("retry_failures_list").await.unwrap();
 
-    // The coach connects the account again, opens the run and retries it.
-    app.store()
-        .add_account(
-            "Gmail",
-            AccountKind::Smtp,
-            &gmail(smtp.port),
-            None,
-            SystemClock.now(),
-        )
-        .unwrap();
+    // The coach connects the account again on the Accounts screen…
+    app.click("nav a[href='#/accounts']").await;
+    app.wait_for_text("[data-testid=accounts-empty]", "No accounts connected")
+        .await;
+    app.click("[data-testid=add-account]").await;
+    type_into(&app, "[data-testid=account-name]", "Gmail").await;
+    type_into(&app, "[data-testid=account-host]", "127.0.0.1").await;
+    type_into(&app, "[data-testid=account-port]", &smtp.port.to_string()).await;
+    choose(&app, "#acct-security", "none").await;
+    type_into(
+        &app,
+        "[data-testid=account-from]",
+        "Coach <coach@example.com>",
+    )
+    .await;
+    app.click("[data-testid=save-account]").await;
+    app.wait_for_text("[data-testid=account]", "Gmail").await;
+    // …goes back to the failed runs, opens the run and retries it.
+    app.click("nav a[href='#/workflows']").await;
+    app.click("[data-workflow=Receipts] [data-testid=workflow-failures]")
+        .await;
     app.click("[data-testid=failure-run]").await;
     app.wait_for_text("[data-testid=run-status]", "failed")
         .await;
