@@ -46,6 +46,8 @@ fn shell_types(b: &mut Shell) {
     b.add::<settings::Problem>();
     b.add::<crate::commands::activity::ActivityEvent>();
     b.add::<cairn_engine::Change>();
+    b.add::<cairn_engine::Retried>();
+    b.add::<cairn_engine::RetryFrom>();
     b.add::<crate::commands::test_runs::TestRunRequest>();
     b.add::<crate::commands::test_runs::TestRun>();
     b.add::<crate::commands::housekeeping::BackgroundStatus>();

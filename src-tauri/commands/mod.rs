@@ -14,6 +14,7 @@ pub mod contacts;
 pub mod email_templates;
 pub mod housekeeping;
 pub mod pipelines;
+pub mod retries;
 pub mod settings;
 pub mod templates;
 pub mod test_runs;

@@ -142,7 +142,9 @@ pub fn view(store: &Store, run_id: i64) -> Result<TestRun, CommandError> {
     })
 }
 
-fn forward(app: &AppHandle, changes: &[Change]) {
+/// Sends run changes made outside the executor to the window, as the
+/// executor's own are.
+pub(crate) fn forward(app: &AppHandle, changes: &[Change]) {
     for c in changes {
         if let Err(e) = app.emit(CHANGE_EVENT, c) {
             tracing::debug!("the window missed a run change: {e}");

@@ -11,7 +11,8 @@ use fantoccini::Locator;
 use crate::contacts::choose;
 use crate::harness::{App, Launch};
 
-pub async fn type_into(app: &App, css: &str, text: &str) {
+/// Types `text` into the field `css` (cleared first).
+pub(crate) async fn type_into(app: &App, css: &str, text: &str) {
     app.wait_until(&format!("{css} to be present"), || async {
         app.client().find(Locator::Css(css)).await.is_ok()
     })

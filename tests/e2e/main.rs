@@ -31,6 +31,7 @@ mod harness;
 mod insights;
 mod mail;
 mod pipelines;
+mod retry;
 mod settings;
 mod testrun;
 mod workflows;

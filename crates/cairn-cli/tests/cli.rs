@@ -1398,5 +1398,180 @@ fn deals_are_listed_by_pipeline_and_stage_and_moved() {
         db.run(&["deal", "list", "--stage", "Won"]).code,
         2,
         "a stage needs its pipeline"
+
+// ---------------------------------------------------------------- runs retry
+
+/// "Main" tags the contact, then starts "Later"; "Later" is renamed away
+/// before the event, so the run fails at `start`. Returns the run's id.
+fn failed_run_of_main(db: &Db) -> i64 {
+    use cairn_model::event::NewEvent;
+    use cairn_store::workflows::WorkflowStatus;
+    let now: cairn_model::Timestamp = NOW.parse().unwrap();
+    let mut store = cairn_store::Store::open(&db.path).unwrap();
+    for def in [
+        json!({"format": "cairn.workflow", "version": 1, "name": "Later", "nodes": [
+            {"id": "m", "position": {"x": 0, "y": 0}, "kind": "trigger.manual", "config": {}},
+            {"id": "t", "position": {"x": 0, "y": 0}, "kind": "action.add_tag", "config": {"tag": "later"}}],
+            "edges": [{"from": "m", "to": "t"}]}),
+        json!({"format": "cairn.workflow", "version": 1, "name": "Main", "nodes": [
+            {"id": "go", "position": {"x": 0, "y": 0}, "kind": "trigger.event", "config": {"event_type": "go"}},
+            {"id": "first", "position": {"x": 0, "y": 0}, "kind": "action.add_tag", "config": {"tag": "first"}},
+            {"id": "start", "position": {"x": 0, "y": 0}, "kind": "action.start_workflow", "config": {"workflow": "Later"}}],
+            "edges": [{"from": "go", "to": "first"}, {"from": "first", "to": "start"}]}),
+    ] {
+        let name = store
+            .import_workflow(&def.to_string(), false, now)
+            .unwrap()
+            .name;
+        store
+            .set_workflow_status(&name, WorkflowStatus::Active, now)
+            .unwrap();
+    }
+    store
+        .conn()
+        .execute(
+            "UPDATE workflows SET name = 'Renamed' WHERE name = 'Later'",
+            [],
+        )
+        .unwrap();
+    store
+        .emit(
+            &NewEvent {
+                event_type: "go".into(),
+                contact_email: Some("ada@example.com".into()),
+                payload: json!({}),
+                occurred_at: now,
+                source: "test".into(),
+                external_id: None,
+            },
+            now,
+        )
+        .unwrap();
+    let mut engine = cairn_engine::Engine::new(store);
+    engine.tick(now).unwrap();
+    engine
+        .store()
+        .conn()
+        .execute(
+            "UPDATE workflows SET name = 'Later' WHERE name = 'Renamed'",
+            [],
+        )
+        .unwrap();
+    let runs = engine
+        .store()
+        .failed_runs("Main", &Default::default())
+        .unwrap();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    runs[0].id
+}
+
+#[test]
+fn runs_retry_takes_a_failed_run_up_again_from_its_failed_step() {
+    let db = Db::init();
+    let id = failed_run_of_main(&db);
+    let v = db.json(&["runs", "Main", "--status", "failed"]);
+    assert!(
+        v["runs"][0]["exit_reason"]
+            .as_str()
+            .unwrap()
+            .contains("no workflow named \"Later\""),
+        "{v}"
+    );
+
+    // Nothing matches: nothing is retried.
+    let v = db.json(&["runs", "retry", "Main", "--failed", "--node", "first"]);
+    assert_eq!(v["runs"], json!([]));
+    let v = db.json(&[
+        "runs",
+        "retry",
+        "Main",
+        "--failed",
+        "--node",
+        "start",
+        "--error",
+        "NO WORKFLOW",
+    ]);
+    assert_eq!(
+        v,
+        json!({"workflow": "Main", "from": "failed_step", "runs": [
+            {"run_id": id, "retried": true, "carried_on_by": id, "reason": null}]})
+    );
+    let v = db.json(&["runs", "Main", "--steps"]);
+    let run = &v["runs"][0];
+    assert_eq!(run["status"], "completed", "{v}");
+    assert_eq!(run["retries"], 1);
+    let nodes: Vec<(&str, &str)> = run["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["node_id"].as_str().unwrap(),
+                s["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        nodes,
+        vec![
+            ("go", "ok"),
+            ("first", "ok"),
+            ("start", "failed"),
+            ("start", "ok")
+        ],
+        "the tag before the failure is not added again"
+    );
+    assert_eq!(
+        db.json(&["runs", "Later"])["runs"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let out = db.ok(&["runs", "Main"]);
+    assert!(out.contains("completed  retried 1 time\n"), "{out}");
+
+    let out = db.ok(&["runs", "retry", "Main", "--run", &id.to_string()]);
+    assert_eq!(
+        out,
+        format!(
+            "run {id}  not retried: it is completed, not failed\n0 of 1 run retried; a running executor (the app, cairn run) carries them on\n"
+        )
+    );
+    let o = db.run(&["runs", "retry", "Main", "--node", "start"]);
+    assert_eq!(o.code, 2, "{o:?}");
+    let o = db.fails(&["runs", "retry", "Later", "--run", &id.to_string()]);
+    assert_eq!(
+        o.stderr,
+        format!("error: run {id} is a run of \"Main\", not of \"Later\"\n")
+    );
+}
+
+#[test]
+fn runs_retry_from_start_makes_a_new_run() {
+    let db = Db::init();
+    let id = failed_run_of_main(&db);
+    let v = db.json(&[
+        "runs",
+        "retry",
+        "Main",
+        "--run",
+        &id.to_string(),
+        "--from-start",
+    ]);
+    let new = v["runs"][0]["carried_on_by"].as_i64().unwrap();
+    assert_ne!(new, id);
+    assert_eq!(v["from"], "start");
+    let v = db.json(&["runs", "Main"]);
+    assert_eq!(v["runs"][0]["id"], new);
+    assert_eq!(v["runs"][0]["status"], "completed");
+    assert_eq!(v["runs"][0]["restarted_from"], id);
+    assert_eq!(v["runs"][1]["status"], "failed");
+    let out = db.ok(&["runs", "retry", "Main", "--failed"]);
+    assert_eq!(out, "\"Main\" has no failed runs to retry\n");
+    let out = db.ok(&["runs", "Main"]);
+    assert!(
+        out.contains(&format!("completed  restarts run {id}\n")),
+        "{out}"
     );
 }

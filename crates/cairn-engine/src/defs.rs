@@ -84,6 +84,8 @@ impl Definitions {
                         .entry(t.to_string())
                         .or_default()
                         .push((id, n.id.clone())),
+                    // Started by another workflow's failure, never by time.
+                    None if matches!(n.spec, NodeSpec::TriggerWorkflowFailed(_)) => {}
                     None => has_schedule = true,
                 }
             }

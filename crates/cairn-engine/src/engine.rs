@@ -123,7 +123,7 @@ impl Engine {
 
     /// Runs `f` in one write transaction with a fresh view of the workflows.
     /// Changes are kept only if the transaction commits.
-    fn with_tx<T>(
+    pub(crate) fn with_tx<T>(
         &mut self,
         now: Timestamp,
         f: impl FnOnce(&mut Batch<'_>, &mut ScheduleState) -> Result<T>,
@@ -486,10 +486,7 @@ impl Engine {
                 )?;
             }
             if let Some(run_id) = row.run_id
-                && matches!(
-                    runs::run_using(batch.tx, run_id)?.status,
-                    runs::RunStatus::Running | runs::RunStatus::Waiting
-                )
+                && let Some(open) = run::load(batch, run_id)?
             {
                 runs::end_run_using(
                     batch.tx,
@@ -500,6 +497,7 @@ impl Engine {
                     false,
                     batch.now,
                 )?;
+                run::failure::run_failed(batch, &open, reason)?;
             }
             Ok(())
         })

@@ -65,6 +65,11 @@ pub(crate) fn record(batch: &mut Batch<'_>, id: i64, outcome: &SendOutcome) -> R
         // The run left meanwhile (goal, removal): nothing to move on.
         return Ok(());
     }
+    if row.step_id.is_none() {
+        // A notice of the run's error path (`run::failure`): it belongs to
+        // the run (erasing the contact clears it) but moves no step on.
+        return record_notice(batch, &row, outcome);
+    }
     let final_failure = |error: &str| -> (String, bool) { (error.to_string(), true) };
     let (error, failed) = match outcome {
         SendOutcome::Sent { detail } => {
@@ -242,6 +247,36 @@ pub(crate) fn record(batch: &mut Batch<'_>, id: i64, outcome: &SendOutcome) -> R
             )
         }
     }
+}
+
+/// Records what became of a failure notice: sent, tried again later, or
+/// failed for good (logged; a notice has no run to fail).
+fn record_notice(batch: &mut Batch<'_>, row: &OutboxRow, outcome: &SendOutcome) -> Result<()> {
+    let now = batch.now;
+    match outcome {
+        SendOutcome::Sent { .. } => outbox::mark_sent_using(batch.tx, row.id, now)?,
+        SendOutcome::Unreachable { error } | SendOutcome::AccountFault { error, .. } => {
+            let at = later(now, offline_wait(&row.kind, now));
+            outbox::reschedule_using(batch.tx, row.id, at, Some(error), false, now)?
+        }
+        SendOutcome::Deferred { until, reason } => {
+            outbox::reschedule_using(batch.tx, row.id, *until, Some(reason), false, now)?
+        }
+        SendOutcome::Retry { error, .. } if row.attempts < row.max_attempts => {
+            let at = later(
+                now,
+                backoff(row.backoff_secs, row.attempts, &row.idempotency_key),
+            );
+            outbox::reschedule_using(batch.tx, row.id, at, Some(error), true, now)?
+        }
+        SendOutcome::Retry { error, .. }
+        | SendOutcome::Failed { error }
+        | SendOutcome::Bounced { error } => {
+            tracing::warn!(run = ?row.run_id, "a failure notice could not be sent: {error}");
+            outbox::mark_failed_using(batch.tx, row.id, error, now)?
+        }
+    }
+    Ok(())
 }
 
 fn note_step(batch: &mut Batch<'_>, row: &OutboxRow, extra: StepDetail) -> Result<()> {

@@ -344,6 +344,7 @@ pub fn node_spec() -> impl Strategy<Value = NodeSpec> {
                 })
             })
             .boxed(),
+        event().prop_map(NodeSpec::TriggerWorkflowFailed).boxed(),
         condition()
             .prop_map(|condition| NodeSpec::Condition(ConditionNode { condition }))
             .boxed(),
@@ -467,15 +468,7 @@ pub fn node_spec() -> impl Strategy<Value = NodeSpec> {
                 })
             })
             .boxed(),
-        (
-            prop_oneof![
-                text().prop_map(|account| NotifyChannel::Slack { account }),
-                Just(NotifyChannel::Desktop),
-                text().prop_map(|account| NotifyChannel::EmailOwner { account }),
-            ],
-            text(),
-            error_policy(),
-        )
+        (notify_channel(), text(), error_policy())
             .prop_map(|(channel, message, on_error)| {
                 NodeSpec::Notify(Notify {
                     channel,
@@ -490,6 +483,23 @@ pub fn node_spec() -> impl Strategy<Value = NodeSpec> {
     ];
     debug_assert_eq!(arms.len(), NodeSpec::KINDS.len());
     Union::new(arms)
+}
+
+pub fn notify_channel() -> impl Strategy<Value = NotifyChannel> {
+    prop_oneof![
+        text().prop_map(|account| NotifyChannel::Slack { account }),
+        Just(NotifyChannel::Desktop),
+        text().prop_map(|account| NotifyChannel::EmailOwner { account }),
+    ]
+}
+
+pub fn on_run_failure() -> impl Strategy<Value = OnRunFailure> {
+    (vec(notify_channel(), 0..3), option::of(text())).prop_map(|(notify, start_workflow)| {
+        OnRunFailure {
+            notify,
+            start_workflow,
+        }
+    })
 }
 
 pub fn settings() -> impl Strategy<Value = Settings> {
@@ -507,14 +517,25 @@ pub fn settings() -> impl Strategy<Value = Settings> {
         option::of(window),
         non_negative(),
         non_negative(),
+        on_run_failure(),
     )
         .prop_map(
-            |(timezone, reentry, send_window, manual_minutes_per_run, hourly_rate)| Settings {
-                timezone: timezone.into(),
+            |(
+                timezone,
                 reentry,
                 send_window,
                 manual_minutes_per_run,
                 hourly_rate,
+                on_run_failure,
+            )| {
+                Settings {
+                    timezone: timezone.into(),
+                    reentry,
+                    send_window,
+                    manual_minutes_per_run,
+                    hourly_rate,
+                    on_run_failure,
+                }
             },
         )
 }

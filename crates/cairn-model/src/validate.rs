@@ -158,6 +158,7 @@ pub fn validate(def: &WorkflowDef, catalog: &Catalog) -> Report {
         issues: vec![],
     };
     check_workflow(&mut c);
+    check_on_run_failure(&mut c);
     check_graph(&mut c);
     for n in &def.nodes {
         check_node(&mut c, n);
@@ -588,28 +589,72 @@ fn check_account(c: &mut Checker, node: &str, name: &str, kinds: &[AccountKind])
     if !c.require(node, "the account", name) {
         return;
     }
-    match c.cat.accounts.get(&Catalog::key(name)) {
-        None => c.err(
-            "unknown_account",
-            Some(node),
-            format!(
-                "there is no connected account named {name:?}; connect one of kind {} under that name",
-                kinds
-                    .iter()
-                    .map(|k| k.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" or ")
-            ),
-        ),
-        Some(k) if !kinds.contains(k) => c.err(
-            "unknown_account",
-            Some(node),
-            format!(
-                "account {name:?} is a {k} account; a {} account is needed here",
-                kinds[0]
-            ),
-        ),
-        _ => {}
+    if let Some(msg) = account_problem(&c.cat, name, kinds) {
+        c.err("unknown_account", Some(node), msg);
+    }
+}
+
+/// Why `name` cannot serve as an account of one of `kinds`, if it cannot.
+fn account_problem(cat: &Catalog, name: &str, kinds: &[AccountKind]) -> Option<String> {
+    match cat.accounts.get(&Catalog::key(name)) {
+        None => Some(format!(
+            "there is no connected account named {name:?}; connect one of kind {} under that name",
+            kinds
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(" or ")
+        )),
+        Some(k) if !kinds.contains(k) => Some(format!(
+            "account {name:?} is a {k} account; a {} account is needed here",
+            kinds[0]
+        )),
+        _ => None,
+    }
+}
+
+/// The error path (`settings.on_run_failure`): its accounts exist and are
+/// of the right kind, the workflow it starts exists and is not this one.
+fn check_on_run_failure(c: &mut Checker) {
+    let f = &c.def.settings.on_run_failure;
+    for (i, ch) in f.notify.iter().enumerate() {
+        let (account, kind) = match ch {
+            NotifyChannel::Slack { account } => (account, AccountKind::Slack),
+            NotifyChannel::EmailOwner { account } => (account, AccountKind::Smtp),
+            NotifyChannel::Desktop => continue,
+        };
+        let at = format!("settings.on_run_failure.notify[{i}]");
+        if account.trim().is_empty() {
+            c.err(
+                "missing_setting",
+                None,
+                format!("{at}: the account is not set"),
+            );
+        } else if let Some(msg) = account_problem(&c.cat, account, &[kind]) {
+            c.err("unknown_account", None, format!("{at}: {msg}"));
+        }
+    }
+    if let Some(w) = &f.start_workflow {
+        let at = "settings.on_run_failure.start_workflow";
+        if w.trim().is_empty() {
+            c.err(
+                "missing_setting",
+                None,
+                format!("{at}: the workflow is not set"),
+            );
+        } else if Catalog::key(w) == Catalog::key(&c.def.name) {
+            c.err(
+                "bad_value",
+                None,
+                format!("{at}: a workflow cannot start itself when one of its runs fails"),
+            );
+        } else if !c.cat.workflows.contains(&Catalog::key(w)) {
+            c.err(
+                "unknown_workflow",
+                None,
+                format!("{at}: there is no workflow named {w:?}"),
+            );
+        }
     }
 }
 
@@ -1093,7 +1138,8 @@ fn check_node(c: &mut Checker, n: &Node) {
     match &n.spec {
         NodeSpec::TriggerContactCreated(t)
         | NodeSpec::TriggerPurchaseCompleted(t)
-        | NodeSpec::TriggerRefundIssued(t) => check_filters(c, Some(id), &t.filters),
+        | NodeSpec::TriggerRefundIssued(t)
+        | NodeSpec::TriggerWorkflowFailed(t) => check_filters(c, Some(id), &t.filters),
         NodeSpec::TriggerFormSubmitted(t) => check_filters(c, Some(id), &t.filters),
         NodeSpec::TriggerTagAdded(t) | NodeSpec::TriggerTagRemoved(t) => {
             check_tag(c, id, &t.tag, false);

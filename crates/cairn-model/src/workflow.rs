@@ -123,6 +123,37 @@ pub struct Settings {
     #[serde(default, skip_serializing_if = "is_zero")]
     #[ts(as = "Option<_>", optional)]
     pub hourly_rate: f64,
+    /// What happens when a run fails ("when a run fails"): who is told,
+    /// and which workflow starts for the run's contact.
+    #[serde(default, skip_serializing_if = "OnRunFailure::is_empty")]
+    #[ts(as = "Option<_>", optional)]
+    pub on_run_failure: OnRunFailure,
+}
+
+/// The workflow's error path: what happens each time one of its live runs
+/// fails, the first time or after a retry. A run that a
+/// `trigger.workflow_failed` started never starts another workflow when it
+/// fails itself (it still notifies), so error handlers cannot loop.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct OnRunFailure {
+    /// Tell someone: a desktop notification, a Slack message through a
+    /// Slack account, an email to the owner of an SMTP account.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<_>", optional)]
+    pub notify: Vec<NotifyChannel>,
+    /// Start this workflow for the failed run's contact, at its
+    /// `trigger.workflow_failed` trigger, with the payload
+    /// `{workflow, node, error, run}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub start_workflow: Option<String>,
+}
+
+impl OnRunFailure {
+    pub fn is_empty(&self) -> bool {
+        self.notify.is_empty() && self.start_workflow.is_none()
+    }
 }
 
 fn utc() -> String {
@@ -152,6 +183,7 @@ impl Default for Settings {
             send_window: None,
             manual_minutes_per_run: 0.0,
             hourly_rate: 0.0,
+            on_run_failure: OnRunFailure::default(),
         }
     }
 }
@@ -955,6 +987,7 @@ node_kinds! {
     TriggerSchedule(ScheduleTrigger) = "trigger.schedule", Trigger, "Schedule";
     TriggerManual(ManualTrigger) = "trigger.manual", Trigger, "Manual / test contact";
     TriggerEvent(CustomEventTrigger) = "trigger.event", Trigger, "Custom event";
+    TriggerWorkflowFailed(EventTrigger) = "trigger.workflow_failed", Trigger, "A run of another workflow failed";
     Condition(ConditionNode) = "condition", Flow, "Condition (yes / no)";
     Branch(BranchNode) = "branch", Flow, "Branch";
     WaitDuration(WaitDuration) = "wait.duration", Wait, "Wait for a duration";

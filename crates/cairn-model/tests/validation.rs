@@ -915,3 +915,66 @@ fn issue_messages_name_what_is_wrong() {
     assert!(report.has_errors());
     assert_eq!(report.for_node("m").count(), 2);
 }
+
+/// A manual trigger to an end, with `settings.on_run_failure` as given.
+fn with_error_path(on_run_failure: Value) -> WorkflowDef {
+    workflow(
+        vec![manual("t"), end("e")],
+        vec![edge("t", "next", "e")],
+        json!({"settings": {"on_run_failure": on_run_failure}}),
+    )
+}
+
+#[test]
+fn error_path_accounts_and_workflow_must_exist() {
+    assert_issues(
+        &with_error_path(json!({
+            "notify": ["desktop", {"slack": {"account": "Team Slack"}}, {"email_owner": {"account": "Gmail"}}],
+            "start_workflow": "Onboarding"
+        })),
+        &[],
+    );
+    let def = with_error_path(json!({
+        "notify": [{"slack": {"account": "Gmail"}}, {"email_owner": {"account": "Nope"}}, {"slack": {"account": " "}}],
+        "start_workflow": "Nowhere"
+    }));
+    assert_issues(
+        &def,
+        &[
+            (Error, "unknown_account", None),
+            (Error, "unknown_account", None),
+            (Error, "missing_setting", None),
+            (Error, "unknown_workflow", None),
+        ],
+    );
+    let messages: Vec<String> = validate(&def, &catalog())
+        .issues
+        .into_iter()
+        .map(|i| i.message)
+        .collect();
+    for at in [
+        "settings.on_run_failure.notify[0]: account \"Gmail\" is a smtp account; a slack account is needed here",
+        "settings.on_run_failure.notify[1]: there is no connected account named \"Nope\"",
+        "settings.on_run_failure.notify[2]: the account is not set",
+        "settings.on_run_failure.start_workflow: there is no workflow named \"Nowhere\"",
+    ] {
+        assert!(
+            messages.iter().any(|m| m.starts_with(at)),
+            "{at}: {messages:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_workflow_cannot_start_itself_when_it_fails() {
+    let def = with_error_path(json!({"start_workflow": "test"}));
+    assert_issues(&def, &[(Error, "bad_value", None)]);
+}
+
+#[test]
+fn an_unknown_key_in_the_error_path_is_refused_with_its_path() {
+    let v = json!({"format": "cairn.workflow", "version": 1, "name": "T", "nodes": [],
+        "settings": {"on_run_failure": {"notify": ["desktop"], "retry": true}}});
+    let e = file::parse(&v.to_string()).unwrap_err().to_string();
+    assert!(e.contains("settings.on_run_failure"), "{e}");
+}

@@ -24,6 +24,7 @@ pub mod csv_import;
 pub mod deals;
 pub mod error;
 pub mod events;
+pub mod failures;
 pub mod hygiene;
 pub mod identity;
 pub mod incidents;
@@ -67,6 +68,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0011_outbox_lanes.sql"),
     include_str!("../migrations/0012_course_platforms.sql"),
     include_str!("../migrations/0013_deal_board.sql"),
+    include_str!("../migrations/0014_run_retries.sql"),
 ];
 
 /// `PRAGMA application_id` of every Cairn database ("Crn1" in ASCII), so a

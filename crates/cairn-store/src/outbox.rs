@@ -414,6 +414,35 @@ pub fn mark_failed_using(c: &Connection, id: i64, error: &str, now: Timestamp) -
     Ok(())
 }
 
+/// The entry a step queued, if it queued one.
+pub fn of_step_using(c: &Connection, step_id: i64) -> Result<Option<OutboxRow>> {
+    Ok(c.prepare_cached(&format!(
+        "{SELECT} WHERE step_id = ?1 ORDER BY id DESC LIMIT 1"
+    ))?
+    .query_row([step_id], row)
+    .optional()?)
+}
+
+/// Sends a failed entry again, with the same idempotency key (receivers
+/// still deduplicate on it): back to `pending`, due `now`, with
+/// `more_attempts` attempts beyond those already spent (the attempt count
+/// goes on, so the step log says "attempt 6" rather than starting over).
+pub fn retry_failed_using(
+    c: &Connection,
+    id: i64,
+    more_attempts: u32,
+    now: Timestamp,
+) -> Result<bool> {
+    let n = c
+        .prepare_cached(
+            "UPDATE outbox SET status = 'pending', next_attempt_at = ?3, max_attempts = attempts + ?2,
+                    lease_until = NULL, updated_at = ?3
+             WHERE id = ?1 AND status = 'failed'",
+        )?
+        .execute(params![id, more_attempts.max(1), ms(now)])?;
+    Ok(n == 1)
+}
+
 /// Marks rows left `sending` by a crash as pending again and possibly
 /// duplicated. Returns the rows recovered.
 pub fn recover_interrupted_using(c: &Connection, now: Timestamp) -> Result<Vec<OutboxRow>> {

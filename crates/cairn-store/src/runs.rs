@@ -120,6 +120,12 @@ pub struct Run {
     pub mode: RunMode,
     pub started_at: Timestamp,
     pub ended_at: Option<Timestamp>,
+    /// How many times the run was taken up again from its failed step
+    /// (`cairn_engine`'s retry).
+    pub retries: u32,
+    /// The failed run this one restarted from the start, if it did.
+    #[ts(type = "number | null")]
+    pub restarted_from: Option<i64>,
 }
 
 /// A step as stored.
@@ -144,12 +150,12 @@ pub struct Step {
     pub attempts: u32,
 }
 
-const RUN_SELECT: &str = "SELECT r.id, r.workflow_id, w.name, r.version, r.contact_id, c.email, r.trigger_node,
+pub(crate) const RUN_SELECT: &str = "SELECT r.id, r.workflow_id, w.name, r.version, r.contact_id, c.email, r.trigger_node,
     r.trigger_event_id, r.trigger_payload, r.status, r.current_node, r.exit_reason, r.goal, r.converted, r.mode,
-    r.started_at, r.ended_at
+    r.started_at, r.ended_at, r.retries, r.restarted_from
     FROM runs r JOIN workflows w ON w.id = r.workflow_id JOIN contacts c ON c.id = r.contact_id";
 
-fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Run> {
+pub(crate) fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Run> {
     let payload: String = r.get(8)?;
     Ok(Run {
         id: r.get(0)?,
@@ -169,6 +175,8 @@ fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Run> {
         mode: RunMode::parse(&r.get::<_, String>(14)?).unwrap_or_default(),
         started_at: ts(r.get(15)?),
         ended_at: ts_opt(r.get(16)?),
+        retries: r.get(17)?,
+        restarted_from: r.get(18)?,
     })
 }
 

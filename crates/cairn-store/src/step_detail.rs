@@ -94,6 +94,12 @@ pub enum StepDetail {
         possibly_duplicated: bool,
         note: String,
     },
+    /// A failed step taken up again (`cairn runs retry`, the run page's
+    /// Retry): the how-many-th retry of its run, and the error it had.
+    Retried {
+        retried: u32,
+        previous_error: String,
+    },
     /// An email not sent because of the contact's status; `code` names the
     /// rule (`contact_unsubscribed`, `contact_bounced`).
     Refused { reason: String, code: String },

@@ -120,6 +120,11 @@ export { testRunsApi } from "./testRuns";
 export type { NodeCounts, RunMode } from "@/bindings";
 export type { TestRun, TestRunRequest } from "@/bindings/app";
 
+// Re-running failed runs: a workflow's failures and the run page.
+export { runsApi } from "./runs";
+export type { FailureFilter } from "@/bindings";
+export type { Retried, RetryFrom } from "@/bindings/app";
+
 // The templates gallery and the analytics screens.
 export { analyticsApi, templatesApi } from "./insights";
 export type {

@@ -46,6 +46,10 @@ export const queryKeys = {
   /** Every run's steps (the prefix). */
   runs: ["runs"] as const,
   runSteps: (runId: number) => ["runs", runId, "steps"] as const,
+  /** One run with its steps (the run page). */
+  run: (runId: number) => ["runs", runId, "page"] as const,
+  /** A workflow's failures to re-run, by filter. */
+  failures: (workflow: string, node: string, error: string) => ["runs", "failures", workflow, node, error] as const,
 
   activity: {
     all: ["activity"] as const,

@@ -3,7 +3,8 @@
 //
 // Places reserved for screens others build:
 //   /workflows/:workflowId  the canvas editor of one workflow
-//   /workflows/:workflowId/runs, …/analytics  views of one workflow
+//   /workflows/:workflowId/failures, …/analytics  views of one workflow
+//   /runs/:runId  one run, with Retry / Restart from start
 // Each "coming" screen gets its own route here when it is built.
 import { Navigate, type RouteObject } from "react-router";
 
@@ -12,6 +13,7 @@ import { ActivityPage } from "@/features/activity";
 import { ContactPage, ContactsPage } from "@/features/contacts";
 import { EmailTemplatesPage } from "@/features/email-templates";
 import { PipelinesPage } from "@/features/pipelines";
+import { FailuresPage, RunPage } from "@/features/runs";
 import { SettingsPage } from "@/features/settings";
 import { TemplatesPage } from "@/features/templates";
 import { WorkflowsPage } from "@/features/workflows";
@@ -51,6 +53,8 @@ export const routes: RouteObject[] = [
         path: "workflows/:workflowId/analytics",
         lazy: async () => ({ Component: (await import("@/features/analytics")).WorkflowAnalyticsPage }),
       },
+      { path: "workflows/:workflowId/failures", element: <FailuresPage /> },
+      { path: "runs/:runId", element: <RunPage /> },
       { path: "accounts", element: <AccountsPage /> },
       { path: "email-templates", element: <EmailTemplatesPage /> },
       { path: "activity", element: <ActivityPage /> },

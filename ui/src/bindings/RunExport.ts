@@ -6,4 +6,13 @@ import type { Step } from "./Step";
 /**
  * A run of the contact with its steps.
  */
-export type RunExport = { steps: Array<Step>, id: number, workflow_id: number, workflow: string, version: number, contact_id: number, contact_email: string, trigger_node: string, trigger_event_id: number | null, trigger_payload: unknown, status: RunStatus, current_node: string | null, exit_reason: string | null, goal: string | null, converted: boolean, mode: RunMode, started_at: string, ended_at: string | null, };
+export type RunExport = { steps: Array<Step>, id: number, workflow_id: number, workflow: string, version: number, contact_id: number, contact_email: string, trigger_node: string, trigger_event_id: number | null, trigger_payload: unknown, status: RunStatus, current_node: string | null, exit_reason: string | null, goal: string | null, converted: boolean, mode: RunMode, started_at: string, ended_at: string | null, 
+/**
+ * How many times the run was taken up again from its failed step
+ * (`cairn_engine`'s retry).
+ */
+retries: number, 
+/**
+ * The failed run this one restarted from the start, if it did.
+ */
+restarted_from: number | null, };

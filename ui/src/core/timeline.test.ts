@@ -33,6 +33,8 @@ const run = (id: number, at: string): Run => ({
   mode: "live",
   started_at: at,
   ended_at: at,
+  retries: 0,
+  restarted_from: null,
 });
 
 describe("timeline", () => {

@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod pipeline;
 pub mod run;
 pub mod runs;
+pub mod runs_retry;
 pub mod simulate;
 pub mod stats;
 pub mod sync;

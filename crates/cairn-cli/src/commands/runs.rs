@@ -1,18 +1,23 @@
-//! `cairn runs NAME`: a workflow's runs, newest first, optionally with steps.
+//! `cairn runs NAME`: a workflow's runs, newest first, optionally with
+//! steps; `cairn runs retry NAME …` re-runs what failed (`runs_retry`).
 
 use std::io::Write;
 
 use cairn_store::runs::{Run, RunQuery, RunStatus, Step};
-use clap::Args;
+use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use crate::output::{Render, when};
 use crate::{CliError, Ctx};
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct RunsArgs {
+    #[command(subcommand)]
+    command: Option<RunsCommand>,
     /// The workflow.
-    workflow: String,
+    #[arg(required = true)]
+    workflow: Option<String>,
     /// Only runs in this state: running, waiting, completed, exited, failed.
     #[arg(long, value_name = "S")]
     status: Option<String>,
@@ -22,6 +27,14 @@ pub struct RunsArgs {
     /// Also list each run's steps.
     #[arg(long)]
     steps: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum RunsCommand {
+    /// Re-run failed runs: from the failed step on the version they ran
+    /// (done steps are not redone; a failed send goes again with the same
+    /// Message-ID / Idempotency-Key), or --from-start on the current version.
+    Retry(super::runs_retry::RetryArgs),
 }
 
 #[derive(Debug, Serialize)]
@@ -39,6 +52,10 @@ struct Runs {
 }
 
 pub fn run(ctx: &mut Ctx, a: RunsArgs) -> Result<(), CliError> {
+    if let Some(RunsCommand::Retry(r)) = a.command {
+        return super::runs_retry::run(ctx, r);
+    }
+    let workflow = a.workflow.unwrap_or_default();
     let status = match &a.status {
         Some(s) => Some(RunStatus::parse(s).ok_or_else(|| {
             CliError::Usage(format!(
@@ -48,7 +65,7 @@ pub fn run(ctx: &mut Ctx, a: RunsArgs) -> Result<(), CliError> {
         None => None,
     };
     let store = ctx.store()?;
-    let w = store.workflow(&a.workflow)?;
+    let w = store.workflow(&workflow)?;
     let runs = store.runs(&RunQuery {
         workflow: Some(w.name.clone()),
         status,
@@ -108,11 +125,18 @@ impl Render for Runs {
         }
         for r in &self.runs {
             let run = &r.run;
-            let reason = run
+            let mut reason = run
                 .exit_reason
                 .as_deref()
                 .map(|x| format!(" ({x})"))
                 .unwrap_or_default();
+            if run.retries > 0 {
+                let times = if run.retries == 1 { "time" } else { "times" };
+                reason.push_str(&format!("  retried {} {times}", run.retries));
+            }
+            if let Some(from) = run.restarted_from {
+                reason.push_str(&format!("  restarts run {from}"));
+            }
             writeln!(
                 out,
                 "run {}  {}  {}  v{}  {}{}{}",

@@ -3,10 +3,9 @@
 //! escaped for where they land, marketing and transactional mail, and a
 //! webhook header whose value is a vault secret.
 
-use cairn_engine::{Engine, SendOutcome};
+use cairn_engine::SendOutcome;
 use cairn_model::Sensitive;
 use cairn_model::contact::ContactStatus;
-use cairn_model::event::NewEvent;
 use cairn_store::contacts::ContactInput;
 use cairn_store::workflows::WorkflowStatus;
 use mailparse::MailHeaderMap;
@@ -15,53 +14,6 @@ use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::support::*;
-
-/// The world's store, an engine over its own connection, and the sender.
-struct Run {
-    engine: Engine,
-    effects: cairn_effects::Effects,
-}
-
-impl Run {
-    fn new(w: &World) -> Run {
-        Run {
-            engine: Engine::new(cairn_store::Store::open(&w.db).unwrap()),
-            effects: w.effects(),
-        }
-    }
-
-    /// Handles what is due, then delivers every outbox entry for real.
-    async fn settle(&mut self) -> Vec<SendOutcome> {
-        let mut outcomes = vec![];
-        loop {
-            let r = self.engine.tick(t0()).unwrap();
-            assert!(!r.more);
-            let due = self.engine.take_due(t0(), 100).unwrap();
-            if due.is_empty() {
-                return outcomes;
-            }
-            for e in due {
-                let out = self.effects.deliver(&e, t0()).await;
-                self.engine.record_outcome(e.id, &out, t0()).unwrap();
-                outcomes.push(out);
-            }
-        }
-    }
-
-    fn store(&mut self) -> &mut cairn_store::Store {
-        self.engine.store_mut()
-    }
-}
-
-fn import_active(w: &mut World, def: Value) {
-    let out = w
-        .store
-        .import_workflow(&def.to_string(), false, t0())
-        .unwrap();
-    w.store
-        .set_workflow_status(&out.name, WorkflowStatus::Active, t0())
-        .unwrap_or_else(|e| panic!("activating {}: {e}", out.name));
-}
 
 fn contact(w: &mut World, email: &str, name: &str, status: ContactStatus) {
     w.store
@@ -74,22 +26,6 @@ fn contact(w: &mut World, email: &str, name: &str, status: ContactStatus) {
                 fields: Default::default(),
                 tags: vec![],
                 is_test: false,
-            },
-            t0(),
-        )
-        .unwrap();
-}
-
-fn emit(store: &mut cairn_store::Store, event_type: &str, email: &str, payload: Value) {
-    store
-        .emit(
-            &NewEvent {
-                event_type: event_type.into(),
-                contact_email: Some(email.into()),
-                payload,
-                occurred_at: t0(),
-                source: "test".into(),
-                external_id: None,
             },
             t0(),
         )

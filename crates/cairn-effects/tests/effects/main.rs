@@ -12,6 +12,7 @@ mod http;
 mod mail;
 mod modes;
 mod rate_limit;
+mod retry;
 mod secrets;
 mod smtp;
 mod support;

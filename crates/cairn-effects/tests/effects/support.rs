@@ -12,11 +12,14 @@ use std::sync::Arc;
 use cairn_effects::notify::Notifier;
 use cairn_effects::settings::{SmtpSecurity, SmtpSettings};
 use cairn_effects::{Effects, Vault, accounts};
-use cairn_engine::OutboxEntry;
+use cairn_engine::{Engine, OutboxEntry, SendOutcome};
 use cairn_model::effect::{DesktopNotice, Effect, EmailMessage, RunMode};
+use cairn_model::event::NewEvent;
 use cairn_model::{Sensitive, Timestamp};
 use cairn_store::Store;
+use cairn_store::workflows::WorkflowStatus;
 use chrono::TimeZone;
+use serde_json::Value;
 
 pub fn t0() -> Timestamp {
     chrono::Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()
@@ -318,4 +321,67 @@ pub fn header(m: &mailparse::ParsedMail<'_>, name: &str) -> String {
     m.headers
         .get_first_value(name)
         .unwrap_or_else(|| panic!("no {name} header"))
+}
+
+/// The world's store, an engine over its own connection, and the sender.
+pub struct Run {
+    pub engine: Engine,
+    pub effects: cairn_effects::Effects,
+}
+
+impl Run {
+    pub fn new(w: &World) -> Run {
+        Run {
+            engine: Engine::new(cairn_store::Store::open(&w.db).unwrap()),
+            effects: w.effects(),
+        }
+    }
+
+    /// Handles what is due, then delivers every outbox entry for real.
+    pub async fn settle(&mut self) -> Vec<SendOutcome> {
+        let mut outcomes = vec![];
+        loop {
+            let r = self.engine.tick(t0()).unwrap();
+            assert!(!r.more);
+            let due = self.engine.take_due(t0(), 100).unwrap();
+            if due.is_empty() {
+                return outcomes;
+            }
+            for e in due {
+                let out = self.effects.deliver(&e, t0()).await;
+                self.engine.record_outcome(e.id, &out, t0()).unwrap();
+                outcomes.push(out);
+            }
+        }
+    }
+
+    pub fn store(&mut self) -> &mut cairn_store::Store {
+        self.engine.store_mut()
+    }
+}
+
+pub fn import_active(w: &mut World, def: Value) {
+    let out = w
+        .store
+        .import_workflow(&def.to_string(), false, t0())
+        .unwrap();
+    w.store
+        .set_workflow_status(&out.name, WorkflowStatus::Active, t0())
+        .unwrap_or_else(|e| panic!("activating {}: {e}", out.name));
+}
+
+pub fn emit(store: &mut cairn_store::Store, event_type: &str, email: &str, payload: Value) {
+    store
+        .emit(
+            &NewEvent {
+                event_type: event_type.into(),
+                contact_email: Some(email.into()),
+                payload,
+                occurred_at: t0(),
+                source: "test".into(),
+                external_id: None,
+            },
+            t0(),
+        )
+        .unwrap();
 }

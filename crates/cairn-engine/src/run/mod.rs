@@ -6,11 +6,13 @@
 //! [`decide`] (conditions and branches), [`wait`] (the waits), [`internal`]
 //! (store writes: tags, fields, deals, courses, workflows), [`external`]
 //! (what leaves the machine, through the outbox) with [`render`] (merge
-//! context and rendering).
+//! context and rendering). A run that fails takes its workflow's error path
+//! ([`failure`]).
 
 pub mod course;
 mod decide;
 mod external;
+pub(crate) mod failure;
 mod internal;
 mod render;
 mod wait;
@@ -239,6 +241,9 @@ pub(crate) fn end(
         workflow_id: run.workflow_id,
         status,
     });
+    if status == RunStatus::Failed {
+        failure::run_failed(batch, run, reason.unwrap_or_default())?;
+    }
     Ok(())
 }
 
@@ -290,9 +295,29 @@ pub(crate) fn exit_run(
     Ok(())
 }
 
+/// Who may enter a workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Admission {
+    /// By the workflow's re-entry rule.
+    ByRule,
+    /// A failed run restarted from the start: the run it replaces counts
+    /// neither for "once" nor for "one at a time", so only another open
+    /// run of the contact (unless re-entry is "always") keeps it out.
+    Restart,
+}
+
 /// Starts a run at a trigger node and advances it. Returns `None` when the
 /// re-entry rule keeps the contact out.
 pub(crate) fn start(batch: &mut Batch<'_>, new: &NewRun<'_>) -> Result<Option<i64>> {
+    start_admitted(batch, new, Admission::ByRule)
+}
+
+/// [`start`], admitting the contact as `admission` says.
+pub(crate) fn start_admitted(
+    batch: &mut Batch<'_>,
+    new: &NewRun<'_>,
+    admission: Admission,
+) -> Result<Option<i64>> {
     let NewRun {
         workflow_id,
         version,
@@ -305,10 +330,14 @@ pub(crate) fn start(batch: &mut Batch<'_>, new: &NewRun<'_>) -> Result<Option<i6
     let def = batch.defs.def(batch.tx, workflow_id, version)?;
     if mode == RunMode::Live {
         use cairn_model::workflow::Reentry;
-        let blocked = match def.settings.reentry {
-            Reentry::Once => runs::has_run_using(batch.tx, workflow_id, contact_id, false)?,
-            Reentry::OneAtATime => runs::has_run_using(batch.tx, workflow_id, contact_id, true)?,
-            Reentry::Always => false,
+        let blocked = match (admission, def.settings.reentry) {
+            (_, Reentry::Always) => false,
+            (Admission::ByRule, Reentry::Once) => {
+                runs::has_run_using(batch.tx, workflow_id, contact_id, false)?
+            }
+            (Admission::ByRule, Reentry::OneAtATime) | (Admission::Restart, _) => {
+                runs::has_run_using(batch.tx, workflow_id, contact_id, true)?
+            }
         };
         if blocked {
             return Ok(None);

@@ -64,6 +64,87 @@ fn unsubscribe_link(
     cairn_store::unsubscribe::mailto_using(batch.tx, from, &c.email).map_err(|e| e.to_string())
 }
 
+/// The bare sending address and the owner address of SMTP account `account`.
+fn sender_of(c: &Connection, account: &str) -> std::result::Result<(String, String), String> {
+    let settings = account_settings(c, account)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("there is no account named {account:?}"))?;
+    let from = settings
+        .get("from")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_default();
+    let owner = settings
+        .get("owner")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| bare_address(&from).to_string());
+    Ok((bare_address(&from).to_string(), owner))
+}
+
+fn domain_of(addr: &str) -> String {
+    addr.rsplit('@')
+        .next()
+        .filter(|d| !d.is_empty())
+        .unwrap_or("cairn.local")
+        .to_string()
+}
+
+/// A notice to the team on `channel`: `text` (rendered for that channel,
+/// see [`notice_escape`]) under `title`. An email goes to the owner of the
+/// SMTP account, or to `to` when given (a test run's contact). Used by the
+/// notify action and by the workflow's error path alike.
+pub(super) fn notice_effect(
+    c: &Connection,
+    channel: &NotifyChannel,
+    title: &str,
+    text: String,
+    key: &str,
+    to: Option<&str>,
+) -> std::result::Result<Effect, String> {
+    Ok(match channel {
+        NotifyChannel::Slack { account } => Effect::Slack(SlackMessage {
+            account: account.clone(),
+            text,
+        }),
+        NotifyChannel::Desktop => Effect::Desktop(DesktopNotice {
+            title: title.to_string(),
+            body: text,
+        }),
+        NotifyChannel::EmailOwner { account } => {
+            let (from, owner) = sender_of(c, account)?;
+            let html = format!(
+                "<p>{}</p>",
+                text.replace('&', "&amp;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;")
+            );
+            Effect::Email(EmailMessage {
+                account: account.clone(),
+                to: to.map_or(owner, str::to_string),
+                to_name: None,
+                subject: format!("[Cairn] {title}"),
+                html,
+                text,
+                message_id: format!("<{key}@{}>", domain_of(&from)),
+                list_unsubscribe: None,
+                template: String::new(),
+                contact_id: None,
+            })
+        }
+    })
+}
+
+/// How values are escaped in a notice's text: Slack reads `<!channel>`
+/// and `<@U…>` in text, so values are escaped there; elsewhere the text is
+/// plain.
+pub(super) fn notice_escape(channel: &NotifyChannel) -> Escape {
+    match channel {
+        NotifyChannel::Slack { .. } => Escape::Slack,
+        _ => Escape::Plain,
+    }
+}
+
 pub(super) fn render_effect(
     batch: &Batch<'_>,
     run: &OpenRun,
@@ -71,35 +152,12 @@ pub(super) fn render_effect(
     c: &Contact,
     key: &str,
 ) -> std::result::Result<Effect, String> {
-    let email_of = |account: &str| -> std::result::Result<(String, String), String> {
-        let settings = account_settings(batch.tx, account)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("there is no account named {account:?}"))?;
-        let from = settings
-            .get("from")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .unwrap_or_default();
-        let owner = settings
-            .get("owner")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .unwrap_or_else(|| bare_address(&from).to_string());
-        Ok((bare_address(&from).to_string(), owner))
-    };
-    let domain_of = |addr: &str| {
-        addr.rsplit('@')
-            .next()
-            .filter(|d| !d.is_empty())
-            .unwrap_or("cairn.local")
-            .to_string()
-    };
     match &node.spec {
         NodeSpec::SendEmail(s) => {
             let tpl = run.def.template(&s.template).ok_or_else(|| {
                 format!("this workflow has no email template named {:?}", s.template)
             })?;
-            let (from, _) = email_of(&s.account)?;
+            let (from, _) = sender_of(batch.tx, &s.account)?;
             // Transactional mail carries no unsubscribe link or header.
             let unsubscribe = match tpl.kind {
                 EmailKind::Marketing => Some(unsubscribe_link(batch, &from, c)?),
@@ -165,51 +223,11 @@ pub(super) fn render_effect(
         }
         NodeSpec::Notify(n) => {
             let ctx = merge_ctx(batch, run, c, "").map_err(|e| e.to_string())?;
-            // Slack reads `<!channel>` and `<@U…>` in text: values are
-            // escaped there; elsewhere the message is plain text.
-            let escape = match &n.channel {
-                NotifyChannel::Slack { .. } => Escape::Slack,
-                _ => Escape::Plain,
-            };
-            let text = template::render(&n.message, &ctx, escape)
+            let text = template::render(&n.message, &ctx, notice_escape(&n.channel))
                 .map_err(|e| format!("the message: {e}"))?;
-            Ok(match &n.channel {
-                NotifyChannel::Slack { account } => Effect::Slack(SlackMessage {
-                    account: account.clone(),
-                    text,
-                }),
-                NotifyChannel::Desktop => Effect::Desktop(DesktopNotice {
-                    title: run.workflow.clone(),
-                    body: text,
-                }),
-                NotifyChannel::EmailOwner { account } => {
-                    let (from, owner) = email_of(account)?;
-                    // In a test run, mail goes to the test contact only.
-                    let to = if run.mode == RunMode::Test {
-                        c.email.clone()
-                    } else {
-                        owner
-                    };
-                    let html = format!(
-                        "<p>{}</p>",
-                        text.replace('&', "&amp;")
-                            .replace('<', "&lt;")
-                            .replace('>', "&gt;")
-                    );
-                    Effect::Email(EmailMessage {
-                        account: account.clone(),
-                        to,
-                        to_name: None,
-                        subject: format!("[Cairn] {}", run.workflow),
-                        html,
-                        text,
-                        message_id: format!("<{key}@{}>", domain_of(&from)),
-                        list_unsubscribe: None,
-                        template: String::new(),
-                        contact_id: None,
-                    })
-                }
-            })
+            // In a test run, mail goes to the test contact only.
+            let to = (run.mode == RunMode::Test).then_some(c.email.as_str());
+            notice_effect(batch.tx, &n.channel, &run.workflow, text, key, to)
         }
         other => Err(format!("{} is not an external action", other.kind())),
     }

@@ -45,6 +45,7 @@ fn ui_types(b: &mut Bindings) {
     b.add::<cairn_store::board::BoardDeal>();
     b.add::<cairn_store::runs::Run>();
     b.add::<cairn_store::runs::Step>();
+    b.add::<cairn_store::failures::FailureFilter>();
     b.add::<cairn_store::step_detail::StepDetail>();
     b.add::<cairn_store::csv_import::CsvImportReport>();
     b.add::<cairn_store::csv_import::CsvImportOptions>();

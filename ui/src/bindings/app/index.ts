@@ -12,6 +12,8 @@ export type { SecretsView } from "./SecretsView";
 export type { Problem } from "./Problem";
 export type { ActivityEvent } from "./ActivityEvent";
 export type { Change } from "./Change";
+export type { Retried } from "./Retried";
+export type { RetryFrom } from "./RetryFrom";
 export type { TestRunRequest } from "./TestRunRequest";
 export type { TestRun } from "./TestRun";
 export type { BackgroundStatus } from "./BackgroundStatus";

@@ -11,7 +11,7 @@ describe("node kinds", () => {
   );
 
   it("are the model's kinds, in its palette order, with its titles and families", () => {
-    expect(rustKinds.length).toBe(36);
+    expect(rustKinds.length).toBe(37);
     expect(KINDS).toEqual(rustKinds.map((k) => k.kind));
     for (const k of rustKinds) {
       const info = KIND_INFO[k.kind as keyof typeof KIND_INFO];
@@ -23,7 +23,7 @@ describe("node kinds", () => {
   it("fall into the four palette groups, each kind once", () => {
     const grouped = GROUPS.flatMap((g) => kindsIn(g.id).map((i) => i.kind));
     expect([...grouped].sort()).toEqual([...KINDS].sort());
-    expect(kindsIn("triggers")).toHaveLength(16);
+    expect(kindsIn("triggers")).toHaveLength(17);
     expect(kindsIn("waits").map((i) => i.kind)).toEqual([
       "wait.duration",
       "wait.until_time",

@@ -31,6 +31,7 @@ export type IconName =
   | "clipboard-list"
   | "shopping-cart"
   | "undo-2"
+  | "triangle-alert"
   | "tag"
   | "tag-x"
   | "mouse-pointer-click"
@@ -105,6 +106,13 @@ export const KIND_INFO: Record<Kind, KindInfo> = {
   "trigger.schedule": info("trigger.schedule", "trigger", "Schedule", "Every day or week at a time", "repeat"),
   "trigger.manual": info("trigger.manual", "trigger", "Manual / test contact", "Added by hand or for a test", "hand"),
   "trigger.event": info("trigger.event", "trigger", "Custom event", "Any event type you emit", "zap"),
+  "trigger.workflow_failed": info(
+    "trigger.workflow_failed",
+    "trigger",
+    "A run of another workflow failed",
+    "Started by another workflow's \"when a run fails\"",
+    "triangle-alert",
+  ),
   condition: info("condition", "flow", "Condition (yes / no)", "Two ways: yes or no", "split"),
   branch: info("branch", "flow", "Branch", "Ordered paths, first match wins", "git-fork"),
   "wait.duration": info("wait.duration", "wait", "Wait for a duration", "Such as 2 days or 3 hours", "timer"),
@@ -157,6 +165,7 @@ export function defaultConfig(kind: Kind): NodeSpec["config"] {
     case "trigger.email_opened":
     case "trigger.email_replied":
     case "trigger.manual":
+    case "trigger.workflow_failed":
     case "end":
       return {};
     case "trigger.tag_added":

@@ -38,6 +38,8 @@ export function summarize(node: Node): string {
       return withFilters("Any purchase", node.config.filters);
     case "trigger.refund_issued":
       return withFilters("Any refund", node.config.filters);
+    case "trigger.workflow_failed":
+      return withFilters("A run of a workflow that starts this one failed", node.config.filters);
     case "trigger.tag_added":
       return withFilters(`Tag ${or(node.config.tag)} added`, node.config.filters);
     case "trigger.tag_removed":

@@ -13,7 +13,8 @@ import styles from "./Contacts.module.css";
 import { runTone, stepTone } from "./status";
 import { useSteps } from "./useContact";
 
-function StepList({ run }: { run: Run }) {
+/** A run's steps, each with its status and what it recorded. */
+export function StepList({ run }: { run: Run }) {
   const steps = useSteps(run.id, true);
   if (steps.isPending) return <p className={styles.muted}>Loading steps…</p>;
   if (steps.error) return <ErrorPanel title="The steps could not be loaded" error={steps.error} />;
@@ -59,7 +60,14 @@ export function RunEntry({ run, now, showContact }: { run: Run; now: Date; showC
           {formatRelative(run.started_at, now)}
         </span>
       </button>
-      {open && <StepList run={run} />}
+      {open && (
+        <>
+          <Link to={`/runs/${run.id}`} className={styles.runLink} data-testid="open-run">
+            Open run {run.id}
+          </Link>
+          <StepList run={run} />
+        </>
+      )}
     </li>
   );
 }

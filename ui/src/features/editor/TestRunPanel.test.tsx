@@ -112,6 +112,8 @@ function runOf(status: TestRun["run"]["status"], steps: Step[], current: string 
       mode,
       started_at: "2026-03-02T09:00:00Z",
       ended_at: null,
+      retries: 0,
+      restarted_from: null,
     },
     steps,
     wait_until: waitUntil,

@@ -1,4 +1,4 @@
-import { ChartColumn, Copy, Download, Pause, Play, Trash2 } from "lucide-react";
+import { ChartColumn, Copy, Download, Pause, Play, RotateCcw, Trash2 } from "lucide-react";
 import { Link } from "react-router";
 
 import { Badge } from "@/components";
@@ -107,6 +107,15 @@ export function WorkflowTable({ workflows, now, busy, onActivate, onPause, onDup
                     <Play size={15} aria-hidden /> Activate
                   </button>
                 )}
+                <Link
+                  to={`/workflows/${w.id}/failures`}
+                  className={styles.iconButton}
+                  title="Failed runs"
+                  aria-label={`Failed runs of ${w.name}`}
+                  data-testid="workflow-failures"
+                >
+                  <RotateCcw size={16} aria-hidden />
+                </Link>
                 <Link
                   to={`/workflows/${w.id}/analytics`}
                   className={styles.iconButton}

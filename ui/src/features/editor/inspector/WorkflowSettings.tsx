@@ -1,6 +1,6 @@
 // The workflow's own settings, shown when no node is selected: name,
 // description, time zone, re-entry, send window, goals, what a run saves,
-// and the workflow's email templates.
+// what happens when a run fails, and the workflow's email templates.
 
 import { Plus, Trash2 } from "lucide-react";
 
@@ -22,6 +22,7 @@ import {
   ZoneRefField,
 } from "./fields";
 import styles from "./Inspector.module.css";
+import { OnRunFailureSection } from "./OnRunFailureSection";
 import { TemplateEditor } from "./TemplateEditor";
 
 const REENTRY: { value: Reentry; title: string; hint: string }[] = [
@@ -32,7 +33,7 @@ const REENTRY: { value: Reentry; title: string; hint: string }[] = [
 
 export function WorkflowSettings({
   def,
-  names: _names,
+  names,
   onDef,
 }: {
   def: WorkflowDef;
@@ -183,6 +184,8 @@ export function WorkflowSettings({
           <Plus size={14} aria-hidden /> Add goal
         </button>
       </section>
+
+      <OnRunFailureSection def={def} names={names} onDef={onDef} />
 
       <section className={styles.section}>
         <h3>Time saved</h3>

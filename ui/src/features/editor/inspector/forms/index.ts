@@ -44,6 +44,7 @@ export const FORMS: { [K in Kind]: Form<K> } = {
   "trigger.schedule": ScheduleForm,
   "trigger.manual": ManualForm,
   "trigger.event": CustomEventForm,
+  "trigger.workflow_failed": FiltersOnlyForm,
   condition: ConditionForm,
   branch: BranchForm,
   "wait.duration": WaitDurationForm,

@@ -10,7 +10,7 @@ import { type FormProps, options, setters } from "./config";
 import { Audience, DateField, OffsetDays } from "./shared";
 
 /** Contact created, purchase completed, refund issued: payload filters only. */
-export function FiltersOnlyForm({ node, onNode }: FormProps<"trigger.contact_created" | "trigger.purchase_completed" | "trigger.refund_issued">) {
+export function FiltersOnlyForm({ node, onNode }: FormProps<"trigger.contact_created" | "trigger.purchase_completed" | "trigger.refund_issued" | "trigger.workflow_failed">) {
   const { setOpt } = setters(node, onNode);
   return <FiltersField filters={node.config.filters ?? []} onChange={(f) => setOpt("filters", f, true)} />;
 }
