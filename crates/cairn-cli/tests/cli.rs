@@ -1398,6 +1398,8 @@ fn deals_are_listed_by_pipeline_and_stage_and_moved() {
         db.run(&["deal", "list", "--stage", "Won"]).code,
         2,
         "a stage needs its pipeline"
+    );
+}
 
 // ---------------------------------------------------------------- runs retry
 
