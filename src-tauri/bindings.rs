@@ -38,6 +38,7 @@ fn shell_types(b: &mut Shell) {
     b.add::<accounts::SmtpAccountInput>();
     b.add::<accounts::SmtpSecurityInput>();
     b.add::<accounts::SyncSummary>();
+    b.add::<accounts::CourseLink>();
     b.add::<email_templates::TemplateEntry>();
     b.add::<email_templates::TemplateSender>();
     b.add::<settings::AppSettings>();

@@ -68,6 +68,8 @@ const COMMANDS: &[&str] = &[
     "test_account",
     "sync_account",
     "remove_account",
+    "linked_courses",
+    "link_course",
     "list_email_templates",
     "save_email_template",
     "preview_email",

@@ -148,6 +148,8 @@ pub fn run() {
             commands::accounts::test_account,
             commands::accounts::sync_account,
             commands::accounts::remove_account,
+            commands::accounts::linked_courses,
+            commands::accounts::link_course,
             commands::email_templates::list_email_templates,
             commands::email_templates::save_email_template,
             commands::email_templates::preview_email,

@@ -21,6 +21,7 @@ use cairn_effects::settings::{SmtpSecurity, SmtpSettings};
 use cairn_model::account::AccountKind;
 use cairn_model::{Clock, ErrorCode, Sensitive, SystemClock, Timestamp};
 use cairn_store::accounts::{Account, AccountStatus};
+use cairn_store::course_platforms::CoursePlatform;
 use cairn_vault::Vault;
 use serde::{Deserialize, Serialize};
 use tauri::State;
@@ -408,6 +409,45 @@ pub async fn remove_account(state: State<'_, AppState>, name: String) -> Result<
             Ok(())
         })
         .await
+}
+
+/// The courses linked to a course platform account (Thinkific, Teachable).
+#[tauri::command]
+pub async fn linked_courses(
+    state: State<'_, AppState>,
+    account: String,
+) -> Result<Vec<CoursePlatform>, CommandError> {
+    state
+        .database()
+        .with_store(move |s| Ok(s.linked_courses(&account)?))
+        .await
+}
+
+/// Links a course (made if missing) to a course platform account and the
+/// course's id there, or makes it local again (`link: None`): enrolments in
+/// it then reach the platform, or stay in Cairn.
+#[tauri::command]
+pub async fn link_course(
+    state: State<'_, AppState>,
+    course: String,
+    link: Option<CourseLink>,
+) -> Result<Option<CoursePlatform>, CommandError> {
+    state
+        .database()
+        .with_store(move |s| {
+            let link = link
+                .as_ref()
+                .map(|l| (l.account.as_str(), l.platform_course_id.as_str()));
+            Ok(s.link_course(&course, link, SystemClock.now())?)
+        })
+        .await
+}
+
+/// Where a course is to live: the platform account and the course's id there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CourseLink {
+    pub account: String,
+    pub platform_course_id: String,
 }
 
 #[cfg(test)]

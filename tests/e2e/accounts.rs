@@ -284,3 +284,54 @@ async fn a_json_feed_added_in_the_form_syncs_now_without_doubling_events() {
     assert!(account.last_poll_at.is_some());
     app.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_course_is_linked_to_a_thinkific_account_on_its_card() {
+    let launch = Launch::new("accounts_course_links");
+    let app = launch.launch().await;
+    app.click("nav a[href='#/accounts']").await;
+    app.click("[data-testid=add-account]").await;
+    choose(&app, "[data-testid=account-kind]", "thinkific").await;
+    type_into(&app, "[data-testid=account-name]", "School").await;
+    type_into(&app, "[data-testid=account-subdomain]", "coach").await;
+    type_into(&app, "[data-testid=account-secret]", "thinkific-key-e2e").await;
+    app.click("[data-testid=save-account]").await;
+    app.wait_for_text("[data-testid=source-accounts]", "School")
+        .await;
+    app.wait_for_text("[data-testid=course-links]", "No course is linked yet")
+        .await;
+
+    // An id with markup is refused, with the reason, and nothing is linked.
+    type_into(&app, "[data-testid=link-course-name]", "Program A").await;
+    type_into(&app, "[data-testid=link-course-id]", "88<b>01").await;
+    app.click("[data-testid=link-course]").await;
+    app.wait_for_text("[data-testid=course-links]", "may hold only letters")
+        .await;
+    assert!(app.store().linked_courses("School").unwrap().is_empty());
+
+    type_into(&app, "[data-testid=link-course-id]", "8801").await;
+    app.click("[data-testid=link-course]").await;
+    app.wait_for_text("[data-testid=linked-course]", "course id 8801")
+        .await;
+    app.screenshot("accounts_course_linked").await.unwrap();
+    let linked = app.store().linked_courses("School").unwrap();
+    assert_eq!(linked.len(), 1, "{linked:?}");
+    assert_eq!(linked[0].course, "Program A");
+    assert_eq!(linked[0].platform_course_id, "8801");
+
+    app.click("[data-testid=unlink-course]").await;
+    app.wait_until("the course to be local again", || async {
+        app.store().linked_courses("School").unwrap().is_empty()
+    })
+    .await;
+    app.wait_for_text("[data-testid=course-links]", "No course is linked yet")
+        .await;
+    // The course stays, local again.
+    assert!(
+        app.store()
+            .courses()
+            .unwrap()
+            .contains(&"Program A".to_string())
+    );
+    app.close().await;
+}

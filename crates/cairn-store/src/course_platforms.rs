@@ -17,7 +17,7 @@ use crate::deals::ensure_course_using;
 use crate::{Result, Store, StoreError};
 
 /// Where a course lives on a platform.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CoursePlatform {
     /// The course's name in Cairn.
     pub course: String,

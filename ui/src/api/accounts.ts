@@ -1,8 +1,8 @@
 // Commands of the Accounts screen (src-tauri/commands/accounts.rs). A
 // secret is an argument of one add call and is never returned.
 
-import type { Account, AccountKind } from "@/bindings";
-import type { AccountView, SmtpAccountInput, SyncSummary } from "@/bindings/app";
+import type { Account, AccountKind, CoursePlatform } from "@/bindings";
+import type { AccountView, CourseLink, SmtpAccountInput, SyncSummary } from "@/bindings/app";
 
 import { commandCaller } from "./invoke";
 
@@ -24,6 +24,8 @@ type AccountCommands = {
   test_account: { args: { name: string }; result: string };
   sync_account: { args: { name: string }; result: SyncSummary };
   remove_account: { args: { name: string }; result: null };
+  linked_courses: { args: { account: string }; result: CoursePlatform[] };
+  link_course: { args: { course: string; link: CourseLink | null }; result: CoursePlatform | null };
 };
 
 const call = commandCaller<AccountCommands>();
@@ -46,4 +48,8 @@ export const accountsApi = {
   sync: (name: string) => call("sync_account", { name }),
   /** Removes the account and its keyring entry. */
   remove: (name: string) => call("remove_account", { name }),
+  /** The courses whose enrolments reach this course platform account. */
+  linkedCourses: (account: string) => call("linked_courses", { account }),
+  /** Links a course to a platform account and its id there; `null` makes it local again. */
+  linkCourse: (course: string, link: CourseLink | null) => call("link_course", { course, link }),
 };

@@ -65,6 +65,7 @@ export const queryKeys = {
 
   settings: ["settings"] as const,
   accounts: ["accounts"] as const,
+  linkedCourses: (account: string) => ["accounts", "courses", account] as const,
   backgroundStatus: ["background-status"] as const,
   databaseStats: ["database-stats"] as const,
   alertPolicy: ["alert-policy"] as const,

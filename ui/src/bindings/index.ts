@@ -31,6 +31,7 @@ export type { ContactStatus } from "./ContactStatus";
 export type { CostSaved } from "./CostSaved";
 export type { CourseAccess } from "./CourseAccess";
 export type { CourseAction } from "./CourseAction";
+export type { CoursePlatform } from "./CoursePlatform";
 export type { CourseProgressTrigger } from "./CourseProgressTrigger";
 export type { CourseTrigger } from "./CourseTrigger";
 export type { CsvImportOptions } from "./CsvImportOptions";

@@ -30,6 +30,7 @@ fn ui_types(b: &mut Bindings) {
     b.add::<cairn_model::ErrorCode>();
     // cairn-store: what the store's API returns and takes.
     b.add::<cairn_store::contacts::ContactInput>();
+    b.add::<cairn_store::course_platforms::CoursePlatform>();
     b.add::<cairn_store::contacts::ContactQuery>();
     b.add::<cairn_store::workflows::WorkflowSummary>();
     b.add::<cairn_store::workflows::ImportOutcome>();

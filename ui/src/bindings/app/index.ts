@@ -4,6 +4,7 @@ export type { SecretView } from "./SecretView";
 export type { SmtpAccountInput } from "./SmtpAccountInput";
 export type { SmtpSecurityInput } from "./SmtpSecurityInput";
 export type { SyncSummary } from "./SyncSummary";
+export type { CourseLink } from "./CourseLink";
 export type { TemplateEntry } from "./TemplateEntry";
 export type { TemplateSender } from "./TemplateSender";
 export type { AppSettings } from "./AppSettings";

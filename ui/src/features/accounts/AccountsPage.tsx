@@ -10,6 +10,7 @@ import { formatRelative } from "@/core/time";
 
 import styles from "./Accounts.module.css";
 import { AddAccountDialog } from "./AddAccountDialog";
+import { CourseLinks } from "./CourseLinks";
 import { useAccounts, useRefreshAccounts } from "./useAccounts";
 
 type Outcome = { ok: boolean; text: string; code?: string };
@@ -122,6 +123,7 @@ function AccountCard({ view, now }: { view: AccountView; now: Date }) {
         </dd>
       </dl>
       {view.warning && <p className={styles.attention}>{view.warning}</p>}
+      {(a.kind === "thinkific" || a.kind === "teachable") && <CourseLinks account={a.name} />}
       {outcome && (
         <p
           className={outcome.ok ? styles.resultOk : styles.resultBad}
