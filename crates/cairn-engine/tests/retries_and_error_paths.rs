@@ -507,3 +507,47 @@ fn erasing_the_contact_clears_its_failure_notices() {
         3
     );
 }
+
+#[test]
+fn a_provider_answer_with_markup_reaches_the_owner_and_slack_escaped() {
+    let mut b = Bench::new();
+    let wf = receipt_with_error_path(&mut b);
+    purchase(&mut b, "eve@x.com");
+    let sender = ScriptedSender::new(vec![SendOutcome::Failed {
+        error: "550 <script>alert(1)</script> & <@channel>".into(),
+    }]);
+    b.dispatch(&sender);
+    assert_eq!(b.only_run(&wf).status, RunStatus::Failed);
+    let seen = sender.seen();
+    let owner = seen
+        .iter()
+        .find_map(|e| match &e.effect {
+            Effect::Email(m) if e.step_id.is_none() => Some(m.clone()),
+            _ => None,
+        })
+        .expect("the owner's notice was sent");
+    assert!(
+        owner
+            .html
+            .contains("550 &lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;@channel&gt;"),
+        "{}",
+        owner.html
+    );
+    assert!(!owner.html.contains("<script>"), "{}", owner.html);
+    // The plain-text part keeps the words as they were.
+    assert!(
+        owner.text.contains("550 <script>alert(1)</script>"),
+        "{}",
+        owner.text
+    );
+    let slack: Vec<&str> = seen
+        .iter()
+        .filter_map(|e| match &e.effect {
+            Effect::Slack(s) if e.step_id.is_none() => Some(s.text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(slack.len(), 1, "{slack:?}");
+    assert!(!slack[0].contains("<@channel>"), "{}", slack[0]);
+    assert!(slack[0].contains("&lt;@channel&gt;"), "{}", slack[0]);
+}

@@ -342,7 +342,8 @@ pub fn render_email(t: &EmailTemplate, ctx: &Value) -> Result<RenderedEmail, Tem
     })
 }
 
-fn html_escape(s: &str) -> String {
+/// Escapes text for HTML: element content and quoted attribute values.
+pub fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

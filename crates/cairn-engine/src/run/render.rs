@@ -113,12 +113,7 @@ pub(super) fn notice_effect(
         }),
         NotifyChannel::EmailOwner { account } => {
             let (from, owner) = sender_of(c, account)?;
-            let html = format!(
-                "<p>{}</p>",
-                text.replace('&', "&amp;")
-                    .replace('<', "&lt;")
-                    .replace('>', "&gt;")
-            );
+            let html = format!("<p>{}</p>", cairn_model::template::html_escape(&text));
             Effect::Email(EmailMessage {
                 account: account.clone(),
                 to: to.map_or(owner, str::to_string),
