@@ -28,6 +28,19 @@ import { dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { openEditor, openList } from "./page.mjs";
+
+/** With --frames: each frame of an open until interactive (ms, what the page held). */
+function showFrames(r) {
+  const frames = r.frames ?? [];
+  delete r.frames;
+  if (!process.argv.includes("--frames")) return;
+  let prev = 0;
+  for (const [t, what] of frames) {
+    console.log(`  ${String(t).padStart(6)} ms (+${String(t - prev).padStart(4)})  ${what}`);
+    prev = t;
+  }
+  console.log("  --");
+}
 import { bigWorkflow } from "./workflow.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -252,10 +265,14 @@ async function runApp() {
     const r = await exec(openEditor, id, TIMEOUT);
     const cpu1 = cpuOf(pids);
     // The web process runs the page; cairn-app answers its commands.
+    showFrames(r);
     rounds.push({ ...r, cpu: (cpu1.WebKitWebProces ?? 0) - (cpu0.WebKitWebProces ?? 0), appCpu: (cpu1["cairn-app"] ?? 0) - (cpu0["cairn-app"] ?? 0) });
     if (i === 0) {
       await sleep(1000);
       open = memoryOfTree(appPid);
+      // --screenshot FILE: the open editor as the window shows it (PNG).
+      const shot = process.argv.indexOf("--screenshot");
+      if (shot > 0) writeFileSync(process.argv[shot + 1], Buffer.from(await wd("GET", `${s}/screenshot`), "base64"));
     }
     await exec(openList, TIMEOUT);
   }
@@ -406,6 +423,7 @@ async function runChromium() {
   for (let i = 0; i < ROUNDS; i++) {
     const cpu0 = await busy();
     const r = await run(openEditor, 1, TIMEOUT);
+    showFrames(r);
     rounds.push({ ...r, cpu: (await busy()) - cpu0 });
     if (i === 0) open = await heap();
     await run(openList, TIMEOUT);

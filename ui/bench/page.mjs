@@ -16,12 +16,22 @@
 export async function openEditor(id, timeoutMs) {
   const raf = () => new Promise((r) => requestAnimationFrame(() => r()));
   const deadline = performance.now() + timeoutMs;
+  // Every frame until interactive: when it came and what the page held,
+  // so a long gap shows which stage the time went to.
+  const frames = [];
+  const state = () => {
+    const canvas = document.querySelector("[data-testid=canvas]") ? "canvas" : "no canvas";
+    const nodes = document.querySelectorAll(".react-flow__node").length;
+    const v = document.querySelector(".react-flow__viewport")?.style.transform ?? "";
+    return `${canvas}, ${nodes} nodes, ${v || "no viewport"}`;
+  };
   const until = async (what, test) => {
     for (;;) {
       const v = test();
       if (v) return v;
       if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
       await raf();
+      frames.push([Math.round(performance.now() - t0), state()]);
     }
   };
   const t0 = performance.now();
@@ -51,7 +61,7 @@ export async function openEditor(id, timeoutMs) {
   await until("the inspector", () => document.querySelector(`[data-testid=inspector][data-node-id="${target.dataset.nodeId}"]`));
   await raf();
   const select = performance.now() - t1;
-  return { drawn, interactive, select, rendered };
+  return { drawn, interactive, select, rendered, frames };
 }
 
 /** Back to the workflow list, and wait until it is drawn. */

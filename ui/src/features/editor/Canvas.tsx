@@ -35,6 +35,7 @@ import type { TraceMark } from "@/core/editor/testRun";
 import styles from "./Editor.module.css";
 import { KIND_MIME } from "./Palette";
 import type { Selection } from "./state";
+import { estimatedHandles } from "./handles";
 import { StepNode, type StepFlowNode } from "./StepNode";
 
 /** Node types at module scope, so React Flow never sees a new object. */
@@ -154,14 +155,17 @@ export function Canvas({ def, selection, issues, trace = null, counts = null, on
         selected: sel,
         initialWidth: NODE_SIZE.width,
         initialHeight: NODE_SIZE.height,
-        ...(m ? { measured: m } : {}),
+        // Measured: React Flow keeps the handles it measured. Not yet, on a
+        // large canvas: where they will be, so it need not draw the node to
+        // know (estimatedHandles).
+        ...(m ? { measured: m } : visibleOnly ? { handles: estimatedHandles(n.kind, g.data.exits) } : {}),
       };
       next.set(n.id, { source: n, selected: sel, issues: iss, measured: m, trace: tr, counts: ct, node });
       return node;
     });
     cache.current = next;
     return list;
-  }, [def.nodes, selectedNodes, issues, measured, trace, counts]);
+  }, [def.nodes, selectedNodes, issues, measured, trace, counts, visibleOnly]);
 
   const edges = useMemo(
     () =>

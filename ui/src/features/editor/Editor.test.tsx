@@ -73,10 +73,10 @@ const catalog: CatalogNames = {
 };
 
 /** The Rust side: validation flags tag nodes without a tag; saves are recorded. */
-function backend() {
+function backend(def: WorkflowDef = welcome) {
   const saved: unknown[] = [];
   mockIPC((cmd, args) => {
-    if (cmd === "get_workflow") return [summary, welcome];
+    if (cmd === "get_workflow") return [summary, def];
     if (cmd === "workflow_catalog") return catalog;
     if (cmd === "validate_workflow") {
       const { draft } = args as { draft: WorkflowDef };
@@ -214,5 +214,34 @@ describe("the editor", () => {
     expect(screen.getByTestId("editor")).toHaveAttribute("data-dirty", "true");
     expect(screen.queryByTestId("recovery-banner")).not.toBeInTheDocument();
     localStorage.clear();
+  });
+
+  it("opens a large workflow without ever drawing the nodes out of view", async () => {
+    // 400 tag steps in a column, 200 px apart: a pane of a few hundred
+    // pixels shows a handful. React Flow draws a node it knows no handle
+    // positions for once to measure it; the canvas gives them, so the
+    // others are never put in the page (docs/BENCHMARKS.md, "Editor").
+    const nodes: WorkflowDef["nodes"] = [
+      { id: "start", position: { x: 0, y: 0 }, kind: "trigger.manual", config: {} },
+      ...Array.from({ length: 399 }, (_, i) => ({
+        id: `t${i}`,
+        position: { x: 0, y: 200 * (i + 1) },
+        kind: "action.add_tag" as const,
+        config: { tag: "vip" },
+      })),
+    ];
+    const edges = nodes.slice(1).map((n, i) => ({ from: nodes[i]!.id, exit: "next", to: n.id }));
+    backend({ ...welcome, nodes, edges });
+    let most = 0;
+    const watch = new MutationObserver(() => {
+      most = Math.max(most, document.querySelectorAll(".react-flow__node").length);
+    });
+    watch.observe(document.body, { childList: true, subtree: true });
+    renderEditor();
+    expect(await screen.findByTestId("editor-name")).toHaveTextContent("Welcome");
+    await waitFor(() => expect(nodeIds().length).toBeGreaterThan(0));
+    watch.disconnect();
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThan(20);
   });
 });
