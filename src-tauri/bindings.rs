@@ -37,6 +37,7 @@ fn shell_types(b: &mut Shell) {
     b.add::<accounts::SecretView>();
     b.add::<accounts::SmtpAccountInput>();
     b.add::<accounts::SmtpSecurityInput>();
+    b.add::<accounts::SyncStatus>();
     b.add::<accounts::SyncSummary>();
     b.add::<accounts::CourseLink>();
     b.add::<email_templates::TemplateEntry>();

@@ -141,12 +141,22 @@ impl SmtpAccountInput {
     }
 }
 
+/// How a "sync now" ended ([`cairn_connectors::SyncOutcome`] without its details).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncStatus {
+    Synced,
+    Failed,
+    NeedsAttention,
+    Skipped,
+}
+
 /// What "sync now" did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct SyncSummary {
-    /// `synced`, `failed`, `needs_attention` or `skipped`.
-    pub outcome: String,
-    pub code: Option<String>,
+    pub outcome: SyncStatus,
+    /// Why it failed or needs attention.
+    pub code: Option<ErrorCode>,
     pub message: Option<String>,
     /// Events stored for the first time.
     #[ts(type = "number")]
@@ -378,15 +388,15 @@ pub async fn sync_account(
         background.wake();
     }
     let (outcome, code, message) = match report.outcome {
-        SyncOutcome::Synced => ("synced", None, None),
-        SyncOutcome::Failed { code, message } => ("failed", Some(code.to_string()), Some(message)),
+        SyncOutcome::Synced => (SyncStatus::Synced, None, None),
+        SyncOutcome::Failed { code, message } => (SyncStatus::Failed, Some(code), Some(message)),
         SyncOutcome::NeedsAttention { code, message } => {
-            ("needs_attention", Some(code.to_string()), Some(message))
+            (SyncStatus::NeedsAttention, Some(code), Some(message))
         }
-        SyncOutcome::Skipped { reason } => ("skipped", None, Some(reason)),
+        SyncOutcome::Skipped { reason } => (SyncStatus::Skipped, None, Some(reason)),
     };
     Ok(SyncSummary {
-        outcome: outcome.into(),
+        outcome,
         code,
         message,
         new: report.new,

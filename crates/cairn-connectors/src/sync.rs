@@ -28,7 +28,7 @@ use std::sync::Arc;
 use cairn_model::account::{AccountKind, MailboxSettings};
 use cairn_model::contact::ContactStatus;
 use cairn_model::event::Appended;
-use cairn_model::{Clock, Sensitive, Timestamp};
+use cairn_model::{Clock, ErrorCode, Sensitive, Timestamp};
 use cairn_store::accounts::{Account, AccountStatus, PollRecord, record_poll_using};
 use cairn_store::{Store, contacts, events};
 use cairn_vault::{Vault, VaultError};
@@ -54,9 +54,9 @@ pub enum SyncOutcome {
     /// The window was read and committed.
     Synced,
     /// It failed; the next poll is scheduled (backoff or `Retry-After`).
-    Failed { code: &'static str, message: String },
+    Failed { code: ErrorCode, message: String },
     /// Only the user can fix it; polling stopped.
-    NeedsAttention { code: &'static str, message: String },
+    NeedsAttention { code: ErrorCode, message: String },
     /// Not polled: a kind Cairn cannot read yet.
     Skipped { reason: String },
 }
@@ -405,7 +405,7 @@ impl Syncer {
         let (status, next) = if e.needs_attention() && !is_mailbox {
             tracing::warn!(account = %account.name, code = e.code(), error = %message, "the account needs attention; polling stopped");
             report.outcome = SyncOutcome::NeedsAttention {
-                code: e.code(),
+                code: e.error_code(),
                 message: message.clone(),
             };
             (AccountStatus::NeedsAttention, None)
@@ -419,7 +419,7 @@ impl Syncer {
             };
             tracing::warn!(account = %account.name, code = e.code(), error = %message, retry_in_secs = wait.num_seconds(), "poll failed; trying again later");
             report.outcome = SyncOutcome::Failed {
-                code: e.code(),
+                code: e.error_code(),
                 message: message.clone(),
             };
             (AccountStatus::Error, Some(now + wait))

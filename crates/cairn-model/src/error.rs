@@ -86,6 +86,9 @@ error_codes! {
     ProviderUnreachable = "provider_unreachable",
     RequestRejected = "request_rejected",
     BadResponse = "bad_response",
+    /// An account only the user can fix (a refused key, a suspended
+    /// account): it is not polled until then.
+    NeedsAttention = "needs_attention",
     // The app's own commands.
     /// An email template that does not render.
     Template = "template",

@@ -7,6 +7,7 @@
 // other layers); window events come through `subscribe` (events.ts).
 
 export { ApiError, IPC_ERROR, UNKNOWN_ERROR, toApiError } from "./errors";
+export type { ApiErrorCode } from "./errors";
 export type { CommandError, WorkflowStatus, WorkflowSummary } from "./types";
 
 // The screens' own command modules (one per screen, each with its typed

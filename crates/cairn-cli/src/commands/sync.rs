@@ -11,6 +11,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use cairn_connectors::{ClockTimer, SyncOutcome, SyncReport, Syncer};
+use cairn_model::ErrorCode;
 use cairn_store::accounts::AccountStatus;
 use clap::Args;
 use serde::Serialize;
@@ -113,7 +114,7 @@ pub fn run(ctx: &mut Ctx, a: SyncArgs) -> Result<(), CliError> {
         if !named && account.status == AccountStatus::NeedsAttention {
             let mut r = skipped(account);
             r.outcome = SyncOutcome::NeedsAttention {
-                code: "needs_attention",
+                code: ErrorCode::NeedsAttention,
                 message: format!(
                     "{} (not polled; fix it, then `cairn account test {}`)",
                     account

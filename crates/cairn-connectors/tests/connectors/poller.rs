@@ -7,7 +7,7 @@ use std::time::Duration as StdDuration;
 use cairn_connectors::accounts::replace_secret;
 use cairn_connectors::{Poller, PollerConfig, SyncOutcome, SyncReport};
 use cairn_engine::{Change, Executor, ExecutorConfig};
-use cairn_model::Sensitive;
+use cairn_model::{ErrorCode, Sensitive};
 use cairn_store::Store;
 use cairn_store::accounts::AccountStatus;
 use cairn_store::workflows::WorkflowStatus;
@@ -189,7 +189,7 @@ async fn the_poller_stops_polling_an_account_that_needs_attention_until_it_is_fi
         matches!(
             r.outcome,
             SyncOutcome::NeedsAttention {
-                code: "unauthorized",
+                code: ErrorCode::Unauthorized,
                 ..
             }
         ),

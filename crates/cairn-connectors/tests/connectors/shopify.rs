@@ -2,6 +2,7 @@
 //! the leaky bucket, and each order state becoming its event once.
 
 use cairn_connectors::SyncOutcome;
+use cairn_model::ErrorCode;
 use serde_json::json;
 use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -205,7 +206,7 @@ async fn shopifys_fractional_retry_after_is_honoured() {
         matches!(
             r.outcome,
             SyncOutcome::Failed {
-                code: "rate_limited",
+                code: ErrorCode::RateLimited,
                 ..
             }
         ),

@@ -4,7 +4,7 @@
 use cairn_connectors::SyncOutcome;
 use cairn_connectors::accounts::replace_secret;
 use cairn_connectors::sync::is_due;
-use cairn_model::Sensitive;
+use cairn_model::{ErrorCode, Sensitive};
 use cairn_store::accounts::AccountStatus;
 use serde_json::json;
 use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
@@ -276,7 +276,7 @@ async fn failures_back_off_exponentially() {
         let now = b.now();
         let r = b.sync("Shop").await;
         assert!(
-            matches!(&r.outcome, SyncOutcome::Failed { code: "provider_unavailable", message } if message.contains("HTTP 503: upstream down")),
+            matches!(&r.outcome, SyncOutcome::Failed { code: ErrorCode::ProviderUnavailable, message } if message.contains("HTTP 503: upstream down")),
             "{r:?}"
         );
         let next = b.account("Shop").next_poll_at.unwrap();
@@ -383,7 +383,7 @@ async fn a_crash_between_fetch_and_commit_loses_nothing_and_doubles_nothing() {
         matches!(
             &r.outcome,
             SyncOutcome::Failed {
-                code: "database",
+                code: ErrorCode::Database,
                 ..
             }
         ),

@@ -3,6 +3,7 @@ export type { AccountView } from "./AccountView";
 export type { SecretView } from "./SecretView";
 export type { SmtpAccountInput } from "./SmtpAccountInput";
 export type { SmtpSecurityInput } from "./SmtpSecurityInput";
+export type { SyncStatus } from "./SyncStatus";
 export type { SyncSummary } from "./SyncSummary";
 export type { CourseLink } from "./CourseLink";
 export type { TemplateEntry } from "./TemplateEntry";

@@ -2,7 +2,7 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { CircleCheck, KeyRound, PlugZap, Plus, RefreshCw, Trash2, TriangleAlert } from "lucide-react";
 import { useState } from "react";
 
-import { type AccountView, type ApiError, type AppSettings, type SyncSummary, accountsApi, queryKeys, settingsApi } from "@/api";
+import { type AccountView, type ApiError, type ApiErrorCode, type AppSettings, type SyncSummary, accountsApi, queryKeys, settingsApi } from "@/api";
 import { Badge, Button, Dialog, EmptyState, ErrorPanel, PageHeader } from "@/components";
 import { kindSpec } from "@/core/accountForms";
 import { formatIn, sourceSummary } from "@/core/format";
@@ -13,7 +13,7 @@ import { AddAccountDialog } from "./AddAccountDialog";
 import { CourseLinks } from "./CourseLinks";
 import { useAccounts, useRefreshAccounts } from "./useAccounts";
 
-type Outcome = { ok: boolean; text: string; code?: string };
+type Outcome = { ok: boolean; text: string; code?: ApiErrorCode };
 
 function syncText(s: SyncSummary): Outcome {
   if (s.outcome === "synced")
