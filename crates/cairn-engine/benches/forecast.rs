@@ -1,0 +1,161 @@
+//! The forecast before activation over 100,000 contacts and 30 days (issue
+//! 14: under 10 s), on a real SQLite file, timed from the call to the
+//! answer: the scratch copy, the engine over 30 virtual days, the counts.
+//!
+//! `cargo bench -p cairn-engine --bench forecast` (add `-- quick` for a
+//! tenth of the contacts). Numbers go in docs/BENCHMARKS.md ("Forecast").
+
+use std::time::Instant;
+
+use cairn_engine::Engine;
+use cairn_engine::forecast::{self, ForecastOptions};
+use cairn_model::account::AccountKind;
+use cairn_model::contact::{FieldDef, FieldType};
+use cairn_store::Store;
+use cairn_store::contacts::{self, ContactInput};
+use chrono::{Datelike, NaiveDate, TimeZone, Utc};
+use serde_json::{Value, json};
+
+/// CPU time this process has used (user + system), from /proc (as the
+/// engine bench reads it).
+fn cpu() -> std::time::Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<i64> = after
+        .split_whitespace()
+        .skip(1)
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    let ticks = f.get(10).copied().unwrap_or(0) + f.get(11).copied().unwrap_or(0);
+    std::time::Duration::from_millis(ticks.max(0) as u64 * 10)
+}
+
+fn node(id: &str, kind: &str, config: Value) -> Value {
+    json!({"id": id, "position": {"x": 0, "y": 0}, "kind": kind, "config": config})
+}
+
+fn edge(from: &str, exit: &str, to: &str) -> Value {
+    json!({"from": from, "exit": exit, "to": to})
+}
+
+/// `n` contacts with a birthday spread over the year, a time zone out of
+/// four, one in ten tagged `vip`; their signup events handled, as a
+/// running executor would have.
+fn database(dir: &tempfile::TempDir, n: usize) -> Store {
+    let mut s = Store::open(dir.path().join("cairn.db")).unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 1, 5, 8, 0, 0).unwrap();
+    s.add_account(
+        "Gmail",
+        AccountKind::Smtp,
+        &json!({"from": "Coach <coach@example.com>"}),
+        None,
+        now,
+    )
+    .unwrap();
+    s.define_field(
+        &FieldDef {
+            name: "birthday".into(),
+            field_type: FieldType::Date,
+        },
+        now,
+    )
+    .unwrap();
+    let zones = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "UTC"];
+    let first = NaiveDate::from_ymd_opt(1990, 1, 1).unwrap();
+    for chunk in (0..n).collect::<Vec<_>>().chunks(10_000) {
+        s.write(|tx| {
+            for &i in chunk {
+                let bday = first + chrono::Duration::days((i * 7 % 365) as i64);
+                let input = ContactInput {
+                    email: format!("c{i}@example.com"),
+                    timezone: Some(zones[i % 4].into()),
+                    fields: [(
+                        "birthday".to_string(),
+                        format!("{}-{:02}-{:02}", bday.year(), bday.month(), bday.day()),
+                    )]
+                    .into(),
+                    tags: if i % 10 == 0 {
+                        vec!["vip".into()]
+                    } else {
+                        vec![]
+                    },
+                    ..Default::default()
+                };
+                contacts::upsert_using(tx, &input, "bench", now)?;
+            }
+            Ok::<_, cairn_store::StoreError>(())
+        })
+        .unwrap();
+    }
+    let mut e = Engine::new(s);
+    while e.tick(now).unwrap().more {}
+    e.store().reopen().unwrap()
+}
+
+/// A birthday greeting (date-based, yearly, in the contact's zone), three
+/// days later a gift for VIPs; and every Monday a digest to the VIPs.
+fn workflow() -> String {
+    json!({
+        "format": "cairn.workflow", "version": 1,
+        "name": "Birthday and digest",
+        "nodes": [
+            node("d", "trigger.date", json!({"field": "birthday", "yearly": true, "time": "10:00", "timezone": "contact"})),
+            node("s", "trigger.schedule", json!({"every": "week", "weekdays": ["mon"], "time": "09:00", "audience": {"has_tag": "vip"}})),
+            node("greet", "action.send_email", json!({"template": "greeting", "account": "Gmail"})),
+            node("w", "wait.duration", json!({"duration": "3d"})),
+            node("vip", "condition", json!({"condition": {"has_tag": "vip"}})),
+            node("gift", "action.send_email", json!({"template": "gift", "account": "Gmail"})),
+            node("tag", "action.add_tag", json!({"tag": "gifted"})),
+            node("digest", "action.send_email", json!({"template": "digest", "account": "Gmail"})),
+        ],
+        "edges": [
+            edge("d", "next", "greet"), edge("greet", "next", "w"), edge("w", "next", "vip"),
+            edge("vip", "yes", "gift"), edge("gift", "next", "tag"), edge("s", "next", "digest"),
+        ],
+        "email_templates": [
+            {"name": "greeting", "subject": "Happy birthday, {{ contact.email }}", "body": "Hi {{ contact.email }},\n\n**Happy birthday** from all of us."},
+            {"name": "gift", "subject": "A gift for you", "body": "[Open it](https://example.com/gift)"},
+            {"name": "digest", "subject": "This week", "body": "The week's news."},
+        ],
+    })
+    .to_string()
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "quick");
+    let n = if quick { 10_000 } else { 100_000 };
+    let dir = tempfile::tempdir().unwrap();
+    let t = Instant::now();
+    let mut s = database(&dir, n);
+    let now = Utc.with_ymd_and_hms(2026, 1, 5, 8, 0, 0).unwrap();
+    let name = s.import_workflow(&workflow(), false, now).unwrap().name;
+    let bytes = std::fs::metadata(dir.path().join("cairn.db"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    println!(
+        "setup: {n} contacts in {:.1}s ({:.1} MB)",
+        t.elapsed().as_secs_f64(),
+        bytes as f64 / 1e6
+    );
+    for _ in 0..3 {
+        let t = Instant::now();
+        let c0 = cpu();
+        let f = forecast::forecast(&s, &name, None, &ForecastOptions::new(30, now)).unwrap();
+        let took = t.elapsed();
+        let spent = cpu() - c0;
+        let total = &f.windows.last().unwrap().counts;
+        println!(
+            "forecast: {n} contacts × 30 days in {:.2}s wall / {:.2}s CPU: {} runs, {} emails ({:?}), {} tags; confirmation: {:?}",
+            took.as_secs_f64(),
+            spent.as_secs_f64(),
+            total.runs_started,
+            total.emails_total,
+            total.emails,
+            total.tags_added,
+            f.confirm
+                .iter()
+                .map(|c| c.code.as_str())
+                .collect::<Vec<_>>()
+        );
+    }
+}
