@@ -20,6 +20,7 @@ import type { Kind } from "@/core/editor/kinds";
 import { NODE_SIZE, autoLayout } from "@/core/editor/layout";
 import { namesFor } from "@/core/editor/names";
 import { traceOf } from "@/core/editor/testRun";
+import { ActivateDialog } from "@/features/workflows";
 
 import { Canvas } from "./Canvas";
 import { heldClip, holdClip } from "./clipboardStore";
@@ -241,6 +242,17 @@ export function Editor({ summary, def: loaded, notice }: Props) {
     }
   };
 
+  // Activation shows the forecast of the saved version first.
+  const [activating, setActivating] = useState(false);
+  const askActivate = async () => {
+    if (dirty && !(await save())) return;
+    setActivating(true);
+  };
+  const activateNow = () => {
+    setActivating(false);
+    void setStatus("active");
+  };
+
   const exportFile = async () => {
     if (dirty && !(await save())) return;
     try {
@@ -317,7 +329,7 @@ export function Editor({ summary, def: loaded, notice }: Props) {
         onShortcuts={() => setSheet(true)}
         onExport={() => void exportFile()}
         onSave={() => void save()}
-        onActivate={() => void setStatus("active")}
+        onActivate={() => void askActivate()}
         onPause={() => void setStatus("paused")}
       />
       <div className={styles.body}>
@@ -401,6 +413,15 @@ export function Editor({ summary, def: loaded, notice }: Props) {
         )}
       </div>
       {sheet && <ShortcutSheet onClose={() => setSheet(false)} />}
+      {activating && (
+        <ActivateDialog
+          name={state.summary.name}
+          pending={saving}
+          onActivate={activateNow}
+          onRefused={activateNow}
+          onClose={() => setActivating(false)}
+        />
+      )}
       <LeaveGuard dirty={dirty} onSave={save} onDiscard={kept.forget} />
     </div>
   );
