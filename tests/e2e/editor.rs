@@ -560,6 +560,10 @@ async fn a_validation_error_shows_on_its_node_and_activation_is_refused() {
     })
     .await;
     app.click("[data-testid=editor-activate]").await;
+    // The activation dialog shows the forecast first.
+    app.wait_for_text("[data-testid=forecast]", "Runs started")
+        .await;
+    app.click("[data-testid=activate-confirm]").await;
     wait_for_content(&app, "[data-testid=editor-status]", "Active").await;
     let w = app.store().workflow("Unfinished").unwrap();
     assert_eq!(w.status, cairn_store::workflows::WorkflowStatus::Active);

@@ -93,25 +93,63 @@ fn database(dir: &tempfile::TempDir, n: usize) -> Store {
 }
 
 /// A birthday greeting (date-based, yearly, in the contact's zone), three
-/// days later a gift for VIPs; and every Monday a digest to the VIPs.
-fn workflow() -> String {
+/// days later a gift for VIPs; and every Monday a digest to the VIPs. `which`
+/// keeps the birthday part, the digest part, or both.
+fn workflow(which: &str) -> String {
+    let birthday = [
+        node(
+            "d",
+            "trigger.date",
+            json!({"field": "birthday", "yearly": true, "time": "10:00", "timezone": "contact"}),
+        ),
+        node(
+            "greet",
+            "action.send_email",
+            json!({"template": "greeting", "account": "Gmail"}),
+        ),
+        node("w", "wait.duration", json!({"duration": "3d"})),
+        node("vip", "condition", json!({"condition": {"has_tag": "vip"}})),
+        node(
+            "gift",
+            "action.send_email",
+            json!({"template": "gift", "account": "Gmail"}),
+        ),
+        node("tag", "action.add_tag", json!({"tag": "gifted"})),
+    ];
+    let birthday_edges = [
+        edge("d", "next", "greet"),
+        edge("greet", "next", "w"),
+        edge("w", "next", "vip"),
+        edge("vip", "yes", "gift"),
+        edge("gift", "next", "tag"),
+    ];
+    let digest = [
+        node(
+            "s",
+            "trigger.schedule",
+            json!({"every": "week", "weekdays": ["mon"], "time": "09:00", "audience": {"has_tag": "vip"}}),
+        ),
+        node(
+            "digest",
+            "action.send_email",
+            json!({"template": "digest", "account": "Gmail"}),
+        ),
+    ];
+    let digest_edges = [edge("s", "next", "digest")];
+    let (mut nodes, mut edges) = (vec![], vec![]);
+    if which != "digest" {
+        nodes.extend(birthday);
+        edges.extend(birthday_edges);
+    }
+    if which != "birthday" {
+        nodes.extend(digest);
+        edges.extend(digest_edges);
+    }
     json!({
         "format": "cairn.workflow", "version": 1,
-        "name": "Birthday and digest",
-        "nodes": [
-            node("d", "trigger.date", json!({"field": "birthday", "yearly": true, "time": "10:00", "timezone": "contact"})),
-            node("s", "trigger.schedule", json!({"every": "week", "weekdays": ["mon"], "time": "09:00", "audience": {"has_tag": "vip"}})),
-            node("greet", "action.send_email", json!({"template": "greeting", "account": "Gmail"})),
-            node("w", "wait.duration", json!({"duration": "3d"})),
-            node("vip", "condition", json!({"condition": {"has_tag": "vip"}})),
-            node("gift", "action.send_email", json!({"template": "gift", "account": "Gmail"})),
-            node("tag", "action.add_tag", json!({"tag": "gifted"})),
-            node("digest", "action.send_email", json!({"template": "digest", "account": "Gmail"})),
-        ],
-        "edges": [
-            edge("d", "next", "greet"), edge("greet", "next", "w"), edge("w", "next", "vip"),
-            edge("vip", "yes", "gift"), edge("gift", "next", "tag"), edge("s", "next", "digest"),
-        ],
+        "name": which,
+        "nodes": nodes,
+        "edges": edges,
         "email_templates": [
             {"name": "greeting", "subject": "Happy birthday, {{ contact.email }}", "body": "Hi {{ contact.email }},\n\n**Happy birthday** from all of us."},
             {"name": "gift", "subject": "A gift for you", "body": "[Open it](https://example.com/gift)"},
@@ -122,13 +160,26 @@ fn workflow() -> String {
 }
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "quick");
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "quick");
     let n = if quick { 10_000 } else { 100_000 };
+    let rounds = if quick { 3 } else { 1 };
+    let picked: Vec<&str> = ["birthday", "digest", "both"]
+        .into_iter()
+        .filter(|w| args.iter().any(|a| a == w))
+        .collect();
+    let which = if picked.is_empty() {
+        vec!["birthday", "digest", "both"]
+    } else {
+        picked
+    };
     let dir = tempfile::tempdir().unwrap();
     let t = Instant::now();
     let mut s = database(&dir, n);
     let now = Utc.with_ymd_and_hms(2026, 1, 5, 8, 0, 0).unwrap();
-    let name = s.import_workflow(&workflow(), false, now).unwrap().name;
+    for w in &which {
+        s.import_workflow(&workflow(w), false, now).unwrap();
+    }
     let bytes = std::fs::metadata(dir.path().join("cairn.db"))
         .map(|m| m.len())
         .unwrap_or(0);
@@ -137,25 +188,36 @@ fn main() {
         t.elapsed().as_secs_f64(),
         bytes as f64 / 1e6
     );
-    for _ in 0..3 {
-        let t = Instant::now();
-        let c0 = cpu();
-        let f = forecast::forecast(&s, &name, None, &ForecastOptions::new(30, now)).unwrap();
-        let took = t.elapsed();
-        let spent = cpu() - c0;
-        let total = &f.windows.last().unwrap().counts;
-        println!(
-            "forecast: {n} contacts × 30 days in {:.2}s wall / {:.2}s CPU: {} runs, {} emails ({:?}), {} tags; confirmation: {:?}",
-            took.as_secs_f64(),
-            spent.as_secs_f64(),
-            total.runs_started,
-            total.emails_total,
-            total.emails,
-            total.tags_added,
-            f.confirm
-                .iter()
-                .map(|c| c.code.as_str())
-                .collect::<Vec<_>>()
-        );
+    let t = Instant::now();
+    let c0 = cpu();
+    let copy = dir.path().join("copy-only.cairn");
+    drop(s.scratch_copy(&copy).unwrap());
+    println!(
+        "scratch copy alone: {:.2}s wall / {:.2}s CPU",
+        t.elapsed().as_secs_f64(),
+        (cpu() - c0).as_secs_f64()
+    );
+    for name in which {
+        for _ in 0..rounds {
+            let t = Instant::now();
+            let c0 = cpu();
+            let f = forecast::forecast(&s, name, None, &ForecastOptions::new(30, now)).unwrap();
+            let took = t.elapsed();
+            let spent = cpu() - c0;
+            let total = &f.windows.last().unwrap().counts;
+            println!(
+                "forecast {name:?}: {n} contacts × 30 days in {:.2}s wall / {:.2}s CPU: {} runs, {} emails ({:?}), {} tags; confirmation: {:?}",
+                took.as_secs_f64(),
+                spent.as_secs_f64(),
+                total.runs_started,
+                total.emails_total,
+                total.emails,
+                total.tags_added,
+                f.confirm
+                    .iter()
+                    .map(|c| c.code.as_str())
+                    .collect::<Vec<_>>()
+            );
+        }
     }
 }
