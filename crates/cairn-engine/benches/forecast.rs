@@ -7,6 +7,13 @@
 
 use std::time::Instant;
 
+// The benches' shared helpers (node JSON, CPU time); the rest of the
+// module, the soak itself, is unused here.
+#[path = "../tests/soak/mod.rs"]
+mod soak;
+
+use soak::{cpu, node};
+
 use cairn_engine::Engine;
 use cairn_engine::forecast::{self, ForecastOptions};
 use cairn_model::account::AccountKind;
@@ -15,24 +22,6 @@ use cairn_store::Store;
 use cairn_store::contacts::{self, ContactInput};
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
 use serde_json::{Value, json};
-
-/// CPU time this process has used (user + system), from /proc (as the
-/// engine bench reads it).
-fn cpu() -> std::time::Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<i64> = after
-        .split_whitespace()
-        .skip(1)
-        .map(|x| x.parse().unwrap_or(0))
-        .collect();
-    let ticks = f.get(10).copied().unwrap_or(0) + f.get(11).copied().unwrap_or(0);
-    std::time::Duration::from_millis(ticks.max(0) as u64 * 10)
-}
-
-fn node(id: &str, kind: &str, config: Value) -> Value {
-    json!({"id": id, "position": {"x": 0, "y": 0}, "kind": kind, "config": config})
-}
 
 fn edge(from: &str, exit: &str, to: &str) -> Value {
     json!({"from": from, "exit": exit, "to": to})
