@@ -51,11 +51,13 @@ export const workflowsApi = {
   report: (name: string) => call("workflow_report", { name }),
   setStatus: (name: string, status: WorkflowStatus) => call("set_workflow_status", { name, status }),
   /**
-   * What activating the saved workflow would do over the next `days` days
-   * (1–366): the engine on a copy of the database; nothing is sent. Errors
-   * as activation would (`validation_failed`).
+   * What activating the saved workflow — or saving `draft` as its next
+   * version — would do over the next `days` days (1–366): the engine on a
+   * copy of the database; nothing is sent. Errors as activation would
+   * (`validation_failed`).
    */
-  forecast: (name: string, days: number) => call("forecast_workflow", { name, draft: null, days }),
+  forecast: (name: string, days: number, draft: WorkflowDef | null = null) =>
+    call("forecast_workflow", { name, draft, days }),
   duplicate: (name: string) => call("duplicate_workflow", { name }),
   remove: (name: string) => call("delete_workflow", { name }),
   importFile: (path: string, replace: boolean) => call("import_workflow_file", { path, replace }),

@@ -242,8 +242,18 @@ export function Editor({ summary, def: loaded, notice }: Props) {
     }
   };
 
-  // Activation shows the forecast of the saved version first.
+  // Activation shows the forecast of the saved version first; saving
+  // changes to an active workflow, the forecast of the new version.
   const [activating, setActivating] = useState(false);
+  const [confirmSave, setConfirmSave] = useState(false);
+  const requestSave = () => {
+    if (state.summary.status === "active" && dirty) setConfirmSave(true);
+    else void save();
+  };
+  const saveNow = () => {
+    setConfirmSave(false);
+    void save();
+  };
   const askActivate = async () => {
     if (dirty && !(await save())) return;
     setActivating(true);
@@ -270,7 +280,7 @@ export function Editor({ summary, def: loaded, notice }: Props) {
   // Each command of shortcuts.ts; false when it does not apply now (the
   // key then keeps its usual meaning).
   const run: Record<Command, () => boolean | void> = {
-    save: () => void save(),
+    save: requestSave,
     undo: () => dispatch({ type: "undo" }),
     redo: () => dispatch({ type: "redo" }),
     copy,
@@ -328,7 +338,7 @@ export function Editor({ summary, def: loaded, notice }: Props) {
         onFit={fit}
         onShortcuts={() => setSheet(true)}
         onExport={() => void exportFile()}
-        onSave={() => void save()}
+        onSave={requestSave}
         onActivate={() => void askActivate()}
         onPause={() => void setStatus("paused")}
       />
@@ -413,6 +423,16 @@ export function Editor({ summary, def: loaded, notice }: Props) {
         )}
       </div>
       {sheet && <ShortcutSheet onClose={() => setSheet(false)} />}
+      {confirmSave && (
+        <ActivateDialog
+          name={state.summary.name}
+          draft={def}
+          pending={saving}
+          onActivate={saveNow}
+          onRefused={saveNow}
+          onClose={() => setConfirmSave(false)}
+        />
+      )}
       {activating && (
         <ActivateDialog
           name={state.summary.name}

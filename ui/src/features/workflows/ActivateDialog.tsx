@@ -3,7 +3,7 @@ import { Play, TriangleAlert } from "lucide-react";
 import { useEffect, useRef, useState } from "react";
 
 import { Button, Dialog, ErrorPanel } from "@/components";
-import { type ApiError, type Forecast, type ForecastCounts, queryKeys, workflowsApi } from "@/api";
+import { type ApiError, type Forecast, type ForecastCounts, type WorkflowDef, queryKeys, workflowsApi } from "@/api";
 
 import styles from "./ActivateDialog.module.css";
 
@@ -53,24 +53,28 @@ const plural = (n: number, word: string) => `${n.toLocaleString("en-GB")} ${word
  * where the runs would end with a few contacts each. When the forecast
  * emails much of the list at once or unsubscribes anyone, activating needs
  * the box ticked. A workflow that does not validate is handed back
- * (`onRefused`) so the caller shows its errors as before.
+ * (`onRefused`) so the caller shows its errors as before. With a `draft`
+ * (the editor saving changes to an active workflow), the forecast is of
+ * the draft as the next version, and the button saves.
  */
 export function ActivateDialog({
   name,
+  draft,
   onActivate,
   onRefused,
   onClose,
   pending,
 }: {
   name: string;
+  draft?: WorkflowDef;
   onActivate: () => void;
   onRefused: () => void;
   onClose: () => void;
   pending: boolean;
 }) {
   const query = useQuery<Forecast, ApiError>({
-    queryKey: queryKeys.forecast(name, FORECAST_DAYS),
-    queryFn: () => workflowsApi.forecast(name, FORECAST_DAYS),
+    queryKey: [...queryKeys.forecast(name, FORECAST_DAYS), draft ? "draft" : "saved"],
+    queryFn: () => workflowsApi.forecast(name, FORECAST_DAYS, draft ?? null),
     staleTime: 0,
     gcTime: 0,
   });
@@ -90,8 +94,12 @@ export function ActivateDialog({
 
   return (
     <Dialog
-      title={`Activate “${name}”?`}
-      description="First, what it would do to your contacts — worked out on a copy of your data; nothing is sent."
+      title={draft ? `Save the changes to “${name}”?` : `Activate “${name}”?`}
+      description={
+        draft
+          ? "It is active: new runs take the new version at once. First, what it would do to your contacts — worked out on a copy of your data; nothing is sent."
+          : "First, what it would do to your contacts — worked out on a copy of your data; nothing is sent."
+      }
       onClose={onClose}
       testId="activate-dialog"
       wide
@@ -104,7 +112,13 @@ export function ActivateDialog({
             disabled={pending || !f || (needsConfirm && !confirmed)}
             data-testid="activate-confirm"
           >
-            <Play size={16} aria-hidden /> Activate
+            {draft ? (
+              "Save"
+            ) : (
+              <>
+                <Play size={16} aria-hidden /> Activate
+              </>
+            )}
           </Button>
         </>
       }
@@ -181,7 +195,7 @@ export function ActivateDialog({
                   onChange={(e) => setConfirmed(e.target.checked)}
                   data-testid="forecast-confirm-box"
                 />{" "}
-                I have read the forecast and want to activate it anyway
+                I have read the forecast and want to {draft ? "save" : "activate"} it anyway
               </label>
             </div>
           )}
