@@ -50,6 +50,11 @@ fn shell_types(b: &mut Shell) {
     b.add::<cairn_engine::Change>();
     b.add::<cairn_engine::Retried>();
     b.add::<cairn_engine::RetryFrom>();
+    b.add::<cairn_engine::Forecast>();
+    b.add::<cairn_engine::forecast::ForecastWindow>();
+    b.add::<cairn_engine::forecast::ForecastCounts>();
+    b.add::<cairn_engine::forecast::ForecastPath>();
+    b.add::<cairn_engine::forecast::ConfirmReason>();
     b.add::<crate::commands::test_runs::TestRunRequest>();
     b.add::<crate::commands::test_runs::TestRun>();
     b.add::<crate::commands::housekeeping::BackgroundStatus>();

@@ -16,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "save_workflow",
     "workflow_report",
     "set_workflow_status",
+    "forecast_workflow",
     "duplicate_workflow",
     "delete_workflow",
     "import_workflow_file",

@@ -96,6 +96,7 @@ pub fn run() {
             commands::workflows::save_workflow,
             commands::workflows::workflow_report,
             commands::workflows::set_workflow_status,
+            commands::workflows::forecast_workflow,
             commands::workflows::duplicate_workflow,
             commands::workflows::delete_workflow,
             commands::workflows::import_workflow_file,

@@ -14,6 +14,7 @@
 use cairn_model::ErrorCode;
 use std::path::{Path, PathBuf};
 
+use cairn_engine::forecast::{Forecast, ForecastOptions};
 use cairn_model::validate::Report;
 use cairn_model::workflow::WorkflowDef;
 use cairn_model::{Clock, SystemClock, Timestamp};
@@ -168,6 +169,41 @@ pub async fn set_status(
 ) -> Result<WorkflowSummary, CommandError> {
     db.with_store(move |s| Ok(s.set_workflow_status(&name, status, now)?))
         .await
+}
+
+/// What activating `name` would do to the real contacts over the next
+/// `days` days (1–366; the activation dialog asks for 30), or saving
+/// `draft` (the editor's JSON) as its next version: the engine on a virtual
+/// clock over a scratch copy of the database (`cairn_engine::forecast`).
+/// Only reads the database; nothing is sent.
+#[tauri::command]
+pub async fn forecast_workflow(
+    state: State<'_, AppState>,
+    name: String,
+    draft: Option<serde_json::Value>,
+    days: u32,
+) -> Result<Forecast, CommandError> {
+    forecast(&state.database(), name, draft, days, now()).await
+}
+
+pub async fn forecast(
+    db: &Database,
+    name: String,
+    draft: Option<serde_json::Value>,
+    days: u32,
+    now: Timestamp,
+) -> Result<Forecast, CommandError> {
+    db.with_store(move |s| {
+        let draft = draft.map(cairn_model::file::parse_value).transpose()?;
+        let opts = ForecastOptions::new(days, now);
+        Ok(cairn_engine::forecast::forecast(
+            s,
+            &name,
+            draft.as_ref(),
+            &opts,
+        )?)
+    })
+    .await
 }
 
 /// Copies a workflow under a free name ("Name (2)"), as a draft.
@@ -413,5 +449,40 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(active.status, WorkflowStatus::Active);
+    }
+
+    #[test]
+    fn the_forecast_command_reads_only_and_bounds_its_days() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = AppState::new(dir.path().join("cairn.db")).database();
+        let file = dir.path().join("welcome.json");
+        std::fs::write(&file, WELCOME.replace(
+            r#"{}}]}"#,
+            r#"{}},{"id":"e","kind":"end","position":{"x":0,"y":100},"config":{}}],"edges":[{"from":"t","to":"e"}]}"#,
+        ))
+        .unwrap();
+        block(import_file(&db, file, false, march_first())).unwrap();
+        let before = std::fs::read(db.path()).unwrap();
+        let f = block(forecast(
+            &db,
+            "Welcome series".into(),
+            None,
+            7,
+            march_first(),
+        ))
+        .unwrap();
+        assert_eq!((f.days, f.windows.len(), f.active), (7, 2, false));
+        assert!(f.confirm.is_empty());
+        assert_eq!(std::fs::read(db.path()).unwrap(), before, "nothing written");
+        let e = block(forecast(
+            &db,
+            "Welcome series".into(),
+            None,
+            400,
+            march_first(),
+        ))
+        .unwrap_err();
+        assert_eq!(e.code, "invalid");
+        assert_eq!(e.message, "a forecast covers 1 to 366 days, not 400");
     }
 }

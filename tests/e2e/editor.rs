@@ -560,6 +560,10 @@ async fn a_validation_error_shows_on_its_node_and_activation_is_refused() {
     })
     .await;
     app.click("[data-testid=editor-activate]").await;
+    // The activation dialog shows the forecast first.
+    app.wait_for_text("[data-testid=forecast]", "Runs started")
+        .await;
+    app.click("[data-testid=activate-confirm]").await;
     wait_for_content(&app, "[data-testid=editor-status]", "Active").await;
     let w = app.store().workflow("Unfinished").unwrap();
     assert_eq!(w.status, cairn_store::workflows::WorkflowStatus::Active);
@@ -772,6 +776,13 @@ async fn saving_an_active_workflow_with_runs_makes_a_new_version() {
     )
     .await;
     ctrl(&app, 's').await;
+    // Saving changes to an active workflow shows the new version's
+    // forecast first.
+    app.wait_for_text("[data-testid=activate-dialog]", "Save the changes")
+        .await;
+    app.wait_for_text("[data-testid=forecast]", "Runs started")
+        .await;
+    app.click("[data-testid=activate-confirm]").await;
     let said = wait_for_status(&app, "Version 2 saved").await;
     assert!(said.contains("stay on version 1"), "{said}");
     wait_for_content(&app, "[data-testid=editor-status]", "Active").await;

@@ -81,6 +81,9 @@ async fn a_receipt_marked_transactional_reaches_an_unsubscribed_buyer() {
         .unwrap();
     // Activating saves the draft first.
     app.click("[data-testid=editor-activate]").await;
+    app.wait_for_text("[data-testid=forecast]", "Runs started")
+        .await;
+    app.click("[data-testid=activate-confirm]").await;
     wait_for_content(&app, "[data-testid=editor-status]", "Active").await;
     let (w, def) = app.store().workflow_def("Receipts").unwrap();
     assert_eq!(w.status, WorkflowStatus::Active);

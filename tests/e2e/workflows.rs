@@ -366,12 +366,33 @@ async fn the_list_shows_numbers_and_activates_pauses_duplicates_and_deletes() {
         WorkflowStatus::Paused
     );
 
-    // A valid workflow activates, and pauses again.
+    // A valid workflow activates after its forecast (issue 14, point 1):
+    // the activation dialog shows what it would do over 1, 7 and 30 days,
+    // worked out by the engine on a copy of the database, and the
+    // assumptions; nothing needs confirming here (it emails no one).
     app.click(&format!(
         "{} [data-testid=workflow-activate]",
         row("Welcome")
     ))
     .await;
+    let shown = app
+        .wait_for_text("[data-testid=forecast]", "Runs started")
+        .await;
+    assert!(shown.contains("Next 30 days"), "{shown}");
+    assert!(shown.contains("What the forecast assumes"), "{shown}");
+    assert!(
+        app.texts_of("[data-testid=forecast-confirm]")
+            .await
+            .is_empty(),
+        "{shown}"
+    );
+    app.screenshot("activation_forecast").await.unwrap();
+    assert_eq!(
+        app.store().workflow("Welcome").unwrap().status,
+        WorkflowStatus::Paused,
+        "the forecast activates nothing"
+    );
+    app.click("[data-testid=activate-confirm]").await;
     app.wait_for_text(
         &format!("{} [data-testid=workflow-status]", row("Welcome")),
         "Active",

@@ -1577,3 +1577,92 @@ fn runs_retry_from_start_makes_a_new_run() {
         "{out}"
     );
 }
+
+/// A daily newsletter to every subscribed contact at 10:00.
+const DAILY: &str = r#"{"format": "cairn.workflow", "version": 1, "name": "Daily",
+  "nodes": [
+    {"id": "t", "position": {"x": 0, "y": 0}, "kind": "trigger.schedule", "config": {"every": "day", "time": "10:00"}},
+    {"id": "e", "position": {"x": 0, "y": 0}, "kind": "action.send_email", "config": {"template": "news", "account": "Mail"}}
+  ],
+  "edges": [{"from": "t", "exit": "next", "to": "e"}],
+  "email_templates": [{"name": "news", "subject": "News", "body": "Hi"}]}"#;
+
+#[test]
+fn workflow_forecast_and_activation_that_needs_yes() {
+    let db = Db::init();
+    for e in ["a@x.com", "b@x.com", "c@x.com"] {
+        db.ok(&["contact", "add", e]);
+    }
+    // An SMTP account's row (its password would be in the keyring; a
+    // forecast never reads it).
+    cairn_store::Store::open(&db.path)
+        .unwrap()
+        .add_account(
+            "Mail",
+            cairn_model::account::AccountKind::Smtp,
+            &json!({"from": "Me <me@x.com>"}),
+            None,
+            chrono::DateTime::parse_from_rfc3339(NOW).unwrap().into(),
+        )
+        .unwrap();
+    db.file("daily.json", DAILY);
+    db.ok(&["workflow", "import", "daily.json"]);
+    let before = std::fs::read(&db.path).unwrap();
+    let v = db.json(&["workflow", "forecast", "Daily", "--for", "7d"]);
+    assert_eq!(v["days"], json!(7));
+    assert_eq!(v["active"], json!(false));
+    let spans: Vec<_> = v["windows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (w["days"].clone(), w["counts"]["emails"]["news"].clone()))
+        .collect();
+    assert_eq!(spans, [(json!(1), json!(3)), (json!(7), json!(21))]);
+    assert_eq!(v["confirm"][0]["code"], json!("mass_email"));
+    let out = db.ok(&["workflow", "forecast", "Daily", "--for", "2d"]);
+    assert!(
+        out.starts_with(
+            "Forecast of \"Daily\" (version 1) if activated at 2026-01-05 09:00:00 UTC, over 2 days"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("\n    email \"news\"         3         6\n"),
+        "{out}"
+    );
+    assert!(out.contains("needs confirmation: on day 1 it would send 3 emails at once: 100 % of the 3 subscribed contacts"), "{out}");
+    // Bounded, with a clear error.
+    let o = db.fails(&["workflow", "forecast", "Daily", "--for", "400d"]);
+    assert_eq!(
+        o.stderr,
+        "error: --for: a forecast covers 1 to 366 days (such as 30d), not 400\n"
+    );
+    let o = db.fails(&["workflow", "forecast", "Daily", "--for", "36h"]);
+    assert!(o.stderr.contains("whole days"), "{}", o.stderr);
+    // Activation looks at the forecast first and refuses without --yes.
+    let o = db.fails(&["--json", "workflow", "activate", "Daily"]);
+    let e: Value = serde_json::from_str(&o.stderr).unwrap();
+    assert_eq!(e["error"]["code"], json!("confirmation_required"));
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("activate with --yes to go ahead"),
+        "{e}"
+    );
+    let shown: Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(shown["days"], json!(30), "the forecast is printed");
+    assert_eq!(
+        db.json(&["workflow", "show", "Daily"])["workflow"]["status"],
+        json!("paused")
+    );
+    assert_eq!(
+        std::fs::read(&db.path).unwrap(),
+        before,
+        "forecasts wrote nothing"
+    );
+    assert_eq!(
+        db.ok(&["workflow", "activate", "Daily", "--yes"]),
+        "Daily is now active\n"
+    );
+}

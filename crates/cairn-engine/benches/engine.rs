@@ -41,22 +41,6 @@ fn events(
         .collect()
 }
 
-/// CPU time this process has used (user + system), from /proc: on a machine
-/// shared with builds, wall time measures the neighbours too.
-fn cpu() -> std::time::Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    // Field 3 is the state letter; from field 4 on all are numbers (some
-    // negative). Fields 14 and 15 (utime, stime) count ticks of 1/100 s.
-    let f: Vec<i64> = after
-        .split_whitespace()
-        .skip(1)
-        .map(|x| x.parse().unwrap_or(0))
-        .collect();
-    let ticks = f.get(10).copied().unwrap_or(0) + f.get(11).copied().unwrap_or(0);
-    std::time::Duration::from_millis(ticks.max(0) as u64 * 10)
-}
-
 fn fresh(dir: &tempfile::TempDir, name: &str) -> Store {
     Store::open(dir.path().join(name)).unwrap()
 }
@@ -84,7 +68,7 @@ fn ingest(n: usize) {
         |i| json!({"v": i % 7, "url": "https://example.com/p"}),
     );
     let t = Instant::now();
-    let c0 = cpu();
+    let c0 = soak::cpu();
     for chunk in evs.chunks(1_000) {
         e.store_mut().emit_batch(chunk, clock.now()).unwrap();
     }
@@ -99,7 +83,7 @@ fn ingest(n: usize) {
         }
     }
     let processed = t2.elapsed();
-    let spent = cpu() - c0;
+    let spent = soak::cpu() - c0;
     assert_eq!(total, n);
     let all = appended + processed;
     println!(
@@ -143,14 +127,14 @@ fn steps(contacts: usize) {
     }
     let mut e = Engine::new(s);
     let t = Instant::now();
-    let c0 = cpu();
+    let c0 = soak::cpu();
     loop {
         if !e.tick(clock.now()).unwrap().more {
             break;
         }
     }
     let took = t.elapsed();
-    let spent = cpu() - c0;
+    let spent = soak::cpu() - c0;
     let n: i64 = e
         .store()
         .conn()
@@ -182,7 +166,7 @@ fn post_purchase(contacts: usize) {
         |_| json!({"product": "Program A", "amount": 497, "currency": "usd"}),
     );
     let t = Instant::now();
-    let c0 = cpu();
+    let c0 = soak::cpu();
     for chunk in evs.chunks(5_000) {
         s.emit_batch(chunk, now).unwrap();
     }
@@ -199,7 +183,7 @@ fn post_purchase(contacts: usize) {
         }
     }
     let took = t.elapsed();
-    let spent = cpu() - c0;
+    let spent = soak::cpu() - c0;
     let q = |sql: &str| -> i64 { e.store().conn().query_row(sql, [], |r| r.get(0)).unwrap() };
     let done = q(
         "SELECT COUNT(*) FROM runs r JOIN workflows w ON w.id = r.workflow_id WHERE w.name = 'Post-purchase' AND r.status = 'completed'",

@@ -259,6 +259,23 @@ impl Engine {
         Ok(due)
     }
 
+    /// The earliest instant strictly after `now` at which something falls
+    /// due: [`Engine::next_due`] without what is due already but cannot be
+    /// taken (an outbox entry held for its account). For callers that
+    /// drive a virtual clock to the next instant (a forecast).
+    pub(crate) fn next_due_after(&mut self, now: Timestamp) -> Result<Option<Timestamp>> {
+        let c = self.store.conn();
+        Ok([
+            runs::next_timer_due_using(c)?,
+            outbox::next_due_using(c)?,
+            self.schedule.next_due,
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|t| *t > now)
+        .min())
+    }
+
     /// Starts a run by hand: a test run from the editor, or "add to
     /// workflow" from the contacts screen. `trigger` picks the trigger node
     /// (the first one when absent). Test runs (`DryRun`, `Test`) may start in

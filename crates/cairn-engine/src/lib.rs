@@ -4,6 +4,8 @@
 //! - [`Engine`] is the synchronous core: given `now`, it does what is due.
 //! - [`Executor`] runs an engine (and an outbox dispatcher) in the
 //!   background on tokio, sleeping until the next due instant or a wake-up.
+//! - [`forecast`] runs the engine over a scratch copy of the database on a
+//!   virtual clock and counts what a workflow would do before it is activated.
 //! - [`simulate`] runs a workflow file on a virtual clock in a throwaway
 //!   database and returns its timeline.
 //!
@@ -17,6 +19,7 @@ pub mod engine;
 pub mod error;
 mod eval;
 pub mod executor;
+pub mod forecast;
 mod ingest;
 mod outcome;
 pub mod retry;
@@ -32,6 +35,7 @@ pub use change::Change;
 pub use engine::{Engine, EngineConfig, TickReport};
 pub use error::EngineError;
 pub use executor::{Executor, ExecutorConfig};
+pub use forecast::{Forecast, ForecastOptions};
 pub use outcome::backoff;
 pub use retry::{Retried, RetryFrom};
 pub use sender::{OutboxEntry, SendOutcome, Sender};

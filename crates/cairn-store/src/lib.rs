@@ -25,6 +25,7 @@ pub mod deals;
 pub mod error;
 pub mod events;
 pub mod failures;
+pub mod forecast;
 pub mod hygiene;
 pub mod identity;
 pub mod incidents;

@@ -128,6 +128,9 @@ export { runsApi } from "./runs";
 export type { FailureFilter } from "@/bindings";
 export type { Retried, RetryFrom } from "@/bindings/app";
 
+// The forecast before activation.
+export type { ConfirmReason, Forecast, ForecastCounts, ForecastPath, ForecastWindow } from "@/bindings/app";
+
 // The templates gallery and the analytics screens.
 export { analyticsApi, templatesApi } from "./insights";
 export type {

@@ -9,6 +9,8 @@ export const queryKeys = {
   workflows: ["workflows"] as const,
   /** One workflow and its definition, as the editor opens it. */
   workflow: (id: number) => ["workflow", id] as const,
+  /** What activating a workflow would do over the next days (the activation dialog). */
+  forecast: (name: string, days: number) => ["forecast", name, days] as const,
   /** What exists by name, for the editor's pickers. */
   catalog: ["workflow-catalog"] as const,
   /** The live runs' counts per node of one workflow (the canvas badges). */

@@ -11,6 +11,7 @@ import type {
   WorkflowStatus,
   WorkflowSummary,
 } from "@/bindings";
+import type { Forecast } from "@/bindings/app";
 
 import { commandCaller } from "./invoke";
 
@@ -25,6 +26,7 @@ type WorkflowCommands = {
   save_workflow: { args: { id: number; draft: WorkflowDef }; result: SaveOutcome };
   workflow_report: { args: { name: string }; result: Report };
   set_workflow_status: { args: { name: string; status: WorkflowStatus }; result: WorkflowSummary };
+  forecast_workflow: { args: { name: string; draft: WorkflowDef | null; days: number }; result: Forecast };
   duplicate_workflow: { args: { name: string }; result: WorkflowSummary };
   delete_workflow: { args: { name: string }; result: null };
   import_workflow_file: { args: { path: string; replace: boolean }; result: ImportOutcome };
@@ -48,6 +50,14 @@ export const workflowsApi = {
   /** What activation checks, for the saved version. */
   report: (name: string) => call("workflow_report", { name }),
   setStatus: (name: string, status: WorkflowStatus) => call("set_workflow_status", { name, status }),
+  /**
+   * What activating the saved workflow — or saving `draft` as its next
+   * version — would do over the next `days` days (1–366): the engine on a
+   * copy of the database; nothing is sent. Errors as activation would
+   * (`validation_failed`).
+   */
+  forecast: (name: string, days: number, draft: WorkflowDef | null = null) =>
+    call("forecast_workflow", { name, draft, days }),
   duplicate: (name: string) => call("duplicate_workflow", { name }),
   remove: (name: string) => call("delete_workflow", { name }),
   importFile: (path: string, replace: boolean) => call("import_workflow_file", { path, replace }),

@@ -8,6 +8,7 @@ pub mod db;
 pub mod deal;
 pub mod event;
 pub mod field;
+pub mod forecast;
 pub mod init;
 pub mod outbox;
 pub mod pipeline;

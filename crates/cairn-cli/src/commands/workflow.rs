@@ -1,5 +1,6 @@
 //! `cairn workflow`: import, export, validate, list, show, versions,
-//! activate and pause (one, or all at once).
+//! activate and pause (one, or all at once); `forecast` and the look at it
+//! activation takes first are in `forecast.rs`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -37,8 +38,25 @@ pub enum WorkflowCommand {
     Show { name: String },
     /// List a workflow's stored versions.
     Versions { name: String },
-    /// Activate a workflow (refused while it has validation errors).
-    Activate { name: String },
+    /// Activate a workflow (refused while it has validation errors). Its
+    /// 30-day forecast is worked out first; when it would email more than a
+    /// fifth of the list on one day or unsubscribe anyone, activation needs
+    /// --yes.
+    Activate {
+        name: String,
+        /// Activate even when the forecast asks for a confirmation.
+        #[arg(long, visible_alias = "confirm")]
+        yes: bool,
+    },
+    /// What the workflow would do to the real contacts over the next days
+    /// if activated now: runs, emails per template, tags, deals, webhooks,
+    /// unsubscribes, how runs end. Worked out on a copy; nothing is sent.
+    Forecast {
+        name: String,
+        /// How many days ahead, in whole days: 1d to 366d.
+        #[arg(long = "for", value_name = "DURATION", default_value = "30d")]
+        days: String,
+    },
     /// Pause a workflow: no new runs start, waiting runs stay put.
     Pause { name: String },
     /// Pause every active workflow (remembered, for resume-all).
@@ -158,7 +176,8 @@ pub fn run(ctx: &mut Ctx, cmd: WorkflowCommand) -> Result<(), CliError> {
                 versions,
             })
         }
-        WorkflowCommand::Activate { name } => set_status(ctx, &name, WorkflowStatus::Active),
+        WorkflowCommand::Activate { name, yes } => super::forecast::activate(ctx, &name, yes),
+        WorkflowCommand::Forecast { name, days } => super::forecast::run(ctx, &name, &days),
         WorkflowCommand::Pause { name } => set_status(ctx, &name, WorkflowStatus::Paused),
         WorkflowCommand::PauseAll => {
             let now = ctx.now();

@@ -97,6 +97,32 @@ impl Store {
     }
 }
 
+impl Store {
+    /// A scratch copy of the database at `dest` (a new file, private),
+    /// opened: one consistent snapshot, taken like [`Store::backup_to`]
+    /// while the executor may write, for work whose writes must never
+    /// reach this database (a forecast runs the engine on it). The copy
+    /// skips `fsync` (`synchronous = OFF`): it is thrown away, and a crash
+    /// only loses a copy nobody will read.
+    pub fn scratch_copy(&self, dest: &Path) -> Result<Store> {
+        if dest.exists() || same_file(dest, &self.path) {
+            return Err(StoreError::Conflict(format!(
+                "{} exists already; a scratch copy needs a new file",
+                dest.display()
+            )));
+        }
+        crate::private_file::create_new(dest).map_err(|e| io("create", dest, e))?;
+        {
+            let mut to = Connection::open(dest).map_err(|e| io("open", dest, e))?;
+            to.busy_timeout(std::time::Duration::from_secs(10))?;
+            copy_database(&self.conn, &mut to)?;
+        }
+        let copy = Store::open(dest)?;
+        copy.conn.execute_batch("PRAGMA synchronous = OFF;")?;
+        Ok(copy)
+    }
+}
+
 /// Whether `dest` names the `-wal`, `-shm` or `-journal` file of the
 /// database at `db` (existing or not: overwriting either corrupts it).
 fn is_live_companion(dest: &Path, db: &Path) -> bool {

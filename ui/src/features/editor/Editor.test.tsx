@@ -73,8 +73,11 @@ const catalog: CatalogNames = {
 };
 
 /** The Rust side: validation flags tag nodes without a tag; saves are recorded. */
+const forecasts: unknown[] = [];
+
 function backend(def: WorkflowDef = welcome) {
   const saved: unknown[] = [];
+  forecasts.length = 0;
   mockIPC((cmd, args) => {
     if (cmd === "get_workflow") return [summary, def];
     if (cmd === "workflow_catalog") return catalog;
@@ -86,6 +89,41 @@ function backend(def: WorkflowDef = welcome) {
           : [],
       );
       return { issues };
+    }
+    if (cmd === "forecast_workflow") {
+      forecasts.push(args);
+      const none = {
+        runs_started: 0,
+        emails: {},
+        emails_total: 0,
+        emails_refused: 0,
+        tags_added: 0,
+        tags_removed: 0,
+        fields_set: 0,
+        deals: 0,
+        course_enrollments: 0,
+        course_unenrollments: 0,
+        webhooks: 0,
+        notifications: 0,
+        workflows_started: 0,
+        workflows_removed: 0,
+        unsubscribes: 0,
+        failures: 0,
+      };
+      return {
+        workflow: "Welcome",
+        version: 2,
+        active: true,
+        start: "2025-03-01T09:00:00Z",
+        end: "2025-03-31T09:00:00Z",
+        days: 30,
+        subscribed_contacts: 10,
+        windows: [{ days: 1, counts: none }],
+        per_day: [none],
+        paths: [],
+        assumptions: [],
+        confirm: [],
+      };
     }
     if (cmd === "save_workflow") {
       saved.push(args);
@@ -139,8 +177,16 @@ describe("the editor", () => {
     await screen.findByText("Ready to activate");
     await waitFor(() => expect(node()).toHaveAttribute("data-severity", "none"));
 
-    // Save sends the WorkflowDef itself: no canvas state in it.
+    // Saving changes to an active workflow shows the forecast of the new
+    // version first (the draft itself goes to the forecast).
     fireEvent.click(screen.getByTestId("editor-save"));
+    const confirm = await screen.findByTestId("activate-confirm");
+    expect(screen.getByTestId("activate-dialog")).toHaveTextContent("Save the changes to “Welcome”?");
+    expect(saved).toHaveLength(0);
+    await waitFor(() => expect(confirm).toBeEnabled());
+    expect((forecasts[0] as { draft: WorkflowDef }).draft.nodes.map((n) => n.id)).toContain("remove_tag_1");
+    // Save sends the WorkflowDef itself: no canvas state in it.
+    fireEvent.click(confirm);
     expect(await screen.findByTestId("save-status")).toHaveTextContent(
       "Version 2 saved. Runs already going stay on version 1.",
     );

@@ -20,6 +20,7 @@ import type { Kind } from "@/core/editor/kinds";
 import { NODE_SIZE, autoLayout } from "@/core/editor/layout";
 import { namesFor } from "@/core/editor/names";
 import { traceOf } from "@/core/editor/testRun";
+import { ActivateDialog } from "@/features/workflows";
 
 import { Canvas } from "./Canvas";
 import { heldClip, holdClip } from "./clipboardStore";
@@ -241,6 +242,27 @@ export function Editor({ summary, def: loaded, notice }: Props) {
     }
   };
 
+  // Activation shows the forecast of the saved version first; saving
+  // changes to an active workflow, the forecast of the new version.
+  const [activating, setActivating] = useState(false);
+  const [confirmSave, setConfirmSave] = useState(false);
+  const requestSave = () => {
+    if (state.summary.status === "active" && dirty) setConfirmSave(true);
+    else void save();
+  };
+  const saveNow = () => {
+    setConfirmSave(false);
+    void save();
+  };
+  const askActivate = async () => {
+    if (dirty && !(await save())) return;
+    setActivating(true);
+  };
+  const activateNow = () => {
+    setActivating(false);
+    void setStatus("active");
+  };
+
   const exportFile = async () => {
     if (dirty && !(await save())) return;
     try {
@@ -258,7 +280,7 @@ export function Editor({ summary, def: loaded, notice }: Props) {
   // Each command of shortcuts.ts; false when it does not apply now (the
   // key then keeps its usual meaning).
   const run: Record<Command, () => boolean | void> = {
-    save: () => void save(),
+    save: requestSave,
     undo: () => dispatch({ type: "undo" }),
     redo: () => dispatch({ type: "redo" }),
     copy,
@@ -316,8 +338,8 @@ export function Editor({ summary, def: loaded, notice }: Props) {
         onFit={fit}
         onShortcuts={() => setSheet(true)}
         onExport={() => void exportFile()}
-        onSave={() => void save()}
-        onActivate={() => void setStatus("active")}
+        onSave={requestSave}
+        onActivate={() => void askActivate()}
         onPause={() => void setStatus("paused")}
       />
       <div className={styles.body}>
@@ -401,6 +423,25 @@ export function Editor({ summary, def: loaded, notice }: Props) {
         )}
       </div>
       {sheet && <ShortcutSheet onClose={() => setSheet(false)} />}
+      {confirmSave && (
+        <ActivateDialog
+          name={state.summary.name}
+          draft={def}
+          pending={saving}
+          onActivate={saveNow}
+          onRefused={saveNow}
+          onClose={() => setConfirmSave(false)}
+        />
+      )}
+      {activating && (
+        <ActivateDialog
+          name={state.summary.name}
+          pending={saving}
+          onActivate={activateNow}
+          onRefused={activateNow}
+          onClose={() => setActivating(false)}
+        />
+      )}
       <LeaveGuard dirty={dirty} onSave={save} onDiscard={kept.forget} />
     </div>
   );

@@ -200,7 +200,7 @@ describe("WorkflowsPage", () => {
     mockIPC((cmd) => {
       calls.push(cmd);
       if (cmd === "list_workflow_overviews") return [overview({})];
-      if (cmd === "set_workflow_status")
+      if (cmd === "set_workflow_status" || cmd === "forecast_workflow")
         // eslint-disable-next-line @typescript-eslint/only-throw-error -- as the shell rejects
         throw { code: "validation_failed", message: "the workflow has 1 error: node vip: the tag is not set" };
       if (cmd === "workflow_report")
@@ -222,6 +222,7 @@ describe("WorkflowsPage", () => {
     await userEvent.click(within(dialog).getByTestId("activation-open-editor"));
     expect(await screen.findByTestId("editor-route")).toHaveTextContent("/workflows/1");
     expect(calls).toContain("workflow_report");
+    expect(calls.indexOf("forecast_workflow")).toBeLessThan(calls.indexOf("set_workflow_status"));
   });
 
   it("imports a picked file (as a copy by default) and shows a bad file's path and reason", async () => {

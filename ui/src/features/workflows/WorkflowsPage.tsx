@@ -14,6 +14,7 @@ import {
   workflowsApi,
 } from "@/api";
 
+import { ActivateDialog } from "./ActivateDialog";
 import { describeImport } from "./describe";
 import { TemplateStarters } from "./TemplateStarters";
 import { ActivationRefusedDialog, DeleteDialog, ImportDialog, NewWorkflowDialog } from "./dialogs";
@@ -26,6 +27,7 @@ type Open =
   | { dialog: "import" }
   | { dialog: "delete"; workflow: WorkflowOverview }
   | { dialog: "refused"; name: string; issues: Issue[] }
+  | { dialog: "activate"; name: string }
   | null;
 
 /** The Workflows screen: every workflow, its status and headline numbers, and what to do with it. */
@@ -64,7 +66,10 @@ export function WorkflowsPage() {
     }
   };
 
-  const activate = (name: string) =>
+  // Activation shows the forecast first (ActivateDialog); its Activate
+  // button, or a workflow that does not validate, comes back here.
+  const activate = (name: string) => setOpen({ dialog: "activate", name });
+  const activateNow = (name: string) =>
     run(name, async () => {
       try {
         await actions.setStatus.mutateAsync({ name, status: "active" });
@@ -169,6 +174,21 @@ export function WorkflowsPage() {
         />
       )}
 
+      {open?.dialog === "activate" && (
+        <ActivateDialog
+          name={open.name}
+          pending={busy === open.name}
+          onActivate={() => {
+            setOpen(null);
+            void activateNow(open.name);
+          }}
+          onRefused={() => {
+            setOpen(null);
+            void activateNow(open.name);
+          }}
+          onClose={() => setOpen(null)}
+        />
+      )}
       {open?.dialog === "new" && (
         <NewWorkflowDialog
           onCreate={(name) => create.mutate(name)}
