@@ -40,6 +40,7 @@ const COMMANDS: &[&str] = &[
     "rename_stage",
     "move_stage",
     "delete_stage",
+    "pipeline_usage",
     "list_courses",
     "contact_enrollments",
     "set_course_access",

@@ -120,6 +120,7 @@ pub fn run() {
             commands::pipelines::rename_stage,
             commands::pipelines::move_stage,
             commands::pipelines::delete_stage,
+            commands::pipelines::pipeline_usage,
             commands::contacts::list_courses,
             commands::contacts::contact_enrollments,
             commands::contacts::set_course_access,

@@ -9,6 +9,7 @@
 use cairn_model::{Clock, SystemClock};
 use cairn_store::board::{BoardDeal, BoardQuery};
 use cairn_store::deals::Pipeline;
+use cairn_store::pipelines::StageUse;
 use tauri::State;
 
 use crate::{AppState, CommandError};
@@ -102,5 +103,18 @@ pub async fn delete_stage(
     state
         .database()
         .with_store(move |s| Ok(s.delete_stage(&pipeline, &stage)?))
+        .await
+}
+
+/// Which workflows name each stage of a pipeline, including stage names
+/// it no longer has (a rename or a delete that left a workflow behind).
+#[tauri::command]
+pub async fn pipeline_usage(
+    state: State<'_, AppState>,
+    pipeline: String,
+) -> Result<Vec<StageUse>, CommandError> {
+    state
+        .database()
+        .with_store(move |s| Ok(s.pipeline_usage(&pipeline)?))
         .await
 }

@@ -98,6 +98,18 @@ impl WorkflowDef {
     pub fn template(&self, name: &str) -> Option<&EmailTemplate> {
         self.email_templates.iter().find(|t| t.name == name)
     }
+
+    /// The pipeline stages this workflow names, as `(pipeline, stage)`: a
+    /// deal action's stage, or a deal-stage trigger's (`None`: any stage).
+    pub fn deal_stages(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
+        self.nodes.iter().filter_map(|n| match &n.spec {
+            NodeSpec::CreateDeal(a) | NodeSpec::MoveDeal(a) => {
+                Some((a.pipeline.as_str(), Some(a.stage.as_str())))
+            }
+            NodeSpec::TriggerDealStageChanged(t) => Some((t.pipeline.as_str(), t.stage.as_deref())),
+            _ => None,
+        })
+    }
 }
 
 /// Per-workflow settings.

@@ -10,9 +10,12 @@
 //! reaches email merges and CSV cells.
 
 use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::contacts::check_no_control;
 use crate::deals::{Pipeline, ensure_pipeline_using};
+use crate::workflows::definition_using;
 use crate::{Result, Store, StoreError};
 use cairn_model::{ModelError, Timestamp};
 
@@ -61,7 +64,53 @@ fn stage_ids_in_order(tx: &rusqlite::Connection, pipeline_id: i64) -> Result<Vec
     Ok(ids)
 }
 
+/// A stage name that workflows use, and which: what the Pipelines screen
+/// shows beside each stage, so a rename or a delete does not surprise a
+/// workflow that still names the old stage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct StageUse {
+    /// The stage named; `None` for a deal-stage trigger on any stage.
+    pub stage: Option<String>,
+    /// The workflows whose current version names it, by name.
+    pub workflows: Vec<String>,
+}
+
 impl Store {
+    /// Which workflows name a pipeline, per stage name (the current
+    /// version of each workflow; names compare as the database does,
+    /// ignoring ASCII case). A stage name no stage has any more is listed
+    /// too: a workflow that still names a renamed or deleted stage.
+    pub fn pipeline_usage(&self, pipeline: &str) -> Result<Vec<StageUse>> {
+        let pipeline = pipeline.trim();
+        let mut uses: Vec<StageUse> = Vec::new();
+        for w in self.workflows()? {
+            let def = definition_using(self.conn(), w.id, w.version)?;
+            for (p, stage) in def.deal_stages() {
+                if !p.trim().eq_ignore_ascii_case(pipeline) {
+                    continue;
+                }
+                let stage = stage.map(|s| s.trim().to_string());
+                let at = match uses.iter().position(|u| match (&u.stage, &stage) {
+                    (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+                    (a, b) => a == b,
+                }) {
+                    Some(at) => at,
+                    None => {
+                        uses.push(StageUse {
+                            stage,
+                            workflows: Vec::new(),
+                        });
+                        uses.len() - 1
+                    }
+                };
+                if !uses[at].workflows.contains(&w.name) {
+                    uses[at].workflows.push(w.name.clone());
+                }
+            }
+        }
+        Ok(uses)
+    }
+
     /// One pipeline with its stages in order.
     pub fn pipeline(&self, name: &str) -> Result<Pipeline> {
         self.pipelines()?

@@ -34,6 +34,7 @@ export type {
   AccountKind,
   AccountStatus,
   BoardDeal,
+  StageUse,
   BoardQuery,
   BulkAction,
   BulkReport,

@@ -2,7 +2,7 @@
 // Moving a card is the contact page's command (contactsApi.setDealStage),
 // and the pipeline list is contactsApi.pipelines: one path for both screens.
 
-import type { BoardDeal, BoardQuery, Pipeline } from "@/bindings";
+import type { BoardDeal, BoardQuery, Pipeline, StageUse } from "@/bindings";
 
 import { commandCaller } from "./invoke";
 
@@ -14,6 +14,7 @@ type PipelineCommands = {
   rename_stage: { args: { pipeline: string; stage: string; name: string }; result: Pipeline };
   move_stage: { args: { pipeline: string; stage: string; position: number }; result: Pipeline };
   delete_stage: { args: { pipeline: string; stage: string }; result: Pipeline };
+  pipeline_usage: { args: { pipeline: string }; result: StageUse[] };
 };
 
 const call = commandCaller<PipelineCommands>();
@@ -30,4 +31,6 @@ export const pipelinesApi = {
     call("move_stage", { pipeline, stage, position }),
   /** Deletes an empty stage; a stage holding deals fails with code "conflict". */
   deleteStage: (pipeline: string, stage: string) => call("delete_stage", { pipeline, stage }),
+  /** Which workflows name each stage, including stage names the pipeline no longer has. */
+  usage: (pipeline: string) => call("pipeline_usage", { pipeline }),
 };

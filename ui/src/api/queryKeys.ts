@@ -45,6 +45,8 @@ export const queryKeys = {
   /** The pipeline board's deals (the prefix), and one query's. */
   board: ["board"] as const,
   boardDeals: (query: string) => ["board", query] as const,
+  /** Which workflows name a pipeline's stages (under the board's prefix: edits reload it). */
+  pipelineUsage: (pipeline: string) => ["board", "usage", pipeline] as const,
   /** Every run's steps (the prefix). */
   runs: ["runs"] as const,
   runSteps: (runId: number) => ["runs", runId, "steps"] as const,

@@ -117,6 +117,7 @@ export type { SetField } from "./SetField";
 export type { Settings } from "./Settings";
 export type { Severity } from "./Severity";
 export type { SlackMessage } from "./SlackMessage";
+export type { StageUse } from "./StageUse";
 export type { Step } from "./Step";
 export type { StepDetail } from "./StepDetail";
 export type { StepStatus } from "./StepStatus";

@@ -44,6 +44,7 @@ fn ui_types(b: &mut Bindings) {
     b.add::<cairn_store::deals::Enrollment>();
     b.add::<cairn_store::board::BoardQuery>();
     b.add::<cairn_store::board::BoardDeal>();
+    b.add::<cairn_store::pipelines::StageUse>();
     b.add::<cairn_store::runs::Run>();
     b.add::<cairn_store::runs::Step>();
     b.add::<cairn_store::failures::FailureFilter>();

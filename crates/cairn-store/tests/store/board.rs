@@ -219,3 +219,57 @@ fn ten_thousand_deals_are_read_in_one_query() {
     assert_eq!(all.len(), 10_000);
     assert_eq!(all.iter().filter(|d| d.stage == "Won").count(), 3333);
 }
+
+/// A workflow that moves deals of `pipeline` to `stage` when a deal of it
+/// enters `trigger_stage`.
+fn deal_flow(s: &mut Store, name: &str, pipeline: &str, trigger_stage: Option<&str>, stage: &str) {
+    let mut trigger = serde_json::json!({"pipeline": pipeline});
+    if let Some(t) = trigger_stage {
+        trigger["stage"] = t.into();
+    }
+    let text = serde_json::json!({"format": "cairn.workflow", "version": 1, "name": name, "nodes": [
+        {"id": "start", "position": {"x": 0, "y": 0}, "kind": "trigger.deal_stage_changed", "config": trigger},
+        {"id": "move", "position": {"x": 0, "y": 100}, "kind": "action.move_deal",
+         "config": {"pipeline": pipeline, "stage": stage}}],
+        "edges": [{"from": "start", "to": "move"}]});
+    s.import_workflow(&text.to_string(), false, t0()).unwrap();
+}
+
+#[test]
+fn the_workflows_naming_each_stage_are_listed_even_after_a_rename() {
+    let (_d, mut s) = fresh();
+    sales(&mut s);
+    s.add_pipeline("Support", &stages(&["Open"]), t0()).unwrap();
+    deal_flow(&mut s, "Follow up", "Sales", Some("Call"), "Won");
+    // Names compare as the database does: "won" is the stage "Won".
+    deal_flow(&mut s, "Upsell", "sales", None, "won");
+    deal_flow(&mut s, "Tickets", "Support", Some("Open"), "Open");
+
+    let uses = |s: &Store| {
+        s.pipeline_usage("Sales")
+            .unwrap()
+            .into_iter()
+            .map(|u| (u.stage, u.workflows))
+            .collect::<Vec<_>>()
+    };
+    let named = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        uses(&s),
+        vec![
+            (Some("Call".to_string()), named(&["Follow up"])),
+            (Some("Won".to_string()), named(&["Follow up", "Upsell"])),
+            (None, named(&["Upsell"])),
+        ]
+    );
+
+    // After a rename the workflows still name "Won", which no stage is now:
+    // the screen shows them beside no stage, as a warning.
+    let p = s.rename_stage("Sales", "Won", "Closed won").unwrap();
+    assert!(!p.stages.iter().any(|st| st == "Won"), "{p:?}");
+    assert!(
+        uses(&s).contains(&(Some("Won".to_string()), named(&["Follow up", "Upsell"]))),
+        "{:?}",
+        uses(&s)
+    );
+    assert!(s.pipeline_usage("Nowhere").unwrap().is_empty());
+}

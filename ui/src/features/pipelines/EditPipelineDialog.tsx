@@ -1,7 +1,8 @@
-import { ArrowDown, ArrowUp, Trash2 } from "lucide-react";
+import { useQuery } from "@tanstack/react-query";
+import { ArrowDown, ArrowUp, Trash2, TriangleAlert } from "lucide-react";
 import { useState } from "react";
 
-import { type Pipeline, pipelinesApi } from "@/api";
+import { type Pipeline, type StageUse, pipelinesApi, queryKeys } from "@/api";
 import { Button, Dialog, Field, inputClass } from "@/components";
 
 import styles from "./Pipelines.module.css";
@@ -15,7 +16,7 @@ type Props = {
 };
 
 /** One stage's row: rename on blur or Enter, move up and down, delete. */
-function StageRow({ pipeline, stage, index }: { pipeline: Pipeline; stage: string; index: number }) {
+function StageRow({ pipeline, stage, index, usedBy }: { pipeline: Pipeline; stage: string; index: number; usedBy: string[] }) {
   const [name, setName] = useState(stage);
   const rename = usePipelineEdit((to: string) => pipelinesApi.renameStage(pipeline.name, stage, to));
   const move = usePipelineEdit((to: number) => pipelinesApi.moveStage(pipeline.name, stage, to));
@@ -47,12 +48,52 @@ function StageRow({ pipeline, stage, index }: { pipeline: Pipeline; stage: strin
       <Button aria-label={`Delete ${stage}`} onClick={() => remove.mutate(undefined)} data-testid="delete-stage">
         <Trash2 size={14} aria-hidden />
       </Button>
+      {usedBy.length > 0 && (
+        <p className={styles.stageUse} data-testid="stage-used-by">
+          Used by {names(usedBy)}
+        </p>
+      )}
       {error && (
         <p className={styles.inlineError} role="alert" data-testid="stage-error">
           {error.message}
         </p>
       )}
     </li>
+  );
+}
+
+/** Workflow names as a sentence: “A”, “A and B”, “A, B and 3 more”. */
+function names(list: string[]): string {
+  const quoted = list.map((n) => `“${n}”`);
+  if (quoted.length <= 2) return quoted.join(" and ");
+  if (quoted.length === 3) return `${quoted[0]}, ${quoted[1]} and ${quoted[2]}`;
+  return `${quoted[0]}, ${quoted[1]} and ${quoted.length - 2} more`;
+}
+
+/** Whether a stage name (as a workflow wrote it) is this stage. */
+const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+
+/**
+ * Workflows that name a stage this pipeline no longer has (renamed or
+ * deleted): their deal steps fail on it, and activating them brings it
+ * back. Said here, where the rename happened.
+ */
+function StaleStages({ pipeline, uses }: { pipeline: Pipeline; uses: StageUse[] }) {
+  const stale = uses.filter((u) => u.stage !== null && !pipeline.stages.some((s) => same(s, u.stage!)));
+  if (stale.length === 0) return null;
+  return (
+    <div className={styles.staleStages} role="status" data-testid="stale-stages">
+      <TriangleAlert size={16} aria-hidden />
+      <ul>
+        {stale.map((u) => (
+          <li key={u.stage}>
+            {names(u.workflows)} still {u.workflows.length === 1 ? "names" : "name"} the stage “{u.stage}”, which{" "}
+            {pipeline.name} no longer has. Edit {u.workflows.length === 1 ? "it" : "them"} to use another stage, or give a
+            stage that name again.
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
 
@@ -65,6 +106,11 @@ export function EditPipelineDialog({ pipeline, onClose, onRenamed }: Props) {
   const [name, setName] = useState(pipeline.name);
   const [stage, setStage] = useState("");
   const rename = usePipelineEdit(() => pipelinesApi.rename(pipeline.name, name), onRenamed);
+  const usage = useQuery({
+    queryKey: queryKeys.pipelineUsage(pipeline.name),
+    queryFn: () => pipelinesApi.usage(pipeline.name),
+  });
+  const uses = usage.data ?? [];
   const add = usePipelineEdit(
     () => pipelinesApi.addStage(pipeline.name, stage),
     () => setStage(""),
@@ -93,9 +139,16 @@ export function EditPipelineDialog({ pipeline, onClose, onRenamed }: Props) {
       <h3 className={styles.dialogHeading}>Stages</h3>
       <ol className={styles.stageList}>
         {pipeline.stages.map((s, i) => (
-          <StageRow key={`${s}-${i}`} pipeline={pipeline} stage={s} index={i} />
+          <StageRow
+            key={`${s}-${i}`}
+            pipeline={pipeline}
+            stage={s}
+            index={i}
+            usedBy={uses.find((u) => u.stage !== null && same(u.stage, s))?.workflows ?? []}
+          />
         ))}
       </ol>
+      <StaleStages pipeline={pipeline} uses={uses} />
       <Field label="New stage" htmlFor="new-stage" error={add.error?.message}>
         <div className={styles.inline}>
           <input id="new-stage" className={inputClass} value={stage} onChange={(e) => setStage(e.target.value)} />

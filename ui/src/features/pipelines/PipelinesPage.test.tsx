@@ -39,6 +39,7 @@ function backend(deals: BoardDeal[], overrides: Record<string, (args: Record<str
     if (cmd === "list_tags") return ["vip"];
     if (cmd === "board_deals") return deals;
     if (cmd === "set_deal_stage") return null;
+    if (cmd === "pipeline_usage") return [];
     throw new Error(`unexpected ${cmd}`);
   }, { shouldMockEvents: true });
   return calls;
@@ -118,5 +119,35 @@ describe("PipelinesPage", () => {
     expect(await screen.findByTestId("stage-error")).toHaveTextContent(
       'the stage "Lead" holds 1 deal; move them to another stage before deleting it',
     );
+  });
+
+  it("shows which workflows use each stage, and those left naming a renamed one", async () => {
+    let pipeline = sales;
+    const uses = [
+      { stage: "Lead", workflows: ["Welcome"] },
+      { stage: "won", workflows: ["Follow up", "Upsell"] },
+    ];
+    backend([], {
+      list_pipelines: () => [pipeline],
+      pipeline_usage: () => uses,
+      rename_stage: (a) => {
+        pipeline = { ...pipeline, stages: pipeline.stages.map((s) => (s === a.stage ? (a.name as string) : s)) };
+        return pipeline;
+      },
+    });
+    renderPage();
+    await userEvent.click(await screen.findByTestId("edit-pipeline"));
+    const used = await screen.findAllByTestId("stage-used-by");
+    expect(used.map((u) => u.textContent)).toEqual(["Used by “Welcome”", "Used by “Follow up” and “Upsell”"]);
+    expect(screen.queryByTestId("stale-stages")).toBeNull();
+
+    const won = screen.getByLabelText("Name of stage Won");
+    await userEvent.clear(won);
+    await userEvent.type(won, "Closed won{Enter}");
+    const stale = await screen.findByTestId("stale-stages");
+    expect(stale).toHaveTextContent(
+      "“Follow up” and “Upsell” still name the stage “won”, which Sales no longer has. Edit them to use another stage, or give a stage that name again.",
+    );
+    expect(screen.getAllByTestId("stage-used-by").map((u) => u.textContent)).toEqual(["Used by “Welcome”"]);
   });
 });
