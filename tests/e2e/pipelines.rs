@@ -251,6 +251,8 @@ async fn pipelines_are_created_and_reordered_and_a_stage_in_use_is_kept() {
                 )
             })
             .unwrap();
+        // A workflow that names the stage Won.
+        store.import_workflow(WON_WORKFLOW, false, now).unwrap();
     }
     let app = launch.launch().await;
     app.click("nav a[href='#/pipelines']").await;
@@ -297,10 +299,26 @@ async fn pipelines_are_created_and_reordered_and_a_stage_in_use_is_kept() {
         app.store().pipeline("Coaching").unwrap().stages,
         ["Lead", "Won", "Call booked"]
     );
+    // Won is used by a workflow; renamed, the dialog says who still names it.
+    wait_for_content(&app, "[data-testid=stage-used-by]", "Used by “Deal won”").await;
+    type_into(&app, "[aria-label='Name of stage Won']", "Signed\u{E007}").await;
+    app.wait_until("Won renamed Signed", || async {
+        app.store().pipeline("Coaching").unwrap().stages == ["Lead", "Signed", "Call booked"]
+    })
+    .await;
+    wait_for_content(
+        &app,
+        "[data-testid=stale-stages]",
+        "“Deal won” still names the stage “Won”, which Coaching no longer has.",
+    )
+    .await;
+    app.screenshot("pipelines_stage_renamed_warning")
+        .await
+        .unwrap();
     app.click("[data-testid=edit-pipeline-dialog] footer button")
         .await;
     app.wait_until("the board in the new order", || async {
-        column_order(&app).await == ["Lead", "Won", "Call booked"]
+        column_order(&app).await == ["Lead", "Signed", "Call booked"]
     })
     .await;
     app.close().await;
