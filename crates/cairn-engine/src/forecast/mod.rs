@@ -147,15 +147,25 @@ pub fn forecast(
     })
 }
 
+/// What a forecast's scratch folder is called (then a random suffix).
+const SCRATCH_PREFIX: &str = ".cairn-forecast-";
+
+/// A forecast's folder older than this is a leftover: a forecast takes
+/// seconds to minutes, and one whose process was killed never removed its.
+const LEFTOVER_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// A private folder beside the database (the same file system, the user's
-/// only), like `cairn run --dry-run`'s.
+/// only), like `cairn run --dry-run`'s. Leftovers of killed forecasts are
+/// removed first: each holds a copy of every contact, which must not
+/// outlive an erasure.
 fn scratch_dir(store: &Store) -> Result<tempfile::TempDir> {
     let parent = match store.path().parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
+    sweep_leftovers(&parent, std::time::SystemTime::now());
     tempfile::Builder::new()
-        .prefix(".cairn-forecast-")
+        .prefix(SCRATCH_PREFIX)
         .tempdir_in(&parent)
         .map_err(|e| {
             EngineError::Invalid(format!(
@@ -163,6 +173,32 @@ fn scratch_dir(store: &Store) -> Result<tempfile::TempDir> {
                 parent.display()
             ))
         })
+}
+
+/// Removes the forecast folders in `parent` last changed more than
+/// [`LEFTOVER_AFTER`] before `now` (file times are the system's clock, so
+/// this reads it rather than the engine's). What cannot be removed is
+/// logged and left for the next forecast.
+fn sweep_leftovers(parent: &std::path::Path, now: std::time::SystemTime) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let ours = e.file_name().to_string_lossy().starts_with(SCRATCH_PREFIX)
+            && e.file_type().is_ok_and(|t| t.is_dir());
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| now.duration_since(t).is_ok_and(|age| age > LEFTOVER_AFTER));
+        if ours && old {
+            if let Err(err) = std::fs::remove_dir_all(e.path()) {
+                tracing::warn!(
+                    "cannot remove the leftover forecast folder {}: {err}",
+                    e.path().display()
+                );
+            }
+        }
+    }
 }
 
 /// In the copy: saves the draft as the next version, activates the
@@ -296,4 +332,35 @@ pub fn assumptions(def: &WorkflowDef, waiting: u64) -> Vec<String> {
     out.push("Every send is taken as delivered at once: no bounces or provider errors, and an account's daily cap or rate limit, which may spread sending over more days, is not applied. The send window is.".into());
     out.push("Other active workflows run in the copy as they would, and what they do to these contacts is seen; only this workflow's runs are counted.".into());
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs::{self, File};
+    use std::time::{Duration, SystemTime};
+
+    use super::*;
+
+    #[test]
+    fn a_killed_forecasts_folder_is_swept_but_not_a_running_ones_or_others() {
+        let parent = tempfile::tempdir().unwrap();
+        let now = SystemTime::now();
+        let dir = |name: &str, age_secs: u64| {
+            let p = parent.path().join(name);
+            fs::create_dir(&p).unwrap();
+            fs::write(p.join("forecast.cairn"), b"contacts").unwrap();
+            File::open(&p)
+                .unwrap()
+                .set_modified(now - Duration::from_secs(age_secs))
+                .unwrap();
+            p
+        };
+        let left = dir(".cairn-forecast-killed", 2 * 3600);
+        let running = dir(".cairn-forecast-running", 60);
+        let dry_run = dir(".cairn-dry-run-long", 5 * 3600);
+        sweep_leftovers(parent.path(), now);
+        assert!(!left.exists(), "the leftover is removed with its copy");
+        assert!(running.join("forecast.cairn").exists());
+        assert!(dry_run.exists(), "a dry run may run for hours: not ours");
+    }
 }
