@@ -659,6 +659,56 @@ pub struct BranchPath {
     pub condition: Condition,
 }
 
+/// An A/B split: each run goes on through one named variant, chosen by
+/// weight from a hash of the run and the node (as `random_split` is), so the
+/// same run always takes the same variant, after a restart too. Each variant
+/// is an exit. Once a `winner` is declared (a new version of the workflow),
+/// every run of that version takes it; the weights stay for the record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct SplitNode {
+    /// Two or more; the first is the control the others are compared with.
+    pub variants: Vec<SplitVariant>,
+    /// The variant every run takes, once declared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub winner: Option<String>,
+}
+
+/// One arm of a split: its exit name and its whole-number weight (a variant
+/// with weight 3 gets three times the runs of one with weight 1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct SplitVariant {
+    /// The exit name, shown on the canvas and in the results.
+    pub name: String,
+    pub weight: u32,
+}
+
+impl SplitNode {
+    /// The variant a run takes: the winner once declared, else the one whose
+    /// share of the total weight holds the run's point, a hash of `seed`
+    /// (the run) and `key` (the node). `None` when no variant has weight.
+    pub fn choose(&self, seed: &str, key: &str) -> Option<&str> {
+        if let Some(w) = &self.winner {
+            return Some(w);
+        }
+        let total: u64 = self.variants.iter().map(|v| u64::from(v.weight)).sum();
+        if total == 0 {
+            return None;
+        }
+        let mut point = crate::condition::split_hash(seed, key) % total;
+        for v in &self.variants {
+            let w = u64::from(v.weight);
+            if point < w {
+                return Some(&v.name);
+            }
+            point -= w;
+        }
+        None
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(deny_unknown_fields)]
 pub struct WaitDuration {
@@ -990,6 +1040,7 @@ node_kinds! {
     TriggerWorkflowFailed(EventTrigger) = "trigger.workflow_failed", Trigger, "A run of another workflow failed";
     Condition(ConditionNode) = "condition", Flow, "Condition (yes / no)";
     Branch(BranchNode) = "branch", Flow, "Branch";
+    Split(SplitNode) = "split", Flow, "A/B split";
     WaitDuration(WaitDuration) = "wait.duration", Wait, "Wait for a duration";
     WaitUntilTime(WaitUntilTime) = "wait.until_time", Wait, "Wait until a weekday and time";
     WaitUntilDate(WaitUntilDate) = "wait.until_date", Wait, "Wait until a contact date";
@@ -1069,6 +1120,7 @@ impl NodeSpec {
                 .map(|p| p.name.clone())
                 .chain([exits::OTHERWISE.to_string()])
                 .collect(),
+            NodeSpec::Split(s) => s.variants.iter().map(|v| v.name.clone()).collect(),
             NodeSpec::WaitForEvent(_) => vec![exits::ARRIVED.into(), exits::TIMED_OUT.into()],
             other => {
                 let mut v = vec![exits::NEXT.to_string()];

@@ -117,6 +117,8 @@ export type { SetField } from "./SetField";
 export type { Settings } from "./Settings";
 export type { Severity } from "./Severity";
 export type { SlackMessage } from "./SlackMessage";
+export type { SplitNode } from "./SplitNode";
+export type { SplitVariant } from "./SplitVariant";
 export type { Step } from "./Step";
 export type { StepDetail } from "./StepDetail";
 export type { StepStatus } from "./StepStatus";
