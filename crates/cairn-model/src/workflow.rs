@@ -685,6 +685,19 @@ pub struct SplitVariant {
     pub weight: u32,
 }
 
+/// MurmurHash3's 64-bit finalizer. FNV-1a's low bits depend only on the
+/// low bits of the input bytes, so `hash % 2` alone would alternate with the
+/// run id (run 1 A, run 2 B, …) and follow any pattern in how runs start;
+/// mixing every bit into every other before the modulo makes the choice
+/// independent of such patterns while staying the same for the same run.
+fn mix(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
 impl SplitNode {
     /// The variant a run takes: the winner once declared, else the one whose
     /// share of the total weight holds the run's point, a hash of `seed`
@@ -697,7 +710,7 @@ impl SplitNode {
         if total == 0 {
             return None;
         }
-        let mut point = crate::condition::split_hash(seed, key) % total;
+        let mut point = mix(crate::condition::split_hash(seed, key)) % total;
         for v in &self.variants {
             let w = u64::from(v.weight);
             if point < w {
@@ -1261,5 +1274,42 @@ impl JsonSchema for Node {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         NodeSchema::json_schema(g)
+    }
+}
+
+#[cfg(test)]
+mod split_tests {
+    use super::*;
+
+    fn ab(wa: u32, wb: u32) -> SplitNode {
+        SplitNode {
+            variants: vec![
+                SplitVariant {
+                    name: "A".into(),
+                    weight: wa,
+                },
+                SplitVariant {
+                    name: "B".into(),
+                    weight: wb,
+                },
+            ],
+            winner: None,
+        }
+    }
+
+    #[test]
+    fn the_choice_is_stable_and_does_not_follow_the_run_ids() {
+        let s = ab(1, 1);
+        let take = |i: usize| s.choose(&format!("run-{i}"), "ab").unwrap();
+        assert_eq!(take(7), take(7));
+        // Consecutive runs agree about half the time: no alternation.
+        let same = (1..2_001).filter(|&i| take(i) == take(i + 1)).count();
+        assert!((850..=1_150).contains(&same), "{same} of 2000 pairs agree");
+        // A variant with no weight is never chosen; none at all, no choice.
+        assert!((1..500).all(|i| ab(0, 5).choose(&format!("run-{i}"), "ab") == Some("B")));
+        assert_eq!(ab(0, 0).choose("run-1", "ab"), None);
+        let mut won = ab(1, 1);
+        won.winner = Some("A".into());
+        assert!((1..100).all(|i| won.choose(&format!("run-{i}"), "ab") == Some("A")));
     }
 }

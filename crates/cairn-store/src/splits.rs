@@ -207,7 +207,7 @@ fn ratio(part: u64, whole: u64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
 }
 
-/// "B converts 4.1 pts better than A (95 % confidence, p = 0.003)".
+/// "B converts 4.1 pts better than A (95 % confidence, p = 0.005)".
 pub fn statement(variant: &str, control: &str, metric: SplitMetric, c: &Comparison) -> String {
     let verb = match metric {
         SplitMetric::Conversion => "converts",
@@ -220,10 +220,10 @@ pub fn statement(variant: &str, control: &str, metric: SplitMetric, c: &Comparis
     let diff = format!("{variant} {verb} {:.1} pts {way} than {control}", d.abs());
     match (c.verdict, c.p_value) {
         (Verdict::Better | Verdict::Worse, Some(p)) => {
-            format!("{diff} (95 % confidence, p = {})", p_text(p))
+            format!("{diff} (95 % confidence, {})", p_text(p))
         }
         (Verdict::NotSignificant, Some(p)) => {
-            format!("{diff}; not yet significant (p = {})", p_text(p))
+            format!("{diff}; not yet significant ({})", p_text(p))
         }
         _ => format!(
             "{diff}; not yet significant (n too small: each side needs {} ended runs and {} of each outcome expected)",
@@ -233,11 +233,12 @@ pub fn statement(variant: &str, control: &str, metric: SplitMetric, c: &Comparis
     }
 }
 
+/// "p = 0.004", or "p < 0.001" below what three decimals show.
 fn p_text(p: f64) -> String {
     if p < 0.001 {
-        "< 0.001".into()
+        "p < 0.001".into()
     } else {
-        format!("{p:.3}")
+        format!("p = {p:.3}")
     }
 }
 
