@@ -52,6 +52,7 @@ const cart: WorkflowStats = {
     { date: "2026-01-06", started: 1, completed: 0, failed: 0, conversions: 1 },
     { date: "2026-01-08", started: 0, completed: 1, failed: 0, conversions: 0 },
   ],
+  splits: [],
 };
 
 const quiet: WorkflowStats = {
