@@ -9,6 +9,7 @@
 use cairn_model::ErrorCode;
 use cairn_model::{Clock, SystemClock, Timestamp};
 use cairn_store::analytics::WorkflowStats;
+use cairn_store::workflows::SaveOutcome;
 use tauri::State;
 
 use crate::{AppState, CommandError, Database};
@@ -74,6 +75,34 @@ pub async fn overview(
             .iter()
             .map(|w| Ok(s.workflow_stats(&w.name, since, now)?))
             .collect()
+    })
+    .await
+}
+
+/// Declares `variant` the winner of split `node` of workflow `id` (the
+/// results table's **Declare winner**): a new version in which every new
+/// run takes it; runs already going stay on their version.
+#[tauri::command]
+pub async fn declare_split_winner(
+    state: State<'_, AppState>,
+    id: i64,
+    node: String,
+    variant: String,
+) -> Result<SaveOutcome, CommandError> {
+    winner_of(&state.database(), id, node, variant, SystemClock.now()).await
+}
+
+/// The body of [`declare_split_winner`], callable without a window.
+pub async fn winner_of(
+    db: &Database,
+    id: i64,
+    node: String,
+    variant: String,
+    now: Timestamp,
+) -> Result<SaveOutcome, CommandError> {
+    db.with_store(move |s| {
+        let w = s.workflow_by_id(id)?;
+        Ok(s.declare_split_winner(&w.name, &node, &variant, now)?)
     })
     .await
 }

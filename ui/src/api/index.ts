@@ -134,6 +134,8 @@ export type {
   CompletionTimes,
   DayPoint,
   DropOff,
+  SplitResults,
   TemplateInfo,
+  VariantResult,
   WorkflowStats,
 } from "@/bindings";
