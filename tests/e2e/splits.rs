@@ -9,14 +9,13 @@
 //! every new run to B.
 
 use cairn_engine::Engine;
-use cairn_model::Timestamp;
-use cairn_model::event::NewEvent;
 use cairn_model::workflow::NodeSpec;
 use cairn_store::workflows::WorkflowStatus;
-use chrono::{Duration, TimeZone};
+use chrono::Duration;
 
 use crate::editor::wait_for_content;
 use crate::harness::Launch;
+use crate::insights::{emit, t0};
 
 const OFFER: &str = r#"{
   "format": "cairn.workflow",
@@ -39,28 +38,6 @@ const OFFER: &str = r#"{
     {"from": "wb", "exit": "next", "to": "end"}
   ]
 }"#;
-
-/// Monday 5 January 2026, 09:00 UTC.
-fn t0() -> Timestamp {
-    chrono::Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap()
-}
-
-fn emit(engine: &mut Engine, event_type: &str, email: &str, at: Timestamp) {
-    engine
-        .store_mut()
-        .emit(
-            &NewEvent {
-                event_type: event_type.into(),
-                contact_email: Some(email.into()),
-                payload: serde_json::json!({}),
-                occurred_at: at,
-                source: "e2e".into(),
-                external_id: None,
-            },
-            at,
-        )
-        .unwrap();
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_ab_results_view_shows_each_variant_and_declares_a_winner() {
@@ -120,11 +97,9 @@ async fn the_ab_results_view_shows_each_variant_and_declares_a_winner() {
         .await;
     app.wait_for_text("h1", "Welcome offer: analytics").await;
     app.click("[data-testid=range-all]").await;
-    let panel = wait_for_content(&app, "[data-testid=split-results]", "A/B split: Offer test").await;
-    assert!(
-        panel.contains("Compared on the conversion rate"),
-        "{panel}"
-    );
+    let panel =
+        wait_for_content(&app, "[data-testid=split-results]", "A/B split: Offer test").await;
+    assert!(panel.contains("Compared on the conversion rate"), "{panel}");
     let row = |v: &str| format!("[data-testid=split-variant][data-variant={v}]");
     wait_for_content(
         &app,
@@ -151,8 +126,18 @@ async fn the_ab_results_view_shows_each_variant_and_declares_a_winner() {
     )
     .await;
     let rate_b = format!("{:.1} %", b.conversion_rate.unwrap() * 100.0);
-    wait_for_content(&app, &format!("{} [data-testid=variant-rate]", row("B")), &rate_b).await;
-    wait_for_content(&app, &format!("{} [data-testid=variant-statement]", row("A")), "control").await;
+    wait_for_content(
+        &app,
+        &format!("{} [data-testid=variant-rate]", row("B")),
+        &rate_b,
+    )
+    .await;
+    wait_for_content(
+        &app,
+        &format!("{} [data-testid=variant-statement]", row("A")),
+        "control",
+    )
+    .await;
     let verdict = wait_for_content(
         &app,
         &format!("{} [data-testid=variant-statement]", row("B")),
@@ -160,13 +145,16 @@ async fn the_ab_results_view_shows_each_variant_and_declares_a_winner() {
     )
     .await;
     assert!(verdict.contains("B converts"), "{verdict}");
+    scroll_to(&app, "[data-testid=split-results]").await;
     app.screenshot("ab_results").await.unwrap();
 
     // Declare B the winner: version 2, whose split sends every new run to B.
     app.click(&format!("{} [data-testid=declare-winner]", row("B")))
         .await;
-    app.click(&format!("{} [data-testid=confirm-winner]", row("B")))
-        .await;
+    let confirm = format!("{} [data-testid=confirm-winner]", row("B"));
+    wait_for_content(&app, &confirm, "Send every new run to B").await;
+    scroll_to(&app, &confirm).await;
+    app.click(&confirm).await;
     wait_for_content(
         &app,
         "[data-testid=winner-saved]",
@@ -174,6 +162,7 @@ async fn the_ab_results_view_shows_each_variant_and_declares_a_winner() {
     )
     .await;
     wait_for_content(&app, "[data-testid=split-winner]", "Winner: B").await;
+    scroll_to(&app, "[data-testid=split-results]").await;
     app.screenshot("ab_winner_declared").await.unwrap();
     let (w, def) = app.store().workflow_def("Welcome offer").unwrap();
     assert_eq!((w.id, w.version), (id, 2));
@@ -182,4 +171,16 @@ async fn the_ab_results_view_shows_each_variant_and_declares_a_winner() {
     };
     assert_eq!(s.winner.as_deref(), Some("B"));
     app.close().await;
+}
+
+/// Brings the element into the middle of the window (the screenshots show
+/// the window only; the results table is below the chart).
+async fn scroll_to(app: &crate::harness::App, css: &str) {
+    app.client()
+        .execute(
+            "document.querySelector(arguments[0]).scrollIntoView({block: 'center'});",
+            vec![serde_json::json!(css)],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("cannot scroll to {css}: {e}"));
 }

@@ -33,6 +33,7 @@ use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::analytics::ratio;
 use crate::workflows::{SaveOutcome, summary_using};
 use crate::{Result, Store, StoreError, ms};
 
@@ -201,10 +202,6 @@ pub fn split_results_using(
         });
     }
     Ok(out)
-}
-
-fn ratio(part: u64, whole: u64) -> Option<f64> {
-    (whole > 0).then(|| part as f64 / whole as f64)
 }
 
 /// "B converts 4.1 pts better than A (95 % confidence, p = 0.005)".

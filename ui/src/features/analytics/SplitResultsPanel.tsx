@@ -80,7 +80,7 @@ export function SplitResultsPanel({ workflowId, split }: Props) {
                     <Button onClick={() => setAsking(null)}>Cancel</Button>
                   </span>
                 ) : (
-                  <Button onClick={() => setAsking(v.variant)} data-testid="declare-winner">
+                  <Button className={styles.declare} onClick={() => setAsking(v.variant)} data-testid="declare-winner">
                     Declare winner
                   </Button>
                 )}
