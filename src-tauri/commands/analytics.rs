@@ -148,6 +148,43 @@ mod tests {
     }
 
     #[test]
+    fn a_split_winner_is_declared_by_workflow_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = AppState::new(dir.path().join("cairn.db")).database();
+        let text = std::fs::read_to_string("tests/fixtures/workflows/good/ab-test.json").unwrap();
+        let id = cairn_store::Store::open(dir.path().join("cairn.db"))
+            .unwrap()
+            .import_workflow(&text, false, now())
+            .unwrap()
+            .id;
+        let saved = block(winner_of(
+            &db,
+            id,
+            "offer".into(),
+            "Free shipping".into(),
+            now(),
+        ))
+        .unwrap();
+        assert!(
+            !saved.new_version,
+            "no runs yet: the version is changed in place"
+        );
+        assert_eq!(saved.version, 1);
+        let e = block(winner_of(&db, id, "offer".into(), "Nope".into(), now())).unwrap_err();
+        assert_eq!(e.code, "not_found");
+        assert!(e.message.contains("Nope"), "{}", e.message);
+        let def = cairn_store::Store::open(dir.path().join("cairn.db"))
+            .unwrap()
+            .workflow_def("Welcome offer test")
+            .unwrap()
+            .1;
+        let cairn_model::workflow::NodeSpec::Split(s) = &def.node("offer").unwrap().spec else {
+            panic!("offer is not a split");
+        };
+        assert_eq!(s.winner.as_deref(), Some("Free shipping"));
+    }
+
+    #[test]
     fn a_bad_range_or_workflow_says_so() {
         let dir = tempfile::tempdir().unwrap();
         let db = AppState::new(dir.path().join("cairn.db")).database();
