@@ -164,6 +164,13 @@ async fn the_ab_results_view_shows_each_variant_and_declares_a_winner() {
     wait_for_content(&app, "[data-testid=split-winner]", "Winner: B").await;
     scroll_to(&app, "[data-testid=split-results]").await;
     app.screenshot("ab_winner_declared").await.unwrap();
+    // The canvas's run counts say how many runs left by each variant.
+    app.click("[data-testid=open-editor]").await;
+    app.click("[data-testid=tool-counts]").await;
+    wait_for_content(&app, ".react-flow__edge-text", &format!("A · {}", a.runs)).await;
+    wait_for_content(&app, ".react-flow__edge-text", &format!("B · {}", b.runs)).await;
+    app.screenshot("ab_canvas_exit_counts").await.unwrap();
+
     let (w, def) = app.store().workflow_def("Welcome offer").unwrap();
     assert_eq!((w.id, w.version), (id, 2));
     let NodeSpec::Split(s) = &def.node("ab").unwrap().spec else {
