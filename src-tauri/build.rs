@@ -97,6 +97,7 @@ const COMMANDS: &[&str] = &[
     "use_template",
     "workflow_analytics",
     "analytics_overview",
+    "declare_split_winner",
 ];
 
 fn main() {

@@ -177,6 +177,7 @@ pub fn run() {
             commands::templates::use_template,
             commands::analytics::workflow_analytics,
             commands::analytics::analytics_overview,
+            commands::analytics::declare_split_winner,
         ])
         .setup(setup)
         .build(context);

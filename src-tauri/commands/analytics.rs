@@ -9,6 +9,7 @@
 use cairn_model::ErrorCode;
 use cairn_model::{Clock, SystemClock, Timestamp};
 use cairn_store::analytics::WorkflowStats;
+use cairn_store::workflows::SaveOutcome;
 use tauri::State;
 
 use crate::{AppState, CommandError, Database};
@@ -78,6 +79,34 @@ pub async fn overview(
     .await
 }
 
+/// Declares `variant` the winner of split `node` of workflow `id` (the
+/// results table's **Declare winner**): a new version in which every new
+/// run takes it; runs already going stay on their version.
+#[tauri::command]
+pub async fn declare_split_winner(
+    state: State<'_, AppState>,
+    id: i64,
+    node: String,
+    variant: String,
+) -> Result<SaveOutcome, CommandError> {
+    winner_of(&state.database(), id, node, variant, SystemClock.now()).await
+}
+
+/// The body of [`declare_split_winner`], callable without a window.
+pub async fn winner_of(
+    db: &Database,
+    id: i64,
+    node: String,
+    variant: String,
+    now: Timestamp,
+) -> Result<SaveOutcome, CommandError> {
+    db.with_store(move |s| {
+        let w = s.workflow_by_id(id)?;
+        Ok(s.declare_split_winner(&w.name, &node, &variant, now)?)
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +145,43 @@ mod tests {
         let every = block(overview(&db, Some(30), now())).unwrap();
         assert_eq!(every.len(), 1);
         assert_eq!(every[0].workflow, "Abandoned cart");
+    }
+
+    #[test]
+    fn a_split_winner_is_declared_by_workflow_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = AppState::new(dir.path().join("cairn.db")).database();
+        let text = std::fs::read_to_string("tests/fixtures/workflows/good/ab-test.json").unwrap();
+        let id = cairn_store::Store::open(dir.path().join("cairn.db"))
+            .unwrap()
+            .import_workflow(&text, false, now())
+            .unwrap()
+            .id;
+        let saved = block(winner_of(
+            &db,
+            id,
+            "offer".into(),
+            "Free shipping".into(),
+            now(),
+        ))
+        .unwrap();
+        assert!(
+            !saved.new_version,
+            "no runs yet: the version is changed in place"
+        );
+        assert_eq!(saved.version, 1);
+        let e = block(winner_of(&db, id, "offer".into(), "Nope".into(), now())).unwrap_err();
+        assert_eq!(e.code, "not_found");
+        assert!(e.message.contains("Nope"), "{}", e.message);
+        let def = cairn_store::Store::open(dir.path().join("cairn.db"))
+            .unwrap()
+            .workflow_def("Welcome offer test")
+            .unwrap()
+            .1;
+        let cairn_model::workflow::NodeSpec::Split(s) = &def.node("offer").unwrap().spec else {
+            panic!("offer is not a split");
+        };
+        assert_eq!(s.winner.as_deref(), Some("Free shipping"));
     }
 
     #[test]

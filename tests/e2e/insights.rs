@@ -139,11 +139,12 @@ const TRIAL: &str = r#"{
 }"#;
 
 /// Monday 5 January 2026, 09:00 UTC.
-fn t0() -> Timestamp {
+pub(crate) fn t0() -> Timestamp {
     chrono::Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap()
 }
 
-fn emit(engine: &mut Engine, event_type: &str, email: &str, at: Timestamp) {
+/// Stores an event for `email` at `at` and lets the engine handle it then.
+pub(crate) fn emit(engine: &mut Engine, event_type: &str, email: &str, at: Timestamp) {
     engine
         .store_mut()
         .emit(

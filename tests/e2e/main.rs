@@ -33,6 +33,7 @@ mod mail;
 mod pipelines;
 mod retry;
 mod settings;
+mod splits;
 mod testrun;
 mod workflows;
 mod x11;

@@ -1665,4 +1665,136 @@ fn workflow_forecast_and_activation_that_needs_yes() {
         db.ok(&["workflow", "activate", "Daily", "--yes"]),
         "Daily is now active\n"
     );
+// ---------------------------------------------------------------- A/B splits
+
+/// The workflow "Offer" (a split A / B, a one-day wait on each path, the
+/// goal "Bought"), active, with 80 runs through it: in A every 8th contact
+/// buys, in B every 2nd; the rest complete a day later.
+fn offer_runs(db: &Db) {
+    use cairn_model::event::NewEvent;
+    use cairn_store::workflows::WorkflowStatus;
+    let t0: cairn_model::Timestamp = "2026-01-03T09:00:00Z".parse().unwrap();
+    let mut store = cairn_store::Store::open(&db.path).unwrap();
+    let node = |id: &str, kind: &str, config: Value| json!({"id": id, "position": {"x": 0, "y": 0}, "kind": kind, "config": config});
+    let def = json!({"format": "cairn.workflow", "version": 1, "name": "Offer",
+        "goals": [{"name": "Bought", "event_type": "purchase.completed"}],
+        "nodes": [node("t", "trigger.event", json!({"event_type": "signup"})),
+            node("ab", "split", json!({"variants": [{"name": "A", "weight": 1}, {"name": "B", "weight": 1}]})),
+            node("wa", "wait.duration", json!({"duration": "1d"})),
+            node("wb", "wait.duration", json!({"duration": "1d"})),
+            node("end", "end", json!({}))],
+        "edges": [{"from": "t", "to": "ab"}, {"from": "ab", "exit": "A", "to": "wa"}, {"from": "ab", "exit": "B", "to": "wb"},
+            {"from": "wa", "to": "end"}, {"from": "wb", "to": "end"}]});
+    store.import_workflow(&def.to_string(), false, t0).unwrap();
+    store
+        .set_workflow_status("Offer", WorkflowStatus::Active, t0)
+        .unwrap();
+    let emit = |store: &mut cairn_store::Store, t: &str, email: &str| {
+        store
+            .emit(
+                &NewEvent {
+                    event_type: t.into(),
+                    contact_email: Some(email.into()),
+                    payload: json!({}),
+                    occurred_at: t0,
+                    source: "test".into(),
+                    external_id: None,
+                },
+                t0,
+            )
+            .unwrap();
+    };
+    for i in 0..80 {
+        emit(&mut store, "signup", &format!("c{i}@x.com"));
+    }
+    let mut engine = cairn_engine::Engine::new(store);
+    engine.tick(t0).unwrap();
+    let took: Vec<(String, String)> = engine
+        .store()
+        .conn()
+        .prepare("SELECT c.email, s.exit FROM steps s JOIN runs r ON r.id = s.run_id JOIN contacts c ON c.id = r.contact_id WHERE s.node_id = 'ab' ORDER BY r.id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let (mut na, mut nb) = (0, 0);
+    for (email, exit) in took {
+        let buys = if exit == "A" {
+            na += 1;
+            na % 8 == 1
+        } else {
+            nb += 1;
+            nb % 2 == 1
+        };
+        if buys {
+            emit(engine.store_mut(), "purchase.completed", &email);
+        }
+    }
+    engine.tick(t0).unwrap();
+    engine.tick(t0 + chrono::Duration::days(1)).unwrap();
+}
+
+#[test]
+fn stats_show_each_split_variant_and_split_winner_saves_a_version() {
+    let db = Db::init();
+    offer_runs(&db);
+    let out = db.ok(&["stats", "Offer"]);
+    assert!(
+        out.contains("A/B split ab, compared on conversion rate:"),
+        "{out}"
+    );
+    assert!(out.contains("  left by: A "), "{out}");
+    let a_line = out.lines().find(|l| l.starts_with("  A  ")).unwrap();
+    assert!(a_line.ends_with("control"), "{a_line}");
+    let b_line = out.lines().find(|l| l.starts_with("  B  ")).unwrap();
+    assert!(
+        b_line.contains("B converts ") && b_line.contains(" pts better than A"),
+        "{b_line}"
+    );
+
+    let v = db.json(&["stats", "Offer"]);
+    let variants = &v["splits"][0]["variants"];
+    assert_eq!(variants[0]["variant"], "A");
+    assert_eq!(
+        variants[0]["runs"].as_u64().unwrap() + variants[1]["runs"].as_u64().unwrap(),
+        80
+    );
+    assert!(variants[1]["comparison"]["verdict"].is_string());
+
+    let out = db.ok(&[
+        "workflow",
+        "split-winner",
+        "Offer",
+        "--node",
+        "ab",
+        "--variant",
+        "B",
+    ]);
+    assert_eq!(
+        out,
+        "\"B\" wins split \"ab\" of \"Offer\": version 2 saved; every new run takes it, runs already going stay on version 1\n"
+    );
+    let v = db.json(&["workflow", "export", "Offer"]);
+    assert_eq!(v["nodes"][1]["config"]["winner"], "B");
+    let o = db.fails(&[
+        "workflow",
+        "split-winner",
+        "Offer",
+        "--node",
+        "ab",
+        "--variant",
+        "Z",
+    ]);
+    assert_eq!(o.stderr, "error: no variant named \"Z\"\n");
+    let o = db.fails(&[
+        "workflow",
+        "split-winner",
+        "Offer",
+        "--node",
+        "wa",
+        "--variant",
+        "A",
+    ]);
+    assert!(o.stderr.contains("not a split"), "{}", o.stderr);
 }

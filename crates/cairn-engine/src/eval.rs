@@ -21,6 +21,12 @@ pub struct Facts<'a> {
     pub now: Timestamp,
 }
 
+/// What a run contributes to the split hash (`random_split`, the `split`
+/// node): its id, so the choice is the same every time the run is evaluated.
+pub(crate) fn split_seed(run_id: i64) -> String {
+    format!("run-{run_id}")
+}
+
 pub fn holds(c: &Condition, f: &Facts<'_>) -> Result<bool> {
     Ok(match c {
         Condition::All(cs) => {
@@ -81,7 +87,7 @@ pub fn holds(c: &Condition, f: &Facts<'_>) -> Result<bool> {
             })?
         }
         Condition::RandomSplit { percent } => {
-            split_bucket(&format!("run-{}", f.run_id), f.node_id) < *percent
+            split_bucket(&split_seed(f.run_id), f.node_id) < *percent
         }
         Condition::TimeWindow {
             weekdays,

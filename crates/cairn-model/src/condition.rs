@@ -270,12 +270,19 @@ impl Condition {
 /// Decides a random split: a stable hash of `(seed, key)` mapped to 0..100.
 /// FNV-1a is enough: we need spread and reproducibility, not secrecy.
 pub fn split_bucket(seed: &str, key: &str) -> u8 {
+    (split_hash(seed, key) % 100) as u8
+}
+
+/// The stable hash behind [`split_bucket`] and the `split` node's choice
+/// (FNV-1a over `seed`, a NUL, `key`): the same on every machine and in
+/// every release, so a run re-evaluated after a restart lands the same way.
+pub fn split_hash(seed: &str, key: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in seed.bytes().chain([0u8]).chain(key.bytes()) {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
-    (h % 100) as u8
+    h
 }
 
 #[cfg(test)]

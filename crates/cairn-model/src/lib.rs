@@ -16,6 +16,7 @@ pub mod error;
 pub mod event;
 pub mod file;
 pub mod secret;
+pub mod significance;
 pub mod template;
 #[cfg(feature = "testing")]
 pub mod testing;

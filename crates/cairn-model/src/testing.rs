@@ -358,6 +358,17 @@ pub fn node_spec() -> impl Strategy<Value = NodeSpec> {
                 })
             })
             .boxed(),
+        (vec((text(), any::<u32>()), 0..4), option::of(text()))
+            .prop_map(|(variants, winner)| {
+                NodeSpec::Split(SplitNode {
+                    variants: variants
+                        .into_iter()
+                        .map(|(name, weight)| SplitVariant { name, weight })
+                        .collect(),
+                    winner,
+                })
+            })
+            .boxed(),
         (duration(), late_policy())
             .prop_map(|(duration, late)| NodeSpec::WaitDuration(WaitDuration { duration, late }))
             .boxed(),

@@ -351,6 +351,16 @@ fn check_graph(c: &mut Checker) {
                     Some(&n.id),
                     "the trigger is not connected to anything".into(),
                 );
+            } else if matches!(n.spec, NodeSpec::Split(_)) {
+                // A variant that leads nowhere ends its share of the runs at
+                // once: the test would compare against nothing.
+                c.err(
+                    "unconnected_exit",
+                    Some(&n.id),
+                    format!(
+                        "split variant {exit:?} is not connected; every variant needs its own path"
+                    ),
+                );
             } else if exit != exits::NEXT {
                 c.warn(
                     "unconnected_exit",
@@ -1054,6 +1064,56 @@ fn check_engagement_source(c: &mut Checker) {
     }
 }
 
+/// The largest weight of a split variant. Weights are proportions (`1`/`3`,
+/// `50`/`50`, `90`/`10`); anything bigger is a typo, and the bound keeps the
+/// total far from overflowing.
+pub const MAX_SPLIT_WEIGHT: u32 = 10_000;
+
+fn check_split(c: &mut Checker, id: &str, s: &SplitNode) {
+    if s.variants.len() < 2 {
+        c.err(
+            "missing_setting",
+            Some(id),
+            "a split needs at least two variants".into(),
+        );
+    }
+    let mut names = HashSet::new();
+    for v in &s.variants {
+        if v.name.trim().is_empty() {
+            c.err(
+                "missing_setting",
+                Some(id),
+                "a split variant has no name".into(),
+            );
+        } else if !names.insert(v.name.as_str()) {
+            c.err(
+                "bad_value",
+                Some(id),
+                format!("split variant name {:?} is used twice", v.name),
+            );
+        }
+        if v.weight == 0 || v.weight > MAX_SPLIT_WEIGHT {
+            c.err(
+                "out_of_range",
+                Some(id),
+                format!(
+                    "variant {:?} has weight {}; a weight is a whole number from 1 to {MAX_SPLIT_WEIGHT}",
+                    v.name, v.weight
+                ),
+            );
+        }
+    }
+    if let Some(w) = &s.winner
+        && !s.variants.iter().any(|v| &v.name == w)
+    {
+        c.err(
+            "bad_value",
+            Some(id),
+            format!("the winner {w:?} is not one of the split's variants"),
+        );
+    }
+}
+
 /// The longest span a workflow may name, in days: 10 years. A wait, a
 /// timeout, a lateness limit, a retry backoff, an engagement window or a
 /// date offset beyond it is a typo (`3650d` for `365d`), and refusing it
@@ -1246,6 +1306,7 @@ fn check_node(c: &mut Checker, n: &Node) {
                 check_condition(c, id, &p.condition);
             }
         }
+        NodeSpec::Split(s) => check_split(c, id, s),
         NodeSpec::WaitDuration(w) => {
             if w.duration.is_zero() {
                 c.err(

@@ -671,6 +671,69 @@ pub struct BranchPath {
     pub condition: Condition,
 }
 
+/// An A/B split: each run goes on through one named variant, chosen by
+/// weight from a hash of the run and the node (as `random_split` is), so the
+/// same run always takes the same variant, after a restart too. Each variant
+/// is an exit. Once a `winner` is declared (a new version of the workflow),
+/// every run of that version takes it; the weights stay for the record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct SplitNode {
+    /// Two or more; the first is the control the others are compared with.
+    pub variants: Vec<SplitVariant>,
+    /// The variant every run takes, once declared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub winner: Option<String>,
+}
+
+/// One arm of a split: its exit name and its whole-number weight (a variant
+/// with weight 3 gets three times the runs of one with weight 1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct SplitVariant {
+    /// The exit name, shown on the canvas and in the results.
+    pub name: String,
+    pub weight: u32,
+}
+
+/// MurmurHash3's 64-bit finalizer. FNV-1a's low bits depend only on the
+/// low bits of the input bytes, so `hash % 2` alone would alternate with the
+/// run id (run 1 A, run 2 B, …) and follow any pattern in how runs start;
+/// mixing every bit into every other before the modulo makes the choice
+/// independent of such patterns while staying the same for the same run.
+fn mix(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+impl SplitNode {
+    /// The variant a run takes: the winner once declared, else the one whose
+    /// share of the total weight holds the run's point, a hash of `seed`
+    /// (the run) and `key` (the node). `None` when no variant has weight.
+    pub fn choose(&self, seed: &str, key: &str) -> Option<&str> {
+        if let Some(w) = &self.winner {
+            return Some(w);
+        }
+        let total: u64 = self.variants.iter().map(|v| u64::from(v.weight)).sum();
+        if total == 0 {
+            return None;
+        }
+        let mut point = mix(crate::condition::split_hash(seed, key)) % total;
+        for v in &self.variants {
+            let w = u64::from(v.weight);
+            if point < w {
+                return Some(&v.name);
+            }
+            point -= w;
+        }
+        None
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(deny_unknown_fields)]
 pub struct WaitDuration {
@@ -1002,6 +1065,7 @@ node_kinds! {
     TriggerWorkflowFailed(EventTrigger) = "trigger.workflow_failed", Trigger, "A run of another workflow failed";
     Condition(ConditionNode) = "condition", Flow, "Condition (yes / no)";
     Branch(BranchNode) = "branch", Flow, "Branch";
+    Split(SplitNode) = "split", Flow, "A/B split";
     WaitDuration(WaitDuration) = "wait.duration", Wait, "Wait for a duration";
     WaitUntilTime(WaitUntilTime) = "wait.until_time", Wait, "Wait until a weekday and time";
     WaitUntilDate(WaitUntilDate) = "wait.until_date", Wait, "Wait until a contact date";
@@ -1081,6 +1145,7 @@ impl NodeSpec {
                 .map(|p| p.name.clone())
                 .chain([exits::OTHERWISE.to_string()])
                 .collect(),
+            NodeSpec::Split(s) => s.variants.iter().map(|v| v.name.clone()).collect(),
             NodeSpec::WaitForEvent(_) => vec![exits::ARRIVED.into(), exits::TIMED_OUT.into()],
             other => {
                 let mut v = vec![exits::NEXT.to_string()];
@@ -1221,5 +1286,42 @@ impl JsonSchema for Node {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         NodeSchema::json_schema(g)
+    }
+}
+
+#[cfg(test)]
+mod split_tests {
+    use super::*;
+
+    fn ab(wa: u32, wb: u32) -> SplitNode {
+        SplitNode {
+            variants: vec![
+                SplitVariant {
+                    name: "A".into(),
+                    weight: wa,
+                },
+                SplitVariant {
+                    name: "B".into(),
+                    weight: wb,
+                },
+            ],
+            winner: None,
+        }
+    }
+
+    #[test]
+    fn the_choice_is_stable_and_does_not_follow_the_run_ids() {
+        let s = ab(1, 1);
+        let take = |i: usize| s.choose(&format!("run-{i}"), "ab").unwrap();
+        assert_eq!(take(7), take(7));
+        // Consecutive runs agree about half the time: no alternation.
+        let same = (1..2_001).filter(|&i| take(i) == take(i + 1)).count();
+        assert!((850..=1_150).contains(&same), "{same} of 2000 pairs agree");
+        // A variant with no weight is never chosen; none at all, no choice.
+        assert!((1..500).all(|i| ab(0, 5).choose(&format!("run-{i}"), "ab") == Some("B")));
+        assert_eq!(ab(0, 0).choose("run-1", "ab"), None);
+        let mut won = ab(1, 1);
+        won.winner = Some("A".into());
+        assert!((1..100).all(|i| won.choose(&format!("run-{i}"), "ab") == Some("A")));
     }
 }

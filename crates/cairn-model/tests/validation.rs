@@ -978,3 +978,96 @@ fn an_unknown_key_in_the_error_path_is_refused_with_its_path() {
     let e = file::parse(&v.to_string()).unwrap_err().to_string();
     assert!(e.contains("settings.on_run_failure"), "{e}");
 }
+
+#[test]
+fn a_split_needs_two_named_weighted_connected_variants() {
+    let split = |variants: Value, edges: Vec<Value>| {
+        after_trigger(
+            vec![
+                node("ab", "split", json!({"variants": variants})),
+                end("e"),
+                end("f"),
+            ],
+            edges,
+        )
+    };
+    let both = || vec![edge("ab", "A", "e"), edge("ab", "B", "f")];
+    // Clean: two variants, each wired.
+    assert_issues(
+        &split(
+            json!([{"name": "A", "weight": 1}, {"name": "B", "weight": 3}]),
+            both(),
+        ),
+        &[],
+    );
+    // One variant is not a test.
+    assert_issues(
+        &after_trigger(
+            vec![
+                node(
+                    "ab",
+                    "split",
+                    json!({"variants": [{"name": "A", "weight": 1}]}),
+                ),
+                end("e"),
+            ],
+            vec![edge("ab", "A", "e")],
+        ),
+        &[(Error, "missing_setting", Some("ab"))],
+    );
+    // A name used twice, and an empty one.
+    assert_issues(
+        &split(
+            json!([{"name": "A", "weight": 1}, {"name": "A", "weight": 1}, {"name": " ", "weight": 1}]),
+            vec![edge("ab", "A", "e"), edge("ab", " ", "f")],
+        ),
+        &[
+            (Error, "bad_value", Some("ab")),
+            (Error, "missing_setting", Some("ab")),
+        ],
+    );
+    // A weight of 0, and one beyond the bound.
+    assert_issues(
+        &split(
+            json!([{"name": "A", "weight": 0}, {"name": "B", "weight": 10_001}]),
+            both(),
+        ),
+        &[
+            (Error, "out_of_range", Some("ab")),
+            (Error, "out_of_range", Some("ab")),
+        ],
+    );
+    // A variant that leads nowhere is an error, naming the split.
+    let def = after_trigger(
+        vec![
+            node(
+                "ab",
+                "split",
+                json!({"variants": [{"name": "A", "weight": 1}, {"name": "B", "weight": 1}]}),
+            ),
+            end("e"),
+        ],
+        vec![edge("ab", "A", "e")],
+    );
+    assert_issues(&def, &[(Error, "unconnected_exit", Some("ab"))]);
+    let report = validate(&def, &catalog());
+    assert!(
+        report.issues[0].message.contains("\"B\""),
+        "{:?}",
+        report.issues
+    );
+    // A winner that is not a variant.
+    let def = after_trigger(
+        vec![
+            node(
+                "ab",
+                "split",
+                json!({"variants": [{"name": "A", "weight": 1}, {"name": "B", "weight": 1}], "winner": "C"}),
+            ),
+            end("e"),
+            end("f"),
+        ],
+        both(),
+    );
+    assert_issues(&def, &[(Error, "bad_value", Some("ab"))]);
+}

@@ -44,6 +44,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::splits::{SplitResults, split_results_using};
 use crate::workflows::{WorkflowSummary, definition_using, summary_using};
 use crate::{Result, Store, StoreError, ms, ts};
 
@@ -86,6 +87,8 @@ pub struct WorkflowStats {
     pub nodes: Vec<NodeCounts>,
     /// One point per local day.
     pub series: Vec<DayPoint>,
+    /// Per A/B split node of the current version, its variants' results.
+    pub splits: Vec<SplitResults>,
 }
 
 /// Runs of the workflow in the range.
@@ -181,6 +184,18 @@ pub struct NodeCounts {
     /// cut short when its run left the workflow.
     #[ts(type = "number")]
     pub skipped: u64,
+    /// For a condition, branch or split: how many runs left by each exit,
+    /// in the node's exit order (exits only older versions had come last).
+    /// Empty for other nodes.
+    pub exits: Vec<ExitCount>,
+}
+
+/// How many runs left a decision node by one exit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ExitCount {
+    pub exit: String,
+    #[ts(type = "number")]
+    pub runs: u64,
 }
 
 /// One local day of the time series.
@@ -235,6 +250,21 @@ pub mod sql {
     pub const STEPS_IN_GROUP: &str = "SELECT COUNT(*) FROM steps
      WHERE workflow_id = ?1 AND node_id = ?4 AND status = ?5
        AND started_at >= ?2 AND started_at < ?3";
+    /// Decision steps (condition, branch, split) of the workflow started
+    /// in the range, per node and exit, through the partial index
+    /// `steps_exits` (its `WHERE` is repeated here so SQLite may use it).
+    pub const EXITS: &str = "SELECT node_id, exit, COUNT(*) FROM steps INDEXED BY steps_exits
+     WHERE workflow_id = ?1 AND kind IN ('condition', 'branch', 'split') AND status = 'ok'
+       AND started_at >= ?2 AND started_at < ?3
+     GROUP BY 1, 2";
+    /// The same for the steps of dry and test runs, subtracted as in
+    /// [`TEST_RUN_STEPS`].
+    pub const TEST_RUN_EXITS: &str = "SELECT s.node_id, s.exit, COUNT(*)
+     FROM runs r INDEXED BY runs_test_stats CROSS JOIN steps s ON s.run_id = r.id
+     WHERE r.workflow_id = ?1 AND r.mode <> 'live'
+       AND s.kind IN ('condition', 'branch', 'split') AND s.status = 'ok'
+       AND s.started_at >= ?2 AND s.started_at < ?3
+     GROUP BY 1, 2";
     /// The kind of a node's steps (for nodes of older versions).
     pub const KIND_OF_NODE: &str =
         "SELECT kind FROM steps WHERE workflow_id = ?1 AND node_id = ?2 LIMIT 1";
@@ -350,6 +380,7 @@ pub fn workflow_stats_using(
 
     let drop_offs = drop_offs(c, &def, wf, s, u)?;
     let nodes = node_counts_using(c, &def, wf, since, until)?;
+    let splits = split_results_using(c, &def, wf, since, until)?;
     let (action_steps, failed_action_steps) = nodes
         .iter()
         .filter(|n| n.kind.starts_with("action."))
@@ -401,10 +432,11 @@ pub fn workflow_stats_using(
         workflows_active: workflows_active as u64,
         nodes,
         series: series.points,
+        splits,
     })
 }
 
-fn ratio(part: u64, whole: u64) -> Option<f64> {
+pub(crate) fn ratio(part: u64, whole: u64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
 }
 
@@ -513,6 +545,7 @@ pub fn node_counts_using(
                 waiting: 0,
                 failed: 0,
                 skipped: 0,
+                exits: vec![],
             },
         );
     }
@@ -536,6 +569,7 @@ pub fn node_counts_using(
                     waiting: 0,
                     failed: 0,
                     skipped: 0,
+                    exits: vec![],
                 },
             );
         }
@@ -548,6 +582,23 @@ pub fn node_counts_using(
             _ => e.waiting += n, // waiting, pending
         }
     }
+    for ((node, exit), runs) in exit_counts(c, wf, s, u)? {
+        if let Some(e) = by_node.get_mut(&node) {
+            e.exits.push(ExitCount { exit, runs });
+        }
+    }
+    for e in by_node.values_mut() {
+        let order = def
+            .node(&e.node)
+            .map(|n| n.spec.exits())
+            .unwrap_or_default();
+        let place = |x: &str| order.iter().position(|o| o == x).unwrap_or(usize::MAX);
+        e.exits.sort_by(|a, b| {
+            place(&a.exit)
+                .cmp(&place(&b.exit))
+                .then_with(|| a.exit.cmp(&b.exit))
+        });
+    }
     let mut out: Vec<NodeCounts> = by_node.into_values().collect();
     out.sort_by(|a, b| {
         order_of(def, &a.node)
@@ -555,6 +606,26 @@ pub fn node_counts_using(
             .then_with(|| a.node.cmp(&b.node))
     });
     Ok(out)
+}
+
+/// Live runs per (decision node, exit) whose decision step started in
+/// `[s, u)`: every decision step's count less those of dry and test runs.
+fn exit_counts(c: &Connection, wf: i64, s: i64, u: i64) -> Result<Vec<((String, String), u64)>> {
+    let mut counts: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for (q, sign) in [(sql::EXITS, 1), (sql::TEST_RUN_EXITS, -1)] {
+        let mut st = c.prepare_cached(q)?;
+        let mut rows = st.query(params![wf, s, u])?;
+        while let Some(r) = rows.next()? {
+            let exit: Option<String> = r.get(1)?;
+            let key = (r.get(0)?, exit.unwrap_or_default());
+            *counts.entry(key).or_default() += sign * r.get::<_, i64>(2)?;
+        }
+    }
+    Ok(counts
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(k, n)| (k, n as u64))
+        .collect())
 }
 
 /// The local days of a range, and finding the day of an instant. Instants
@@ -1146,6 +1217,7 @@ mod tests {
             (sql::GOALS, "runs_ended_stats", false),
             (sql::DROP_OFFS, "runs_ended_stats", false),
             (sql::NEXT_STEP_GROUP, "steps_stats", true),
+            (sql::EXITS, "steps_exits", true),
         ] {
             let p = plan(q, &[&1, &0, &1]);
             assert!(

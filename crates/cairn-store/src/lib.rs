@@ -37,6 +37,7 @@ pub mod privacy;
 pub mod private_file;
 pub mod runs;
 pub mod settings;
+pub mod splits;
 pub mod step_detail;
 pub mod trigger_schedule;
 pub mod unsubscribe;
@@ -70,6 +71,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0012_course_platforms.sql"),
     include_str!("../migrations/0013_deal_board.sql"),
     include_str!("../migrations/0014_run_retries.sql"),
+    include_str!("../migrations/0015_split_exits.sql"),
 ];
 
 /// `PRAGMA application_id` of every Cairn database ("Crn1" in ASCII), so a

@@ -163,6 +163,14 @@ pub enum StepDetail {
     Condition { result: bool },
     /// A branch and the path it took.
     Branch { path: String },
+    /// An A/B split and the variant the run took; `winner` when it took it
+    /// because the workflow's version declares it the winner.
+    Split {
+        variant: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        winner: Option<bool>,
+    },
     /// An action that failed.
     Error { error: String },
     /// A step skipped, or a run that left, and why.

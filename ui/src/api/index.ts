@@ -139,6 +139,8 @@ export type {
   CompletionTimes,
   DayPoint,
   DropOff,
+  SplitResults,
   TemplateInfo,
+  VariantResult,
   WorkflowStats,
 } from "@/bindings";

@@ -1,7 +1,7 @@
 // Commands of the templates gallery and the analytics screens
 // (src-tauri/commands/templates.rs and analytics.rs).
 
-import type { ImportOutcome, TemplateInfo, WorkflowDef, WorkflowStats } from "@/bindings";
+import type { ImportOutcome, SaveOutcome, TemplateInfo, WorkflowDef, WorkflowStats } from "@/bindings";
 
 import { commandCaller } from "./invoke";
 
@@ -13,6 +13,7 @@ type InsightsCommands = {
   use_template: { args: { slug: string }; result: ImportOutcome };
   workflow_analytics: { args: { id: number; days: number | null }; result: WorkflowStats };
   analytics_overview: { args: { days: number | null }; result: WorkflowStats[] };
+  declare_split_winner: { args: { id: number; node: string; variant: string }; result: SaveOutcome };
 };
 
 const call = commandCaller<InsightsCommands>();
@@ -31,4 +32,6 @@ export const analyticsApi = {
   workflow: (id: number, days: number | null) => call("workflow_analytics", { id, days }),
   /** Every workflow's figures over the same range. */
   overview: (days: number | null) => call("analytics_overview", { days }),
+  /** Declares a split's winner: a new version sends every new run to it. */
+  declareWinner: (id: number, node: string, variant: string) => call("declare_split_winner", { id, node, variant }),
 };

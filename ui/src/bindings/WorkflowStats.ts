@@ -6,6 +6,7 @@ import type { DropOff } from "./DropOff";
 import type { GoalCount } from "./GoalCount";
 import type { NodeCounts } from "./NodeCounts";
 import type { RunCounts } from "./RunCounts";
+import type { SplitResults } from "./SplitResults";
 import type { Throughput } from "./Throughput";
 
 /**
@@ -51,4 +52,8 @@ nodes: Array<NodeCounts>,
 /**
  * One point per local day.
  */
-series: Array<DayPoint>, };
+series: Array<DayPoint>, 
+/**
+ * Per A/B split node of the current version, its variants' results.
+ */
+splits: Array<SplitResults>, };

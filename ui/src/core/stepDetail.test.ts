@@ -36,6 +36,8 @@ describe("what a step recorded", () => {
     expect(noteOf(step("set", "ok", { field: "plan", value: "pro", changed: false }))).toBe('plan = "pro" (no change: it already was)');
     expect(noteOf(step("deal", "ok", { deal_id: 3, pipeline: "Sales", stage: "Won" }))).toBe("Deal in Sales: Won");
     expect(noteOf(step("split", "ok", { path: "VIP" }))).toBe("Path: VIP");
+    expect(noteOf(step("split", "ok", { variant: "B" }))).toBe("Variant: B");
+    expect(noteOf(step("split", "ok", { variant: "B", winner: true }))).toBe("Variant: B (the declared winner)");
     expect(effectOf(step("wait", "ok", { late_by_secs: 7200, late: "fired 2 h late" }))).toBeNull();
   });
 

@@ -33,7 +33,7 @@ export function effectOf(step: Step): Effect | null {
 /**
  * The step's own sentence: the engine's error, reason or note if it wrote
  * one, else what an internal action did (a tag, a field, a course, a deal,
- * a condition, a branch taken).
+ * a condition, a branch or an A/B split's variant taken).
  */
 export function noteOf(step: Step): string | null {
   const d = step.detail;
@@ -47,6 +47,7 @@ export function noteOf(step: Step): string | null {
   if ("pipeline" in d && "stage" in d) return `Deal in ${d.pipeline}: ${d.stage}`;
   if ("result" in d) return d.result ? "Yes" : "No";
   if ("path" in d) return `Path: ${d.path}`;
+  if ("variant" in d) return `Variant: ${d.variant}${"winner" in d && d.winner ? " (the declared winner)" : ""}`;
   return null;
 }
 

@@ -10,6 +10,7 @@ use std::io::Write;
 use cairn_model::Timestamp;
 use cairn_model::time::{TimeOfDay, TimezoneRef, local_instant};
 use cairn_store::analytics::WorkflowStats;
+use cairn_store::splits::{SplitMetric, SplitResults, VariantResult};
 use clap::Args;
 use serde::Serialize;
 
@@ -186,6 +187,17 @@ impl Render for Stats {
                     " (older version)"
                 }
             )?;
+            if !n.exits.is_empty() {
+                let exits: Vec<String> = n
+                    .exits
+                    .iter()
+                    .map(|e| format!("{} {}", e.exit, e.runs))
+                    .collect();
+                writeln!(out, "  {:<w$}  left by: {}", "", exits.join(", "))?;
+            }
+        }
+        for sp in &s.splits {
+            split_results(out, sp)?;
         }
         writeln!(out, "per day (started / completed / failed / conversions):")?;
         for d in &s.series {
@@ -200,4 +212,53 @@ impl Render for Stats {
         }
         Ok(())
     }
+}
+
+/// One A/B split's table: per variant its runs, how they ended, the rate it
+/// is compared on, and the comparison with the control in words.
+fn split_results(out: &mut dyn Write, sp: &SplitResults) -> std::io::Result<()> {
+    let (metric, rate_of): (&str, fn(&VariantResult) -> Option<f64>) = match sp.metric {
+        SplitMetric::Conversion => ("conversion rate", |v| v.conversion_rate),
+        SplitMetric::Completion => ("completion rate", |v| v.completion_rate),
+    };
+    write!(out, "A/B split {}", sp.node)?;
+    if let Some(l) = &sp.label {
+        write!(out, " ({l})")?;
+    }
+    write!(out, ", compared on {metric}")?;
+    if let Some(w) = &sp.winner {
+        write!(
+            out,
+            "; winner {w:?} declared ({} runs since, not counted)",
+            sp.after_winner
+        )?;
+    }
+    writeln!(out, ":")?;
+    let w = sp
+        .variants
+        .iter()
+        .map(|v| v.variant.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("variant".len());
+    writeln!(
+        out,
+        "  {:<w$}  weight   runs  ended  completed  converted    rate",
+        "variant"
+    )?;
+    for v in &sp.variants {
+        writeln!(
+            out,
+            "  {:<w$}  {:>6} {:>6} {:>6} {:>10} {:>10}  {:>6}  {}",
+            v.variant,
+            v.weight.map_or("–".to_string(), |x| x.to_string()),
+            v.runs,
+            v.ended,
+            v.completed,
+            v.conversions,
+            pct(rate_of(v)),
+            v.statement
+        )?;
+    }
+    Ok(())
 }

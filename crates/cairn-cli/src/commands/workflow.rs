@@ -1,6 +1,7 @@
 //! `cairn workflow`: import, export, validate, list, show, versions,
-//! activate and pause (one, or all at once); `forecast` and the look at it
-//! activation takes first are in `forecast.rs`.
+//! activate and pause (one, or all at once), and declare an A/B split's
+//! winner; `forecast` and the look at it activation takes first are in
+//! `forecast.rs`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -64,6 +65,17 @@ pub enum WorkflowCommand {
     /// Activate again the workflows pause-all (or a restore) paused, and let
     /// the outbox held after a restore send.
     ResumeAll,
+    /// Declare the winner of an A/B split: a new version in which every new
+    /// run takes that variant (runs already going stay on their version).
+    SplitWinner {
+        name: String,
+        /// The split node's id.
+        #[arg(long)]
+        node: String,
+        /// The winning variant's name.
+        #[arg(long)]
+        variant: String,
+    },
 }
 
 pub fn run(ctx: &mut Ctx, cmd: WorkflowCommand) -> Result<(), CliError> {
@@ -194,6 +206,58 @@ pub fn run(ctx: &mut Ctx, cmd: WorkflowCommand) -> Result<(), CliError> {
                 paused: false,
                 report,
             })
+        }
+        WorkflowCommand::SplitWinner {
+            name,
+            node,
+            variant,
+        } => {
+            let now = ctx.now();
+            let store = ctx.store()?;
+            let saved = store.declare_split_winner(&name, &node, &variant, now)?;
+            let workflow = store.workflow(&name)?.name;
+            ctx.print(&WinnerDeclared {
+                workflow,
+                node,
+                variant,
+                saved,
+            })
+        }
+    }
+}
+
+/// `workflow split-winner`: the version that now sends every run to the winner.
+#[derive(Serialize)]
+struct WinnerDeclared {
+    workflow: String,
+    node: String,
+    variant: String,
+    #[serde(flatten)]
+    saved: cairn_store::workflows::SaveOutcome,
+}
+
+impl Render for WinnerDeclared {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let s = &self.saved;
+        let what = format!(
+            "{:?} wins split {:?} of {:?}",
+            self.variant, self.node, self.workflow
+        );
+        if s.unchanged {
+            writeln!(out, "{what} already (version {})", s.version)
+        } else if s.new_version {
+            writeln!(
+                out,
+                "{what}: version {} saved; every new run takes it, runs already going stay on version {}",
+                s.version,
+                s.version - 1
+            )
+        } else {
+            writeln!(
+                out,
+                "{what}: version {} saved (it had no runs yet); every run takes it",
+                s.version
+            )
         }
     }
 }

@@ -448,7 +448,9 @@ fn exec(batch: &mut Batch<'_>, run: &mut OpenRun, node: &Node) -> Result<Flow> {
             record_step(batch, run, node, StepStatus::Ok, Some(exits::NEXT), None)?;
             Ok(Flow::Next(exits::NEXT.into()))
         }
-        NodeSpec::Condition(_) | NodeSpec::Branch(_) => decide::exec(batch, run, node),
+        NodeSpec::Condition(_) | NodeSpec::Branch(_) | NodeSpec::Split(_) => {
+            decide::exec(batch, run, node)
+        }
         NodeSpec::WaitDuration(_)
         | NodeSpec::WaitUntilTime(_)
         | NodeSpec::WaitUntilDate(_)

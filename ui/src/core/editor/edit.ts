@@ -126,7 +126,7 @@ export function moveNode(def: WorkflowDef, id: string, position: Point): Workflo
 
 /**
  * Replaces node `id` with `next` (same id). Edges follow the node's exits:
- * a renamed branch path keeps its edge under the new name, and the edge of
+ * a renamed branch path or split variant keeps its edge under the new name, and the edge of
  * an exit that no longer exists (a removed path, an error exit turned off)
  * is dropped.
  */
@@ -134,13 +134,15 @@ export function updateNode(def: WorkflowDef, id: string, next: Node): WorkflowDe
   const prev = findNode(def, id);
   if (!prev) return def;
   const renamed = new Map<string, string>();
-  if (prev.kind === "branch" && next.kind === "branch") {
-    const before = prev.config.paths;
-    const after = next.config.paths;
+  const named = (n: Node): string[] | null =>
+    n.kind === "branch" ? n.config.paths.map((p) => p.name) : n.kind === "split" ? n.config.variants.map((v) => v.name) : null;
+  const before = named(prev);
+  const after = named(next);
+  if (before && after && prev.kind === next.kind) {
     if (before.length === after.length) {
       before.forEach((p, i) => {
         const q = after[i]!;
-        if (p.name !== q.name) renamed.set(p.name, q.name);
+        if (p !== q) renamed.set(p, q);
       });
     }
   }

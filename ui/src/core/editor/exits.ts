@@ -1,7 +1,7 @@
 // The exits of a node: where runs can leave it. Mirrors
 // `NodeSpec::exits()` in crates/cairn-model/src/workflow.rs.
 
-import type { Node } from "@/bindings";
+import type { Node, NodeCounts } from "@/bindings";
 
 import { isAction } from "./kinds";
 
@@ -16,6 +16,8 @@ export function exitsOf(node: Node): string[] {
       return ["yes", "no"];
     case "branch":
       return [...node.config.paths.map((p) => p.name), "otherwise"];
+    case "split":
+      return node.config.variants.map((v) => v.name);
     case "wait.for_event":
       return ["arrived", "timed_out"];
     default: {
@@ -45,6 +47,7 @@ const LABELS: Record<string, string> = {
 /** How an exit is labelled on the canvas ("" for the plain "next"). */
 export function exitLabel(node: Node, exit: string): string {
   if (node.kind === "branch" && exit !== "otherwise") return exit;
+  if (node.kind === "split") return exit;
   return LABELS[exit] ?? exit;
 }
 
@@ -53,4 +56,15 @@ export function exitTone(exit: string): "positive" | "negative" | "neutral" {
   if (exit === "yes" || exit === "arrived") return "positive";
   if (exit === "no" || exit === "timed_out" || exit === "error") return "negative";
   return "neutral";
+}
+
+/**
+ * An edge label with how many live runs left by that exit, when the run
+ * counts are shown and the node is a condition, branch or split ("Yes · 12",
+ * "B · 40"); the label as it is otherwise.
+ */
+export function labelWithCount(label: string, exit: string, counts: NodeCounts | null | undefined): string {
+  if (!counts || counts.exits.length === 0) return label;
+  const n = counts.exits.find((e) => e.exit === exit)?.runs ?? 0;
+  return `${label || exit} · ${n.toLocaleString("en-US")}`;
 }

@@ -11,7 +11,7 @@ describe("node kinds", () => {
   );
 
   it("are the model's kinds, in its palette order, with its titles and families", () => {
-    expect(rustKinds.length).toBe(37);
+    expect(rustKinds.length).toBe(38);
     expect(KINDS).toEqual(rustKinds.map((k) => k.kind));
     for (const k of rustKinds) {
       const info = KIND_INFO[k.kind as keyof typeof KIND_INFO];
@@ -30,7 +30,7 @@ describe("node kinds", () => {
       "wait.until_date",
       "wait.for_event",
     ]);
-    expect(kindsIn("flow").map((i) => i.kind)).toEqual(["condition", "branch", "end"]);
+    expect(kindsIn("flow").map((i) => i.kind)).toEqual(["condition", "branch", "split", "end"]);
   });
 
   it("start with settings of their own shape", () => {

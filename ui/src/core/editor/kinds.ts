@@ -46,6 +46,7 @@ export type IconName =
   | "zap"
   | "split"
   | "git-fork"
+  | "flask-conical"
   | "timer"
   | "clock"
   | "calendar-clock"
@@ -115,6 +116,7 @@ export const KIND_INFO: Record<Kind, KindInfo> = {
   ),
   condition: info("condition", "flow", "Condition (yes / no)", "Two ways: yes or no", "split"),
   branch: info("branch", "flow", "Branch", "Ordered paths, first match wins", "git-fork"),
+  split: info("split", "flow", "A/B split", "Named variants by weight, compared in analytics", "flask-conical"),
   "wait.duration": info("wait.duration", "wait", "Wait for a duration", "Such as 2 days or 3 hours", "timer"),
   "wait.until_time": info("wait.until_time", "wait", "Wait until a weekday and time", "Such as Monday 09:00", "clock"),
   "wait.until_date": info("wait.until_date", "wait", "Wait until a contact date", "Days around a date field", "calendar-clock"),
@@ -189,6 +191,13 @@ export function defaultConfig(kind: Kind): NodeSpec["config"] {
       return {
         paths: [
           { name: "Path 1", condition: { all: [{ has_tag: "" }] } },
+        ],
+      };
+    case "split":
+      return {
+        variants: [
+          { name: "A", weight: 1 },
+          { name: "B", weight: 1 },
         ],
       };
     case "wait.duration":

@@ -74,6 +74,12 @@ export function summarize(node: Node): string {
       return `If ${describeCondition(node.config.condition)}`;
     case "branch":
       return `${node.config.paths.length} path${node.config.paths.length === 1 ? "" : "s"} + otherwise`;
+    case "split": {
+      const { variants, winner } = node.config;
+      if (winner) return `Winner: ${winner} (every run)`;
+      const total = variants.reduce((sum, v) => sum + v.weight, 0);
+      return variants.map((v) => `${v.name || "…"} ${total > 0 ? Math.round((v.weight / total) * 100) : 0} %`).join(" / ");
+    }
     case "wait.duration":
       return `Wait ${describeDuration(node.config.duration)}`;
     case "wait.until_time": {

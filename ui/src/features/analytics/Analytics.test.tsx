@@ -52,6 +52,7 @@ const cart: WorkflowStats = {
     { date: "2026-01-06", started: 1, completed: 0, failed: 0, conversions: 1 },
     { date: "2026-01-08", started: 0, completed: 1, failed: 0, conversions: 0 },
   ],
+  splits: [],
 };
 
 const quiet: WorkflowStats = {
@@ -88,6 +89,91 @@ function renderAt(path: string) {
   );
   return router;
 }
+
+// An offer split A / B: 200 runs each, all ended; A converted 20 (10 %),
+// B 50 (25 %): 15 pts better, significant (z ≈ 3.9).
+const offer = (winner: string | null): WorkflowStats => ({
+  ...cart,
+  workflow: "Offer",
+  splits: [
+    {
+      node: "ab",
+      label: "Welcome offer",
+      metric: "conversion",
+      winner,
+      after_winner: winner ? 12 : 0,
+      variants: [
+        { variant: "A", weight: 1, runs: 200, ended: 200, completed: 180, conversions: 20, completion_rate: 0.9, conversion_rate: 0.1, comparison: null, statement: "control" },
+        {
+          variant: "B",
+          weight: 1,
+          runs: 200,
+          ended: 200,
+          completed: 150,
+          conversions: 50,
+          completion_rate: 0.75,
+          conversion_rate: 0.25,
+          comparison: { difference_pts: 15, z: 3.9, p_value: 0.0001, verdict: "better" },
+          statement: "B converts 15.0 pts better than A (95 % confidence, p < 0.001)",
+        },
+      ],
+    },
+  ],
+});
+
+describe("A/B split results", () => {
+  it("show each variant's runs, conversions and verdict, and declare a winner as a new version", async () => {
+    const calls: { cmd: string; args: unknown }[] = [];
+    let winner: string | null = null;
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "workflow_analytics") return offer(winner);
+      if (cmd === "declare_split_winner") {
+        winner = "B";
+        return { id: 4, version: 3, new_version: true, unchanged: false, report: { issues: [] } };
+      }
+      throw new Error(`unexpected ${cmd}`);
+    });
+    renderAt("/workflows/4/analytics");
+    const panel = await screen.findByTestId("split-results");
+    expect(within(panel).getByRole("heading", { name: "A/B split: Welcome offer" })).toBeInTheDocument();
+    const rows = within(panel).getAllByTestId("split-variant");
+    expect(rows.map((r) => r.getAttribute("data-variant"))).toEqual(["A", "B"]);
+    expect(within(rows[0]!).getByTestId("variant-runs")).toHaveTextContent("200");
+    expect(within(rows[0]!).getByTestId("variant-rate")).toHaveTextContent("10.0 %");
+    expect(within(rows[0]!).getByTestId("variant-statement")).toHaveTextContent("control");
+    expect(within(rows[1]!).getByTestId("variant-conversions")).toHaveTextContent("50");
+    expect(within(rows[1]!).getByTestId("variant-rate")).toHaveTextContent("25.0 %");
+    expect(within(rows[1]!).getByTestId("variant-statement")).toHaveTextContent("Better B converts 15.0 pts better than A (95 % confidence, p < 0.001)");
+
+    await userEvent.click(within(rows[1]!).getByTestId("declare-winner"));
+    expect(calls.some((c) => c.cmd === "declare_split_winner")).toBe(false);
+    await userEvent.click(within(rows[1]!).getByTestId("confirm-winner"));
+    expect(await within(panel).findByTestId("winner-saved")).toHaveTextContent(
+      "Version 3 saved: every new run takes the winner. Runs already going stay on version 2.",
+    );
+    expect(calls.find((c) => c.cmd === "declare_split_winner")?.args).toEqual({ id: 4, node: "ab", variant: "B" });
+    // The figures are read again and say who won.
+    expect(await within(panel).findByTestId("split-winner")).toHaveTextContent("Winner: B");
+    expect(panel).toHaveTextContent("(12 since, not counted below)");
+  });
+
+  it("say when there are too few runs to judge", async () => {
+    const few = offer(null);
+    few.splits[0]!.variants[1] = {
+      ...few.splits[0]!.variants[1]!,
+      comparison: { difference_pts: 15, z: null, p_value: null, verdict: "too_few_runs" },
+      statement: "B converts 15.0 pts better than A; not yet significant (n too small: each side needs 30 ended runs and 5 of each outcome expected)",
+    };
+    mockIPC((cmd) => {
+      if (cmd === "workflow_analytics") return few;
+      throw new Error(`unexpected ${cmd}`);
+    });
+    renderAt("/workflows/4/analytics");
+    const panel = await screen.findByTestId("split-results");
+    expect(within(panel).getAllByTestId("variant-statement")[1]).toHaveTextContent("Too few runs B converts 15.0 pts better than A; not yet significant (n too small");
+  });
+});
 
 describe("WorkflowAnalyticsPage", () => {
   it("shows the headline figures as defined, and the chart of runs per day", async () => {

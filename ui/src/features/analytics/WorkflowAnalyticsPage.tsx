@@ -9,6 +9,7 @@ import { count, duration, money, percent, rangeText } from "./figures";
 import { Figure } from "./Figure";
 import { RangePicker } from "./RangePicker";
 import { SeriesChart } from "./SeriesChart";
+import { SplitResultsPanel } from "./SplitResultsPanel";
 import { useRange } from "./useRange";
 import styles from "./Analytics.module.css";
 
@@ -145,6 +146,9 @@ function WorkflowFigures({ stats: s }: { stats: WorkflowStats }) {
         <h2 className={styles.panelTitle}>Runs per day</h2>
         <SeriesChart series={s.series} />
       </section>
+      {s.splits.map((split) => (
+        <SplitResultsPanel key={split.node} workflowId={s.workflow_id} split={split} />
+      ))}
       {s.drop_offs.length > 1 && (
         <section className={styles.panel} data-testid="drop-offs">
           <h2 className={styles.panelTitle}>Where runs ended early</h2>

@@ -25,7 +25,7 @@ import { type DragEvent, useCallback, useEffect, useMemo, useRef, useState } fro
 
 import type { NodeCounts, WorkflowDef } from "@/api";
 import { connectionProblem } from "@/core/editor/edit";
-import { exitTone } from "@/core/editor/exits";
+import { exitTone, labelWithCount } from "@/core/editor/exits";
 import { type GraphEdge, toGraphEdge, toGraphNode } from "@/core/editor/graph";
 import type { IssueIndex, NodeIssues } from "@/core/editor/issues";
 import { type Kind, isKind } from "@/core/editor/kinds";
@@ -172,8 +172,10 @@ export function Canvas({ def, selection, issues, trace = null, counts = null, on
       def.edges.map((e): FlowEdge => {
         const g: GraphEdge = toGraphEdge(def, e);
         const tone = exitTone(e.exit);
+        const label = labelWithCount(g.label ?? "", e.exit, counts?.get(e.from));
         return {
           ...g,
+          ...(label ? { label } : {}),
           selected: selectedEdges.has(g.id),
           className: tone === "negative" ? styles.edgeNegative : tone === "positive" ? styles.edgePositive : undefined,
           labelBgPadding: [6, 2],
@@ -181,7 +183,7 @@ export function Canvas({ def, selection, issues, trace = null, counts = null, on
           labelStyle: { fontSize: 11, fontWeight: 600 },
         };
       }),
-    [def, selectedEdges],
+    [def, selectedEdges, counts],
   );
 
   const onNodesChange = useCallback(

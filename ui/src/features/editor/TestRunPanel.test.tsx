@@ -299,8 +299,8 @@ describe("run counts on the canvas", { timeout: LONG }, () => {
     let passed = 3;
     const calls = backend({
       counts: () => [
-        { node: "receipt", kind: "action.send_email", label: null, in_current_version: true, passed, waiting: 0, failed: 1, skipped: 0 },
-        { node: "later", kind: "wait.duration", label: null, in_current_version: true, passed: 1, waiting: 2, failed: 0, skipped: 0 },
+        { node: "receipt", kind: "action.send_email", label: null, in_current_version: true, passed, waiting: 0, failed: 1, skipped: 0, exits: [] },
+        { node: "later", kind: "wait.duration", label: null, in_current_version: true, passed: 1, waiting: 2, failed: 0, skipped: 0, exits: [] },
       ],
     });
     renderEditor();

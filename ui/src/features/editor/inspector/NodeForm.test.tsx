@@ -39,6 +39,54 @@ function renderForm(node: Node) {
 }
 
 describe("the node forms", () => {
+  it("edit a split's variants: names, whole-number weights, add and remove, a winner", () => {
+    const split: Node = {
+      id: "ab",
+      position: { x: 0, y: 0 },
+      kind: "split",
+      config: { variants: [{ name: "A", weight: 1 }, { name: "B", weight: 3 }] },
+    };
+    const { onNode } = renderForm(split);
+    const weights = screen.getAllByTestId("variant-weight");
+    expect(screen.getByText("25 % of the runs")).toBeInTheDocument();
+    expect(screen.getByText("75 % of the runs")).toBeInTheDocument();
+    // Two variants are the least: neither can be removed.
+    for (const b of screen.getAllByRole("button", { name: "Remove variant" })) expect(b).toBeDisabled();
+
+    fireEvent.change(weights[1]!, { target: { value: "2.5" } });
+    expect(onNode).not.toHaveBeenCalled();
+    fireEvent.change(weights[1]!, { target: { value: "0" } });
+    expect(onNode).not.toHaveBeenCalled();
+    expect(screen.getByText("Enter a number from 1 to 10000.")).toBeInTheDocument();
+    fireEvent.change(weights[1]!, { target: { value: "4" } });
+    expect(onNode.mock.calls.at(-1)![0].config).toEqual({ variants: [{ name: "A", weight: 1 }, { name: "B", weight: 4 }] });
+
+    fireEvent.change(screen.getAllByTestId("variant-name")[0]!, { target: { value: "Control" } });
+    expect(onNode.mock.calls.at(-1)![0].config).toEqual({ variants: [{ name: "Control", weight: 1 }, { name: "B", weight: 3 }] });
+
+    fireEvent.click(screen.getByTestId("add-variant"));
+    expect(onNode.mock.calls.at(-1)![0].config).toEqual({
+      variants: [{ name: "A", weight: 1 }, { name: "B", weight: 3 }, { name: "C", weight: 1 }],
+    });
+
+    fireEvent.change(screen.getByTestId("split-winner"), { target: { value: "B" } });
+    expect(onNode.mock.calls.at(-1)![0].config).toEqual({ variants: [{ name: "A", weight: 1 }, { name: "B", weight: 3 }], winner: "B" });
+  });
+
+  it("remove a third variant, and a winner that no longer exists with it", () => {
+    const split: Node = {
+      id: "ab",
+      position: { x: 0, y: 0 },
+      kind: "split",
+      config: { variants: [{ name: "A", weight: 1 }, { name: "B", weight: 1 }, { name: "C", weight: 2 }], winner: "C" },
+    };
+    const { onNode } = renderForm(split);
+    const remove = screen.getAllByRole("button", { name: "Remove variant" });
+    expect(remove[2]).toBeEnabled();
+    fireEvent.click(remove[2]!);
+    expect(onNode.mock.calls.at(-1)![0].config).toEqual({ variants: [{ name: "A", weight: 1 }, { name: "B", weight: 1 }] });
+  });
+
   it("keep a duration that is not one yet out of the draft, and write valid ones", async () => {
     const { onNode } = renderForm({ id: "w", position: { x: 0, y: 0 }, kind: "wait.duration", config: { duration: "1d" } });
     const input = screen.getByTestId("config-duration");

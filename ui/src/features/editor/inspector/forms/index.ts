@@ -7,7 +7,7 @@ import type { Kind } from "@/core/editor/kinds";
 import type { Form } from "./config";
 import { CourseActionForm, DealActionForm, SetFieldForm, TagActionForm, UnsubscribeForm, WorkflowActionForm } from "./internal";
 import { NotifyForm, SendEmailForm, WebhookForm } from "./external";
-import { BranchForm, ConditionForm, EndForm } from "./flow";
+import { BranchForm, ConditionForm, EndForm, SplitForm } from "./flow";
 import {
   CourseCompletedForm,
   CourseProgressForm,
@@ -47,6 +47,7 @@ export const FORMS: { [K in Kind]: Form<K> } = {
   "trigger.workflow_failed": FiltersOnlyForm,
   condition: ConditionForm,
   branch: BranchForm,
+  split: SplitForm,
   "wait.duration": WaitDurationForm,
   "wait.until_time": WaitUntilTimeForm,
   "wait.until_date": WaitUntilDateForm,
