@@ -518,6 +518,7 @@ pub fn settings() -> impl Strategy<Value = Settings> {
         non_negative(),
         non_negative(),
         on_run_failure(),
+        option::of(text()),
     )
         .prop_map(
             |(
@@ -527,6 +528,7 @@ pub fn settings() -> impl Strategy<Value = Settings> {
                 manual_minutes_per_run,
                 hourly_rate,
                 on_run_failure,
+                experience_event,
             )| {
                 Settings {
                     timezone: timezone.into(),
@@ -535,6 +537,7 @@ pub fn settings() -> impl Strategy<Value = Settings> {
                     manual_minutes_per_run,
                     hourly_rate,
                     on_run_failure,
+                    experience_event,
                 }
             },
         )

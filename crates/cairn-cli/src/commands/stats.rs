@@ -10,6 +10,7 @@ use std::io::Write;
 use cairn_model::Timestamp;
 use cairn_model::time::{TimeOfDay, TimezoneRef, local_instant};
 use cairn_store::analytics::WorkflowStats;
+use cairn_store::drift::span;
 use clap::Args;
 use serde::Serialize;
 
@@ -68,26 +69,6 @@ struct Stats(WorkflowStats);
 
 fn pct(r: Option<f64>) -> String {
     r.map_or_else(|| "–".to_string(), |r| format!("{:.1} %", r * 100.0))
-}
-
-/// `90061` → `1d 1h 1m`.
-fn span(secs: i64) -> String {
-    let (d, h, m, s) = (
-        secs / 86_400,
-        secs % 86_400 / 3600,
-        secs % 3600 / 60,
-        secs % 60,
-    );
-    let parts: Vec<String> = [(d, "d"), (h, "h"), (m, "m"), (s, "s")]
-        .iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, u)| format!("{n}{u}"))
-        .collect();
-    if parts.is_empty() {
-        "0s".into()
-    } else {
-        parts.join(" ")
-    }
 }
 
 impl Render for Stats {
