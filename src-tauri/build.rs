@@ -95,6 +95,10 @@ const COMMANDS: &[&str] = &[
     "use_template",
     "workflow_analytics",
     "analytics_overview",
+    "workflow_watches",
+    "workflow_watch",
+    "workflow_drift",
+    "workflow_experience",
 ];
 
 fn main() {

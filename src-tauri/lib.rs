@@ -175,6 +175,10 @@ pub fn run() {
             commands::templates::use_template,
             commands::analytics::workflow_analytics,
             commands::analytics::analytics_overview,
+            commands::watch::workflow_watches,
+            commands::watch::workflow_watch,
+            commands::watch::workflow_drift,
+            commands::watch::workflow_experience,
         ])
         .setup(setup)
         .build(context);

@@ -28,6 +28,7 @@ export {
 } from "./dialog";
 export { emailTemplatesApi } from "./emailTemplates";
 export { settingsApi } from "./settings";
+export { watchApi } from "./watch";
 export type {
   Account,
   AccountKind,
@@ -137,3 +138,6 @@ export type {
   TemplateInfo,
   WorkflowStats,
 } from "@/bindings";
+
+// After activation: the 48-hour watch, drift, the customer-experience number.
+export type { DriftMetric, DriftReport, ExperienceGroup, ExperienceNumber, MetricDrift, WatchFailure, WatchState } from "@/bindings";

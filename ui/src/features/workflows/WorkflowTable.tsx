@@ -2,8 +2,9 @@ import { ChartColumn, Copy, Download, Pause, Play, RotateCcw, Trash2 } from "luc
 import { Link } from "react-router";
 
 import { Badge } from "@/components";
-import type { WorkflowOverview } from "@/api";
+import type { WatchState, WorkflowOverview } from "@/api";
 import { formatRelative } from "@/core/time";
+import { WatchRow } from "@/features/watch";
 
 import { formatCount, formatRate } from "./format";
 import { statusBadge } from "./status";
@@ -12,6 +13,8 @@ import styles from "./WorkflowsPage.module.css";
 type Props = {
   workflows: WorkflowOverview[];
   now: Date;
+  /** The watches of workflows in their first 48 hours live, by id. */
+  watches?: Map<number, WatchState>;
   /** The workflow whose action is running, if any (its buttons wait). */
   busy: string | null;
   onActivate: (name: string) => void;
@@ -22,7 +25,7 @@ type Props = {
 };
 
 /** The workflows as a table: name, status, runs, completion, last error, actions. */
-export function WorkflowTable({ workflows, now, busy, onActivate, onPause, onDuplicate, onExport, onDelete }: Props) {
+export function WorkflowTable({ workflows, now, watches, busy, onActivate, onPause, onDuplicate, onExport, onDelete }: Props) {
   return (
     <table className={styles.table} data-testid="workflow-list">
       <thead>
@@ -55,6 +58,7 @@ export function WorkflowTable({ workflows, now, busy, onActivate, onPause, onDup
                 <span className={styles.meta}>
                   v{w.version} · updated <span title={w.updated_at}>{formatRelative(w.updated_at, now)}</span>
                 </span>
+                {watches?.get(w.id) && <WatchRow watch={watches.get(w.id)!} now={now} />}
               </td>
               <td title={badge.hint} data-testid="workflow-status">
                 <Badge tone={badge.tone} label={badge.label} />

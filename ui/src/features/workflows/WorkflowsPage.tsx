@@ -13,6 +13,7 @@ import {
   toApiError,
   workflowsApi,
 } from "@/api";
+import { useWatches } from "@/features/watch";
 
 import { describeImport } from "./describe";
 import { TemplateStarters } from "./TemplateStarters";
@@ -31,6 +32,7 @@ type Open =
 /** The Workflows screen: every workflow, its status and headline numbers, and what to do with it. */
 export function WorkflowsPage() {
   const { data, error, isPending, refetch } = useWorkflows();
+  const watches = useWatches();
   const actions = useWorkflowActions();
   const navigate = useNavigate();
   const [open, setOpen] = useState<Open>(null);
@@ -160,6 +162,7 @@ export function WorkflowsPage() {
         <WorkflowTable
           workflows={data}
           now={new Date()}
+          watches={watches}
           busy={busy}
           onActivate={(n) => void activate(n)}
           onPause={(n) => void pause(n)}
