@@ -34,5 +34,6 @@ mod pipelines;
 mod retry;
 mod settings;
 mod testrun;
+mod watch;
 mod workflows;
 mod x11;

@@ -53,7 +53,7 @@ describe("the watch", () => {
       </MemoryRouter>,
     );
     expect(screen.getByTestId("watch-time-left")).toHaveTextContent("31 h left");
-    expect(screen.getByTestId("watch-counts")).toHaveTextContent("12 runs, 2 failed started · 7 completed · 0 exited · 3 open");
+    expect(screen.getByTestId("watch-counts")).toHaveTextContent("12 started · 3 open · 7 completed · 0 exited · 2 failed");
     expect(screen.getByTestId("watch-positions")).toHaveTextContent("Now at: Wait a day 2 · hook 1");
     const failures = screen.getAllByTestId("watch-failure");
     expect(failures).toHaveLength(2);

@@ -27,7 +27,7 @@ export function WatchPanel({ watch: w, now, label }: Props) {
         <span className={styles.muted}>since {formatRelative(w.since, now)}</span>
       </div>
       <div data-testid="watch-counts">
-        {watchSummary(w)} started · {w.completed} completed · {w.exited} exited · {w.open} open
+        {w.runs_started} started · {w.open} open · {w.completed} completed · {w.exited} exited · {w.failed} failed
       </div>
       <div data-testid="watch-positions">
         <span className={styles.muted}>Now at: </span>
