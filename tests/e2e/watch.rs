@@ -23,7 +23,8 @@ use serde_json::json;
 use crate::contacts::{go, wait_for_content};
 use crate::harness::Launch;
 
-const FLOW: &str = r#"{"format": "cairn.workflow", "version": 1, "name": "Follow-up", "nodes": [
+const FLOW: &str = r#"{"format": "cairn.workflow", "version": 1, "name": "Follow-up",
+  "settings": {"experience_event": "ticket.opened"}, "nodes": [
   {"id": "start", "label": "Added by hand", "position": {"x": 0, "y": 0}, "kind": "trigger.manual", "config": {}},
   {"id": "pause", "label": "Wait a day", "position": {"x": 0, "y": 140}, "kind": "wait.duration", "config": {"duration": "1d"}},
   {"id": "hook", "label": "Tell the CRM", "position": {"x": 0, "y": 280}, "kind": "action.webhook", "config": {"url": "https://example.com/h"}}],
@@ -180,6 +181,24 @@ async fn a_watched_workflow_shows_its_runs_and_its_failure_with_a_link_to_the_ru
     app.wait_for_text("[data-testid=watch-positions]", "Wait a day 1")
         .await;
     app.screenshot("watch_editor").await.unwrap();
+
+    // The analytics screen: drift (too few runs to judge yet) and the
+    // customer-experience number of the event the workflow names.
+    go(&app, &format!("#/workflows/{wf}/analytics")).await;
+    wait_for_content(&app, "[data-testid=drift]", "Too few runs to judge").await;
+    let experience = wait_for_content(&app, "[data-testid=experience]", "ticket.opened").await;
+    assert!(
+        experience.contains("Went through the workflow"),
+        "{experience}"
+    );
+    app.client()
+        .execute(
+            "document.querySelector('[data-testid=drift]').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    app.screenshot("watch_analytics").await.unwrap();
 
     // The first failure was told once: the alerts marked its incident shown.
     app.wait_until("the watch incident to be notified", || async {

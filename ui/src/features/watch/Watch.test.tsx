@@ -97,10 +97,13 @@ describe("the watch", () => {
     const summary = await screen.findByTestId("watch-row-summary");
     expect(summary).toHaveTextContent("Watching · 31 h left · 12 runs, 2 failed");
     const rows = screen.getAllByTestId("workflow-row");
-    expect(within(rows[0]!).queryByTestId("watch-row")).not.toBeNull();
-    expect(within(rows[1]!).queryByTestId("watch-row")).toBeNull();
+    expect(within(rows[0]!).queryByTestId("watch-row-summary")).not.toBeNull();
+    expect(within(rows[1]!).queryByTestId("watch-row-summary")).toBeNull();
+    expect(screen.queryByTestId("watch-details")).toBeNull();
     await userEvent.click(summary);
-    await userEvent.click(within(rows[0]!).getAllByTestId("watch-failure-link")[1]!);
+    const details = screen.getByTestId("watch-details");
+    expect(within(details).getByTestId("watch-time-left")).toHaveTextContent("31 h left");
+    await userEvent.click(within(details).getAllByTestId("watch-failure-link")[1]!);
     expect(screen.getByTestId("run-route")).toHaveTextContent("run 17");
   });
 });

@@ -1,3 +1,4 @@
+import { useState } from "react";
 import { Link } from "react-router";
 
 import type { WatchState } from "@/api";
@@ -55,14 +56,29 @@ export function WatchPanel({ watch: w, now, label }: Props) {
   );
 }
 
-/** The compact form (a row of the Workflows screen, the editor): one line that opens the panel. */
-export function WatchRow({ watch: w, now, label }: Props) {
+/** The one line that says a workflow is watched; a button that opens or closes its panel. */
+export function WatchToggle({ watch: w, now, open, onToggle }: { watch: WatchState; now: Date; open: boolean; onToggle: () => void }) {
   return (
-    <details className={styles.row} data-failed={w.failed > 0} data-testid="watch-row">
-      <summary data-testid="watch-row-summary">
-        Watching · {watchTimeLeft(w.until, now)} · {watchSummary(w)}
-      </summary>
-      <WatchPanel watch={w} now={now} label={label} />
-    </details>
+    <button
+      type="button"
+      className={styles.toggle}
+      data-failed={w.failed > 0}
+      aria-expanded={open}
+      onClick={onToggle}
+      data-testid="watch-row-summary"
+    >
+      {open ? "▾" : "▸"} Watching · {watchTimeLeft(w.until, now)} · {watchSummary(w)}
+    </button>
+  );
+}
+
+/** The line and, when opened, the panel below it (the editor, above the canvas). */
+export function WatchRow({ watch: w, now, label }: Props) {
+  const [open, setOpen] = useState(false);
+  return (
+    <div className={styles.row} data-testid="watch-row">
+      <WatchToggle watch={w} now={now} open={open} onToggle={() => setOpen((o) => !o)} />
+      {open && <WatchPanel watch={w} now={now} label={label} />}
+    </div>
   );
 }
