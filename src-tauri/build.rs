@@ -98,6 +98,10 @@ const COMMANDS: &[&str] = &[
     "workflow_analytics",
     "analytics_overview",
     "declare_split_winner",
+    "workflow_watches",
+    "workflow_watch",
+    "workflow_drift",
+    "workflow_experience",
 ];
 
 fn main() {

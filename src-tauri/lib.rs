@@ -178,6 +178,10 @@ pub fn run() {
             commands::analytics::workflow_analytics,
             commands::analytics::analytics_overview,
             commands::analytics::declare_split_winner,
+            commands::watch::workflow_watches,
+            commands::watch::workflow_watch,
+            commands::watch::workflow_drift,
+            commands::watch::workflow_experience,
         ])
         .setup(setup)
         .build(context);

@@ -18,4 +18,5 @@ pub mod retries;
 pub mod settings;
 pub mod templates;
 pub mod test_runs;
+pub mod watch;
 pub mod workflows;

@@ -35,5 +35,6 @@ mod retry;
 mod settings;
 mod splits;
 mod testrun;
+mod watch;
 mod workflows;
 mod x11;

@@ -529,6 +529,7 @@ pub fn settings() -> impl Strategy<Value = Settings> {
         non_negative(),
         non_negative(),
         on_run_failure(),
+        option::of(text()),
     )
         .prop_map(
             |(
@@ -538,6 +539,7 @@ pub fn settings() -> impl Strategy<Value = Settings> {
                 manual_minutes_per_run,
                 hourly_rate,
                 on_run_failure,
+                experience_event,
             )| {
                 Settings {
                     timezone: timezone.into(),
@@ -546,6 +548,7 @@ pub fn settings() -> impl Strategy<Value = Settings> {
                     manual_minutes_per_run,
                     hourly_rate,
                     on_run_failure,
+                    experience_event,
                 }
             },
         )

@@ -212,6 +212,18 @@ fn check_workflow(c: &mut Checker) {
             "the workflow has no trigger; add one so runs can start".into(),
         );
     }
+    if def
+        .settings
+        .experience_event
+        .as_deref()
+        .is_some_and(|e| e.trim().is_empty())
+    {
+        c.err(
+            "missing_setting",
+            None,
+            "settings.experience_event: the event type is empty; name one (refund.issued) or remove it".into(),
+        );
+    }
     for g in &def.goals {
         if g.name.trim().is_empty() || g.event_type.trim().is_empty() {
             c.err(

@@ -140,6 +140,13 @@ pub struct Settings {
     #[serde(default, skip_serializing_if = "OnRunFailure::is_empty")]
     #[ts(as = "Option<_>", optional)]
     pub on_run_failure: OnRunFailure,
+    /// The customer-experience number: a downstream event type
+    /// (`refund.issued`, `ticket.opened`) whose rate per contact analytics
+    /// compares between contacts who went through the workflow and those
+    /// who did not (docs/analytics.md, "Customer experience").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub experience_event: Option<String>,
 }
 
 /// The workflow's error path: what happens each time one of its live runs
@@ -196,6 +203,7 @@ impl Default for Settings {
             manual_minutes_per_run: 0.0,
             hourly_rate: 0.0,
             on_run_failure: OnRunFailure::default(),
+            experience_event: None,
         }
     }
 }

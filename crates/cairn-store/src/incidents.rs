@@ -1,7 +1,9 @@
 //! Incidents: what deserves a desktop notification, told once.
 //!
 //! A workflow that starts failing (its error rate over the last hour crosses
-//! a threshold), a connected account that needs attention (a 401 from its
+//! a threshold), a watched workflow's first failed run ([`crate::watch`]), a
+//! workflow whose last week drifted from the four before
+//! ([`crate::drift`]), a connected account that needs attention (a 401 from its
 //! API, a refused SMTP login) or a fault of the executor (a task that
 //! stopped on a panic and was restarted, an outbox entry that crashed the
 //! sender: [`Store::record_executor_fault`]) is an *incident*. It opens when the condition starts and closes when
@@ -85,6 +87,12 @@ pub enum IncidentKind {
     /// entry made the sender crash (and was failed). Stays open for
     /// [`FAULT_OPEN_HOURS`] after the last fault.
     Executor,
+    /// A watched workflow (its first 48 hours live) had its first failed
+    /// run ([`crate::watch`]). Closes when the watch ends.
+    Watch,
+    /// A workflow's last 7 days drifted from the 28 before
+    /// ([`crate::drift`]).
+    Drift,
 }
 
 /// How long an executor fault stays an open incident.
@@ -96,12 +104,16 @@ impl IncidentKind {
             IncidentKind::ErrorRate => "error_rate",
             IncidentKind::Account => "account",
             IncidentKind::Executor => "executor",
+            IncidentKind::Watch => "watch",
+            IncidentKind::Drift => "drift",
         }
     }
     fn parse(s: &str) -> Self {
         match s {
             "account" => IncidentKind::Account,
             "executor" => IncidentKind::Executor,
+            "watch" => IncidentKind::Watch,
+            "drift" => IncidentKind::Drift,
             _ => IncidentKind::ErrorRate,
         }
     }
@@ -213,8 +225,8 @@ fn window_text(minutes: u32) -> String {
     }
 }
 
-/// Observes every active workflow's error rate over the policy's window and
-/// every account's status, at `now`.
+/// Observes every active workflow's error rate over the policy's window,
+/// its watch and its drift, and every account's status, at `now`.
 pub fn observe_using(c: &Connection, now: Timestamp, p: &AlertPolicy) -> Result<Vec<Observation>> {
     let since = now - chrono::Duration::minutes(i64::from(p.window_minutes));
     let mut out = vec![];
@@ -251,6 +263,8 @@ pub fn observe_using(c: &Connection, now: Timestamp, p: &AlertPolicy) -> Result<
             verdict: error_rate_verdict(counts, p),
         });
     }
+    out.extend(crate::watch::observe_using(c, now)?);
+    out.extend(crate::drift::observe_using(c, now)?);
     let accounts: Vec<(String, String, Option<String>)> = c
         .prepare_cached("SELECT name, status, status_message FROM accounts ORDER BY name")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?

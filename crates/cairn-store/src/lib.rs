@@ -22,8 +22,10 @@ pub mod contacts;
 pub mod course_platforms;
 pub mod csv_import;
 pub mod deals;
+pub mod drift;
 pub mod error;
 pub mod events;
+pub mod experience;
 pub mod failures;
 pub mod forecast;
 pub mod hygiene;
@@ -41,6 +43,7 @@ pub mod splits;
 pub mod step_detail;
 pub mod trigger_schedule;
 pub mod unsubscribe;
+pub mod watch;
 pub mod workflows;
 
 use std::path::{Path, PathBuf};
@@ -72,6 +75,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0013_deal_board.sql"),
     include_str!("../migrations/0014_run_retries.sql"),
     include_str!("../migrations/0015_split_exits.sql"),
+    include_str!("../migrations/0016_watch_and_drift.sql"),
 ];
 
 /// `PRAGMA application_id` of every Cairn database ("Crn1" in ASCII), so a

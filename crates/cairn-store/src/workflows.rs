@@ -505,6 +505,9 @@ impl Store {
                 return Err(StoreError::Validation(report));
             }
             let (version, new_version, unchanged) = store_definition_using(tx, &w, def, now)?;
+            if w.status == WorkflowStatus::Active && !unchanged {
+                crate::watch::mark_activated_using(tx, id, version, now)?;
+            }
             Ok(SaveOutcome {
                 id,
                 version,
@@ -645,6 +648,9 @@ impl Store {
                 "UPDATE workflows SET status = ?2, updated_at = ?3 WHERE id = ?1",
                 params![w.id, status.as_str(), ms(now)],
             )?;
+            if status == WorkflowStatus::Active && w.status != WorkflowStatus::Active {
+                crate::watch::mark_activated_using(tx, w.id, w.version, now)?;
+            }
             Ok(())
         })?;
         self.workflow(name)

@@ -29,6 +29,7 @@ export {
 } from "./dialog";
 export { emailTemplatesApi } from "./emailTemplates";
 export { settingsApi } from "./settings";
+export { watchApi } from "./watch";
 export type {
   Account,
   AccountKind,
@@ -144,3 +145,6 @@ export type {
   VariantResult,
   WorkflowStats,
 } from "@/bindings";
+
+// After activation: the 48-hour watch, drift, the customer-experience number.
+export type { DriftMetric, DriftReport, ExperienceGroup, ExperienceNumber, MetricDrift, WatchFailure, WatchState } from "@/bindings";

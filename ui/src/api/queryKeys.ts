@@ -78,5 +78,11 @@ export const queryKeys = {
   analytics: {
     workflow: (id: number, days: number | null) => ["analytics", id, days] as const,
     overview: (days: number | null) => ["analytics", "overview", days] as const,
+    drift: (id: number) => ["analytics", "drift", id] as const,
+    experience: (id: number, since: string, until: string) => ["analytics", "experience", id, since, until] as const,
+  },
+  watch: {
+    all: ["watch"] as const,
+    one: (id: number) => ["watch", id] as const,
   },
 };

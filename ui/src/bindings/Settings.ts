@@ -28,4 +28,11 @@ hourly_rate?: number,
  * What happens when a run fails ("when a run fails"): who is told,
  * and which workflow starts for the run's contact.
  */
-on_run_failure?: OnRunFailure, };
+on_run_failure?: OnRunFailure, 
+/**
+ * The customer-experience number: a downstream event type
+ * (`refund.issued`, `ticket.opened`) whose rate per contact analytics
+ * compares between contacts who went through the workflow and those
+ * who did not (docs/analytics.md, "Customer experience").
+ */
+experience_event?: string, };

@@ -11,6 +11,8 @@ use cairn_model::Timestamp;
 use cairn_model::time::{TimeOfDay, TimezoneRef, local_instant};
 use cairn_store::analytics::WorkflowStats;
 use cairn_store::splits::{SplitMetric, SplitResults, VariantResult};
+use cairn_store::drift::{DriftReport, DriftVerdict, describe, span};
+use cairn_store::experience::{ExperienceGroup, ExperienceNumber};
 use clap::Args;
 use serde::Serialize;
 
@@ -45,7 +47,13 @@ pub fn run(ctx: &mut Ctx, a: StatsArgs) -> Result<(), CliError> {
         None => now,
     };
     let stats = store.workflow_stats(&a.name, since, until)?;
-    ctx.print(&Stats(stats))
+    let drift = store.workflow_drift(stats.workflow_id, until)?;
+    let experience = store.workflow_experience(stats.workflow_id, stats.since, until)?;
+    ctx.print(&Stats {
+        stats,
+        drift,
+        experience,
+    })
 }
 
 fn parse_date(flag: &str, text: &str, tz: &str) -> Result<Timestamp, CliError> {
@@ -63,37 +71,24 @@ fn parse_date(flag: &str, text: &str, tz: &str) -> Result<Timestamp, CliError> {
         })
 }
 
+/// The analytics, with the drift of the 7 days before `until` and the
+/// customer-experience number over the same range (JSON: the
+/// `WorkflowStats` fields plus `drift` and `experience`).
 #[derive(Serialize)]
-#[serde(transparent)]
-struct Stats(WorkflowStats);
+struct Stats {
+    #[serde(flatten)]
+    stats: WorkflowStats,
+    drift: DriftReport,
+    experience: Option<ExperienceNumber>,
+}
 
 fn pct(r: Option<f64>) -> String {
     r.map_or_else(|| "–".to_string(), |r| format!("{:.1} %", r * 100.0))
 }
 
-/// `90061` → `1d 1h 1m`.
-fn span(secs: i64) -> String {
-    let (d, h, m, s) = (
-        secs / 86_400,
-        secs % 86_400 / 3600,
-        secs % 3600 / 60,
-        secs % 60,
-    );
-    let parts: Vec<String> = [(d, "d"), (h, "h"), (m, "m"), (s, "s")]
-        .iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, u)| format!("{n}{u}"))
-        .collect();
-    if parts.is_empty() {
-        "0s".into()
-    } else {
-        parts.join(" ")
-    }
-}
-
 impl Render for Stats {
     fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        let s = &self.0;
+        let s = &self.stats;
         let r = &s.runs;
         writeln!(
             out,
@@ -210,6 +205,10 @@ impl Render for Stats {
                 d.date, d.started, d.completed, d.failed, d.conversions
             )?;
         }
+        drift(&self.drift, out)?;
+        if let Some(e) = &self.experience {
+            experience(e, out)?;
+        }
         Ok(())
     }
 }
@@ -261,4 +260,42 @@ fn split_results(out: &mut dyn Write, sp: &SplitResults) -> std::io::Result<()> 
         )?;
     }
     Ok(())
+}
+/// "drift (last 7 days vs the 28 before, to …):" and one line per metric.
+fn drift(d: &DriftReport, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "drift (the 7 days to {} against the 28 days before):",
+        when(d.until)
+    )?;
+    for m in &d.metrics {
+        let verdict = match m.verdict {
+            DriftVerdict::Drift => "DRIFT",
+            DriftVerdict::Steady => "steady",
+            DriftVerdict::TooFewRuns => "too few runs to judge",
+        };
+        writeln!(out, "  {verdict:<6}  {}", describe(m))?;
+    }
+    Ok(())
+}
+
+fn experience(e: &ExperienceNumber, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "customer experience: {} per contact, same range:",
+        e.event_type
+    )?;
+    let line = |label: &str, g: &ExperienceGroup| {
+        format!(
+            "  {label:<22}{} ({} events, {} contacts, {} with one; {} per 30 days)",
+            g.per_contact.map_or("–".to_string(), |r| format!("{r:.3}")),
+            g.events,
+            g.contacts,
+            g.contacts_with_event,
+            g.per_contact_per_30_days
+                .map_or("–".to_string(), |r| format!("{r:.3}")),
+        )
+    };
+    writeln!(out, "{}", line("through the workflow", &e.through))?;
+    writeln!(out, "{}", line("the others", &e.others))
 }

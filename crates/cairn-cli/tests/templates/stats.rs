@@ -168,6 +168,18 @@ fn stats_of_an_abandoned_cart_log_written_by_the_engine() {
         (Some(8), Some(0))
     );
     assert_eq!(s["error_rate"], 0.0);
+    // Three runs are too few to judge drift; no experience event is named.
+    assert_eq!(s["drift"]["until"], "2026-01-10T05:00:00Z");
+    assert!(
+        s["drift"]["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["verdict"] == "too_few_runs"),
+        "{}",
+        s["drift"]
+    );
+    assert_eq!(s["experience"], Value::Null);
     let nodes: Vec<(String, i64, i64, i64, i64)> = s["nodes"]
         .as_array()
         .unwrap()
@@ -244,6 +256,8 @@ fn stats_of_an_abandoned_cart_log_written_by_the_engine() {
         "time to complete  median 3d 1h, p90 3d 1h (over 1 runs)",
         "conversions       1 (50.0 %): Purchased 1",
         "cost saved        2.00 (1 runs × 3 min ÷ 60 × 40.00 an hour = 0.05 h)",
+        "drift (the 7 days to 2026-01-10 05:00:00 UTC against the 28 days before):",
+        "  too few runs to judge  completion rate 50.0 % (of 2) in the last 7 days, – (of 0) in the 28 days before",
     ] {
         assert!(human.contains(line), "missing {line:?} in:\n{human}");
     }

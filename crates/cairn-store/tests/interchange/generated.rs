@@ -66,6 +66,9 @@ fn ui_types(b: &mut Bindings) {
     b.add::<cairn_store::incidents::AlertPolicy>();
     b.add::<cairn_store::incidents::BackgroundSummary>();
     b.add::<cairn_store::pause::PauseReport>();
+    b.add::<cairn_store::watch::WatchState>();
+    b.add::<cairn_store::drift::DriftReport>();
+    b.add::<cairn_store::experience::ExperienceNumber>();
 }
 
 /// Collects the generated files of the registered types.

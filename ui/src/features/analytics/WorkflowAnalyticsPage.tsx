@@ -5,6 +5,8 @@ import { Link, useParams } from "react-router";
 import { EmptyState, ErrorPanel, PageHeader } from "@/components";
 import { type ApiError, type WorkflowStats, analyticsApi, queryKeys } from "@/api";
 
+import { DriftPanel } from "./DriftPanel";
+import { ExperiencePanel } from "./ExperiencePanel";
 import { count, duration, money, percent, rangeText } from "./figures";
 import { Figure } from "./Figure";
 import { RangePicker } from "./RangePicker";
@@ -70,6 +72,8 @@ export function WorkflowAnalyticsPage() {
       ) : (
         <WorkflowFigures stats={s} />
       )}
+      {Number.isInteger(id) && <DriftPanel id={id} />}
+      {s && <ExperiencePanel id={id} since={s.since} until={s.until} />}
     </>
   );
 }

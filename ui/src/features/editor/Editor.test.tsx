@@ -1,6 +1,6 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { RouterProvider, createMemoryRouter } from "react-router";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -36,7 +36,11 @@ beforeAll(() => {
   });
 });
 
-afterEach(() => clearMocks());
+afterEach(() => {
+  // Unmount first: the watch stops listening to cairn://change through the mocks.
+  cleanup();
+  clearMocks();
+});
 
 const summary: WorkflowSummary = {
   id: 3,

@@ -21,6 +21,7 @@ import { NODE_SIZE, autoLayout } from "@/core/editor/layout";
 import { namesFor } from "@/core/editor/names";
 import { traceOf } from "@/core/editor/testRun";
 import { ActivateDialog } from "@/features/workflows";
+import { WatchRow, useWatch } from "@/features/watch";
 
 import { Canvas } from "./Canvas";
 import { heldClip, holdClip } from "./clipboardStore";
@@ -82,6 +83,7 @@ export function Editor({ summary, def: loaded, notice }: Props) {
   const trace = useMemo(() => (testing && testRun ? traceOf(testRun.steps, testRun.run.current_node) : null), [testing, testRun]);
   const [showCounts, setShowCounts] = useState(false);
   const runCounts = useRunCounts(state.summary.name, state.summary.id, showCounts);
+  const watch = useWatch(state.summary.id, `${state.summary.status}/${state.summary.version}/${state.summary.updated_at}`);
   useEffect(() => {
     if (runCounts.error) setStatusLine({ tone: "error", text: `The run counts could not be read: ${runCounts.error}` });
   }, [runCounts.error]);
@@ -345,6 +347,11 @@ export function Editor({ summary, def: loaded, notice }: Props) {
       <div className={styles.body}>
         <Palette onAdd={add} after={single ? single.label?.trim() || single.id : null} />
         <div className={styles.center}>
+          {watch && (
+            <div className={styles.watch}>
+              <WatchRow watch={watch} now={new Date()} label={(id) => def.nodes.find((n) => n.id === id)?.label?.trim() || id} />
+            </div>
+          )}
           {kept.offer && (
             <div className={styles.recovery} role="status" data-testid="recovery-banner">
               <History size={16} aria-hidden />

@@ -1,6 +1,6 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { render, screen, within } from "@testing-library/react";
+import { clearMocks, mockIPC as mockShell } from "@tauri-apps/api/mocks";
+import { cleanup, render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter, Route, Routes, useLocation } from "react-router";
 import { afterEach, describe, expect, it } from "vitest";
@@ -10,7 +10,10 @@ import type { TemplateInfo, WorkflowOverview, WorkflowSummary } from "@/api";
 import { WorkflowsPage } from "./WorkflowsPage";
 
 // The real api module, invoke() and dialog plugin front end run; only the
-// Rust side of the IPC is replaced, answering as the shell would.
+// Rust side of the IPC is replaced, answering as the shell would. Events
+// are mocked too: the rows' watch listens to cairn://change.
+const mockIPC = (handler: Parameters<typeof mockShell>[0]) => mockShell(handler, { shouldMockEvents: true });
+
 function Editor() {
   const location = useLocation();
   const notice = (location.state as { notice?: string } | null)?.notice ?? "";
@@ -50,7 +53,11 @@ const overview = (w: Partial<WorkflowSummary>, more: Partial<WorkflowOverview> =
   ...more,
 });
 
-afterEach(() => clearMocks());
+afterEach(() => {
+  // Unmount first: the watch stops listening to cairn://change through the mocks.
+  cleanup();
+  clearMocks();
+});
 
 describe("WorkflowsPage", () => {
   it("lists each workflow with its status, runs, completion and last error", async () => {

@@ -13,6 +13,7 @@ import {
   toApiError,
   workflowsApi,
 } from "@/api";
+import { useWatches } from "@/features/watch";
 
 import { ActivateDialog } from "./ActivateDialog";
 import { describeImport } from "./describe";
@@ -33,6 +34,7 @@ type Open =
 /** The Workflows screen: every workflow, its status and headline numbers, and what to do with it. */
 export function WorkflowsPage() {
   const { data, error, isPending, refetch } = useWorkflows();
+  const watches = useWatches();
   const actions = useWorkflowActions();
   const navigate = useNavigate();
   const [open, setOpen] = useState<Open>(null);
@@ -165,6 +167,7 @@ export function WorkflowsPage() {
         <WorkflowTable
           workflows={data}
           now={new Date()}
+          watches={watches}
           busy={busy}
           onActivate={(n) => void activate(n)}
           onPause={(n) => void pause(n)}

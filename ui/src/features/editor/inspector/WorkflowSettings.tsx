@@ -1,6 +1,7 @@
 // The workflow's own settings, shown when no node is selected: name,
 // description, time zone, re-entry, send window, goals, what a run saves,
-// what happens when a run fails, and the workflow's email templates.
+// what happens when a run fails, the customer-experience event, and the
+// workflow's email templates.
 
 import { Plus, Trash2 } from "lucide-react";
 
@@ -22,6 +23,7 @@ import {
   ZoneRefField,
 } from "./fields";
 import styles from "./Inspector.module.css";
+import { ExperienceSection } from "./ExperienceSection";
 import { OnRunFailureSection } from "./OnRunFailureSection";
 import { TemplateEditor } from "./TemplateEditor";
 
@@ -211,6 +213,8 @@ export function WorkflowSettings({
           />
         </div>
       </section>
+
+      <ExperienceSection def={def} onDef={onDef} />
 
       <section className={styles.section}>
         <h3>Emails</h3>
