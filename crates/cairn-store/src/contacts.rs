@@ -915,9 +915,11 @@ pub fn audience_field_using(
     month_days: Option<&str>,
 ) -> Result<Vec<(AudienceMember, String)>> {
     let mut st = c.prepare_cached(
-        "SELECT c.id, c.timezone, cf.value FROM contacts c \
-         JOIN contact_fields cf ON cf.contact_id = c.id \
-         JOIN fields f ON f.id = cf.field_id \
+        // CROSS JOIN keeps this order: the field's values through the
+        // (field_id, value) index, then only the kept ones' contacts.
+        "SELECT c.id, c.timezone, cf.value FROM fields f \
+         CROSS JOIN contact_fields cf ON cf.field_id = f.id \
+         CROSS JOIN contacts c ON c.id = cf.contact_id \
          WHERE f.name = ?1 AND c.status = 'subscribed' AND c.is_test = 0 \
          AND (?2 IS NULL \
               OR cf.value NOT GLOB '\"[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' \
