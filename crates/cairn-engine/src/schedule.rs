@@ -147,6 +147,116 @@ fn audience(
     Ok(out)
 }
 
+/// Runs to start (contact, instant) and the earliest occurrence after the scan.
+type Occurrences = (Vec<(i64, Timestamp)>, Option<Timestamp>);
+
+/// How many days past `now` a date scan looks for the next occurrence.
+const LOOKAHEAD_DAYS: i64 = 8;
+
+/// The month-days (",MM-DD,...,") a stored date must have for one of its
+/// occurrences (`offset` days after it, at any time of day in any zone) to
+/// fall in `(from, now]` or in the next [`LOOKAHEAD_DAYS`], and the instant
+/// before which every occurrence of the dates left out lies beyond.
+///
+/// An occurrence's instant lies within a day of its local date in UTC (zone
+/// offsets are under 16 h, a DST gap moves it a few hours), so with two
+/// days of margin a date whose month-day is not listed has no occurrence
+/// in `(from, now]` and none before the bound. Feb 29 is always listed (it
+/// falls on Feb 28 in other years). None (no filter) when the span reaches
+/// a year or the dates are near the calendar's ends.
+fn month_day_window(offset: i32, from: Timestamp, now: Timestamp) -> Option<(String, Timestamp)> {
+    if from.year() < 1000 || now.year() > 9000 {
+        return None;
+    }
+    let shift = chrono::Duration::days(i64::from(offset));
+    let lo = from
+        .date_naive()
+        .checked_sub_signed(chrono::Duration::days(2))?
+        .checked_sub_signed(shift)?;
+    let last = now
+        .date_naive()
+        .checked_add_signed(chrono::Duration::days(2 + LOOKAHEAD_DAYS))?;
+    let hi = last.checked_sub_signed(shift)?;
+    if (hi - lo).num_days() >= 360 {
+        return None;
+    }
+    let mut days = String::from(",02-29,");
+    let mut d = lo;
+    while d <= hi {
+        days.push_str(&d.format("%m-%d,").to_string());
+        d = d.succ_opt()?;
+    }
+    Some((days, last.and_hms_opt(0, 0, 0)?.and_utc()))
+}
+
+/// A date-field trigger's occurrences in `(from, now]` over the audience
+/// (`pass` tests a member against the trigger's audience condition), and
+/// the earliest occurrence after `now`. Reads only the members whose date
+/// can fall due in the window ([`month_day_window`]); when none of them has
+/// an occurrence before the window's bound, reads all.
+fn field_occurrences(
+    tx: &rusqlite::Connection,
+    field: &str,
+    d: &cairn_model::workflow::DateTrigger,
+    wtz: &str,
+    from: Timestamp,
+    now: Timestamp,
+    pass: &mut dyn FnMut(i64) -> Result<bool>,
+) -> Result<Occurrences> {
+    let window = month_day_window(d.offset_days, from, now);
+    let (hits, next) = field_occurrences_among(
+        tx,
+        field,
+        d,
+        wtz,
+        from,
+        now,
+        window.as_ref().map(|w| w.0.as_str()),
+        pass,
+    )?;
+    match window {
+        Some((_, bound)) if next.is_none_or(|n| n > bound) => {
+            field_occurrences_among(tx, field, d, wtz, from, now, None, pass)
+        }
+        _ => Ok((hits, next)),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn field_occurrences_among(
+    tx: &rusqlite::Connection,
+    field: &str,
+    d: &cairn_model::workflow::DateTrigger,
+    wtz: &str,
+    from: Timestamp,
+    now: Timestamp,
+    month_days: Option<&str>,
+    pass: &mut dyn FnMut(i64) -> Result<bool>,
+) -> Result<Occurrences> {
+    let mut fire = vec![];
+    let mut next: Option<Timestamp> = None;
+    for (c, raw) in contacts::audience_field_using(tx, field, month_days)? {
+        let Some(date) = serde_json::from_str::<String>(&raw)
+            .ok()
+            .and_then(|s| NaiveDate::parse_from_str(s.get(..10).unwrap_or(&s), "%Y-%m-%d").ok())
+        else {
+            continue;
+        };
+        if !pass(c.id)? {
+            continue;
+        }
+        let tz = zone(&d.timezone, c.timezone.as_deref(), wtz);
+        let (hits, n) = date_instants(date, d.offset_days, d.yearly, d.time, tz, from, now);
+        if let Some(n) = n
+            && next.is_none_or(|x| n < x)
+        {
+            next = Some(n);
+        }
+        fire.extend(hits.into_iter().map(|t| (c.id, t)));
+    }
+    Ok((fire, next))
+}
+
 /// Scans every active workflow's time-based triggers. Returns runs started.
 pub(crate) fn scan(
     batch: &mut Batch<'_>,
@@ -193,56 +303,46 @@ pub(crate) fn scan(
                         }
                     }
                 }
-                NodeSpec::TriggerDate(d) => {
-                    let people = audience(batch, d.audience.as_ref(), &wtz, &node.id)?;
-                    match (&d.field, d.date) {
-                        (_, Some(fixed)) => {
-                            for c in people {
-                                let tz = zone(&d.timezone, c.timezone.as_deref(), &wtz);
-                                let (hits, next) =
-                                    date_instants(fixed, 0, false, d.time, tz, from, now);
-                                if let Some(n) = next {
-                                    keep(n);
-                                }
-                                fire.extend(hits.into_iter().map(|t| (c.id, t)));
+                NodeSpec::TriggerDate(d) => match (&d.field, d.date) {
+                    (_, Some(fixed)) => {
+                        for c in audience(batch, d.audience.as_ref(), &wtz, &node.id)? {
+                            let tz = zone(&d.timezone, c.timezone.as_deref(), &wtz);
+                            let (hits, next) =
+                                date_instants(fixed, 0, false, d.time, tz, from, now);
+                            if let Some(n) = next {
+                                keep(n);
                             }
+                            fire.extend(hits.into_iter().map(|t| (c.id, t)));
                         }
-                        (Some(field), None) => {
-                            let values = contacts::field_values_using(batch.tx, field)?;
-                            for c in people {
-                                let Some(raw) = values.get(&c.id) else {
-                                    continue;
-                                };
-                                let Some(date) =
-                                    serde_json::from_str::<String>(raw).ok().and_then(|s| {
-                                        NaiveDate::parse_from_str(
-                                            s.get(..10).unwrap_or(&s),
-                                            "%Y-%m-%d",
-                                        )
-                                        .ok()
-                                    })
-                                else {
-                                    continue;
-                                };
-                                let tz = zone(&d.timezone, c.timezone.as_deref(), &wtz);
-                                let (hits, next) = date_instants(
-                                    date,
-                                    d.offset_days,
-                                    d.yearly,
-                                    d.time,
-                                    tz,
-                                    from,
-                                    now,
-                                );
-                                if let Some(n) = next {
-                                    keep(n);
-                                }
-                                fire.extend(hits.into_iter().map(|t| (c.id, t)));
-                            }
-                        }
-                        (None, None) => {}
                     }
-                }
+                    (Some(field), None) => {
+                        let mut pass = |id: i64| -> Result<bool> {
+                            let Some(cond) = d.audience.as_ref() else {
+                                return Ok(true);
+                            };
+                            let Some(contact) = contacts::get_using(batch.tx, id)? else {
+                                return Ok(false);
+                            };
+                            let f = Facts {
+                                conn: batch.tx,
+                                contact: &contact,
+                                trigger: &serde_json::Value::Null,
+                                workflow_tz: &wtz,
+                                run_id: 0,
+                                node_id: &node.id,
+                                now,
+                            };
+                            holds(cond, &f)
+                        };
+                        let (hits, next) =
+                            field_occurrences(batch.tx, field, d, &wtz, from, now, &mut pass)?;
+                        if let Some(n) = next {
+                            keep(n);
+                        }
+                        fire.extend(hits);
+                    }
+                    (None, None) => {}
+                },
                 _ => {}
             }
             for (contact_id, at) in fire {
@@ -278,6 +378,172 @@ mod tests {
     use super::*;
     use cairn_model::time::{TimeOfDay, Weekday};
     use chrono::{TimeZone, Utc};
+
+    /// The month-day filter of [`field_occurrences`] selects exactly what
+    /// reading every contact selects: the same runs at the same instants
+    /// and the same next occurrence, over contacts in zones at both ends of
+    /// the clock and with DST (Lord Howe's is half an hour), Feb 29,
+    /// missing, invalid, unpadded, escaped and non-string values, for
+    /// offsets, times at the day's edges and scans across DST changes,
+    /// Feb 28/Mar 1 and the turn of the year.
+    #[test]
+    fn month_day_filter_selects_what_reading_everyone_selects() {
+        let path =
+            std::env::temp_dir().join(format!("cairn-schedule-md-{}.db", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let store = cairn_store::Store::open(&path).unwrap();
+        let c = store.conn();
+        c.execute(
+            "INSERT INTO fields (name, type, created_at) VALUES ('birthday', 'date', 0)",
+            [],
+        )
+        .unwrap();
+        let zones = [
+            None,
+            Some("Pacific/Kiritimati"),
+            Some("Pacific/Pago_Pago"),
+            Some("America/New_York"),
+            Some("Europe/Berlin"),
+            Some("Australia/Lord_Howe"),
+            Some("Not/AZone"),
+        ];
+        let mut values: Vec<String> = vec![];
+        let mut day = NaiveDate::from_ymd_opt(1996, 1, 1).unwrap();
+        for i in 0..366 {
+            values.push(format!("\"{}\"", day.format("%Y-%m-%d")));
+            if i % 5 == 0 {
+                values.push(format!("\"{}T23:30:00Z\"", day.format("%Y-%m-%d")));
+            }
+            day = day.succ_opt().unwrap();
+        }
+        for v in [
+            r#""1990-02-29""#,
+            r#""2023-02-30""#,
+            r#""not a date""#,
+            r#""1990-1-4""#,
+            r#""1990-12-4""#,
+            r#""\u0031990-12-31""#,
+            r#""1990\u002d01-01""#,
+            r#""+1990-01-01""#,
+            r#""12345-01-01""#,
+            r#""2027-12-30""#,
+            r#""2028-01-01""#,
+            "19901231",
+            "null",
+            r#""""#,
+        ] {
+            values.push(v.to_string());
+        }
+        let mut id = 0;
+        for (i, v) in values.iter().enumerate() {
+            for tz in [zones[i % zones.len()], zones[(i * 3 + 1) % zones.len()]] {
+                id += 1;
+                let status = if id % 17 == 0 {
+                    "unsubscribed"
+                } else {
+                    "subscribed"
+                };
+                c.execute(
+                    "INSERT INTO contacts (email, email_key, status, is_test, timezone, created_at, updated_at) VALUES (?1, ?1, ?2, ?3, ?4, 0, 0)",
+                    rusqlite::params![format!("c{id}@x.com"), status, i64::from(id % 23 == 0), tz],
+                )
+                .unwrap();
+                c.execute(
+                    "INSERT INTO contact_fields (contact_id, field_id, value) SELECT ?1, id, ?2 FROM fields WHERE name = 'birthday'",
+                    rusqlite::params![id, v],
+                )
+                .unwrap();
+            }
+        }
+        // Contacts without the field.
+        for k in 0..5 {
+            c.execute(
+                "INSERT INTO contacts (email, email_key, timezone, created_at, updated_at) VALUES (?1, ?1, 'Europe/Berlin', 0, 0)",
+                [format!("none{k}@x.com")],
+            )
+            .unwrap();
+        }
+        let at = |y, m, d, h, mi| Utc.with_ymd_and_hms(y, m, d, h, mi, 0).unwrap();
+        let nows = [
+            at(2027, 3, 14, 7, 0),   // New York springs forward
+            at(2027, 3, 28, 1, 0),   // Berlin springs forward
+            at(2027, 10, 31, 1, 30), // Berlin falls back
+            at(2027, 4, 3, 15, 0),   // Lord Howe falls back
+            at(2027, 2, 28, 23, 0),
+            at(2028, 2, 29, 10, 0),
+            at(2028, 3, 1, 0, 0),
+            at(2027, 12, 31, 23, 59),
+            at(2028, 1, 1, 0, 0),
+            at(2027, 6, 15, 12, 0),
+        ];
+        let spans = [0, 24 * 60, 40 * 24 * 60, 200 * 24 * 60];
+        let mut checked = 0;
+        let mut fired = 0;
+        for offset in [0, -3, 365, -400] {
+            for yearly in [true, false] {
+                for time in ["00:00", "23:59"] {
+                    for tz in ["contact", "Pacific/Pago_Pago"] {
+                        let d: cairn_model::workflow::DateTrigger = serde_json::from_value(json!({
+                            "field": "birthday", "offset_days": offset, "yearly": yearly,
+                            "time": time, "timezone": tz,
+                        }))
+                        .unwrap();
+                        for now in nows {
+                            for span in spans {
+                                let from = now - chrono::Duration::minutes(span);
+                                let mut all = |_: i64| Ok(true);
+                                let mut odd = |id: i64| Ok(id % 2 == 1);
+                                for pass in
+                                    [&mut all as &mut dyn FnMut(i64) -> Result<bool>, &mut odd]
+                                {
+                                    let fast = field_occurrences(
+                                        c,
+                                        "birthday",
+                                        &d,
+                                        "America/New_York",
+                                        from,
+                                        now,
+                                        pass,
+                                    )
+                                    .unwrap();
+                                    let full = field_occurrences_among(
+                                        c,
+                                        "birthday",
+                                        &d,
+                                        "America/New_York",
+                                        from,
+                                        now,
+                                        None,
+                                        pass,
+                                    )
+                                    .unwrap();
+                                    assert_eq!(
+                                        fast, full,
+                                        "offset {offset} yearly {yearly} {time} {tz} ({from}, {now}]"
+                                    );
+                                    fired += full.0.len();
+                                    checked += 1;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // The comparison saw runs and a filter that left contacts out.
+        assert!(fired > 1000, "{fired}");
+        let (days, _) = month_day_window(-3, nows[0], nows[0]).unwrap();
+        let all_rows = contacts::audience_field_using(c, "birthday", None)
+            .unwrap()
+            .len();
+        let some = contacts::audience_field_using(c, "birthday", Some(&days))
+            .unwrap()
+            .len();
+        assert!(some < all_rows / 5, "{some} of {all_rows}");
+        assert!(checked > 0);
+        drop(store);
+        let _ = std::fs::remove_file(&path);
+    }
 
     #[test]
     fn yearly_birthday_three_days_before() {

@@ -903,6 +903,41 @@ pub fn field_values_using(c: &Connection, field: &str) -> Result<HashMap<i64, St
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The audience ([`audience_using`]) with each member's stored value of
+/// field `field` (as its JSON text), by contact id; members without a
+/// value are left out. With `month_days` (",MM-DD,MM-DD,"), only the values
+/// that could be such a date: a value that does not begin with a
+/// `"YYYY-MM-DD` string is always kept, one that does is kept when its
+/// `MM-DD` is in the list.
+pub fn audience_field_using(
+    c: &Connection,
+    field: &str,
+    month_days: Option<&str>,
+) -> Result<Vec<(AudienceMember, String)>> {
+    let mut st = c.prepare_cached(
+        // CROSS JOIN keeps this order: the field's values through the
+        // (field_id, value) index, then only the kept ones' contacts.
+        "SELECT c.id, c.timezone, cf.value FROM fields f \
+         CROSS JOIN contact_fields cf ON cf.field_id = f.id \
+         CROSS JOIN contacts c ON c.id = cf.contact_id \
+         WHERE f.name = ?1 AND c.status = 'subscribed' AND c.is_test = 0 \
+         AND (?2 IS NULL \
+              OR cf.value NOT GLOB '\"[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' \
+              OR instr(?2, ',' || substr(cf.value, 7, 5) || ',') > 0) \
+         ORDER BY c.id",
+    )?;
+    let rows = st.query_map(rusqlite::params![field, month_days], |r| {
+        Ok((
+            AudienceMember {
+                id: r.get(0)?,
+                timezone: r.get(1)?,
+            },
+            r.get(2)?,
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 impl Store {
     /// Adds a new contact by hand; an existing email (in any case) is a
     /// conflict.
