@@ -1665,6 +1665,8 @@ fn workflow_forecast_and_activation_that_needs_yes() {
         db.ok(&["workflow", "activate", "Daily", "--yes"]),
         "Daily is now active\n"
     );
+}
+
 // ---------------------------------------------------------------- A/B splits
 
 /// The workflow "Offer" (a split A / B, a one-day wait on each path, the

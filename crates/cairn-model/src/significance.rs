@@ -45,6 +45,24 @@ pub struct Comparison {
     pub verdict: Verdict,
 }
 
+/// The pooled two-proportion z statistic of `xb/nb` against `xa/na`
+/// (positive when b's rate is higher), with no minimum of data: `None`
+/// when a side is empty or there is no variation at all (both rates 0 or
+/// both 1). [`two_proportions`] adds the minimums; drift alerts
+/// (`cairn_store::drift`) apply their own.
+pub fn pooled_z(xa: u64, na: u64, xb: u64, nb: u64) -> Option<f64> {
+    if na == 0 || nb == 0 {
+        return None;
+    }
+    let (na_f, nb_f) = (na as f64, nb as f64);
+    let pooled = (xa + xb) as f64 / (na_f + nb_f);
+    let se = (pooled * (1.0 - pooled) * (1.0 / na_f + 1.0 / nb_f)).sqrt();
+    if se == 0.0 {
+        return None;
+    }
+    Some((xb as f64 / nb_f - xa as f64 / na_f) / se)
+}
+
 /// Compares `xb` successes of `nb` with `xa` of `na`.
 pub fn two_proportions(xa: u64, na: u64, xb: u64, nb: u64) -> Comparison {
     let rate = |x: u64, n: u64| (n > 0).then(|| x as f64 / n as f64);
@@ -67,9 +85,10 @@ pub fn two_proportions(xa: u64, na: u64, xb: u64, nb: u64) -> Comparison {
     if smallest * pooled < MIN_EXPECTED || smallest * (1.0 - pooled) < MIN_EXPECTED {
         return too_few;
     }
-    let se = (pooled * (1.0 - pooled) * (1.0 / na_f + 1.0 / nb_f)).sqrt();
     let diff = xb as f64 / nb_f - xa as f64 / na_f;
-    let z = diff / se;
+    let Some(z) = pooled_z(xa, na, xb, nb) else {
+        return too_few;
+    };
     let p = erfc(z.abs() / std::f64::consts::SQRT_2);
     let verdict = if p >= ALPHA {
         Verdict::NotSignificant

@@ -894,15 +894,6 @@ pub fn audience_using(c: &Connection) -> Result<Vec<AudienceMember>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Every contact's stored value of field `field` (as its JSON text), by contact id.
-pub fn field_values_using(c: &Connection, field: &str) -> Result<HashMap<i64, String>> {
-    let mut st = c.prepare_cached(
-        "SELECT cf.contact_id, cf.value FROM contact_fields cf JOIN fields f ON f.id = cf.field_id WHERE f.name = ?1",
-    )?;
-    let rows = st.query_map([field], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
 /// The audience ([`audience_using`]) with each member's stored value of
 /// field `field` (as its JSON text), by contact id; members without a
 /// value are left out. With `month_days` (",MM-DD,MM-DD,"), only the values

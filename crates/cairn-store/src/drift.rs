@@ -177,16 +177,7 @@ pub struct DriftReport {
 /// `None` when either is empty or both proportions are 0 or 1 (no
 /// variance to test against).
 pub fn two_proportion_z(x1: u64, n1: u64, x2: u64, n2: u64) -> Option<f64> {
-    if n1 == 0 || n2 == 0 {
-        return None;
-    }
-    let (n1f, n2f) = (n1 as f64, n2 as f64);
-    let pooled = (x1 + x2) as f64 / (n1f + n2f);
-    let se = (pooled * (1.0 - pooled) * (1.0 / n1f + 1.0 / n2f)).sqrt();
-    if se == 0.0 {
-        return None;
-    }
-    Some((x1 as f64 / n1f - x2 as f64 / n2f) / se)
+    cairn_model::significance::pooled_z(x2, n2, x1, n1)
 }
 
 fn rate(x: u64, n: u64) -> Option<f64> {

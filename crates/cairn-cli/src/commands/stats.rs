@@ -10,9 +10,9 @@ use std::io::Write;
 use cairn_model::Timestamp;
 use cairn_model::time::{TimeOfDay, TimezoneRef, local_instant};
 use cairn_store::analytics::WorkflowStats;
-use cairn_store::splits::{SplitMetric, SplitResults, VariantResult};
 use cairn_store::drift::{DriftReport, DriftVerdict, describe, span};
 use cairn_store::experience::{ExperienceGroup, ExperienceNumber};
+use cairn_store::splits::{SplitMetric, SplitResults, VariantResult};
 use clap::Args;
 use serde::Serialize;
 

@@ -190,13 +190,14 @@ fn sweep_leftovers(parent: &std::path::Path, now: std::time::SystemTime) {
             .metadata()
             .and_then(|m| m.modified())
             .is_ok_and(|t| now.duration_since(t).is_ok_and(|age| age > LEFTOVER_AFTER));
-        if ours && old {
-            if let Err(err) = std::fs::remove_dir_all(e.path()) {
-                tracing::warn!(
-                    "cannot remove the leftover forecast folder {}: {err}",
-                    e.path().display()
-                );
-            }
+        if ours
+            && old
+            && let Err(err) = std::fs::remove_dir_all(e.path())
+        {
+            tracing::warn!(
+                "cannot remove the leftover forecast folder {}: {err}",
+                e.path().display()
+            );
         }
     }
 }
