@@ -18,6 +18,7 @@ mod bindings;
 pub mod commands;
 pub mod error;
 pub mod logging;
+pub mod painting;
 pub mod state;
 pub mod tray;
 pub mod window;
@@ -43,6 +44,9 @@ pub fn database_path(from_env: Option<OsString>) -> Result<PathBuf, CommandError
 
 /// Runs the desktop app until its last window closes.
 pub fn run() {
+    // First: it sets an environment variable, which is only sound while the
+    // process has one thread.
+    let cpu_painting = painting::choose_before_threads();
     let db_path = match database_path(std::env::var_os(DB_ENV)) {
         Ok(p) => p,
         Err(e) => {
@@ -54,6 +58,13 @@ pub fn run() {
     // Held until `run` returns so the last log lines reach the file.
     let _log = logging::init(&logging::directory_for(&db_path));
     tracing::info!(version = env!("CARGO_PKG_VERSION"), db = %db_path.display(), "starting Cairn");
+    if cpu_painting {
+        tracing::info!(
+            "no GPU render node in {}: WebKit rasterises on the CPU ({}=1)",
+            painting::DRI_DIR,
+            painting::SKIA_CPU_RENDERING
+        );
+    }
 
     let context = tauri::generate_context!();
     let single_instance =

@@ -296,7 +296,13 @@ function mockScript(def) {
   const answers = {
     get_workflow: [summary, def],
     workflow_catalog: { tags: [], fields: [], accounts: [{ name: "Mail", kind: "smtp" }], pipelines: [], courses: [], workflows: [def.name] },
-    validate_workflow: { issues: [] },
+    // What the app's validation says of the generated workflow: its emails
+    // name no account (as in the app, where the file is imported as is).
+    validate_workflow: {
+      issues: def.nodes
+        .filter((n) => n.kind === "action.send_email" && !n.config.account)
+        .map((n) => ({ severity: "error", code: "missing_setting", node: n.id, message: "the account is not set" })),
+    },
     list_workflow_overviews: [{ workflow: summary, active_runs: 0, completed_runs: 0, ended_runs: 0, completion_rate: null, last_error: null }],
   };
   return `${mocks}

@@ -19,6 +19,7 @@ import { TemplatesPage } from "@/features/templates";
 import { WorkflowsPage } from "@/features/workflows";
 
 import { ComingSoonPage } from "./ComingSoonPage";
+import { loadEditor } from "./editorCode";
 import { Layout } from "./Layout";
 import { allNav } from "./nav";
 import { NotFoundPage } from "./NotFoundPage";
@@ -29,10 +30,11 @@ const comingSoon: RouteObject[] = allNav
 
 export const routes: RouteObject[] = [
   // The canvas editor takes the whole window (no sidebar): it needs the
-  // room. It loads on first use, so the app starts without the canvas code.
+  // room. It loads on first use, so the app starts without the canvas code,
+  // and is fetched ahead once the app idles (`editorCode.ts`).
   {
     path: "/workflows/:workflowId",
-    lazy: async () => ({ Component: (await import("@/features/editor")).EditorPage }),
+    lazy: async () => ({ Component: (await loadEditor()).EditorPage }),
   },
   {
     path: "/",

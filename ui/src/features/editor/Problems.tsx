@@ -50,7 +50,7 @@ export function Problems({ problems, errors, warnings, checking, failure, open, 
       {open && (
         <ul className={styles.problemList}>
           {failure && <li className={styles.problemError}>The workflow could not be checked: {failure}</li>}
-          {problems.length === 0 && !failure && (
+          {problems.length === 0 && !failure && !checking && (
             <li className={styles.problemNone}>No problems found: every node is set up and connected.</li>
           )}
           {problems.map((p) => (
