@@ -122,9 +122,14 @@ fn audience(
     workflow_tz: &str,
     node: &str,
 ) -> Result<Vec<AudienceMember>> {
-    let all = contacts::audience_using(batch.tx)?;
     let Some(cond) = cond else {
-        return Ok(all);
+        return Ok(contacts::audience_using(batch.tx)?);
+    };
+    // Only a required tag's contacts can pass: read those alone (the whole
+    // condition is still evaluated on each, below).
+    let all = match cond.required_tag() {
+        Some(tag) => contacts::audience_tagged_using(batch.tx, tag)?,
+        None => contacts::audience_using(batch.tx)?,
     };
     let mut out = vec![];
     for c in all {

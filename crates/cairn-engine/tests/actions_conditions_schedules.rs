@@ -331,6 +331,48 @@ fn weekly_schedule_runs_over_the_audience_once_per_occurrence() {
 }
 
 #[test]
+fn a_schedule_audience_that_requires_a_tag_selects_what_the_whole_condition_selects() {
+    let mut b = Bench::new(); // Monday 2026-01-05 08:00 UTC
+    upsert(&mut b, "vip@x.com", &[], &["vip"]);
+    upsert(&mut b, "vip-paused@x.com", &[], &["VIP", "paused"]);
+    upsert(&mut b, "plain@x.com", &[], &[]);
+    upsert(&mut b, "other@x.com", &[], &["other"]);
+    let digest = |name: &str, audience: serde_json::Value| {
+        json!({
+            "name": name,
+            "nodes": [
+                node("s", "trigger.schedule", json!({"every": "week", "weekdays": ["mon"], "time": "09:00", "audience": audience})),
+                node("a", "action.add_tag", json!({"tag": format!("got-{name}")})),
+            ],
+            "edges": chain(&["s", "a"]),
+        })
+    };
+    // The tag named in another case than the contacts carry it; an `all`
+    // whose other part still rules one of them out.
+    let required = b.workflow(digest(
+        "required",
+        json!({"all": [{"has_tag": "Vip"}, {"lacks_tag": "paused"}]}),
+    ));
+    // No tag is required by an `any`: everyone is read and evaluated.
+    let either = b.workflow(digest(
+        "either",
+        json!({"any": [{"has_tag": "vip"}, {"field": {"field": "email", "op": "contains", "value": "plain"}}]}),
+    ));
+    b.tick();
+    b.advance(Duration::hours(1)); // Monday 09:00
+    let mut emails = |wf| {
+        let mut e: Vec<String> = b.runs(wf).into_iter().map(|r| r.contact_email).collect();
+        e.sort();
+        e
+    };
+    assert_eq!(emails(&required), ["vip@x.com"]);
+    assert_eq!(
+        emails(&either),
+        ["plain@x.com", "vip-paused@x.com", "vip@x.com"]
+    );
+}
+
+#[test]
 fn yearly_date_trigger_before_a_birthday() {
     let mut b = Bench::new(); // 2026-01-05
     field(&mut b, "birthday", FieldType::Date);

@@ -265,6 +265,19 @@ impl Condition {
             _ => {}
         }
     }
+
+    /// A tag every contact for whom this condition holds must have, if the
+    /// condition names one that way: `has_tag` itself, or inside an `all`
+    /// (at any depth of `all`s). Lets a caller read only that tag's contacts
+    /// before evaluating the whole condition on each; `any` and `not` name
+    /// none (a contact without the tag may still pass them).
+    pub fn required_tag(&self) -> Option<&str> {
+        match self {
+            Condition::HasTag(t) => Some(t),
+            Condition::All(cs) => cs.iter().find_map(Condition::required_tag),
+            _ => None,
+        }
+    }
 }
 
 /// Decides a random split: a stable hash of `(seed, key)` mapped to 0..100.
@@ -289,6 +302,24 @@ pub fn split_hash(seed: &str, key: &str) -> u64 {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_required_tag_is_one_no_passing_contact_can_lack() {
+        let c = |v: Value| serde_json::from_value::<Condition>(v).unwrap();
+        assert_eq!(c(json!({"has_tag": "vip"})).required_tag(), Some("vip"));
+        assert_eq!(
+            c(json!({"all": [{"lacks_tag": "x"}, {"all": [{"has_tag": "VIP"}]}]})).required_tag(),
+            Some("VIP")
+        );
+        // Either branch may pass without the tag, or its absence passes.
+        assert_eq!(
+            c(json!({"any": [{"has_tag": "vip"}, {"lacks_tag": "x"}]})).required_tag(),
+            None
+        );
+        assert_eq!(c(json!({"not": {"has_tag": "vip"}})).required_tag(), None);
+        assert_eq!(c(json!({"lacks_tag": "vip"})).required_tag(), None);
+        assert_eq!(c(json!({"all": []})).required_tag(), None);
+    }
 
     #[test]
     fn operators() {

@@ -76,6 +76,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0014_run_retries.sql"),
     include_str!("../migrations/0015_split_exits.sql"),
     include_str!("../migrations/0016_watch_and_drift.sql"),
+    include_str!("../migrations/0017_month_day_index.sql"),
 ];
 
 /// `PRAGMA application_id` of every Cairn database ("Crn1" in ASCII), so a
