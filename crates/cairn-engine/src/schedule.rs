@@ -22,6 +22,7 @@ use crate::run::{self, Batch};
 use cairn_store::contacts::{self, AudienceMember};
 use cairn_store::runs::NewRun;
 use cairn_store::trigger_schedule;
+use cairn_store::watch;
 use cairn_store::workflows::WorkflowStatus;
 
 /// When the scheduler next needs to look.
@@ -292,9 +293,15 @@ pub(crate) fn scan(
             ) {
                 continue;
             }
-            let from = trigger_schedule::checked_until_using(batch.tx, wf_id, &node.id)?
-                // First sight: nothing before activation fires.
-                .unwrap_or(now);
+            let from = match trigger_schedule::checked_until_using(batch.tx, wf_id, &node.id)? {
+                Some(t) => t,
+                // First sight: from when the workflow went live (activated
+                // while no executor ran: what fell due since still fires);
+                // nothing before activation fires.
+                None => watch::activated_at_using(batch.tx, wf_id)?
+                    .filter(|t| *t <= now)
+                    .unwrap_or(now),
+            };
             let mut fire: Vec<(i64, Timestamp)> = vec![];
             match &node.spec {
                 NodeSpec::TriggerSchedule(s) => {

@@ -10,6 +10,7 @@ use cairn_model::contact::{ContactStatus, FieldDef, FieldType};
 use cairn_model::effect::{Effect, RunMode};
 use cairn_store::contacts::ContactInput;
 use cairn_store::runs::RunStatus;
+use cairn_store::workflows::WorkflowStatus;
 use chrono::{Duration, TimeZone, Utc};
 use common::*;
 use serde_json::json;
@@ -370,6 +371,82 @@ fn a_schedule_audience_that_requires_a_tag_selects_what_the_whole_condition_sele
         emails(&either),
         ["plain@x.com", "vip-paused@x.com", "vip@x.com"]
     );
+}
+
+#[test]
+fn a_schedule_activated_while_no_executor_ran_fires_what_fell_due_since() {
+    let mut b = Bench::new(); // Monday 2026-01-05 08:00 UTC
+    upsert(&mut b, "vip@x.com", &[], &["vip"]);
+    // Activated at 08:00 (as `cairn workflow activate` does with the app
+    // closed); the executor first looks at 10:00.
+    let wf = b.workflow(json!({
+        "name": "Weekly digest",
+        "nodes": [
+            node("s", "trigger.schedule", json!({"every": "week", "weekdays": ["mon"], "time": "09:00", "audience": {"has_tag": "vip"}})),
+            node("a", "action.add_tag", json!({"tag": "digest"})),
+        ],
+        "edges": chain(&["s", "a"]),
+    }));
+    b.clock.advance(Duration::hours(2));
+    b.tick();
+    let runs = b.runs(&wf);
+    assert_eq!(runs.len(), 1, "the 09:00 occurrence fires late, once");
+    assert_eq!(
+        runs[0].trigger_payload["scheduled_for"],
+        "2026-01-05T09:00:00+00:00"
+    );
+}
+
+#[test]
+fn what_fell_due_while_a_workflow_was_paused_does_not_fire_when_it_is_resumed() {
+    let mut b = Bench::new(); // Monday 2026-01-05 08:00 UTC
+    field(&mut b, "birthday", FieldType::Date);
+    upsert(
+        &mut b,
+        "paused-week@x.com",
+        &[("birthday", "1990-01-07")],
+        &[],
+    );
+    upsert(&mut b, "after@x.com", &[("birthday", "1990-01-20")], &[]);
+    upsert(
+        &mut b,
+        "pause-all@x.com",
+        &[("birthday", "1990-01-25")],
+        &[],
+    );
+    let wf = b.workflow(json!({
+        "name": "Birthday",
+        "nodes": [
+            node("d", "trigger.date", json!({"field": "birthday", "yearly": true, "time": "10:00"})),
+            node("a", "action.add_tag", json!({"tag": "greeted"})),
+        ],
+        "edges": chain(&["d", "a"]),
+    }));
+    b.tick();
+    let now = b.now();
+    b.store()
+        .set_workflow_status(&wf, WorkflowStatus::Paused, now)
+        .unwrap();
+    b.advance(Duration::days(7)); // Jan 7 passes while paused
+    let now = b.now();
+    b.store()
+        .set_workflow_status(&wf, WorkflowStatus::Active, now)
+        .unwrap();
+    b.tick();
+    assert!(b.runs(&wf).is_empty(), "no catch-up for the paused week");
+    b.advance(Duration::days(9)); // past Jan 20, 10:00
+    let emails: Vec<String> = b.runs(&wf).into_iter().map(|r| r.contact_email).collect();
+    assert_eq!(emails, ["after@x.com"]);
+
+    // "Pause all" and "Resume all" (the tray; a restore) hold the same way.
+    let now = b.now();
+    b.store().pause_all(now).unwrap();
+    b.advance(Duration::days(7)); // Jan 25 passes while paused
+    let now = b.now();
+    b.store().resume_all(now).unwrap();
+    b.tick();
+    let emails: Vec<String> = b.runs(&wf).into_iter().map(|r| r.contact_email).collect();
+    assert_eq!(emails, ["after@x.com"], "no catch-up after resume all");
 }
 
 #[test]

@@ -187,6 +187,9 @@ impl Store {
                     "UPDATE workflows SET status = 'active', updated_at = ?2 WHERE id = ?1",
                     params![w.id, ms(now)],
                 )?;
+                // What fell due while paused does not fire on resume (after
+                // a restore: not the weeks since the backup either).
+                crate::trigger_schedule::restart_using(tx, w.id, now)?;
                 report.changed.push(w.name);
             }
             remember_using(tx, &[])?;

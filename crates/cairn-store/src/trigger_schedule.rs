@@ -4,6 +4,14 @@
 //! mark to `now` in the same transaction, so an occurrence fires exactly
 //! once, and one that fell due while the app was closed fires at the next
 //! start.
+//!
+//! A trigger never looked at starts from when its workflow went live (the
+//! version's `activated_at`), so a workflow activated while the executor
+//! was not running (`cairn workflow activate`, the app closed) still fires
+//! what fell due since. A paused workflow's triggers do not look; when it
+//! is activated again ([`restart_using`]) they start from that moment: what
+//! fell due while it was paused does not fire, as a paused automation
+//! enrolls nobody in the hosted tools.
 
 use cairn_model::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -38,5 +46,14 @@ pub fn set_checked_until_using(
          ON CONFLICT (workflow_id, node_id) DO UPDATE SET checked_until = excluded.checked_until",
     )?
     .execute(params![workflow_id, node_id, ms(until)])?;
+    Ok(())
+}
+
+/// The workflow went live again at `now` (activated by hand, or "Resume
+/// all"): its time-based triggers look from `now` on, not from where they
+/// stopped when it was paused.
+pub fn restart_using(c: &Connection, workflow_id: i64, now: Timestamp) -> Result<()> {
+    c.prepare_cached("UPDATE trigger_schedule SET checked_until = ?2 WHERE workflow_id = ?1")?
+        .execute(params![workflow_id, ms(now)])?;
     Ok(())
 }

@@ -650,6 +650,7 @@ impl Store {
             )?;
             if status == WorkflowStatus::Active && w.status != WorkflowStatus::Active {
                 crate::watch::mark_activated_using(tx, w.id, w.version, now)?;
+                crate::trigger_schedule::restart_using(tx, w.id, now)?;
             }
             Ok(())
         })?;
