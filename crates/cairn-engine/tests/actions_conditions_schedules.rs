@@ -447,6 +447,10 @@ fn what_fell_due_while_a_workflow_was_paused_does_not_fire_when_it_is_resumed() 
     b.tick();
     let emails: Vec<String> = b.runs(&wf).into_iter().map(|r| r.contact_email).collect();
     assert_eq!(emails, ["after@x.com"], "no catch-up after resume all");
+    // Resumed as by hand: its first 48 hours from now on are watched.
+    let id = b.store().workflow(&wf).unwrap().id;
+    let went_live = cairn_store::watch::activated_at_using(b.store().conn(), id).unwrap();
+    assert_eq!(went_live, Some(now));
 }
 
 #[test]

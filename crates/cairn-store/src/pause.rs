@@ -190,6 +190,8 @@ impl Store {
                 // What fell due while paused does not fire on resume (after
                 // a restore: not the weeks since the backup either).
                 crate::trigger_schedule::restart_using(tx, w.id, now)?;
+                // As an activation by hand: its first 48 hours are watched.
+                crate::watch::mark_activated_using(tx, w.id, w.version, now)?;
                 report.changed.push(w.name);
             }
             remember_using(tx, &[])?;
