@@ -42,11 +42,30 @@ pub struct RestoreReport {
 }
 
 /// Where the database as it was before a restore is kept:
-/// `cairn.db` → `cairn.db.before-restore-20260105-080000`.
+/// `cairn.db` → `cairn.db.before-restore-20260105-080000`; when a copy of
+/// that name is there already (a second restore in the same second), the
+/// first free of `…-080000-2`, `…-080000-3`, … — an earlier copy is never
+/// overwritten, and the second restore is not refused for it.
 pub fn previous_copy_path(db: &Path, now: Timestamp) -> PathBuf {
-    let mut name = db.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".before-restore-{}", now.format("%Y%m%d-%H%M%S")));
-    db.with_file_name(name)
+    let mut base = db.file_name().unwrap_or_default().to_os_string();
+    base.push(format!(".before-restore-{}", now.format("%Y%m%d-%H%M%S")));
+    let taken = |p: &Path| {
+        let mut wal = p.as_os_str().to_os_string();
+        wal.push("-wal");
+        p.exists() || Path::new(&wal).exists()
+    };
+    let first = db.with_file_name(&base);
+    if !taken(&first) {
+        return first;
+    }
+    (2u32..)
+        .map(|n| {
+            let mut name = base.clone();
+            name.push(format!("-{n}"));
+            db.with_file_name(name)
+        })
+        .find(|p| !taken(p))
+        .unwrap_or(first)
 }
 
 /// Replaces the database at `db` with the backup at `from`. The caller
@@ -165,5 +184,31 @@ mod tests {
             previous_copy_path(Path::new("/d/cairn.db"), t),
             PathBuf::from("/d/cairn.db.before-restore-20260105-080000")
         );
+    }
+
+    #[test]
+    fn a_second_restore_in_the_same_second_keeps_its_own_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("cairn.db");
+        let t = chrono::Utc.with_ymd_and_hms(2026, 1, 5, 8, 0, 0).unwrap();
+        let first = previous_copy_path(&db, t);
+        std::fs::write(&first, b"first").unwrap();
+        let second = previous_copy_path(&db, t);
+        assert_eq!(
+            second,
+            dir.path().join("cairn.db.before-restore-20260105-080000-2")
+        );
+        // A copy left as its WAL alone (a damaged database's files) counts too.
+        std::fs::write(
+            dir.path()
+                .join("cairn.db.before-restore-20260105-080000-2-wal"),
+            b"",
+        )
+        .unwrap();
+        assert_eq!(
+            previous_copy_path(&db, t),
+            dir.path().join("cairn.db.before-restore-20260105-080000-3")
+        );
+        assert_eq!(std::fs::read(&first).unwrap(), b"first");
     }
 }

@@ -245,6 +245,21 @@ fn a_damaged_database_can_be_replaced_by_a_backup() {
     assert_eq!(std::fs::read(&kept).unwrap(), vec![0x42; 64 * 1024]);
     let s = Store::open(&db).unwrap();
     assert_eq!(s.workflows().unwrap()[0].name, "Precious");
+
+    // Restored again in the same second: done, and each restore keeps the
+    // database it replaced under its own name.
+    drop(s);
+    let again = hygiene::restore(&lock, &db, &backup, t0()).unwrap();
+    let kept_again = again
+        .previous_copy
+        .expect("the first restore's result is kept");
+    assert_ne!(kept_again, kept);
+    assert!(kept_again.ends_with("-2"), "{kept_again}");
+    assert_eq!(std::fs::read(&kept).unwrap(), vec![0x42; 64 * 1024]);
+    assert_eq!(
+        Store::open(&kept_again).unwrap().workflows().unwrap()[0].name,
+        "Precious"
+    );
 }
 
 #[test]
