@@ -195,72 +195,70 @@ fn month_day_window(offset: i32, from: Timestamp, now: Timestamp) -> Option<(Str
     Some((days, last.and_hms_opt(0, 0, 0)?.and_utc()))
 }
 
-/// A date-field trigger's occurrences in `(from, now]` over the audience
-/// (`pass` tests a member against the trigger's audience condition), and
-/// the earliest occurrence after `now`. Reads only the members whose date
-/// can fall due in the window ([`month_day_window`]); when none of them has
-/// an occurrence before the window's bound, reads all.
-fn field_occurrences(
-    tx: &rusqlite::Connection,
-    field: &str,
-    d: &cairn_model::workflow::DateTrigger,
-    wtz: &str,
+/// One date-field trigger's scan of `(from, now]`: what it reads with and
+/// what it fires for.
+struct DateScan<'a> {
+    tx: &'a rusqlite::Connection,
+    field: &'a str,
+    trigger: &'a cairn_model::workflow::DateTrigger,
+    workflow_tz: &'a str,
     from: Timestamp,
     now: Timestamp,
-    pass: &mut dyn FnMut(i64) -> Result<bool>,
-) -> Result<Occurrences> {
-    let window = month_day_window(d.offset_days, from, now);
-    let (hits, next) = field_occurrences_among(
-        tx,
-        field,
-        d,
-        wtz,
-        from,
-        now,
-        window.as_ref().map(|w| w.0.as_str()),
-        pass,
-    )?;
-    match window {
-        Some((_, bound)) if next.is_none_or(|n| n > bound) => {
-            field_occurrences_among(tx, field, d, wtz, from, now, None, pass)
-        }
-        _ => Ok((hits, next)),
-    }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn field_occurrences_among(
-    tx: &rusqlite::Connection,
-    field: &str,
-    d: &cairn_model::workflow::DateTrigger,
-    wtz: &str,
-    from: Timestamp,
-    now: Timestamp,
-    month_days: Option<&str>,
-    pass: &mut dyn FnMut(i64) -> Result<bool>,
-) -> Result<Occurrences> {
-    let mut fire = vec![];
-    let mut next: Option<Timestamp> = None;
-    for (c, raw) in contacts::audience_field_using(tx, field, month_days)? {
-        let Some(date) = serde_json::from_str::<String>(&raw)
-            .ok()
-            .and_then(|s| NaiveDate::parse_from_str(s.get(..10).unwrap_or(&s), "%Y-%m-%d").ok())
-        else {
-            continue;
-        };
-        if !pass(c.id)? {
-            continue;
+impl DateScan<'_> {
+    /// The trigger's occurrences in `(from, now]` over the audience (`pass`
+    /// tests a member against the trigger's audience condition), and the
+    /// earliest occurrence after `now`. Reads only the members whose date
+    /// can fall due in the window ([`month_day_window`]); when none of them
+    /// has an occurrence before the window's bound, reads all.
+    fn occurrences(&self, pass: &mut dyn FnMut(i64) -> Result<bool>) -> Result<Occurrences> {
+        let window = month_day_window(self.trigger.offset_days, self.from, self.now);
+        let (hits, next) = self.among(window.as_ref().map(|w| w.0.as_str()), pass)?;
+        match window {
+            Some((_, bound)) if next.is_none_or(|n| n > bound) => self.among(None, pass),
+            _ => Ok((hits, next)),
         }
-        let tz = zone(&d.timezone, c.timezone.as_deref(), wtz);
-        let (hits, n) = date_instants(date, d.offset_days, d.yearly, d.time, tz, from, now);
-        if let Some(n) = n
-            && next.is_none_or(|x| n < x)
-        {
-            next = Some(n);
-        }
-        fire.extend(hits.into_iter().map(|t| (c.id, t)));
     }
-    Ok((fire, next))
+
+    /// [`DateScan::occurrences`] among the stored dates whose month-day is
+    /// in `month_days` (all of them with `None`).
+    fn among(
+        &self,
+        month_days: Option<&str>,
+        pass: &mut dyn FnMut(i64) -> Result<bool>,
+    ) -> Result<Occurrences> {
+        let d = self.trigger;
+        let mut fire = vec![];
+        let mut next: Option<Timestamp> = None;
+        for (c, raw) in contacts::audience_field_using(self.tx, self.field, month_days)? {
+            let Some(date) = serde_json::from_str::<String>(&raw).ok().and_then(|s| {
+                NaiveDate::parse_from_str(s.get(..10).unwrap_or(&s), "%Y-%m-%d").ok()
+            }) else {
+                continue;
+            };
+            if !pass(c.id)? {
+                continue;
+            }
+            let tz = zone(&d.timezone, c.timezone.as_deref(), self.workflow_tz);
+            let (hits, n) = date_instants(
+                date,
+                d.offset_days,
+                d.yearly,
+                d.time,
+                tz,
+                self.from,
+                self.now,
+            );
+            if let Some(n) = n
+                && next.is_none_or(|x| n < x)
+            {
+                next = Some(n);
+            }
+            fire.extend(hits.into_iter().map(|t| (c.id, t)));
+        }
+        Ok((fire, next))
+    }
 }
 
 /// Scans every active workflow's time-based triggers. Returns runs started.
@@ -346,8 +344,15 @@ pub(crate) fn scan(
                             };
                             holds(cond, &f)
                         };
-                        let (hits, next) =
-                            field_occurrences(batch.tx, field, d, &wtz, from, now, &mut pass)?;
+                        let scan = DateScan {
+                            tx: batch.tx,
+                            field,
+                            trigger: d,
+                            workflow_tz: &wtz,
+                            from,
+                            now,
+                        };
+                        let (hits, next) = scan.occurrences(&mut pass)?;
                         if let Some(n) = next {
                             keep(n);
                         }
@@ -391,7 +396,7 @@ mod tests {
     use cairn_model::time::{TimeOfDay, Weekday};
     use chrono::{TimeZone, Utc};
 
-    /// The month-day filter of [`field_occurrences`] selects exactly what
+    /// The month-day filter of [`DateScan::occurrences`] selects exactly what
     /// reading every contact selects: the same runs at the same instants
     /// and the same next occurrence, over contacts in zones at both ends of
     /// the clock and with DST (Lord Howe's is half an hour), Feb 29,
@@ -508,27 +513,16 @@ mod tests {
                                 for pass in
                                     [&mut all as &mut dyn FnMut(i64) -> Result<bool>, &mut odd]
                                 {
-                                    let fast = field_occurrences(
-                                        c,
-                                        "birthday",
-                                        &d,
-                                        "America/New_York",
+                                    let scan = DateScan {
+                                        tx: c,
+                                        field: "birthday",
+                                        trigger: &d,
+                                        workflow_tz: "America/New_York",
                                         from,
                                         now,
-                                        pass,
-                                    )
-                                    .unwrap();
-                                    let full = field_occurrences_among(
-                                        c,
-                                        "birthday",
-                                        &d,
-                                        "America/New_York",
-                                        from,
-                                        now,
-                                        None,
-                                        pass,
-                                    )
-                                    .unwrap();
+                                    };
+                                    let fast = scan.occurrences(pass).unwrap();
+                                    let full = scan.among(None, pass).unwrap();
                                     assert_eq!(
                                         fast, full,
                                         "offset {offset} yearly {yearly} {time} {tz} ({from}, {now}]"
