@@ -18,20 +18,21 @@
 //! failing the message.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
 use cairn_engine::SendOutcome;
 use cairn_model::effect::EmailMessage;
 use cairn_model::{Sensitive, Timestamp};
+use lettre::Message;
 use lettre::message::header::{self, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::transport::smtp::client::{Certificate, TlsParameters};
 
 use crate::EffectsError;
 use crate::settings::{SmtpSecurity, SmtpSettings};
+use crate::smtp::{Security, SmtpClient, SmtpError};
 
 /// The `List-Unsubscribe` header (RFC 2369): lettre has no typed one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,11 +155,11 @@ struct TransportKey {
     password: Option<Sensitive<String>>,
 }
 
-/// Pooled SMTP transports, one per account, rebuilt when the account's
-/// settings or password change.
+/// SMTP clients with their open connections, one per account, rebuilt
+/// when the account's settings or password change.
 #[derive(Default)]
 pub struct Transports {
-    by_account: Mutex<HashMap<String, (TransportKey, AsyncSmtpTransport<Tokio1Executor>)>>,
+    by_account: Mutex<HashMap<String, (TransportKey, Arc<SmtpClient>)>>,
 }
 
 impl Transports {
@@ -167,7 +168,7 @@ impl Transports {
         account: &str,
         settings: &SmtpSettings,
         password: Option<Sensitive<String>>,
-    ) -> Result<AsyncSmtpTransport<Tokio1Executor>, EffectsError> {
+    ) -> Result<Arc<SmtpClient>, EffectsError> {
         let key = TransportKey {
             settings: settings.clone(),
             password,
@@ -179,42 +180,46 @@ impl Transports {
         {
             return Ok(t.clone());
         }
-        let t = transport(account, &key.settings, key.password.as_ref())?;
+        let t = Arc::new(transport(account, &key.settings, key.password.as_ref())?);
         map.insert(name, (key, t.clone()));
         Ok(t)
     }
 }
 
-/// A transport for an account (pooled connections, the account's timeout).
+/// The client of an account: its server, login and timeout, and as many
+/// kept-open connections as the dispatcher sends at a time through it (its
+/// lane, the account's pool size).
 pub fn transport(
     account: &str,
     s: &SmtpSettings,
     password: Option<&Sensitive<String>>,
-) -> Result<AsyncSmtpTransport<Tokio1Executor>, EffectsError> {
-    let host = s.host.trim().to_string();
-    let tls = match s.security {
-        SmtpSecurity::None => Tls::None,
-        SmtpSecurity::Starttls => Tls::Required(tls_parameters(account, s)?),
-        SmtpSecurity::Tls => Tls::Wrapper(tls_parameters(account, s)?),
+) -> Result<SmtpClient, EffectsError> {
+    let security = match s.security {
+        SmtpSecurity::None => Security::Plain,
+        SmtpSecurity::Starttls => Security::Starttls(tls_parameters(account, s)?),
+        SmtpSecurity::Tls => Security::Implicit(tls_parameters(account, s)?),
     };
-    let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
-        .port(s.port)
-        .tls(tls)
-        .timeout(Some(StdDuration::from_secs(s.timeout_secs)))
-        // As many connections as the dispatcher sends at a time through
-        // this account (its lane), kept open between messages.
-        .pool_config(lettre::transport::smtp::PoolConfig::new().max_size(s.pool_size()));
-    if let Some(user) = &s.username {
-        let pw = password.ok_or_else(|| {
-            EffectsError::invalid(
-                account,
-                "username",
-                "a login is set but no password is stored; add the account again with --password-stdin",
-            )
-        })?;
-        b = b.credentials(Credentials::new(user.clone(), pw.expose().clone()));
-    }
-    Ok(b.build())
+    let credentials = match &s.username {
+        Some(user) => {
+            let pw = password.ok_or_else(|| {
+                EffectsError::invalid(
+                    account,
+                    "username",
+                    "a login is set but no password is stored; add the account again with --password-stdin",
+                )
+            })?;
+            Some(Credentials::new(user.clone(), pw.expose().clone()))
+        }
+        None => None,
+    };
+    Ok(SmtpClient::new(
+        s.host.trim().to_string(),
+        s.port,
+        security,
+        credentials,
+        StdDuration::from_secs(s.timeout_secs),
+        s.pool_size() as usize,
+    ))
 }
 
 fn tls_parameters(account: &str, s: &SmtpSettings) -> Result<TlsParameters, EffectsError> {
@@ -241,12 +246,8 @@ fn tls_parameters(account: &str, s: &SmtpSettings) -> Result<TlsParameters, Effe
 }
 
 /// Sends one message through `account` and says what became of it.
-pub async fn deliver(
-    account: &str,
-    transport: &AsyncSmtpTransport<Tokio1Executor>,
-    message: Message,
-) -> SendOutcome {
-    match transport.send(message).await {
+pub async fn deliver(account: &str, client: &SmtpClient, message: Message) -> SendOutcome {
+    match client.send(&message).await {
         Ok(response) => SendOutcome::Sent {
             detail: Some(format!(
                 "{} {}",
@@ -254,12 +255,17 @@ pub async fn deliver(
                 response.message().collect::<Vec<_>>().join(" ")
             )),
         },
-        Err(e) => match account_fault(&e) {
+        Err(SmtpError::Smtp(e)) => match account_fault(&e) {
             Some(error) => SendOutcome::AccountFault {
                 account: account.to_string(),
                 error,
             },
             None => classify(&e),
+        },
+        // Not reached, or no answer: the message stays queued until the
+        // server answers again, without spending the action's attempts.
+        Err(e @ (SmtpError::Connect(_) | SmtpError::TimedOut { .. })) => SendOutcome::Unreachable {
+            error: format!("SMTP: {e}"),
         },
     }
 }
@@ -382,9 +388,9 @@ pub async fn check_connection(
     settings: &SmtpSettings,
     password: Option<&Sensitive<String>>,
 ) -> Result<String, EffectsError> {
-    let t = transport(account, settings, password)?;
-    match t.test_connection().await {
-        Ok(true) => Ok(format!(
+    let client = transport(account, settings, password)?;
+    match client.check().await {
+        Ok(()) => Ok(format!(
             "connected to {}:{} ({}){}",
             settings.host,
             settings.port,
@@ -394,13 +400,6 @@ pub async fn check_connection(
                 None => String::new(),
             }
         )),
-        Ok(false) => Err(EffectsError::Unreachable {
-            account: account.to_string(),
-            reason: format!(
-                "{}:{} accepted the connection but did not answer",
-                settings.host, settings.port
-            ),
-        }),
         Err(e) => Err(EffectsError::Unreachable {
             account: account.to_string(),
             reason: format!("{}:{}: {e}", settings.host, settings.port),

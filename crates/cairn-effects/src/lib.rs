@@ -34,6 +34,7 @@ pub mod limit;
 pub mod notify;
 pub mod settings;
 pub mod slack;
+pub mod smtp;
 pub mod webhook;
 
 use std::path::Path;

@@ -143,6 +143,7 @@ async fn a_refused_login_holds_300_receipts_and_fixing_it_sends_each_once() {
     let server = SmtpServer::start(SmtpOptions {
         tls: None,
         login: Some(("ada".into(), "right".into())),
+        ..Default::default()
     });
     let mut w = World::new();
     w.add_smtp(

@@ -107,6 +107,7 @@ async fn planted_secrets_reach_their_destination_and_nothing_else() {
     let smtp = SmtpServer::start(SmtpOptions {
         tls: Some((chain, key)),
         login: Some(("ada".into(), smtp_pw.clone())),
+        ..Default::default()
     });
     let http = MockServer::start().await;
     Mock::given(method("POST"))

@@ -1,6 +1,7 @@
 //! Email against a real SMTP server on loopback, read back from its Maildir.
 
-use cairn_effects::accounts;
+use cairn_effects::settings::SmtpSecurity;
+use cairn_effects::{accounts, email};
 use cairn_engine::SendOutcome;
 use cairn_model::contact::{Contact, ContactStatus};
 use cairn_model::effect::Effect;
@@ -97,6 +98,7 @@ async fn starttls_and_login_against_a_private_ca() {
     let server = SmtpServer::start(SmtpOptions {
         tls: Some((chain, key)),
         login: Some(("ada".into(), "app-pw-1".into())),
+        ..Default::default()
     });
     let mut w = World::new();
     let port = server.port;
@@ -156,10 +158,118 @@ async fn starttls_and_login_against_a_private_ca() {
 }
 
 #[tokio::test]
+async fn smtps_with_tls_from_the_first_byte_and_login_against_a_private_ca() {
+    let certs = tempfile::tempdir().unwrap();
+    let (ca, chain, key) = certificates(certs.path());
+    let server = SmtpServer::start(SmtpOptions {
+        tls: Some((chain, key)),
+        implicit_tls: true,
+        login: Some(("ada".into(), "app-pw-1".into())),
+    });
+    let mut w = World::new();
+    w.add_smtp(
+        "smtps",
+        server.port,
+        |s| {
+            s.security = SmtpSecurity::Tls;
+            s.username = Some("ada".into());
+            s.extra_root_certificate = Some(ca.clone());
+        },
+        Some("app-pw-1"),
+    );
+    let account = w.store.account("smtps").unwrap();
+    let proven = accounts::test(&account, &w.vault).await.unwrap();
+    assert!(
+        proven.contains("(tls)") && proven.contains("logged in as ada"),
+        "{proven}"
+    );
+    let effects = w.effects();
+    // A minute apart: the account's rate limit (1 a second) is not the point.
+    for (i, to) in ["bea@client.test", "carl@client.test"].iter().enumerate() {
+        let (id, at) = (i as i64 + 1, t0() + chrono::Duration::minutes(i as i64));
+        let out = effects
+            .deliver(&entry(id, Effect::Email(email("smtps", to))), at)
+            .await;
+        assert!(matches!(out, SendOutcome::Sent { .. }), "{out:?}");
+    }
+    let peers = peers(&server);
+    assert_eq!(peers.len(), 2);
+    assert_eq!(
+        peers[0], peers[1],
+        "the second message reuses the connection"
+    );
+}
+
+/// Each received message's client address and port (aiosmtpd's X-Peer),
+/// oldest first: messages over one connection share it.
+fn peers(server: &SmtpServer) -> Vec<String> {
+    server
+        .messages()
+        .iter()
+        .map(|m| header(&mailparse::parse_mail(m).unwrap(), "X-Peer"))
+        .collect()
+}
+
+#[tokio::test]
+async fn messages_share_a_kept_open_connection_and_one_the_server_closed_is_replaced() {
+    let server = SmtpServer::start(SmtpOptions::default());
+    let settings = accounts::smtp_settings(
+        "127.0.0.1",
+        server.port,
+        SmtpSecurity::None,
+        "Ada Coach <ada@coach.test>",
+    );
+    let client = email::transport("m", &settings, None).unwrap();
+    // The server closes the connection after the "hangup" message; the
+    // next message finds it closed at MAIL FROM and takes a new one.
+    for to in [
+        "bea@client.test",
+        "hangup@client.test",
+        "carl@client.test",
+        "dora@client.test",
+    ] {
+        let msg = email::build_message("m", &settings, &email("m", to), t0()).unwrap();
+        let out = email::deliver("m", &client, msg).await;
+        assert!(matches!(out, SendOutcome::Sent { .. }), "{to}: {out:?}");
+    }
+    let peers = peers(&server);
+    assert_eq!(peers.len(), 4, "each message arrived once");
+    assert_eq!(peers[0], peers[1], "one connection for the first two");
+    assert_ne!(peers[1], peers[2], "a new one after the server hung up");
+    assert_eq!(peers[2], peers[3], "which is kept for the next");
+}
+
+/// The kernel completes the TCP handshake for a listener that never
+/// accepts, so the client connects and then hears nothing, not even a
+/// greeting: the account's timeout gives up, on tokio's paused clock.
+#[tokio::test(start_paused = true)]
+async fn a_server_that_connects_and_never_answers_is_given_up_after_the_timeout() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut settings = accounts::smtp_settings(
+        "127.0.0.1",
+        silent.local_addr().unwrap().port(),
+        SmtpSecurity::None,
+        "Ada Coach <ada@coach.test>",
+    );
+    settings.timeout_secs = 20;
+    let client = email::transport("m", &settings, None).unwrap();
+    let msg = email::build_message("m", &settings, &email("m", "bea@client.test"), t0()).unwrap();
+    match email::deliver("m", &client, msg).await {
+        // Stays queued: the server may answer again later.
+        SendOutcome::Unreachable { error } => assert!(
+            error.contains("no answer within 20 s while connecting"),
+            "{error}"
+        ),
+        other => panic!("expected the message to stay queued, got {other:?}"),
+    }
+}
+
+#[tokio::test]
 async fn a_wrong_password_fails_the_test_and_flags_the_account() {
     let server = SmtpServer::start(SmtpOptions {
         tls: None,
         login: Some(("ada".into(), "right".into())),
+        ..Default::default()
     });
     let mut w = World::new();
     w.add_smtp(

@@ -54,8 +54,10 @@ fn python() -> String {
 
 #[derive(Default)]
 pub struct SmtpOptions {
-    /// (certificate chain PEM, key PEM): STARTTLS required.
+    /// (certificate chain PEM, key PEM): STARTTLS required, or TLS from
+    /// the first byte with `implicit_tls`.
     pub tls: Option<(PathBuf, PathBuf)>,
+    pub implicit_tls: bool,
     /// (user, password): AUTH required.
     pub login: Option<(String, String)>,
 }
@@ -77,6 +79,9 @@ impl SmtpServer {
         cmd.arg(&script).arg(&maildir);
         if let Some((cert, key)) = &opts.tls {
             cmd.arg("--tls-cert").arg(cert).arg("--tls-key").arg(key);
+            if opts.implicit_tls {
+                cmd.arg("--implicit-tls");
+            }
         }
         if let Some((user, pw)) = &opts.login {
             cmd.args(["--user", user, "--password", pw]);
