@@ -155,10 +155,12 @@ pub struct Unprocessed {
 
 /// Up to `limit` unprocessed events, in id order.
 pub fn unprocessed_using(c: &rusqlite::Connection, limit: usize) -> Result<Vec<Unprocessed>> {
-    let mut st = c.prepare_cached(
-        "SELECT id, type, contact_id, payload FROM events WHERE processed_at IS NULL ORDER BY id LIMIT ?1",
-    )?;
-    let rows = st.query_map([limit as i64], |r| {
+    // The engine's batch size: one statement text (`crate::limit_literal`).
+    let mut st = c.prepare_cached(&format!(
+        "SELECT id, type, contact_id, payload FROM events WHERE processed_at IS NULL ORDER BY id LIMIT {}",
+        crate::limit_literal(limit)
+    ))?;
+    let rows = st.query_map([], |r| {
         let p: String = r.get(3)?;
         Ok(Unprocessed {
             id: r.get(0)?,

@@ -330,6 +330,20 @@ fn restrict_database_files(path: &Path) {
     }
 }
 
+/// A row count written into a statement's text as its LIMIT, in the
+/// statements run many times a second with the same count (a batch size).
+///
+/// SQLite (3.50, bundled) treats a bound `LIMIT ?` as a value the query
+/// plan may depend on: binding it again, even to the same number, expires
+/// the statement, so every run of a cached statement is prepared anew.
+/// Measured in the sending benchmark (docs/BENCHMARKS.md): re-preparing
+/// the dispatcher's lane query was most of a turn's cost. A literal keeps
+/// one prepared statement per count. Capped at `i32::MAX`, the largest
+/// LIMIT SQLite takes as a plain integer.
+pub fn limit_literal(n: usize) -> usize {
+    n.min(i32::MAX as usize)
+}
+
 /// Milliseconds since the epoch, as stored.
 pub fn ms(t: Timestamp) -> i64 {
     t.timestamp_millis()

@@ -266,9 +266,18 @@ pub fn outbox_held_using(c: &Connection) -> Result<bool> {
         .query_row([], |r| r.get(0))?)
 }
 
-/// The first `limit` rows of `lane` (`None`: rows without a lane) due at
-/// `now`, in due order, held rows left out as in [`due_using`] (the caller
-/// checks [`outbox_held_using`] once).
+/// The most rows [`due_in_lane_using`] reads in one call: more than any
+/// lane sends at a time (an SMTP account's pool is at most 64).
+pub const LANE_READ_MAX: usize = 64;
+
+/// The first `limit` rows (at most [`LANE_READ_MAX`]) of `lane` (`None`:
+/// rows without a lane) due at `now`, in due order, held rows left out as
+/// in [`due_using`] (the caller checks [`outbox_held_using`] once).
+///
+/// The statement's LIMIT is the constant [`LANE_READ_MAX`] and the rows
+/// past `limit` are never stepped to: SQLite re-prepares a statement
+/// whose `LIMIT ?` is bound again, on every run, and a dispatcher turn
+/// runs this once per lane (see [`crate::limit_literal`]).
 pub fn due_in_lane_using(
     c: &Connection,
     lane: Option<&str>,
@@ -279,20 +288,23 @@ pub fn due_in_lane_using(
         "AND NOT EXISTS (SELECT 1 FROM runs r JOIN workflows w ON w.id = r.workflow_id
                          WHERE r.id = outbox.run_id AND w.status = 'paused' AND r.mode = 'live')
          AND NOT {HELD_BY_ACCOUNT}
-         ORDER BY next_attempt_at, id LIMIT ?2"
+         ORDER BY next_attempt_at, id LIMIT {LANE_READ_MAX}"
     );
+    let limit = limit.min(LANE_READ_MAX);
     let rows = match lane {
         Some(lane) => c
             .prepare_cached(&format!(
-                "{SELECT} WHERE status = 'pending' AND lane = ?3 AND next_attempt_at <= ?1 {held}"
+                "{SELECT} WHERE status = 'pending' AND lane = ?2 AND next_attempt_at <= ?1 {held}"
             ))?
-            .query_map(params![ms(now), limit as i64, lane], row)?
+            .query_map(params![ms(now), lane], row)?
+            .take(limit)
             .collect::<rusqlite::Result<_>>()?,
         None => c
             .prepare_cached(&format!(
                 "{SELECT} WHERE status = 'pending' AND lane IS NULL AND next_attempt_at <= ?1 {held}"
             ))?
-            .query_map(params![ms(now), limit as i64], row)?
+            .query_map(params![ms(now)], row)?
+            .take(limit)
             .collect::<rusqlite::Result<_>>()?,
     };
     Ok(rows)

@@ -468,13 +468,15 @@ pub fn delete_timer_using(c: &Connection, id: i64) -> Result<()> {
 /// Timers due at or before `now`, oldest first, skipping runs that are held
 /// (live runs of a paused workflow).
 pub fn due_timers_using(c: &Connection, now: Timestamp, limit: usize) -> Result<Vec<Timer>> {
-    let mut st = c.prepare_cached(
+    // The engine's batch size: one statement text (`crate::limit_literal`).
+    let mut st = c.prepare_cached(&format!(
         "SELECT t.id, t.run_id, t.node_id, t.purpose, t.due_at FROM timers t
          JOIN runs r ON r.id = t.run_id JOIN workflows w ON w.id = r.workflow_id
          WHERE t.due_at <= ?1 AND (w.status != 'paused' OR r.mode != 'live')
-         ORDER BY t.due_at, t.id LIMIT ?2",
-    )?;
-    let rows = st.query_map(params![ms(now), limit as i64], timer_row)?;
+         ORDER BY t.due_at, t.id LIMIT {}",
+        crate::limit_literal(limit)
+    ))?;
+    let rows = st.query_map(params![ms(now)], timer_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
