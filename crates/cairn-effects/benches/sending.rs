@@ -207,7 +207,9 @@ async fn until(
         let got = count(store, sql);
         if got >= n {
             return match done_ms {
-                Some(q) => StdDuration::from_millis((count(store, q) - start.epoch_ms).max(0) as u64),
+                Some(q) => {
+                    StdDuration::from_millis((count(store, q) - start.epoch_ms).max(0) as u64)
+                }
                 None => start.at.elapsed(),
             };
         }
