@@ -45,7 +45,6 @@ use tokio::time::timeout;
 pub const IDLE_LIMIT: Duration = Duration::from_secs(60);
 
 /// How the connection is protected.
-#[derive(Clone)]
 pub enum Security {
     Plain,
     /// Plain at first, then `STARTTLS`, which the server must offer.

@@ -110,7 +110,7 @@ pub(crate) fn take(
                 None => {
                     // Rows queued before lanes existed: their lane is
                     // worked out from the row.
-                    for r in outbox::due_in_lane_using(tx, None, now, limit.min(64))? {
+                    for r in outbox::due_in_lane_using(tx, None, now, limit)? {
                         let pool = pool_of(tx, &r)?;
                         candidates.push((r, Some(pool.unwrap_or(0))));
                     }
